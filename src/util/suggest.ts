@@ -1,0 +1,43 @@
+// "Did you mean" by edit distance, the way compilers and linters do it: only offer a name that is
+// close relative to its length, so that a wild guess is not presented as a fix.
+
+/** Optimal-string-alignment distance: insert, delete, substitute, or swap two neighbours (`naem`). */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  const m = a.length;
+  const n = b.length;
+  if (m === 0) return n;
+  if (n === 0) return m;
+  let before = new Array<number>(n + 1).fill(0);
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  let cur = new Array<number>(n + 1).fill(0);
+  for (let i = 1; i <= m; i++) {
+    cur[0] = i;
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+      cur[j] = d;
+    }
+    [before, prev, cur] = [prev, cur, before];
+  }
+  return prev[n];
+}
+
+/** The closest candidate to `name`, or undefined when none is close enough to be a likely typo. */
+export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const lower = name.toLowerCase();
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const c of candidates) {
+    if (c === name) continue;
+    const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
+    if (d < bestScore) {
+      bestScore = d;
+      best = c;
+    }
+  }
+  if (best === undefined) return undefined;
+  const limit = Math.max(1, Math.floor(Math.max(name.length, best.length) / 3));
+  return bestScore <= limit ? best : undefined;
+}
