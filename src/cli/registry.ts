@@ -11,4 +11,5 @@ export interface CommandEntry {
 export const registry: CommandEntry[] = [
   { name: 'check', summary: 'check flows for syntax and type errors', load: () => import('./commands/check.js') },
   { name: 'fmt', summary: 'format flows in the canonical style', load: () => import('./commands/fmt.js') },
+  { name: 'connections', summary: 'configure, validate and list app connections (credentials)', load: () => import('./commands/connections.js') },
 ];

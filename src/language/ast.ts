@@ -219,7 +219,6 @@ export interface Template extends NodeBase {
   kind: 'Template';
   name: string;
   nameRange: Range;
-  style: 'brace' | 'angle';
 }
 
 /** A bare name: a field of the current record. */

@@ -1,0 +1,567 @@
+// CST -> AST. Tolerates the partial nodes that error recovery leaves: a missing part becomes null
+// (or an ErrorExpr) and the syntax error has already been reported. Also reports the mistakes that
+// the grammar accepts on purpose so that it can say precisely what is wrong (a missing `->`,
+// `=` for `==`, a bad escape or template).
+import type { CstNode, IToken } from 'chevrotain';
+import type { Diagnostic, Position, Range } from '../diagnostics.js';
+import type * as A from './ast.js';
+import * as T from './tokens.js';
+import { CODES } from './codes.js';
+
+type Children = Record<string, (CstNode | IToken)[] | undefined>;
+type Part = Range | IToken | null | undefined;
+
+const isReal = (t: IToken | undefined): t is IToken => t !== undefined && !t.isInsertedInRecovery && !Number.isNaN(t.startOffset);
+const startOf = (t: IToken): Position => ({ line: t.startLine ?? 1, column: t.startColumn ?? 1, offset: t.startOffset });
+const endOf = (t: IToken): Position => ({ line: t.endLine ?? 1, column: (t.endColumn ?? 0) + 1, offset: (t.endOffset ?? t.startOffset) + 1 });
+export const tokenRange = (t: IToken): Range => ({ start: startOf(t), end: endOf(t) });
+const isToken = (p: Part): p is IToken => p !== null && p !== undefined && 'tokenType' in p;
+
+export class AstBuilder {
+  readonly diagnostics: Diagnostic[] = [];
+  /** End of the last real token seen: where a wholly missing node is placed. */
+  private fallback: Position = { line: 1, column: 1, offset: 0 };
+
+  private span(...parts: Part[]): Range {
+    let start: Position | undefined;
+    let end: Position | undefined;
+    for (const p of parts) {
+      if (!p) continue;
+      let r: Range;
+      if (isToken(p)) {
+        if (!isReal(p)) continue;
+        r = tokenRange(p);
+      } else r = p;
+      if (!start || r.start.offset < start.offset) start = r.start;
+      if (!end || r.end.offset > end.offset) end = r.end;
+    }
+    if (start && end) {
+      if (end.offset > this.fallback.offset) this.fallback = end;
+      return { start, end };
+    }
+    return { start: this.fallback, end: this.fallback };
+  }
+
+  private error(code: string, message: string, range: Range, extra: Partial<Diagnostic> = {}): void {
+    this.diagnostics.push({ code, severity: 'error', message, range, ...extra });
+  }
+
+  private tok(c: Children, key: string, i = 0): IToken | undefined {
+    const t = c[key]?.[i] as IToken | undefined;
+    return isReal(t) ? t : undefined;
+  }
+  private toks(c: Children, ...keys: string[]): IToken[] {
+    const out: IToken[] = [];
+    for (const k of keys) for (const t of (c[k] ?? []) as IToken[]) if (isReal(t)) out.push(t);
+    return out.sort((a, b) => a.startOffset - b.startOffset);
+  }
+  private node(c: Children, key: string, i = 0): CstNode | undefined {
+    return c[key]?.[i] as CstNode | undefined;
+  }
+  private nodes(c: Children, key: string): CstNode[] {
+    return (c[key] ?? []) as CstNode[];
+  }
+
+  private name(t: IToken): A.Name {
+    return { kind: 'Name', value: t.image, range: this.span(t) };
+  }
+
+  // ---- file structure
+
+  file(cst: CstNode, flows: A.Flow[]): void {
+    const c = cst.children as Children;
+    const items = [...this.nodes(c, 'flowBlock'), ...this.nodes(c, 'pipeline')].sort((a, b) => firstOffset(a) - firstOffset(b));
+    for (const item of items) {
+      if (item.name === 'flowBlock') flows.push(this.flowBlock(item));
+      else {
+        const pipeline = this.pipeline(item);
+        flows.push({ kind: 'Flow', name: null, settings: [], pipeline, range: pipeline.range });
+      }
+    }
+  }
+
+  flowBlock(cst: CstNode): A.Flow {
+    const c = cst.children as Children;
+    const nameTok = this.tok(c, 'Identifier');
+    const settings = this.nodes(c, 'setting').map((s) => this.setting(s)).filter((s): s is A.Setting => s !== null);
+    const p = this.node(c, 'pipeline');
+    const pipeline = p ? this.pipeline(p) : null;
+    const range = this.span(this.tok(c, 'Flow'), nameTok, ...settings.map((s) => s.range), pipeline?.range, this.tok(c, 'RCurly'));
+    return { kind: 'Flow', name: nameTok ? this.name(nameTok) : null, settings, pipeline, range };
+  }
+
+  setting(cst: CstNode): A.Setting | null {
+    const c = cst.children as Children;
+    const sched = this.node(c, 'schedule');
+    if (sched) return this.schedule(sched);
+    const rej = this.node(c, 'onReject');
+    if (rej) {
+      const rc = rej.children as Children;
+      const action = this.actionRef(this.node(rc, 'actionRef'));
+      const options = this.withClause(this.node(rc, 'withClause'));
+      if (!action) return null;
+      return { kind: 'OnReject', action, options, range: this.span(this.tok(rc, 'On'), action.range, ...options.map((o) => o.range)) };
+    }
+    return null;
+  }
+
+  schedule(cst: CstNode): A.Setting | null {
+    const c = cst.children as Children;
+    const kw = this.tok(c, 'Schedule');
+    const str = this.tok(c, 'StringLiteral');
+    if (this.tok(c, 'Cron') || str) {
+      if (!str) return null;
+      const expression = this.stringLiteral(str);
+      return { kind: 'ScheduleCron', expression, range: this.span(kw, str) };
+    }
+    const num = this.tok(c, 'NumberLiteral');
+    const unit = this.tok(c, 'Identifier');
+    if (!num || !unit) return null;
+    const range = this.span(kw, num, unit);
+    const amount = Number(num.image);
+    if (!Number.isInteger(amount) || amount <= 0) {
+      this.error(CODES.badSchedule, `a schedule needs a whole number of units greater than 0, found \`${num.image}\``, this.span(num));
+    }
+    if (!['s', 'm', 'h', 'd'].includes(unit.image) || unit.startOffset !== num.endOffset! + 1) {
+      this.error(CODES.badSchedule, `unknown time unit \`${unit.image}\`: write the number and unit together, e.g. \`15m\``, this.span(num, unit), {
+        hint: 'Units: s (seconds), m (minutes), h (hours), d (days).',
+      });
+    }
+    const u = (['s', 'm', 'h', 'd'].includes(unit.image) ? unit.image : 'm') as A.DurationUnit;
+    return { kind: 'ScheduleEvery', amount, unit: u, range };
+  }
+
+  pipeline(cst: CstNode): A.Pipeline {
+    const c = cst.children as Children;
+    const srcNode = this.node(c, 'sourceClause');
+    const source = srcNode ? this.sourceClause(srcNode) : null;
+    const arrows = this.toks(c, 'Arrow');
+    const steps: A.Step[] = [];
+    let dest: A.Dest | null = null;
+    for (const stepNode of this.nodes(c, 'step')) {
+      const built = this.step(stepNode);
+      if (!built) continue;
+      // The grammar lets a step stand without `->` so that parsing goes on; report it here.
+      const begin = built.range.start.offset;
+      const prevEnd = dest?.range.end.offset ?? steps[steps.length - 1]?.range.end.offset ?? source?.range.end.offset ?? 0;
+      if (!arrows.some((a) => a.startOffset >= prevEnd && a.startOffset < begin)) {
+        const kwRange = { start: built.range.start, end: { ...built.range.start, column: built.range.start.column + keywordLength(built), offset: begin + keywordLength(built) } };
+        this.error(CODES.missingArrow, `expected \`->\` before \`${keywordOf(built)}\``, kwRange, {
+          suggest: [{ title: 'Insert `->`', range: { start: built.range.start, end: built.range.start }, replacement: '-> ' }],
+        });
+      }
+      if (dest) {
+        this.error(CODES.stepAfterDest, `\`${keywordOf(built)}\` comes after \`dest\`: the destination must be the last step`, built.range);
+      }
+      if (built.kind === 'Dest') {
+        if (!dest) dest = built;
+      } else steps.push(built);
+    }
+    const range = this.span(source?.range, ...steps.map((s) => s.range), dest?.range, ...arrows);
+    return { kind: 'Pipeline', source, steps, dest, range };
+  }
+
+  sourceClause(cst: CstNode): A.Source | null {
+    const c = cst.children as Children;
+    const kw = this.tok(c, 'Source');
+    const action = this.actionRef(this.node(c, 'actionRef'));
+    const options = this.withClause(this.node(c, 'withClause'));
+    const asNode = this.node(c, 'asClause');
+    const recordType = asNode ? this.asClause(asNode) : null;
+    const where = this.whereClause(this.node(c, 'whereClause'));
+    const sinceNode = this.node(c, 'sinceClause');
+    let since: A.Expr | null = null;
+    let sinceKw: IToken | undefined;
+    if (sinceNode) {
+      const sc = sinceNode.children as Children;
+      sinceKw = this.tok(sc, 'Since');
+      since = this.expression(this.node(sc, 'expression'));
+    }
+    if (!action) return null;
+    const range = this.span(kw, action.range, ...options.map((o) => o.range), recordType?.range, ...where.map((w) => w.range), sinceKw, since?.range);
+    return { kind: 'Source', action, options, recordType, where, since, range };
+  }
+
+  actionRef(cst: CstNode | undefined): A.ActionRef | null {
+    if (!cst) return null;
+    const c = cst.children as Children;
+    const parts = this.toks(c, 'AnyName').map((t) => this.name(t));
+    if (parts.length === 0) return null;
+    return { kind: 'ActionRef', parts, name: parts.map((p) => p.value).join('.'), range: this.span(...parts.map((p) => p.range), ...this.toks(c, 'Dot')) };
+  }
+
+  withClause(cst: CstNode | undefined): A.Option[] {
+    if (!cst) return [];
+    const out: A.Option[] = [];
+    for (const o of this.nodes(cst.children as Children, 'withOption')) {
+      const c = o.children as Children;
+      const key = this.tok(c, 'AnyName');
+      if (!key) continue;
+      const value = this.expression(this.node(c, 'expression'));
+      out.push({ kind: 'Option', key: this.name(key), value, range: this.span(key, value.range) });
+    }
+    return out;
+  }
+
+  asClause(cst: CstNode): A.RecordTypeExpr | null {
+    const rt = this.node(cst.children as Children, 'recordType');
+    return rt ? this.recordType(rt, false) : null;
+  }
+
+  recordType(cst: CstNode, nullable: boolean): A.RecordTypeExpr {
+    const c = cst.children as Children;
+    const fields: A.RecordTypeExpr['fields'] = [];
+    for (const f of this.nodes(c, 'typeField')) {
+      const fc = f.children as Children;
+      const keyTok = this.tok(fc, 'AnyName') ?? this.tok(fc, 'StringLiteral');
+      const tn = this.node(fc, 'typeExpr');
+      if (!keyTok || !tn) continue;
+      const key = keyTok.tokenType === T.StringLiteral ? this.stringLiteral(keyTok) : this.name(keyTok);
+      const type = this.typeExpr(tn);
+      fields.push({ key, type, range: this.span(key.range, type.range) });
+    }
+    return { kind: 'RecordType', fields, nullable, range: this.span(this.tok(c, 'LCurly'), this.tok(c, 'RCurly'), ...fields.map((f) => f.range)) };
+  }
+
+  typeExpr(cst: CstNode): A.TypeExpr {
+    const c = cst.children as Children;
+    const q = this.tok(c, 'Question');
+    const nullable = q !== undefined;
+    const rt = this.node(c, 'recordType');
+    if (rt) {
+      const r = this.recordType(rt, nullable);
+      return { ...r, range: this.span(r.range, q) };
+    }
+    const inner = this.node(c, 'typeExpr');
+    if (inner) {
+      const element = this.typeExpr(inner);
+      return { kind: 'ListType', element, nullable, range: this.span(this.tok(c, 'LBracket'), element.range, this.tok(c, 'RBracket'), q) };
+    }
+    const n = this.tok(c, 'AnyName');
+    const name: A.Name = n ? this.name(n) : { kind: 'Name', value: 'any', range: this.span() };
+    return { kind: 'NamedType', name, nullable, range: this.span(n, q) };
+  }
+
+  whereClause(cst: CstNode | undefined): A.Condition[] {
+    if (!cst) return [];
+    const out: A.Condition[] = [];
+    for (const cn of this.nodes(cst.children as Children, 'condition')) {
+      const c = cn.children as Children;
+      const key = this.toks(c, 'AnyName').map((t) => this.name(t));
+      const opTok = this.toks(c, 'Equals', 'NotEq', 'LtEq', 'GtEq', 'Lt', 'Gt', 'In', 'Contains', 'EqEq')[0];
+      if (key.length === 0 || !opTok) continue;
+      const value = this.additive(this.node(c, 'additiveExpr'));
+      let op = opTok.image as A.ConditionOp;
+      if (opTok.tokenType === T.EqEq) {
+        op = '=';
+        this.error(CODES.doubleEqualsInWhere, 'conditions in `where` compare with `=`, not `==`', this.span(opTok), {
+          suggest: [{ title: 'Replace `==` with `=`', range: this.span(opTok), replacement: '=' }],
+        });
+      }
+      out.push({ kind: 'Condition', key, op, opRange: this.span(opTok), value, range: this.span(...key.map((k) => k.range), opTok, value.range) });
+    }
+    return out;
+  }
+
+  step(cst: CstNode): A.Step | A.Dest | null {
+    const c = cst.children as Children;
+    const [kind, node] = Object.entries(c)[0] ?? [];
+    if (!node || !kind) return null;
+    const n = node[0] as CstNode;
+    const sc = n.children as Children;
+    switch (kind) {
+      case 'mapStep': {
+        const entries: A.MapEntry[] = [];
+        for (const e of this.nodes(sc, 'mapEntry')) {
+          const ec = e.children as Children;
+          const ell = this.tok(ec, 'Ellipsis');
+          if (ell) {
+            entries.push({ kind: 'Spread', range: this.span(ell) });
+            continue;
+          }
+          const keyTok = this.tok(ec, 'AnyName') ?? this.tok(ec, 'StringLiteral');
+          if (!keyTok) continue;
+          const key = keyTok.tokenType === T.StringLiteral ? this.stringLiteral(keyTok) : this.name(keyTok);
+          const value = this.expression(this.node(ec, 'expression'));
+          entries.push({ kind: 'FieldEntry', key, value, range: this.span(key.range, value.range) });
+        }
+        return { kind: 'Map', entries, range: this.span(this.tok(sc, 'Map'), this.tok(sc, 'RCurly'), ...entries.map((e) => e.range)) };
+      }
+      case 'filterStep': {
+        const expr = this.expression(this.node(sc, 'expression'));
+        return { kind: 'Filter', expr, range: this.span(this.tok(sc, 'Filter'), expr.range) };
+      }
+      case 'lookupStep': {
+        const nameTok = this.tok(sc, 'AnyName');
+        const action = this.actionRef(this.node(sc, 'actionRef'));
+        if (!nameTok || !action) return null;
+        const options = this.withClause(this.node(sc, 'withClause'));
+        const where = this.whereClause(this.node(sc, 'whereClause'));
+        const range = this.span(this.tok(sc, 'Lookup'), action.range, ...options.map((o) => o.range), ...where.map((w) => w.range));
+        return { kind: 'Lookup', name: this.name(nameTok), action, options, where, range };
+      }
+      case 'dedupeStep': {
+        const expr = this.expression(this.node(sc, 'expression'));
+        return { kind: 'Dedupe', expr, range: this.span(this.tok(sc, 'Dedupe'), this.tok(sc, 'By'), expr.range) };
+      }
+      case 'takeStep': {
+        const count = this.additive(this.node(sc, 'additiveExpr'));
+        return { kind: 'Take', count, range: this.span(this.tok(sc, 'Take'), count.range) };
+      }
+      case 'destClause': {
+        const action = this.actionRef(this.node(sc, 'actionRef'));
+        if (!action) return null;
+        const options = this.withClause(this.node(sc, 'withClause'));
+        return { kind: 'Dest', action, options, range: this.span(this.tok(sc, 'Dest'), action.range, ...options.map((o) => o.range)) };
+      }
+      default:
+        return null;
+    }
+  }
+
+  // ---- expressions
+
+  private errorExpr(): A.ErrorExpr {
+    return { kind: 'ErrorExpr', range: this.span() };
+  }
+
+  expression(cst: CstNode | undefined): A.Expr {
+    if (!cst) return this.errorExpr();
+    const c = cst.children as Children;
+    const ifNode = this.node(c, 'ifExpr');
+    if (ifNode) {
+      const ic = ifNode.children as Children;
+      const [a, b, d] = this.nodes(ic, 'expression');
+      const cond = this.expression(a);
+      const then = this.expression(b);
+      const els = this.expression(d);
+      return { kind: 'If', cond, then, else: els, range: this.span(this.tok(ic, 'If'), cond.range, then.range, els.range) };
+    }
+    return this.binaryChain(this.node(c, 'coalesceExpr'), 'orExpr', ['Coalesce'], (n) => this.binaryChain(n, 'andExpr', ['Or'], (m) => this.andExpr(m)));
+  }
+
+  private andExpr(cst: CstNode | undefined): A.Expr {
+    return this.binaryChain(cst, 'notExpr', ['And'], (n) => this.notExpr(n));
+  }
+
+  private notExpr(cst: CstNode | undefined): A.Expr {
+    if (!cst) return this.errorExpr();
+    const c = cst.children as Children;
+    const notTok = this.tok(c, 'Not');
+    if (notTok || this.node(c, 'notExpr')) {
+      const operand = this.notExpr(this.node(c, 'notExpr'));
+      return { kind: 'Unary', op: 'not', operand, range: this.span(notTok, operand.range) };
+    }
+    const cmp = this.node(c, 'comparisonExpr');
+    if (!cmp) return this.errorExpr();
+    const cc = cmp.children as Children;
+    for (const eq of this.toks(cc, 'Equals')) {
+      this.error(CODES.singleEqualsInExpr, 'use `==` to compare values; `=` is only for `with` options and `where` conditions', this.span(eq), {
+        suggest: [{ title: 'Replace `=` with `==`', range: this.span(eq), replacement: '==' }],
+      });
+    }
+    return this.binaryChain(cmp, 'additiveExpr', ['EqEq', 'NotEq', 'LtEq', 'GtEq', 'Lt', 'Gt', 'Equals'], (n) => this.additive(n));
+  }
+
+  additive(cst: CstNode | undefined): A.Expr {
+    return this.binaryChain(cst, 'multiplicativeExpr', ['Plus', 'Minus'], (n) =>
+      this.binaryChain(n, 'unaryExpr', ['Star', 'Slash', 'Percent'], (m) => this.unary(m)),
+    );
+  }
+
+  /** Left-associative `operand (op operand)*`; operators and operands interleave by position. */
+  private binaryChain(cst: CstNode | undefined, operandKey: string, opKeys: string[], build: (n: CstNode) => A.Expr): A.Expr {
+    if (!cst) return this.errorExpr();
+    const c = cst.children as Children;
+    const operands = this.nodes(c, operandKey);
+    const ops = this.toks(c, ...opKeys);
+    if (operands.length === 0) return this.errorExpr();
+    let left = build(operands[0]);
+    for (let i = 0; i < ops.length; i++) {
+      const right = operands[i + 1] ? build(operands[i + 1]) : this.errorExpr();
+      const op = (ops[i].tokenType === T.Equals ? '==' : ops[i].image) as A.BinaryOp;
+      left = { kind: 'Binary', op, left, right, range: this.span(left.range, ops[i], right.range) };
+    }
+    return left;
+  }
+
+  private unary(cst: CstNode): A.Expr {
+    const c = cst.children as Children;
+    const minus = this.tok(c, 'Minus');
+    const inner = this.node(c, 'unaryExpr');
+    if (minus || inner) {
+      const operand = inner ? this.unary(inner) : this.errorExpr();
+      return { kind: 'Unary', op: '-', operand, range: this.span(minus, operand.range) };
+    }
+    const pf = this.node(c, 'postfixExpr');
+    return pf ? this.postfix(pf) : this.errorExpr();
+  }
+
+  private postfix(cst: CstNode): A.Expr {
+    const c = cst.children as Children;
+    let expr = this.primary(this.node(c, 'primary'));
+    // Member names and index expressions interleave by position.
+    const names = this.toks(c, 'AnyName');
+    const indexes = this.nodes(c, 'expression');
+    const closers = this.toks(c, 'RBracket');
+    const openers = this.toks(c, 'LBracket');
+    const items: { at: number; kind: 'member' | 'index'; i: number }[] = [
+      ...names.map((t, i) => ({ at: t.startOffset, kind: 'member' as const, i })),
+      ...openers.map((t, i) => ({ at: t.startOffset, kind: 'index' as const, i })),
+    ].sort((a, b) => a.at - b.at);
+    for (const it of items) {
+      if (it.kind === 'member') {
+        const property = this.name(names[it.i]);
+        expr = { kind: 'Member', object: expr, property, range: this.span(expr.range, property.range) };
+      } else {
+        const index = this.expression(indexes[it.i]);
+        expr = { kind: 'Index', object: expr, index, range: this.span(expr.range, openers[it.i], index.range, closers[it.i]) };
+      }
+    }
+    return expr;
+  }
+
+  private primary(cst: CstNode | undefined): A.Expr {
+    if (!cst) return this.errorExpr();
+    const c = cst.children as Children;
+    const t = this.toks(c, 'StringLiteral', 'NumberLiteral', 'True', 'False', 'Null', 'Template')[0];
+    if (t) {
+      const range = this.span(t);
+      switch (t.tokenType) {
+        case T.StringLiteral:
+          return this.stringLiteral(t);
+        case T.NumberLiteral:
+          return { kind: 'Number', value: Number(t.image), range };
+        case T.True:
+          return { kind: 'Boolean', value: true, range };
+        case T.False:
+          return { kind: 'Boolean', value: false, range };
+        case T.Null:
+          return { kind: 'Null', range };
+        default:
+          return this.template(t);
+      }
+    }
+    const list = this.node(c, 'listLiteral');
+    if (list) {
+      const lc = list.children as Children;
+      const items = this.nodes(lc, 'expression').map((e) => this.expression(e));
+      return { kind: 'List', items, range: this.span(this.tok(lc, 'LBracket'), this.tok(lc, 'RBracket'), ...items.map((i) => i.range)) };
+    }
+    const obj = this.node(c, 'objectLiteral');
+    if (obj) {
+      const oc = obj.children as Children;
+      const entries: A.ObjectLiteral['entries'] = [];
+      for (const e of this.nodes(oc, 'objectEntry')) {
+        const ec = e.children as Children;
+        const keyTok = this.tok(ec, 'AnyName') ?? this.tok(ec, 'StringLiteral');
+        if (!keyTok) continue;
+        const key = keyTok.tokenType === T.StringLiteral ? this.stringLiteral(keyTok) : this.name(keyTok);
+        const value = this.expression(this.node(ec, 'expression'));
+        entries.push({ key, value, range: this.span(key.range, value.range) });
+      }
+      return { kind: 'Object', entries, range: this.span(this.tok(oc, 'LCurly'), this.tok(oc, 'RCurly'), ...entries.map((e) => e.range)) };
+    }
+    const paren = this.node(c, 'expression');
+    if (paren) return this.expression(paren);
+    const nc = this.node(c, 'nameOrCall');
+    if (nc) {
+      const ncc = nc.children as Children;
+      const id = this.tok(ncc, 'Identifier');
+      if (!id) return this.errorExpr();
+      if (ncc.LParen) {
+        const args = this.nodes(ncc, 'expression').map((e) => this.expression(e));
+        return { kind: 'Call', callee: this.name(id), args, range: this.span(id, this.tok(ncc, 'RParen'), ...args.map((a) => a.range)) };
+      }
+      return { kind: 'FieldRef', name: id.image, range: this.span(id) };
+    }
+    return this.errorExpr();
+  }
+
+  stringLiteral(t: IToken): A.StringLiteral {
+    const range = this.span(t);
+    const raw = t.image;
+    if (!isClosed(raw)) {
+      // The token is lenient: it ends at the line break when the closing quote is missing.
+      this.error(CODES.unterminatedString, 'this string has no closing `"` before the end of the line', range, {
+        hint: 'Strings stay on one line; write a line break as `\\n`.',
+      });
+      return { kind: 'String', value: decode(raw.slice(1)), range };
+    }
+    const body = raw.slice(1, -1);
+    const bad = /\\(?:[^"\\/bfnrtu]|u(?![0-9a-fA-F]{4}))/.exec(body);
+    if (bad) {
+      const off = t.startOffset + 1 + bad.index;
+      const col = (t.startColumn ?? 1) + 1 + bad.index;
+      const r: Range = { start: { line: range.start.line, column: col, offset: off }, end: { line: range.start.line, column: col + 2, offset: off + 2 } };
+      this.error(CODES.badEscape, `\`${bad[0]}\` is not a valid escape in a string`, r, {
+        hint: 'Strings use JSON escapes: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX.',
+      });
+    }
+    return { kind: 'String', value: decode(body), range };
+  }
+
+  template(t: IToken): A.Expr {
+    const range = this.span(t);
+    const m = /^~([{<])[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*([}>])~$/.exec(t.image);
+    if (!m || (m[1] === '{') !== (m[3] === '}')) {
+      this.error(CODES.badTemplate, `\`${t.image}\` is not a template: write \`~{Name}~\``, range, {
+        hint: 'Templates are ~{CreatedDate}~, ~{LastRunTime}~, ~{Now}~, or a name given with --var.',
+      });
+      return { kind: 'ErrorExpr', range };
+    }
+    const nameStart = t.image.indexOf(m[2]);
+    const nameRange: Range = {
+      start: { line: range.start.line, column: range.start.column + nameStart, offset: range.start.offset + nameStart },
+      end: { line: range.start.line, column: range.start.column + nameStart + m[2].length, offset: range.start.offset + nameStart + m[2].length },
+    };
+    return { kind: 'Template', name: m[2], nameRange, range };
+  }
+}
+
+function isClosed(raw: string): boolean {
+  if (raw.length < 2 || !raw.endsWith('"')) return false;
+  let backslashes = 0;
+  for (let i = raw.length - 2; i > 0 && raw[i] === '\\'; i--) backslashes++;
+  return backslashes % 2 === 0;
+}
+
+function decode(body: string): string {
+  return body.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
+    switch (e[0]) {
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
+      case 'u':
+        return e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : e;
+      default:
+        return e;
+    }
+  });
+}
+
+function firstOffset(n: CstNode): number {
+  let min = Infinity;
+  const visit = (x: CstNode) => {
+    for (const arr of Object.values(x.children)) {
+      for (const el of arr ?? []) {
+        if ('tokenType' in el) {
+          if (isReal(el) && el.startOffset < min) min = el.startOffset;
+        } else visit(el);
+      }
+    }
+  };
+  visit(n);
+  return min;
+}
+
+const STEP_WORD: Record<string, string> = { Map: 'map', Filter: 'filter', Lookup: 'lookup', Dedupe: 'dedupe', Take: 'take', Dest: 'dest' };
+export const keywordOf = (s: A.Step | A.Dest): string => STEP_WORD[s.kind];
+const keywordLength = (s: A.Step | A.Dest): number => keywordOf(s).length;

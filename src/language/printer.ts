@@ -1,0 +1,339 @@
+// The canonical form of a flow file. The layout is a function of the tree (and its comments), not of
+// how the text was laid out, so formatting is idempotent and `parse(print(ast))` gives back `ast`.
+import type { Range } from '../diagnostics.js';
+import * as A from './ast.js';
+import { keywordNames } from './tokens.js';
+
+const WIDTH = 100;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+// ---- expressions
+
+function precedence(e: A.Expr): number {
+  switch (e.kind) {
+    case 'If':
+      return A.PRECEDENCE.if;
+    case 'Binary':
+      return A.BINARY_PRECEDENCE[e.op];
+    case 'Unary':
+      return e.op === 'not' ? A.PRECEDENCE.not : A.PRECEDENCE.negate;
+    case 'Member':
+    case 'Index':
+      return A.PRECEDENCE.postfix;
+    default:
+      return A.PRECEDENCE.primary;
+  }
+}
+
+export function printNumber(n: number): string {
+  return String(n);
+}
+
+export function printString(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** A key of a map entry, object or record type: bare when it lexes as a name, quoted otherwise. */
+function printKey(k: A.Name | A.StringLiteral): string {
+  return k.kind === 'Name' ? k.value : printString(k.value);
+}
+
+/** Prints `e`, in parentheses when it binds looser than its position demands (`min`). */
+export function printExpr(e: A.Expr, min = 0): string {
+  const text = exprText(e);
+  return precedence(e) < min ? `(${text})` : text;
+}
+
+function exprText(e: A.Expr): string {
+  switch (e.kind) {
+    case 'String':
+      return printString(e.value);
+    case 'Number':
+      return printNumber(e.value);
+    case 'Boolean':
+      return String(e.value);
+    case 'Null':
+      return 'null';
+    case 'List':
+      return `[${e.items.map((i) => printExpr(i)).join(', ')}]`;
+    case 'Object':
+      return e.entries.length === 0 ? '{}' : `{ ${e.entries.map((en) => `${printKey(en.key)}: ${printExpr(en.value)}`).join(', ')} }`;
+    case 'Template':
+      return `~{${e.name}}~`;
+    case 'FieldRef':
+      return e.name;
+    case 'Member':
+      return `${printExpr(e.object, A.PRECEDENCE.postfix)}.${e.property.value}`;
+    case 'Index':
+      return `${printExpr(e.object, A.PRECEDENCE.postfix)}[${printExpr(e.index)}]`;
+    case 'Call':
+      return `${e.callee.value}(${e.args.map((a) => printExpr(a)).join(', ')})`;
+    case 'Unary':
+      return e.op === 'not' ? `not ${printExpr(e.operand, A.PRECEDENCE.not)}` : `-${printExpr(e.operand, A.PRECEDENCE.negate)}`;
+    case 'Binary': {
+      const p = A.BINARY_PRECEDENCE[e.op];
+      return `${printExpr(e.left, p)} ${e.op} ${printExpr(e.right, p + 1)}`;
+    }
+    case 'If':
+      return `if ${printExpr(e.cond)} then ${printExpr(e.then)} else ${printExpr(e.else)}`;
+    case 'ErrorExpr':
+      return '?';
+  }
+}
+
+function printType(t: A.TypeExpr): string {
+  const q = t.nullable ? '?' : '';
+  switch (t.kind) {
+    case 'NamedType':
+      return t.name.value + q;
+    case 'ListType':
+      return `[${printType(t.element)}]${q}`;
+    case 'RecordType':
+      return (t.fields.length === 0 ? '{}' : `{ ${t.fields.map((f) => `${printKey(f.key)}: ${printType(f.type)}`).join(', ')} }`) + q;
+  }
+}
+
+const printOptions = (os: A.Option[]): string => (os.length === 0 ? '' : ` with ${os.map((o) => `${o.key.value} = ${printExpr(o.value)}`).join(', ')}`);
+const printWhere = (cs: A.Condition[]): string =>
+  cs.length === 0 ? '' : ` where ${cs.map((c) => `${c.key.map((k) => k.value).join('.')} ${c.op} ${printExpr(c.value, A.BINARY_PRECEDENCE['+'])}`).join(' and ')}`;
+
+// ---- comments
+
+interface Anchor {
+  start: number;
+  leading: A.Comment[];
+  trailing: A.Comment[];
+}
+
+/**
+ * Attaches each comment to a line-level node: a comment alone on its line goes before the next
+ * node; a comment after code on the same line stays at the end of that node's line.
+ */
+class CommentMap {
+  private anchors: Anchor[] = [];
+  private byStart = new Map<number, Anchor>();
+  /** Comments after the last node of the file. */
+  readonly dangling: A.Comment[] = [];
+
+  add(start: number): void {
+    if (this.byStart.has(start)) return;
+    const a: Anchor = { start, leading: [], trailing: [] };
+    this.anchors.push(a);
+    this.byStart.set(start, a);
+  }
+
+  attach(comments: A.Comment[], codeEndsOnLine: Map<number, number>): void {
+    this.anchors.sort((x, y) => x.start - y.start);
+    for (const c of comments) {
+      const off = c.range.start.offset;
+      const codeEnd = codeEndsOnLine.get(c.range.start.line);
+      const isTrailing = codeEnd !== undefined && codeEnd <= off;
+      let before: Anchor | undefined;
+      let after: Anchor | undefined;
+      for (const a of this.anchors) {
+        if (a.start < off) before = a;
+        else {
+          after = a;
+          break;
+        }
+      }
+      if (isTrailing && before) before.trailing.push(c);
+      else if (after) after.leading.push(c);
+      else if (before && isTrailing) before.trailing.push(c);
+      else this.dangling.push(c);
+    }
+  }
+
+  get(r: Range | undefined): Anchor | undefined {
+    return r ? this.byStart.get(r.start.offset) : undefined;
+  }
+}
+
+// ---- program
+
+export interface PrintOptions {
+  /** Pass the source's comments to keep them (parse().program.comments). */
+  comments?: A.Comment[];
+}
+
+export function print(program: A.Program, options: PrintOptions = {}): string {
+  const comments = options.comments ?? program.comments;
+  const cm = new CommentMap();
+  const codeEnds = new Map<number, number>();
+  // Offsets of the flows' closing braces are anchors too, for comments at the end of a block.
+  const closers = new Map<A.Flow, number>();
+  for (const f of program.flows) {
+    cm.add(f.range.start.offset);
+    for (const s of f.settings) cm.add(s.range.start.offset);
+    const p = f.pipeline;
+    if (p) {
+      if (p.source) cm.add(p.source.range.start.offset);
+      for (const s of [...p.steps, ...(p.dest ? [p.dest] : [])]) {
+        cm.add(s.range.start.offset);
+        if (s.kind === 'Map') for (const e of s.entries) cm.add(e.range.start.offset);
+      }
+    }
+    if (f.name) {
+      const close = f.range.end.offset - 1;
+      closers.set(f, close);
+      cm.add(close);
+    }
+    collectCodeLines(f, codeEnds);
+  }
+  cm.attach(comments, codeEnds);
+
+  const out: string[] = [];
+  const emitLeading = (a: Anchor | undefined, indent: string) => {
+    for (const c of a?.leading ?? []) out.push(`${indent}#${c.text}`);
+  };
+  /** Adds a line, with the first trailing comment on it and any others on their own lines below. */
+  const emit = (line: string, a: Anchor | undefined, indent: string) => {
+    const [first, ...rest] = a?.trailing ?? [];
+    out.push(first ? `${line}  #${first.text}` : line);
+    for (const c of rest) out.push(`${indent}#${c.text}`);
+  };
+
+  program.flows.forEach((f, i) => {
+    if (i > 0) out.push('');
+    const fa = cm.get(f.range);
+    if (f.name) {
+      emitLeading(fa, '');
+      emit(`flow ${f.name.value} {`, fa, '  ');
+      for (const s of f.settings) {
+        const sa = cm.get(s.range);
+        emitLeading(sa, '  ');
+        emit(`  ${printSetting(s)}`, sa, '  ');
+      }
+      if (f.pipeline) printPipeline(f.pipeline, '  ', cm, out, emitLeading, emit);
+      const close = cm.get({ start: { line: 0, column: 0, offset: closers.get(f)! }, end: { line: 0, column: 0, offset: 0 } });
+      emitLeading(close, '  ');
+      emit('}', close, '');
+    } else {
+      if (f.pipeline?.source && fa !== cm.get(f.pipeline.source.range)) emitLeading(fa, '');
+      if (f.pipeline) printPipeline(f.pipeline, '', cm, out, emitLeading, emit);
+    }
+  });
+  for (const c of cm.dangling) out.push(`#${c.text}`);
+  return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+function printSetting(s: A.Setting): string {
+  switch (s.kind) {
+    case 'ScheduleEvery':
+      return `schedule every ${s.amount}${s.unit}`;
+    case 'ScheduleCron':
+      return `schedule cron ${printString(s.expression.value)}`;
+    case 'OnReject':
+      return `on reject ${s.action.name}${printOptions(s.options)}`;
+  }
+}
+
+function printPipeline(
+  p: A.Pipeline,
+  indent: string,
+  cm: CommentMap,
+  out: string[],
+  emitLeading: (a: Anchor | undefined, indent: string) => void,
+  emit: (line: string, a: Anchor | undefined, indent: string) => void,
+): void {
+  const stepIndent = `${indent}  `;
+  if (p.source) {
+    const s = p.source;
+    const sa = cm.get(s.range);
+    emitLeading(sa, indent);
+    const clauses = [
+      printOptions(s.options),
+      s.recordType ? ` as ${printType(s.recordType)}` : '',
+      printWhere(s.where),
+      s.since ? ` since ${printExpr(s.since)}` : '',
+    ].filter((c) => c !== '');
+    const oneLine = `${indent}source ${s.action.name}${clauses.join('')}`;
+    if (oneLine.length <= WIDTH || clauses.length === 0) emit(oneLine, sa, stepIndent);
+    else {
+      // Too long for one line: each clause on a line of its own.
+      emit(`${indent}source ${s.action.name}`, sa, stepIndent);
+      for (const c of clauses) out.push(`${indent}   ${c}`);
+    }
+  }
+  for (const st of [...p.steps, ...(p.dest ? [p.dest] : [])]) {
+    const a = cm.get(st.range);
+    emitLeading(a, stepIndent);
+    if (st.kind === 'Map') {
+      printMap(st, stepIndent, cm, out, emitLeading, emit, a);
+      continue;
+    }
+    emit(`${stepIndent}-> ${printStep(st)}`, a, stepIndent);
+  }
+}
+
+function printStep(s: Exclude<A.Step, A.MapStep> | A.Dest): string {
+  switch (s.kind) {
+    case 'Filter':
+      return `filter ${printExpr(s.expr)}`;
+    case 'Lookup':
+      return `lookup ${s.name.value} = ${s.action.name}${printOptions(s.options)}${printWhere(s.where)}`;
+    case 'Dedupe':
+      return `dedupe by ${printExpr(s.expr)}`;
+    case 'Take':
+      return `take ${printExpr(s.count, A.BINARY_PRECEDENCE['+'])}`;
+    case 'Dest':
+      return `dest ${s.action.name}${printOptions(s.options)}`;
+  }
+}
+
+const printEntry = (e: A.MapEntry): string => (e.kind === 'Spread' ? '...' : `${printKey(e.key)}: ${printExpr(e.value)}`);
+
+function printMap(
+  m: A.MapStep,
+  indent: string,
+  cm: CommentMap,
+  out: string[],
+  emitLeading: (a: Anchor | undefined, indent: string) => void,
+  emit: (line: string, a: Anchor | undefined, indent: string) => void,
+  a: Anchor | undefined,
+): void {
+  const entryAnchors = m.entries.map((e) => cm.get(e.range));
+  const hasComments = entryAnchors.some((ea) => ea && (ea.leading.length > 0 || ea.trailing.length > 0)) || (a?.trailing.length ?? 0) > 0;
+  const oneLine = `${indent}-> map ${m.entries.length === 0 ? '{}' : `{ ${m.entries.map(printEntry).join(', ')} }`}`;
+  if (!hasComments && oneLine.length <= WIDTH) {
+    emit(oneLine, a, indent);
+    return;
+  }
+  emit(`${indent}-> map {`, a, `${indent}  `);
+  m.entries.forEach((e, i) => {
+    emitLeading(entryAnchors[i], `${indent}  `);
+    emit(`${indent}  ${printEntry(e)},`, entryAnchors[i], `${indent}  `);
+  });
+  out.push(`${indent}}`);
+}
+
+/** Records, per line, where the first code on it ends, to tell trailing comments from own-line ones. */
+function collectCodeLines(f: A.Flow, lines: Map<number, number>): void {
+  const mark = (r: Range) => {
+    for (const [line, off] of [
+      [r.start.line, r.start.offset + 1],
+      [r.end.line, r.end.offset],
+    ] as const) {
+      const prev = lines.get(line);
+      if (prev === undefined || off < prev) lines.set(line, off);
+    }
+  };
+  walk(f, (n) => {
+    if ('range' in n) mark(n.range);
+  });
+}
+
+/** Visits every node of a subtree (used for code lines, and by tests). */
+export function walk(node: A.Node, visit: (n: A.Node) => void): void {
+  visit(node);
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'range' || k === 'nameRange' || k === 'opRange') continue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x && typeof x === 'object' && 'kind' in x) walk(x as A.Node, visit);
+      else if (x && typeof x === 'object') for (const y of Object.values(x)) if (y && typeof y === 'object' && 'kind' in (y as object)) walk(y as A.Node, visit);
+    } else if (v && typeof v === 'object' && 'kind' in v) walk(v as A.Node, visit);
+  }
+}
+
+/** True when `name` can be written bare as a field reference (not a keyword). */
+export const isBareFieldName = (name: string): boolean => IDENT.test(name) && !keywordNames.has(name);
