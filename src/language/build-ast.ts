@@ -489,14 +489,16 @@ export class AstBuilder {
       return { kind: 'String', value: decode(raw.slice(1)), range };
     }
     const body = raw.slice(1, -1);
-    const bad = /\\(?:[^"\\/bfnrtu]|u(?![0-9a-fA-F]{4}))/.exec(body);
-    if (bad) {
-      const off = t.startOffset + 1 + bad.index;
-      const col = (t.startColumn ?? 1) + 1 + bad.index;
+    // Escapes are read pairwise from the left, so that `\\\\x` is an escaped backslash then `x`.
+    for (const m of body.matchAll(/\\(u[0-9a-fA-F]{4}|[\s\S])/g)) {
+      if (/^(?:u[0-9a-fA-F]{4}|["\\/bfnrt])$/.test(m[1])) continue;
+      const off = t.startOffset + 1 + m.index!;
+      const col = (t.startColumn ?? 1) + 1 + m.index!;
       const r: Range = { start: { line: range.start.line, column: col, offset: off }, end: { line: range.start.line, column: col + 2, offset: off + 2 } };
-      this.error(CODES.badEscape, `\`${bad[0]}\` is not a valid escape in a string`, r, {
+      this.error(CODES.badEscape, `\`${m[0].slice(0, 2)}\` is not a valid escape in a string`, r, {
         hint: 'Strings use JSON escapes: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX.',
       });
+      break;
     }
     return { kind: 'String', value: decode(body), range };
   }

@@ -250,9 +250,12 @@ function printPipeline(
     const oneLine = `${indent}source ${s.action.name}${clauses.join('')}`;
     if (oneLine.length <= WIDTH || clauses.length === 0) emit(oneLine, sa, stepIndent);
     else {
-      // Too long for one line: each clause on a line of its own.
-      emit(`${indent}source ${s.action.name}`, sa, stepIndent);
+      // Too long for one line: each clause on a line of its own; a comment stays on the first line
+      // and any further ones follow the last clause, where a re-parse finds them again.
+      const [first, ...rest] = sa?.trailing ?? [];
+      out.push(`${indent}source ${s.action.name}${first ? `  #${first.text}` : ''}`);
       for (const c of clauses) out.push(`${indent}   ${c}`);
+      for (const c of rest) out.push(`${stepIndent}#${c.text}`);
     }
   }
   for (const st of [...p.steps, ...(p.dest ? [p.dest] : [])]) {

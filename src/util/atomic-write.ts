@@ -1,6 +1,6 @@
 // Files are replaced atomically: write a temp file beside the target, fsync, rename. A crash leaves
 // either the old file or the new one, never half of one.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -26,6 +26,8 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, optio
     throw err;
   }
   closeSync(fd);
+  // The umask may have narrowed the mode at creation; the caller's mode is what the file must have.
+  if (options.mode !== undefined) chmodSync(tmp, options.mode);
   try {
     renameSync(tmp, target);
   } catch (err) {

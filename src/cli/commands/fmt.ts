@@ -1,6 +1,6 @@
 // `sluice fmt FILE...`: print the canonical form, rewrite files (--write), or list the files that
 // are not formatted (--check, exit 1) for CI.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { format } from '../../language/format.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { flag, type Command } from '../command.js';
@@ -41,7 +41,7 @@ syntax errors is left as it is and its errors are printed (exit 1).`,
         if (r.text !== text) unformatted.push(file);
       } else if (write) {
         if (r.text !== text) {
-          writeFileAtomic(file, r.text);
+          writeFileAtomic(file, r.text, { mode: statSync(file).mode & 0o7777 });
           io.stdout.write(`formatted ${file}\n`);
         }
       } else io.stdout.write(r.text);

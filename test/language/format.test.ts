@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { format } from '../../src/language/format.js';
+
+const fmt = (text: string) => {
+  const r = format(text);
+  if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+  return r.text;
+};
+
+describe('canonical format', () => {
+  it('breaks a one-line pipeline into one step per line', () => {
+    expect(fmt('source pipedrive.persons where limit = 10 since ~<CreatedDate>~ -> map { name: name } -> dest file.jsonl with path = "out/p.jsonl"')).toBe(
+      'source pipedrive.persons where limit = 10 since ~{CreatedDate}~\n  -> map { name: name }\n  -> dest file.jsonl with path = "out/p.jsonl"\n',
+    );
+  });
+
+  it('indents flow blocks, keeps comments, puts long maps one entry per line', () => {
+    const src = `# leads
+flow   leads{schedule every 15m # often
+source pipedrive.persons
+# keep those with mail
+-> filter primary(email)!=null
+-> map { title: "Lead: " + name, person_id: id, owner_id: owner.id, note: "a long text that does not fit" }
+-> dest pipedrive.leads}
+# the end`;
+    expect(fmt(src)).toBe(`# leads
+flow leads {
+  schedule every 15m  # often
+  source pipedrive.persons
+    # keep those with mail
+    -> filter primary(email) != null
+    -> map {
+      title: "Lead: " + name,
+      person_id: id,
+      owner_id: owner.id,
+      note: "a long text that does not fit",
+    }
+    -> dest pipedrive.leads
+}
+# the end
+`);
+  });
+
+  it('removes redundant parentheses and keeps needed ones', () => {
+    expect(fmt('source a.b -> filter ((a + b)) * c == (d) and (e or f) -> dest stdout')).toBe(
+      'source a.b\n  -> filter (a + b) * c == d and (e or f)\n  -> dest stdout\n',
+    );
+  });
+
+  it('normalises strings, numbers and templates', () => {
+    expect(fmt('source a.b since ~< Now >~ -> map { "a": "\\u0041\\/", b: 1.50, c: 2e3 } -> dest stdout')).toBe(
+      'source a.b since ~{Now}~\n  -> map { "a": "A/", b: 1.5, c: 2000 }\n  -> dest stdout\n',
+    );
+  });
+
+  it('separates flows by one blank line', () => {
+    expect(fmt('flow a { source x.y -> dest stdout }\n\n\n\nflow b { source x.y -> dest stdout }')).toBe(
+      'flow a {\n  source x.y\n    -> dest stdout\n}\n\nflow b {\n  source x.y\n    -> dest stdout\n}\n',
+    );
+  });
+
+  it('refuses a file with syntax errors, returning them', () => {
+    const r = format('source a.b -> map { a: } -> dest stdout');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.diagnostics[0].code).toBe('SL1010');
+  });
+});
