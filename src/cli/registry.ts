@@ -11,5 +11,8 @@ export interface CommandEntry {
 export const registry: CommandEntry[] = [
   { name: 'check', summary: 'check flows for syntax and type errors', load: () => import('./commands/check.js') },
   { name: 'fmt', summary: 'format flows in the canonical style', load: () => import('./commands/fmt.js') },
+  { name: 'apps', summary: 'list the apps and actions of the standard library', load: () => import('./commands/apps.js') },
+  { name: 'describe', summary: 'show an action\'s parameters, options and record schema', load: () => import('./commands/describe.js') },
   { name: 'connections', summary: 'configure, validate and list app connections (credentials)', load: () => import('./commands/connections.js') },
+  { name: 'sandbox', summary: 'run a local Pipedrive API for demos, tests and benchmarks', load: () => import('./commands/sandbox.js') },
 ];

@@ -78,16 +78,25 @@ async function guarded(io: CliIO, format: 'text' | 'json', secrets: () => (Secre
     return await body();
   } catch (err) {
     if (err instanceof SluiceError) {
-      const safe = err instanceof UsageError ? err : new SluiceError(err.code, redact(err.message, secrets()), { hint: err.hint && redact(err.hint, secrets()), exitCode: err.exitCode });
-      if (format === 'json' && !(err instanceof UsageError)) {
+      const all = [...secrets(), ...envTokens(io)];
+      const safe = new SluiceError(err.code, redact(err.message, all), { hint: err.hint && redact(err.hint, all), exitCode: err.exitCode });
+      if (err instanceof UsageError) throw new UsageError(safe.message, safe.hint);
+      if (format === 'json') {
         io.stdout.write(`${JSON.stringify({ ok: false, error: { code: safe.code, message: safe.message, ...(safe.hint ? { hint: safe.hint } : {}) } }, null, 2)}\n`);
         return safe.exitCode;
       }
       throw safe;
     }
     const message = err instanceof Error ? err.message : String(err);
-    throw new Error(redact(message, secrets()));
+    throw new Error(redact(message, [...secrets(), ...envTokens(io)]));
   }
+}
+
+/** Values of variables that look like they hold tokens (`*TOKEN*`), to redact as a last resort. */
+function envTokens(io: CliIO): string[] {
+  return Object.entries(io.env)
+    .filter(([k, v]) => /TOKEN/i.test(k) && typeof v === 'string' && v.length >= 16)
+    .map(([, v]) => v as string);
 }
 
 /**
@@ -140,10 +149,10 @@ async function readTokenInput(args: ParsedArgs, io: CliIO, validate: boolean): P
     }
     const value = io.env[tokEnv];
     if (value === undefined || value === '') {
-      if (!validate) return { tokenEnv, via: 'env' };
+      if (!validate) return { tokenEnv: tokEnv, via: 'env' };
       throw new ConnectionError(E.tokenEnvUnset, `the environment variable ${tokEnv} (from --api-token-env) is not set`, `Set it first (export ${tokEnv}=...), or add --no-validate to save the connection now and set it later.`);
     }
-    return { value, tokenEnv, via: 'env' };
+    return { value, tokenEnv: tokEnv, via: 'env' };
   }
   if (tok !== undefined) return { value: tok, via: 'flag' };
   if (io.stdin.isTTY) return { value: await promptHidden(io, 'API token (input hidden): '), via: 'prompt' };
@@ -186,7 +195,8 @@ const add: Command = {
   async run(args, io) {
     const format = outputFormat(args);
     let token: Secret | undefined;
-    return guarded(io, format, () => [token, str(args, 'api-token')], async () => {
+    const tokenEnv = str(args, 'api-token-env');
+    return guarded(io, format, () => [token, str(args, 'api-token'), tokenEnv ? io.env[tokenEnv] : undefined], async () => {
       if (args.positionals.length === 0) throw new UsageError('missing the app to connect to', `Usage: sluice ${add.usage}\nFor example: sluice connections add pipedrive --company-url https://acme.pipedrive.com`);
       if (args.positionals.length > 1) throw new UsageError(`unexpected argument \`${mask(args.positionals[1])}\``, `Usage: sluice ${add.usage}`);
       const app = checkApp(args.positionals[0]);
