@@ -1,9 +1,11 @@
 // Bundles the CLI with esbuild so that `npx sluice` starts fast (one file per command chunk,
-// no TypeScript at run time). Dependencies stay external (node_modules). Old chunks are not deleted
-// first, so that a build never pulls files from under a CLI process that is running.
+// no TypeScript at run time).
 import { build } from 'esbuild';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
-await build({
+const result = await build({
+  metafile: true,
   entryPoints: { cli: 'src/cli/main.ts' },
   outdir: 'dist',
   bundle: true,
@@ -12,6 +14,19 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  packages: 'external',
+  // Dependencies are bundled too: loading one file is much faster than chevrotain's and lodash's
+  // hundreds of modules (cold start). Native modules cannot be bundled.
+  external: ['better-sqlite3'],
+  // Some CommonJS dependencies call require() for Node built-ins.
+  banner: { js: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// Chunks of earlier builds are removed only when a minute old, so that a build never pulls files
+// from under a CLI process that is still running (tests build while others run).
+const current = new Set(Object.keys(result.metafile.outputs).map((f) => resolve(f)));
+for (const name of readdirSync('dist')) {
+  const file = resolve(join('dist', name));
+  if (!/\.js(\.map)?$/.test(name) || current.has(file) || current.has(file.replace(/\.map$/, ''))) continue;
+  if (Date.now() - statSync(file).mtimeMs > 60_000) rmSync(file, { force: true });
+}

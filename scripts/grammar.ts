@@ -2,5 +2,5 @@
 import { writeFileSync } from 'node:fs';
 import { renderDiagrams } from '../src/language/diagrams.js';
 
-writeFileSync(new URL('../grammar/diagrams.html', import.meta.url), renderDiagrams());
+writeFileSync('grammar/diagrams.html', renderDiagrams());
 console.log('wrote grammar/diagrams.html');

@@ -40,7 +40,9 @@ export function parseCommandArgs(cmd: Command, argv: string[]): ParsedArgs & { h
   try {
     const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     if (!cmd.positionals && positionals.length > 0 && !values.help) {
-      throw new UsageError(`\`sluice ${cmd.name}\` takes no argument \`${positionals[0]}\``, `Usage: sluice ${cmd.usage}`);
+      // A stray word may be a token pasted in the wrong place: never echo one that looks like it.
+      const shown = /^[0-9a-f]{32,}$/i.test(positionals[0]) ? `****${positionals[0].slice(-4)}` : positionals[0];
+      throw new UsageError(`\`sluice ${cmd.name}\` takes no argument \`${shown}\``, `Usage: sluice ${cmd.usage}`);
     }
     return { values: values as ParsedArgs['values'], positionals, help: Boolean(values.help) };
   } catch (err) {

@@ -22,18 +22,18 @@ describe('sluice check', () => {
   });
 
   it('reports file:line:col, the code, a code frame and the fix; exit 1', async () => {
-    const dir = project({ 'bad.flow': 'source a.b\n  -> map { a: b } dest stdout\n' });
+    const dir = project({ 'bad.flow': 'source pipedrive.persons\n  -> map { a: id } dest stdout\n' });
     const r = await runSluice(['check', 'bad.flow'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('bad.flow:2:19: error SL1011 expected `->` before `dest`');
-    expect(r.stdout).toContain(' 2 |   -> map { a: b } dest stdout\n   |                   ^^^^');
+    expect(r.stdout).toContain('bad.flow:2:20: error SL1011 expected `->` before `dest`');
+    expect(r.stdout).toContain(' 2 |   -> map { a: id } dest stdout\n   |                    ^^^^');
     expect(r.stdout).toContain('1 error, 0 warnings in 1 file');
   });
 
   it('finds .flow files in folders and reports every flow of a file', async () => {
     const dir = project({
-      'a/one.flow': 'flow x { source a.b -> map { a: } -> dest stdout }\nflow y { source a.b -> filter a = 1 -> dest stdout }\n',
-      'a/b/two.flow': 'source a.b -> dest stdout\n',
+      'a/one.flow': 'flow x { source pipedrive.persons -> map { a: } -> dest stdout }\nflow y { source pipedrive.persons -> filter id = 1 -> dest stdout }\n',
+      'a/b/two.flow': 'source pipedrive.persons -> dest stdout\n',
       'a/notes.txt': 'not a flow',
     });
     const r = await runSluice(['check', '--format', 'json', 'a'], { cwd: dir });
@@ -43,7 +43,7 @@ describe('sluice check', () => {
     expect(out.errors).toBe(2);
     const diags = out.files[1].diagnostics;
     expect(diags.map((d: { code: string }) => d.code)).toEqual(['SL1010', 'SL1012']);
-    expect(diags[1].range).toEqual({ start: { line: 2, column: 33, offset: 83 }, end: { line: 2, column: 34, offset: 84 } });
+    expect(diags[1].range).toEqual({ start: { line: 2, column: 48, offset: 112 }, end: { line: 2, column: 49, offset: 113 } });
   });
 
   it('warnings pass unless --strict', async () => {
@@ -79,8 +79,8 @@ describe('sluice check', () => {
 });
 
 describe('sluice fmt', () => {
-  const messy = 'source a.b   where x = 1 ->   map {a:b}->dest stdout # out\n';
-  const tidy = 'source a.b where x = 1\n  -> map { a: b }\n  -> dest stdout  # out\n';
+  const messy = 'source pipedrive.persons   where x = 1 ->   map {a:b}->dest stdout # out\n';
+  const tidy = 'source pipedrive.persons where x = 1\n  -> map { a: b }\n  -> dest stdout  # out\n';
 
   it('prints the canonical form', async () => {
     const dir = project({ 'm.flow': messy });
@@ -104,10 +104,10 @@ describe('sluice fmt', () => {
   });
 
   it('leaves a file with syntax errors untouched and says why', async () => {
-    const dir = project({ 'b.flow': 'source a.b -> map { a: } -> dest stdout\n' });
+    const dir = project({ 'b.flow': 'source pipedrive.persons -> map { a: } -> dest stdout\n' });
     const r = await runSluice(['fmt', '--write', 'b.flow'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('b.flow:1:24: error SL1010');
-    expect(readFileSync(join(dir, 'b.flow'), 'utf8')).toBe('source a.b -> map { a: } -> dest stdout\n');
+    expect(r.stderr).toContain('b.flow:1:38: error SL1010');
+    expect(readFileSync(join(dir, 'b.flow'), 'utf8')).toBe('source pipedrive.persons -> map { a: } -> dest stdout\n');
   });
 });

@@ -1,0 +1,89 @@
+// What reaches a destination: every required field (and one of each "one of" group), each field of
+// a type the destination accepts, no field it does not know, and the path parameters it needs.
+import type * as A from '../../language/ast.js';
+import type { Range } from '../../diagnostics.js';
+import { CHECK } from '../codes.js';
+import type { FlowModel } from '../model.js';
+import { diag, didYouMean, listHint, type Rule, type RuleContext } from '../rule.js';
+import { assignable, isNullable, show, type RecordType } from '../types.js';
+
+export const destRule: Rule = {
+  name: 'dest',
+  description: 'records reaching a destination have the fields it requires, of the types it accepts',
+  run(ctx) {
+    for (const f of ctx.model.flows) {
+      const dest = f.flow.pipeline?.dest;
+      const input = f.dest?.action?.input;
+      if (!dest || !input) continue;
+      checkRecord(ctx, f, dest, f.output, input);
+    }
+  },
+};
+
+/** The map that built the record, to point at its fields; else the destination. */
+function lastMap(f: FlowModel): A.MapStep | undefined {
+  const steps = f.flow.pipeline?.steps ?? [];
+  for (let i = steps.length - 1; i >= 0; i--) if (steps[i].kind === 'Map') return steps[i] as A.MapStep;
+  return undefined;
+}
+
+function checkRecord(ctx: RuleContext, f: FlowModel, dest: A.Dest, out: RecordType, input: RecordType): void {
+  const action = f.dest!.action!;
+  const map = lastMap(f);
+  const entryOf = (name: string) => map?.entries.find((e): e is A.FieldEntry => e.kind === 'FieldEntry' && e.key.value === name);
+  const where: Range = map?.range ?? dest.action.range;
+  const has = (name: string) => out.fields.has(name) || out.open;
+
+  for (const [name, field] of input.fields) {
+    if (field.required && !has(name)) {
+      ctx.report(
+        diag(CHECK.destMissingField, 'error', `\`${action.qualified}\` requires the field \`${name}\` (${show(field.type)}), which the records here do not have`, where, {
+          hint: `Add \`${name}: ...\` to the map before \`dest\`.`,
+          related: [{ message: `destination \`${action.qualified}\``, range: dest.action.range }],
+        }),
+      );
+    }
+  }
+  // `anyOf` of required lists: at least one alternative must be complete.
+  const alternatives = input.requiredOneOf ?? [];
+  if (alternatives.length > 0 && !alternatives.some((alt) => alt.every(has))) {
+    const list = alternatives.map((alt) => alt.map((n) => `\`${n}\``).join(' and ')).join(' or ');
+    ctx.report(
+      diag(CHECK.destMissingOneOf, 'error', `\`${action.qualified}\` requires ${list}; the records here have none of them`, where, {
+        hint: `Add one of them to the map, e.g. \`${alternatives[0][0]}: ...\`.`,
+        related: [{ message: `destination \`${action.qualified}\``, range: dest.action.range }],
+      }),
+    );
+  }
+  for (const [name, field] of out.fields) {
+    const target = input.fields.get(name) ?? input.patterns?.find((p) => p.regex.test(name));
+    const at = entryOf(name);
+    const range = at?.key.range ?? where;
+    if (!target) {
+      if (input.open) continue;
+      const s = didYouMean(name, input.fields.keys(), range);
+      ctx.report(
+        diag(CHECK.destUnknownField, 'error', `\`${action.qualified}\` does not accept the field \`${name}\`${s.text}`, range, {
+          hint: listHint(`${action.qualified} accepts`, input.fields.keys()),
+          ...(at ? { suggest: s.suggest } : {}),
+        }),
+      );
+      continue;
+    }
+    const r = assignable(field.type, target.type);
+    const valueRange = at?.value.range ?? range;
+    if (r === 'mismatch') {
+      ctx.report(diag(CHECK.destFieldType, 'error', `\`${name}\` must be ${show(target.type)} for \`${action.qualified}\`, found ${show(field.type)}`, valueRange));
+    } else if (r === 'nullable') {
+      const required = 'required' in target ? target.required : false;
+      // A null for an optional field is left out of the request; only a required one is at risk.
+      if (required || (alternatives.length > 0 && alternatives.every((alt) => alt.includes(name)) && isNullable(field.type))) {
+        ctx.report(
+          diag(CHECK.destNullable, 'warning', `\`${name}\` may be null, but \`${action.qualified}\` needs a value: such records will be rejected`, valueRange, {
+            hint: 'Filter them out first (`-> filter x != null`) or give a default with `??`.',
+          }),
+        );
+      }
+    }
+  }
+}

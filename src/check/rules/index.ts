@@ -1,0 +1,30 @@
+// Every rule of the checker, in the order their diagnostics read best (they are sorted by position
+// afterwards anyway).
+import type { Rule } from '../rule.js';
+import { actionsRule } from './actions.js';
+import { connectionsRule } from './connections.js';
+import { destRule } from './dest.js';
+import { fieldsRule } from './fields.js';
+import { flowsRule } from './flows.js';
+import { functionsRule } from './functions.js';
+import { operatorsRule } from './operators.js';
+import { optionsRule } from './options.js';
+import { sinceRule } from './since.js';
+import { stepsRule } from './steps.js';
+import { templatesRule } from './templates.js';
+import { whereRule } from './where.js';
+
+export const RULES: readonly Rule[] = [
+  flowsRule,
+  actionsRule,
+  connectionsRule,
+  optionsRule,
+  whereRule,
+  sinceRule,
+  templatesRule,
+  fieldsRule,
+  functionsRule,
+  operatorsRule,
+  stepsRule,
+  destRule,
+];

@@ -1,0 +1,28 @@
+// Template names: the built-in ones, or names given with --var.
+import type * as A from '../../language/ast.js';
+import { walk } from '../../language/printer.js';
+import { BUILTIN_TEMPLATES } from '../env.js';
+import { CHECK } from '../codes.js';
+import { diag, didYouMean, type Rule } from '../rule.js';
+
+export const templatesRule: Rule = {
+  name: 'templates',
+  description: 'templates name a built-in value or a --var',
+  run(ctx) {
+    const known = [...Object.keys(BUILTIN_TEMPLATES), ...ctx.env.vars];
+    for (const f of ctx.program.flows) {
+      walk(f, (n) => {
+        if (n.kind !== 'Template') return;
+        const t = n as A.Template;
+        if (known.includes(t.name)) return;
+        const s = didYouMean(t.name, known, t.nameRange);
+        ctx.report(
+          diag(CHECK.unknownTemplate, 'error', `unknown template \`~{${t.name}}~\`${s.text}`, t.range, {
+            hint: `Built in: ~{CreatedDate}~, ~{LastRunTime}~, ~{Now}~. Give others with --var ${t.name}=VALUE.`,
+            suggest: s.suggest,
+          }),
+        );
+      });
+    }
+  },
+};

@@ -1,0 +1,29 @@
+// The checker's world for a CLI command: the standard library, the saved connections (when they
+// can be read) and the --var names.
+import type { CheckEnv } from '../check/env.js';
+import { stdlibEnv } from '../check/stdlib-env.js';
+import { listConnections } from '../connections/index.js';
+import { UsageError } from '../errors.js';
+import type { CliIO } from './io.js';
+
+export function parseVars(pairs: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new UsageError(`--var needs NAME=VALUE, found \`${p}\``, 'Example: --var Region=emea');
+    out.set(p.slice(0, i), p.slice(i + 1));
+  }
+  return out;
+}
+
+export function checkEnvFor(io: CliIO, vars: string[]): CheckEnv {
+  let connections;
+  try {
+    connections = listConnections(io.env);
+  } catch {
+    // An unreadable or unsafe connections file is reported by the commands that use it; checking a
+    // flow must still work (connection names are then not checked).
+    connections = undefined;
+  }
+  return stdlibEnv({ ...(connections ? { connections } : {}), vars: parseVars(vars).keys() });
+}

@@ -1,0 +1,65 @@
+// `check --explain`: the plan of each flow in words (what is asked of the API, what the engine
+// does), and as data for --format json.
+import type { ProgramModel } from '../check/model.js';
+import { describePlacement, placeCondition } from '../check/plan.js';
+import { printExpr } from '../language/printer.js';
+
+export interface FlowPlan {
+  flow: string;
+  source?: { action: string; version?: string; method?: string; path?: string; connection?: string };
+  conditions: { condition: string; placement: string; explanation: string }[];
+  since?: string;
+  steps: string[];
+  dest?: { action: string; version?: string; method?: string; path?: string };
+  text: string;
+}
+
+export function explainFlows(model: ProgramModel): FlowPlan[] {
+  return model.flows.map((f) => {
+    const src = f.flow.pipeline?.source;
+    const action = f.source?.action;
+    const lines = [`flow ${f.name}:`];
+    const plan: FlowPlan = { flow: f.name, conditions: [], steps: [], text: '' };
+    if (src && action) {
+      plan.source = {
+        action: action.qualified,
+        ...(action.version ? { version: action.version } : {}),
+        ...(action.method ? { method: action.method } : {}),
+        ...(action.path ? { path: action.path } : {}),
+        ...(f.source?.connection ? { connection: f.source.connection.name } : {}),
+      };
+      lines.push(
+        `  source ${action.qualified}${action.method ? `: ${action.method} ${action.path}` : ''}${action.version ? ` (API ${action.version}` : ''}${f.source?.connection ? `${action.version ? ', ' : ' ('}connection ${f.source.connection.name})` : action.version ? ')' : ''}`,
+      );
+      for (const c of src.where) {
+        const p = placeCondition(action, action.record ?? { kind: 'record', fields: new Map(), open: true }, c);
+        const text = `${c.key.map((k) => k.value).join('.')} ${c.op} ${printExpr(c.value)}`;
+        const explanation = describePlacement(p, c);
+        plan.conditions.push({ condition: text, placement: p.kind, explanation });
+        lines.push(`    where ${text}: ${explanation}`);
+      }
+      if (src.since && action.since) {
+        const s = action.since;
+        plan.since =
+          s.kind === 'param'
+            ? `sent as the API parameter \`${s.param}\`; records at or after the watermark of \`${s.field}\``
+            : s.kind === 'sort'
+              ? `the API sorts by \`${s.field}\`, newest first, and reading stops at the watermark`
+              : `every record is read and those with \`${s.field}\` at or after the watermark are kept`;
+        lines.push(`    since ${printExpr(src.since)}: ${plan.since}`);
+      }
+    }
+    for (const step of f.flow.pipeline?.steps ?? []) {
+      const d = step.kind === 'Lookup' ? `lookup ${step.name.value} = ${step.action.name} (once per distinct request, cached)` : step.kind.toLowerCase();
+      plan.steps.push(d);
+      lines.push(`  -> ${d}`);
+    }
+    const dest = f.dest?.action;
+    if (dest) {
+      plan.dest = { action: dest.qualified, ...(dest.version ? { version: dest.version } : {}), ...(dest.method ? { method: dest.method } : {}), ...(dest.path ? { path: dest.path } : {}) };
+      lines.push(`  -> dest ${dest.qualified}${dest.method ? `: ${dest.method} ${dest.path}` : ''}${dest.version ? ` (API ${dest.version})` : ''}`);
+    }
+    plan.text = lines.join('\n');
+    return plan;
+  });
+}
