@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { checkSource } from '../src/check/check-source.js';
+import { stdlibEnv } from '../src/check/stdlib-env.js';
 import { parse } from '../src/language/parse.js';
 import { print } from '../src/language/printer.js';
 
@@ -72,7 +73,10 @@ const parsed = parse(text);
 if (parsed.diagnostics.some((d) => d.severity === 'error')) throw new Error(`benchmark input does not parse: ${parsed.diagnostics[0].message}`);
 const tParse = best(() => parse(text));
 const tFormat = best(() => print(parse(text).program));
-const tCheck = best(() => checkSource(text, { fileName: 'bench.flow' }));
+const env = stdlibEnv();
+const checked = checkSource(text, { fileName: 'bench.flow', env });
+if (checked.diagnostics.length > 0) throw new Error(`benchmark input does not check: ${checked.diagnostics[0].message}`);
+const tCheck = best(() => checkSource(text, { fileName: 'bench.flow', env }));
 const tYaml = best(() => loadYaml(yaml));
 
 // Cold start: a fresh process checking a small file, against a fresh `node -e 0`.

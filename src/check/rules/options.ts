@@ -21,6 +21,8 @@ export const optionsRule: Rule = {
         const action = r?.action;
         if (!action || !ref) continue;
         const seen = new Set<string>();
+        /** Names that unknown options look like misspellings of: not reported again as missing. */
+        const guessed = new Set<string>();
         for (const o of options) {
           const name = o.key.value;
           if (seen.has(name)) {
@@ -31,6 +33,7 @@ export const optionsRule: Rule = {
           const spec = action.options.get(name);
           if (!spec) {
             const s = didYouMean(name, action.options.keys(), o.key.range);
+            if (s.suggest) guessed.add(s.suggest[0].replacement);
             ctx.report(
               diag(CHECK.unknownOption, 'error', `\`${action.qualified}\` has no option \`${name}\`${s.text}`, o.key.range, {
                 hint: listHint('Options', action.options.keys()) ?? `\`${action.qualified}\` takes no options.`,
@@ -44,7 +47,7 @@ export const optionsRule: Rule = {
           if (problem) ctx.report(diag(CHECK.optionType, 'error', problem, o.value.range, spec.help ? { hint: spec.help } : {}));
         }
         for (const spec of action.options.values()) {
-          if (spec.required && !seen.has(spec.name)) {
+          if (spec.required && !seen.has(spec.name) && !guessed.has(spec.name)) {
             ctx.report(
               diag(CHECK.optionMissing, 'error', `\`${action.qualified}\` needs the option \`${spec.name}\`: add \`with ${spec.name} = ...\``, ref.range, spec.help ? { hint: spec.help } : {}),
             );
