@@ -1,0 +1,294 @@
+// The shapes of app definitions after loading: what the checker, the runtime, the CLI and the
+// language server consume. The JSON files (stdlib/README.md) are the source; these are their
+// resolved form: $refs inlined, action-level defaults merged into each version variant, option
+// lists merged from app and action. The registry is cached and shared by the whole process: treat
+// everything here as read-only (it is not frozen, because deep-freezing costs ~4 ms at start-up).
+
+export type Role = 'read' | 'write';
+export type AppKind = 'http' | 'file' | 'sqlite' | 'stdout';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type CostClass = 'get' | 'list' | 'create' | 'update' | 'delete' | 'search';
+/** `YYYY-MM-DD HH:mm:ss` is UTC without a zone (Pipedrive v1); `rfc3339` e.g. 2025-01-01T10:20:00Z. */
+export type TimeFormat = 'YYYY-MM-DD HH:mm:ss' | 'YYYY-MM-DD' | 'rfc3339' | 'unix' | 'unix-ms';
+export type JsonTypeName = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array' | 'null';
+
+/** A JSON Schema of the subset stdlib uses (see app.schema.json#/$defs/schemaKeywords), fully resolved. */
+export type JsonSchema = boolean | JsonSchemaObject;
+
+export interface JsonSchemaObject {
+  type?: JsonTypeName | JsonTypeName[];
+  title?: string;
+  description?: string;
+  enum?: unknown[];
+  const?: unknown;
+  default?: unknown;
+  examples?: unknown[];
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  multipleOf?: number;
+  properties?: Record<string, JsonSchema>;
+  patternProperties?: Record<string, JsonSchema>;
+  additionalProperties?: JsonSchema;
+  propertyNames?: JsonSchema;
+  required?: string[];
+  minProperties?: number;
+  maxProperties?: number;
+  items?: JsonSchema;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  allOf?: JsonSchema[];
+  not?: JsonSchema;
+  readOnly?: boolean;
+  writeOnly?: boolean;
+  deprecated?: boolean;
+}
+
+/** Where a definition was written, for error messages and "go to definition". */
+export interface SourceRef {
+  /** Absolute path of the JSON file. */
+  file: string;
+  /** The path as shown to users, e.g. `stdlib/pipedrive/actions/persons.json`. */
+  display: string;
+  /** JSON pointer of the definition inside the file. */
+  pointer: string;
+}
+
+/** A parameter of an action: a query parameter (`in: 'query'`) or a path parameter (`in: 'path'`). */
+export interface ParamDef {
+  name: string;
+  in: 'query' | 'path';
+  help: string;
+  required: boolean;
+  /**
+   * `limit`: the total number of records a flow wants (LANGUAGE.md: `limit = N`); the engine pages
+   * with page sizes of its own (at most pagination.pageSizeMax). `filter`: sent as written.
+   */
+  kind: 'filter' | 'limit';
+  /** Send `default` when the flow does not set the parameter (the API's own default is wrong for a sync). */
+  sendDefault: boolean;
+  default?: unknown;
+  /** The JSON Schema a value must satisfy (type, enum, minimum, pattern, ...), without help/required/kind. */
+  schema: JsonSchemaObject;
+}
+
+/** A `with` option (or a connection field). */
+export interface OptionDef {
+  name: string;
+  help: string;
+  required: boolean;
+  /** `app`: every action of the app accepts it; `action`: only this action; `connection`: a saved connection's field. */
+  scope: 'app' | 'action' | 'connection';
+  /** Never printed, logged, or stored outside the config folder. */
+  secret: boolean;
+  /** Environment variable that may supply the value. */
+  env?: string;
+  default?: unknown;
+  schema: JsonSchemaObject;
+}
+
+/** How `since VALUE` is implemented by a read action. */
+export type SinceDef =
+  /** An API parameter takes the watermark, formatted as `format`. */
+  | { kind: 'param'; param: string; format: TimeFormat; field: string; fieldFormat?: TimeFormat }
+  /** Set `params` so the API sorts by `field` newest first, and stop at the first record older than the watermark. */
+  | { kind: 'sort'; params: Record<string, string | number | boolean>; field: string; fieldFormat?: TimeFormat }
+  /** Fetch everything and keep records whose `field` is at or after the watermark. */
+  | { kind: 'client'; field: string; fieldFormat?: TimeFormat };
+
+export type PaginationDef =
+  | { style: 'none'; type: 'none' }
+  | {
+      style: string;
+      type: 'offset';
+      help?: string;
+      startParam: string;
+      limitParam: string;
+      pageSizeDefault?: number;
+      pageSizeMax: number;
+      /** Pointers tried in order for the next start; absent: start + records received. */
+      nextStart: string[];
+      /** Pointers tried in order for "more items exist". */
+      moreItems: string[];
+    }
+  | {
+      style: string;
+      type: 'cursor';
+      help?: string;
+      cursorParam: string;
+      limitParam: string;
+      pageSizeDefault?: number;
+      pageSizeMax: number;
+      /** Pointers tried in order; null or missing means the last page. */
+      nextCursor: string[];
+    };
+
+export interface ExtractDef {
+  /** JSON pointer of the records in a response body. */
+  pointer: string;
+  /** `list`: an array; `object`: one record; `either`: whichever arrives (null: none). */
+  shape: 'list' | 'object' | 'either';
+}
+
+/** What an action is for one API version (or the only form, `version: null`, for unversioned apps). */
+export interface VariantDef {
+  version: string | null;
+  method: HttpMethod | null;
+  /** Path after the base URL, with `{name}` path parameters. */
+  path: string | null;
+  pathParams: Readonly<Record<string, ParamDef>>;
+  /** Query parameters a flow may set with `where`. */
+  params: Readonly<Record<string, ParamDef>>;
+  pagination: PaginationDef;
+  extract: ExtractDef;
+  since: SinceDef | null;
+  /** The records a read yields (null for writes). */
+  record: JsonSchema | null;
+  /** The records a write accepts (null for reads). */
+  input: JsonSchema | null;
+  cost: CostClass | null;
+  /** Repeating the request cannot apply it twice (GET, PUT, PATCH, DELETE; POST is not). */
+  idempotent: boolean;
+  /** The field(s) that identify a record, or null. */
+  key: string[] | null;
+  /** The field whose largest value is the watermark (usually `update_time`), or null. */
+  cursorField: string | null;
+  source: SourceRef;
+}
+
+export interface ActionDef {
+  app: string;
+  /** Dotted name inside the app; `''` is the app's default action (`dest stdout`). */
+  name: string;
+  /** `app.name`, or just `app` for the default action. */
+  qualifiedName: string;
+  role: Role;
+  help: string;
+  details?: string;
+  examples: string[];
+  /** App-level options first, then the action's own. */
+  options: Readonly<Record<string, OptionDef>>;
+  /** Whether a source may (`optional`) or must (`required`) declare `as { ... }`; null: not allowed. */
+  as: 'optional' | 'required' | null;
+  /** One per API version the action exists in, in the app's version order. */
+  variants: readonly VariantDef[];
+  source: SourceRef;
+}
+
+/** An action with one variant chosen: what `AppRegistry.action()` returns. */
+export interface ResolvedAction extends Omit<ActionDef, 'variants'>, Omit<VariantDef, 'source'> {
+  /** The version asked for (or the app's default), which may differ from `version` (v1-only actions). */
+  requestedVersion: string | null;
+  /** Every version the action exists in. */
+  versions: (string | null)[];
+  variantSource: SourceRef;
+}
+
+export interface AuthDef {
+  in: 'header' | 'query';
+  name: string;
+  /** Template over connection fields, e.g. `{api_token}`. */
+  value: string;
+  fallback: boolean;
+}
+
+export interface RateLimitDef {
+  help?: string;
+  scope: 'token' | 'company';
+  windowSeconds: number;
+  defaultPlan: string;
+  plans: Readonly<Record<string, { burst: number; dailyMultiplier?: number; legacy?: boolean }>>;
+  oauthMultiplier?: number;
+  classes: Readonly<Partial<Record<CostClass, { burst: number }>>>;
+  daily?: { baseTokens: number; perSeat?: boolean; resets?: string };
+  headers: Readonly<Partial<Record<'limit' | 'remaining' | 'reset' | 'dailyLeft' | 'dailyLimit' | 'retryAfter', string[]>>>;
+}
+
+export interface HttpDef {
+  /** Template: `{field}` is a connection field, `{version}` the variant's version. */
+  baseUrl: string;
+  auth: readonly AuthDef[];
+  queryEncoding: 'form' | 'percent';
+  envelope: { success?: string; data: string; error?: string; errorInfo?: string };
+  pagination: Readonly<Record<string, PaginationDef>>;
+  rateLimit: RateLimitDef | null;
+  /** Per version: token cost of one request of each cost class. */
+  costs: Readonly<Record<string, Partial<Record<CostClass, number>>>>;
+}
+
+export interface ConnectionDef {
+  help?: string;
+  fields: Readonly<Record<string, OptionDef>>;
+  versionField?: string;
+  planField?: string;
+  test?: { action: string };
+}
+
+export interface AppDef {
+  name: string;
+  title: string;
+  help: string;
+  kind: AppKind;
+  /** API versions, empty for unversioned apps. */
+  versions: readonly string[];
+  defaultVersion: string | null;
+  connection: ConnectionDef | null;
+  /** Options every action of the app accepts. */
+  options: Readonly<Record<string, OptionDef>>;
+  http: HttpDef | null;
+  actions: readonly ActionDef[];
+  source: SourceRef;
+}
+
+// ---- functions (stdlib/functions.json)
+
+/**
+ * A type in a function signature: `'any'`, a JSON-Schema-like `{type, items, properties}`, a type
+ * variable `{var: 'T'}` bound by the arguments, or a union `{anyOf: [...]}`.
+ */
+export type TypeSpec =
+  | 'any'
+  | { var: string }
+  | { anyOf: TypeSpec[] }
+  | {
+      type: JsonTypeName | JsonTypeName[];
+      format?: 'date-time' | 'date';
+      items?: TypeSpec;
+      properties?: Record<string, TypeSpec>;
+      required?: string[];
+    };
+
+export interface FunctionParam {
+  name: string;
+  type: TypeSpec;
+  help?: string;
+}
+
+export interface FunctionDef {
+  name: string;
+  params: readonly FunctionParam[];
+  /** The last parameter repeats. */
+  variadic: boolean;
+  minArgs: number;
+  /** null for variadic functions. */
+  maxArgs: number | null;
+  returns: TypeSpec;
+  /**
+   * `propagate`: a null argument gives null, so the result is nullable when an argument is;
+   * `coalesce`: null only when every argument is; `none`: the declared `returns` says it all.
+   */
+  nullability: 'propagate' | 'coalesce' | 'none';
+  /** False when the result depends on more than the arguments (now, env). */
+  pure: boolean;
+  help: string;
+  examples: string[];
+  source: SourceRef;
+}

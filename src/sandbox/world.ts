@@ -1,0 +1,11 @@
+// What request handlers and the in-process data API share: the records, the clock, and the seeded
+// source of new lead UUIDs (so that ids of created leads are reproducible too).
+import type { SandboxClock } from './clock.js';
+import type { Prng } from './prng.js';
+import type { Store } from './store.js';
+
+export interface World {
+  store: Store;
+  clock: SandboxClock;
+  uuids: Prng;
+}
