@@ -1,0 +1,147 @@
+// `sluice run FILE`: check, then run each flow of the file (or --flow NAME) for real.
+import { readFileSync } from 'node:fs';
+import { checkSource } from '../../check/check-source.js';
+import { loadRegistry } from '../../apps/index.js';
+import { UsageError } from '../../errors.js';
+import { createHttpIo } from '../../runtime/http-io.js';
+import { runFlow, type RunSummary } from '../../runtime/run-flow.js';
+import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
+import { dataDir } from '../../util/paths.js';
+import { checkEnvFor } from '../check-env.js';
+import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { errColors, outColors, type CliIO } from '../io.js';
+import { renderDiagnostic } from '../render-diagnostics.js';
+
+const run: Command = {
+  name: 'run',
+  summary: 'run the flows of a file (incrementally, within the API rate limits)',
+  usage: 'run [options] FILE',
+  positionals: true,
+  options: {
+    flow: { type: 'string', valueName: 'NAME', description: 'run only this flow of the file' },
+    since: { type: 'string', valueName: 'TIME', description: 'the first run reads changes since TIME (ISO 8601); later runs continue from their watermark' },
+    var: { type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a value for ~{NAME}~ templates' },
+    'dry-run': { type: 'boolean', description: 'read the first page, print what would be written and requested, write nothing' },
+    format: formatOption,
+  },
+  details: `A flow that does not check does not run. State (watermarks, run history, rejected records)
+is kept in $SLUICE_HOME (default .sluice in this folder). Ctrl-C stops cleanly: writes in flight
+finish and what was written is remembered.
+
+Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage error;
+3 succeeded but some records were rejected (kept in the state store: sluice state show);
+130 interrupted.`,
+  async run(args, io) {
+    const format = outputFormat(args);
+    if (args.positionals.length !== 1) throw new UsageError('give one flow file', 'Usage: sluice run [options] FILE');
+    const file = args.positionals[0];
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new UsageError(`no such file: ${file}`);
+    }
+    const vars = parseVarArgs(strs(args, 'var'));
+    const env = checkEnvFor(io, Object.keys(vars).map((k) => `${k}=`));
+    const checked = checkSource(text, { fileName: file, env });
+    const errors = checked.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0 || !checked.model) {
+      for (const d of errors) io.stderr.write(`${renderDiagnostic(file, text, d, errColors(io))}\n\n`);
+      io.stderr.write(`${errColors(io).red(`${file} does not check (${errors.length} error${errors.length === 1 ? '' : 's'}): nothing was run`)}\n`);
+      return EXIT.failed;
+    }
+    const only = str(args, 'flow');
+    const flows = checked.model.flows.filter((f) => !only || f.name === only);
+    if (only && flows.length === 0) throw new UsageError(`${file} has no flow named \`${only}\``, `Flows: ${checked.model.flows.map((f) => f.name).join(', ')}`);
+
+    const dryRun = flag(args, 'dry-run');
+    const home = dataDir(io.env, io.cwd);
+    const store = dryRun ? StateStore.openExisting(home) : StateStore.open(home);
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(EXIT.interrupted);
+      io.stderr.write('\nstopping: finishing the writes in flight (Ctrl-C again to quit at once)\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    const http = createHttpIo({ env: io.env, signal: controller.signal });
+    const summaries: RunSummary[] = [];
+    try {
+      for (const flow of flows) {
+        const progress = progressLine(io, flow.name, format);
+        const s = await runFlow({
+          flow,
+          file,
+          registry: loadRegistry(),
+          store,
+          http,
+          io: { cwd: io.cwd, stdout: io.stdout, env: io.env },
+          ...(str(args, 'since') ? { since: str(args, 'since')! } : {}),
+          vars,
+          dryRun,
+          trigger: 'cli',
+          signal: controller.signal,
+          onProgress: progress.update,
+          log: (line) => io.stderr.write(`${line}\n`),
+        });
+        progress.done();
+        summaries.push(s);
+        if (format === 'text') printSummary(io, s, dryRun);
+        if (controller.signal.aborted) break;
+      }
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+      store?.close();
+      await http.close();
+    }
+    if (format === 'json') io.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2)}\n`);
+    if (summaries.some((s) => s.status === 'interrupted')) return EXIT.interrupted;
+    if (summaries.some((s) => s.status === 'failed')) return EXIT.failed;
+    if (summaries.some((s) => s.rejected > 0)) return EXIT.rejected;
+    return EXIT.ok;
+  },
+};
+
+/** On a terminal: one line, rewritten in place (records, pages, rate). Elsewhere: nothing. */
+function progressLine(io: CliIO, flow: string, format: string) {
+  const tty = Boolean(io.stderr.isTTY) && format === 'text';
+  const t0 = performance.now();
+  let last = 0;
+  return {
+    update: (p: { read: number; written: number; rejected: number; pages: number }) => {
+      if (!tty) return;
+      const now = performance.now();
+      if (now - last < 100) return;
+      last = now;
+      const rate = p.read / Math.max(0.001, (now - t0) / 1000);
+      io.stderr.write(`\r\u001b[2K${flow}: read ${p.read}, written ${p.written}, rejected ${p.rejected}, pages ${p.pages}, ${rate.toFixed(0)} records/s`);
+    },
+    done: () => {
+      if (tty) io.stderr.write('\r\u001b[2K');
+    },
+  };
+}
+
+function printSummary(io: CliIO, s: RunSummary, dryRun: boolean): void {
+  const c = outColors(io);
+  // Records go to stdout when the destination is stdout: the summary must not mix with them.
+  const out = s.destination === 'stdout' ? io.stderr : io.stdout;
+  const status = s.status === 'succeeded' ? c.green(dryRun ? 'dry run' : 'succeeded') : s.status === 'interrupted' ? c.yellow('interrupted') : c.red('failed');
+  const lines = [
+    `${c.bold(s.flow)}: ${status} in ${(s.duration_ms / 1000).toFixed(1)} s`,
+    `  read ${s.read}, written ${s.written} to ${s.destination}, rejected ${s.rejected}, skipped ${s.skipped} (already written), filtered ${s.filtered}`,
+  ];
+  if (s.http && s.http.requests > 0) lines.push(`  requests ${s.http.requests}, retries ${s.http.retries}, rate-limit waits ${s.http.rateLimitWaits} (${(s.http.waitedMs / 1000).toFixed(1)} s), 429s ${s.http.status429}`);
+  if (s.watermark) lines.push(`  watermark ${s.watermark}${s.complete ? '' : ' (kept: the run stopped before the end of the source)'}`);
+  if (s.rejected > 0) lines.push(c.yellow(`  ${s.rejected} record${s.rejected === 1 ? ' was' : 's were'} rejected and kept: sluice state show ${s.flow}`));
+  for (const w of s.warnings) lines.push(c.yellow(`  warning: ${w}`));
+  if (s.error) lines.push(c.red(`  error ${s.error.code}: ${s.error.message}`), ...(s.error.hint ? [`  hint: ${s.error.hint}`] : []));
+  out.write(`${lines.join('\n')}\n`);
+}
+
+export const commands = [run];

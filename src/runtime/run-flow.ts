@@ -1,0 +1,348 @@
+// Runs one checked flow: reads the source page by page, pushes each page through the steps to the
+// destination, and commits the watermark only once the destination has made the records durable.
+//
+// Incremental sync (DESIGN.md): the next run asks for records changed at or after the watermark
+// (inclusive) and drops those already written at exactly it (boundary ids, kept as `id@cursor`).
+// A run that stops early (take, limit, Ctrl-C) or dies keeps its watermark; the ids it processed are
+// added to the boundary set at that same watermark, so the next run neither loses nor repeats them.
+import { createHash } from 'node:crypto';
+import type { AppRegistry, ResolvedAction } from '../apps/index.js';
+import type { FlowModel, ResolvedRef } from '../check/model.js';
+import { declaredRecord } from '../check/model.js';
+import { placeCondition } from '../check/plan.js';
+import type * as A from '../language/ast.js';
+import { printExpr } from '../language/printer.js';
+import { SluiceError } from '../errors.js';
+import type { Destination, Rejection } from './dests/destination.js';
+import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
+import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues } from './io.js';
+import type { Source } from './sources/source.js';
+import { compareCursors, normaliseCursor, templateValues, type Cursor, type StateStore } from './state/index.js';
+import { compileSteps, engineFilter } from './steps.js';
+
+export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
+
+export interface RunSummary {
+  flow: string;
+  status: RunStatus;
+  read: number;
+  written: number;
+  rejected: number;
+  /** Records dropped because an earlier run already wrote them (boundary dedupe). */
+  skipped: number;
+  /** Records the engine's `where` conditions or `filter` steps left out. */
+  filtered: number;
+  pages: number;
+  watermark: string | null;
+  /** Whether the source was read to its end (else the watermark stays). */
+  complete: boolean;
+  destination: string;
+  duration_ms: number;
+  run_id: number | null;
+  error?: { code: string; message: string; hint?: string };
+  warnings: string[];
+  http?: { requests: number; retries: number; rateLimitWaits: number; waitedMs: number; status429: number };
+}
+
+export interface ProgressEvent {
+  read: number;
+  written: number;
+  rejected: number;
+  pages: number;
+}
+
+/** What the interpreter needs of apps reached over HTTP (implemented in http-io.ts). */
+export interface HttpIo {
+  source(ref: ResolvedRef, action: ResolvedAction, query: Record<string, string | number | boolean>, opts: { limit?: number; signal: AbortSignal }): Source;
+  destination(ref: ResolvedRef, action: ResolvedAction, opts: { dryRun: boolean; log?: (line: string) => void }): Destination;
+  lookup(ref: ResolvedRef, action: ResolvedAction): (params: Record<string, Value>) => Promise<Rec | null>;
+  stats(): RunSummary['http'];
+}
+
+export interface RunFlowOptions {
+  flow: FlowModel;
+  /** The file the flow came from (its state identity is file + flow name). */
+  file: string;
+  registry: AppRegistry;
+  store: StateStore | null;
+  http: HttpIo;
+  io: IoContext;
+  since?: string;
+  vars: Record<string, string>;
+  dryRun: boolean;
+  trigger: 'cli' | 'agent';
+  /** The state key; defaults to the file and flow name. */
+  flowKey?: string;
+  signal: AbortSignal;
+  onProgress?: (p: ProgressEvent) => void;
+  /** Dry runs describe what they would do here. */
+  log?: (line: string) => void;
+  now?: Date;
+}
+
+const sourceNameOf = (ref: ResolvedRef) => `${ref.ref.name}${ref.connection ? `@${ref.connection.name}` : ''}`;
+
+function resolveAction(registry: AppRegistry, ref: ResolvedRef | undefined): ResolvedAction {
+  if (!ref?.action) throw new SluiceError('SL7002', `cannot resolve \`${ref?.ref.name ?? '?'}\``);
+  const a = registry.action(ref.action.qualified, ref.role, ref.action.version ?? null);
+  if (!a) throw new SluiceError('SL7002', `cannot resolve \`${ref.action.qualified}\``);
+  return a;
+}
+
+function evalOptions(options: A.Option[], ctx: EvalContext): OptionValues {
+  const out: OptionValues = {};
+  for (const o of options) out[o.key.value] = evaluate(o.value, {}, ctx);
+  return out;
+}
+
+function recordKey(rec: Rec, key: string[] | null): string {
+  if (key && key.length) return key.map((k) => String(getPath(rec, k))).join(':');
+  // No key: the record's own content identifies it.
+  return createHash('sha1').update(JSON.stringify(rec)).digest('hex').slice(0, 20);
+}
+
+function cursorOf(rec: Rec, field: string | null): Cursor | null {
+  if (!field) return null;
+  const v = getPath(rec, field);
+  if (v === null || (typeof v !== 'string' && typeof v !== 'number')) return null;
+  try {
+    return normaliseCursor(v);
+  } catch {
+    return null;
+  }
+}
+
+export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
+  const started = o.now ?? new Date();
+  const t0 = performance.now();
+  const f = o.flow;
+  const p = f.flow.pipeline!;
+  const src = p.source!;
+  const summary: RunSummary = {
+    flow: f.name,
+    status: 'succeeded',
+    read: 0,
+    written: 0,
+    rejected: 0,
+    skipped: 0,
+    filtered: 0,
+    pages: 0,
+    watermark: null,
+    complete: false,
+    destination: '',
+    duration_ms: 0,
+    run_id: null,
+    warnings: [],
+  };
+  const srcRef = f.source!;
+  const srcAction = resolveAction(o.registry, srcRef);
+  const destAction = resolveAction(o.registry, f.dest);
+  const srcApp = o.registry.app(srcAction.app)!;
+  const destApp = o.registry.app(destAction.app)!;
+  const key = o.flowKey ?? (o.store ? o.store.flowKey(o.file, f.name, o.io.cwd) : `${o.file}#${f.name}`);
+  const sourceName = sourceNameOf(srcRef);
+
+  const tpl = templateValues(o.dryRun ? null : o.store, key, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
+  const ectx: EvalContext = { templates: tpl.values, now: started.toISOString(), env: o.io.env };
+
+  // ---- the source: what goes to the API, what the engine applies, and `since`.
+  const engineConds: A.Condition[] = [];
+  const query: Record<string, string | number | boolean> = {};
+  let limit: number | undefined;
+  const record = srcRef.action?.record ?? { kind: 'record' as const, fields: new Map(), open: true };
+  for (const c of src.where) {
+    const place = placeCondition(srcRef.action, record, c);
+    const v = evaluate(c.value, {}, ectx);
+    if (place.kind === 'limit') limit = typeof v === 'number' ? v : undefined;
+    else if (place.kind === 'api' || place.kind === 'path') {
+      if (v !== null && typeof v !== 'object') query[place.param.name] = v;
+    } else engineConds.push(c);
+  }
+  const since = src.since && srcAction.since ? srcAction.since : null;
+  let lower: Cursor | null = null;
+  if (since && src.since) {
+    const v = evaluate(src.since, {}, ectx);
+    try {
+      lower = v === null ? null : normaliseCursor(v as string);
+    } catch {
+      throw new SluiceError('SL7003', `\`since ${printExpr(src.since)}\` is not a time: ${JSON.stringify(v)}`);
+    }
+    if (lower) {
+      if (since.kind === 'param') query[since.param] = formatFor(lower.value, since.format);
+      else if (since.kind === 'sort') Object.assign(query, since.params);
+    }
+    if (srcAction.app === 'pipedrive' && srcAction.name === 'recents' && lower && Date.parse(started.toISOString()) - Date.parse(lower.value) > 31 * 86400_000) {
+      summary.warnings.push(
+        `pipedrive.recents only reaches one month back: changes between ${lower.value} and a month ago are not returned. Use pipedrive.persons, deals, ... for a first full sync.`,
+      );
+    }
+  }
+  const wm = !o.dryRun && o.store && since ? o.store.watermark(key, sourceName) : null;
+  const boundary = new Set(wm?.boundaryIds ?? []);
+  const cursorField = since?.field ?? srcAction.cursorField;
+
+  const rejects: Rejection[] = [];
+  const onReject = (r: Rejection) => rejects.push(r);
+  let source: Source;
+  // With `since`, records already written are skipped, so `limit` counts the new ones (below) and
+  // the reader is not capped; without it the reader stops at `limit` by itself.
+  const readerLimit = since ? undefined : limit;
+  if (srcApp.kind === 'http') source = o.http.source(srcRef, srcAction, query, { ...(readerLimit !== undefined ? { limit: readerLimit } : {}), signal: o.signal });
+  else source = builtinSource(srcApp, srcAction, evalOptions(src.options, ectx), src.recordType ? declaredRecord(src.recordType) : undefined, o.io);
+  source.onReject = onReject;
+
+  // ---- the destination and the steps
+  let dest: Destination;
+  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) });
+  else if (o.dryRun) dest = dryDestination(destAction.qualifiedName, o.log);
+  else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io);
+  summary.destination = dest.describe;
+
+  const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();
+  for (const [step, ref] of f.lookups) lookups.set(step, o.http.lookup(ref, resolveAction(o.registry, ref)));
+  const lookup: LookupRunner = (step, params) => lookups.get(step)!(params);
+  const steps = compileSteps(p.steps, { eval: ectx, lookup, reject: onReject });
+  const keep = engineFilter(engineConds, ectx);
+
+  const runId = o.dryRun || !o.store ? null : o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
+  summary.run_id = runId;
+  // Every record seen at or after the lower bound: its cursor counts for the watermark, its id for
+  // the boundary, whether it was written, filtered out, skipped or rejected (none is lost).
+  let max: Cursor | null = null;
+  const processed: string[] = [];
+  const atMax: string[] = [];
+  const note = (id: string, c: Cursor | null) => {
+    if (!c) return;
+    processed.push(`${id}@${c.value}`);
+    const cmp = max ? compareCursors(c, max) : 1;
+    if (cmp > 0) {
+      max = c;
+      atMax.length = 0;
+    }
+    if (cmp >= 0) atMax.push(`${id}@${c.value}`);
+  };
+  const flushRejects = () => {
+    for (const r of rejects) {
+      summary.rejected++;
+      if (o.store && runId !== null) o.store.reject(runId, key, { destination: dest.describe, record: r.record, reason: r.reason, code: r.code });
+    }
+    rejects.length = 0;
+  };
+
+  let stoppedEarly = false;
+  let fresh = 0;
+  try {
+    outer: for await (const page of source.pages()) {
+      summary.pages++;
+      const batch: Rec[] = [];
+      let reachedWatermark = false;
+      let limitReached = false;
+      for (const rec of page) {
+        if (limit !== undefined && fresh >= limit) {
+          limitReached = true;
+          break;
+        }
+        summary.read++;
+        const c = since ? cursorOf(rec, cursorField) : null;
+        if (since && lower && c) {
+          if (compareCursors(c, lower) < 0) {
+            // Older than the watermark: with a newest-first source nothing after it is new either.
+            if (since.kind === 'sort') reachedWatermark = true;
+            continue;
+          }
+        }
+        const id = since ? recordKey(rec, srcAction.key) : '';
+        if (since && c && boundary.has(`${id}@${c.value}`)) {
+          summary.skipped++;
+          note(id, c);
+          continue;
+        }
+        note(id, c);
+        fresh++;
+        if (!keep(rec)) {
+          summary.filtered++;
+          continue;
+        }
+        batch.push(rec);
+      }
+      const rejectedBefore = rejects.length;
+      const out = await steps(batch);
+      summary.filtered += Math.max(0, batch.length - out.records.length - (rejects.length - rejectedBefore));
+      const result = await dest.write(out.records);
+      summary.written += result.accepted.length;
+      rejects.push(...result.rejected);
+      flushRejects();
+      // A destination that is durable per batch lets the progress be saved per batch, so that a
+      // crash repeats nothing already written (and a non-idempotent POST is never sent twice).
+      if (!o.dryRun && o.store && runId !== null && since && dest.durability === 'batch' && processed.length) {
+        o.store.commitProgress(runId, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: processed, counts: counts(summary) });
+        processed.forEach((x) => boundary.add(x));
+        processed.length = 0;
+      }
+      o.onProgress?.({ read: summary.read, written: summary.written, rejected: summary.rejected, pages: summary.pages });
+      if (o.dryRun || out.done || reachedWatermark || limitReached || o.signal.aborted) {
+        stoppedEarly = out.done || limitReached || o.dryRun || o.signal.aborted;
+        break outer;
+      }
+    }
+    // Without `since` the reader itself stopped at `limit`; whether more existed is unknown.
+    if (limit !== undefined && fresh >= limit) stoppedEarly = true;
+    await dest.commit();
+    summary.complete = !stoppedEarly;
+    if (!o.dryRun && o.store && runId !== null) {
+      if (since) {
+        const mark = summary.complete && max ? (max as Cursor).value : (wm?.value ?? lower?.value ?? null);
+        const ids = summary.complete ? atMax : processed;
+        const r = o.store.commitProgress(runId, key, sourceName, { watermark: mark, boundaryIds: ids, counts: counts(summary) });
+        summary.watermark = r.watermark;
+      }
+      summary.status = o.signal.aborted ? 'interrupted' : 'succeeded';
+      o.store.finishRun(runId, { status: summary.status, ...counts(summary) });
+    } else if (o.signal.aborted) summary.status = 'interrupted';
+  } catch (err) {
+    await dest.abort().catch(() => undefined);
+    summary.status = 'failed';
+    const e = err instanceof SluiceError ? err : new SluiceError('SL7000', err instanceof Error ? err.message : String(err));
+    summary.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+    if (o.store && runId !== null) {
+      flushRejects();
+      o.store.finishRun(runId, { status: 'failed', ...counts(summary), error: summary.error });
+    }
+  }
+  if (since && summary.watermark === null) summary.watermark = wm?.value ?? null;
+  summary.http = o.http.stats();
+  summary.duration_ms = Math.round(performance.now() - t0);
+  return summary;
+}
+
+const counts = (s: RunSummary) => ({ read: s.read, written: s.written, rejected: s.rejected });
+
+function formatFor(iso: string, format: string): string {
+  const d = iso.slice(0, 19);
+  switch (format) {
+    case 'YYYY-MM-DD HH:mm:ss':
+      return d.replace('T', ' ');
+    case 'YYYY-MM-DD':
+      return d.slice(0, 10);
+    case 'unix':
+      return String(Math.floor(Date.parse(iso) / 1000));
+    case 'unix-ms':
+      return String(Date.parse(iso));
+    default:
+      return `${d}Z`;
+  }
+}
+
+/** A destination that writes nothing and says what it would have written (--dry-run). */
+function dryDestination(name: string, log?: (line: string) => void): Destination {
+  return {
+    describe: `${name} (dry run)`,
+    durability: 'batch',
+    async write(batch) {
+      for (const r of batch) log?.(`would write to ${name}: ${JSON.stringify(r)}`);
+      return { accepted: batch, rejected: [] };
+    },
+    async commit() {},
+    async abort() {},
+  };
+}
