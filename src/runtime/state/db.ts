@@ -180,12 +180,13 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[] = M
   const from = schemaVersion(db);
   refuseFuture(from, known, path);
   const applied: string[] = [];
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  for (const m of migrations) {
+  // An up-to-date database is only read: opening it must not queue for the write lock behind a run.
+  for (const m of migrations.slice(from)) {
     const step = db.transaction(() => {
       const current = schemaVersion(db);
       refuseFuture(current, known, path);
       if (current >= m.version) return false;
+      db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
       try {
         if (typeof m.up === 'string') db.exec(m.up);
         else m.up(db);
@@ -220,6 +221,7 @@ function refuseFuture(version: number, known: number, path: string): void {
  * schema (a development build); applying our later migrations to it would be guesswork.
  */
 function checkLineage(db: SqliteDatabase, migrations: readonly Migration[], path: string): void {
+  if (schemaVersion(db) === 0) return;
   const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[];
   for (const row of rows) {
     const ours = migrations[row.version - 1];

@@ -43,6 +43,7 @@ const HOST = hostname();
 export interface RunError {
   code?: string;
   message: string;
+  hint?: string;
 }
 
 export interface RunRecord {
@@ -507,15 +508,17 @@ export class StateStore {
    * a run starts, and by the agent.
    */
   recoverInterrupted(options: { flowKey?: FlowKey; staleAfterMs?: number } = {}): RunRecord[] {
+    const running = () =>
+      (options.flowKey === undefined
+        ? this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.status = 'running'`).all()
+        : this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.status = 'running' AND f.key = ?`).all(options.flowKey)) as RunRow[];
+    // Looked at first without the write lock: opening the store (every `sluice runs`) should not
+    // queue behind a busy writer when, as almost always, there is nothing to mark.
+    if (!this.db.inTransaction && !running().some((row) => !this.alive(row, this.now(), options.staleAfterMs))) return [];
     return this.write(() => {
-      const rows = (
-        options.flowKey === undefined
-          ? this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.status = 'running'`).all()
-          : this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.status = 'running' AND f.key = ?`).all(options.flowKey)
-      ) as RunRow[];
       const now = this.now();
       const marked: RunRecord[] = [];
-      for (const row of rows) {
+      for (const row of running()) {
         if (this.alive(row, now, options.staleAfterMs)) continue;
         this.db
           .prepare(`UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'`)
@@ -719,6 +722,10 @@ export class StateStore {
 function errorJson(error: RunError | string | Error | null | undefined): string | null {
   if (error === undefined || error === null) return null;
   if (typeof error === 'string') return JSON.stringify({ message: scrubSecrets(error) });
-  const code = (error as { code?: unknown }).code;
-  return JSON.stringify({ ...(typeof code === 'string' ? { code } : {}), message: scrubSecrets(error.message) });
+  const { code, hint } = error as { code?: unknown; hint?: unknown };
+  return JSON.stringify({
+    ...(typeof code === 'string' ? { code } : {}),
+    message: scrubSecrets(error.message),
+    ...(typeof hint === 'string' && hint ? { hint: scrubSecrets(hint) } : {}),
+  });
 }
