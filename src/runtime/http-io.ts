@@ -1,9 +1,198 @@
-// Placeholder replaced by the HTTP implementation (in progress).
-import type { HttpIo } from './run-flow.js';
-import { SluiceError } from '../errors.js';
-export function createHttpIo(_o: { env: Record<string, string | undefined>; signal: AbortSignal }): HttpIo & { close(): Promise<void> } {
-  const no = () => {
-    throw new SluiceError('SL7020', 'HTTP apps are not wired yet');
+// Sources, destinations and lookups of apps reached over HTTP (Pipedrive), on the shared client:
+// one rate limiter per (base URL, token) for the whole process, retries that never duplicate a write.
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
+import type { JsonSchema, ResolvedAction } from '../apps/index.js';
+import { loadRegistry } from '../apps/index.js';
+import type { ResolvedRef } from '../check/model.js';
+import { resolveConnection, type ResolvedConnection } from '../connections/index.js';
+import { lookupCache, lookupKey, connectionFingerprint } from './cache/index.js';
+import type { Destination, Rejection, WriteResult } from './dests/destination.js';
+import type { Rec, Value } from './eval.js';
+import { ApiClient, ApiError, expandPath, pages, UncertainWriteError, extractRecords, type HttpEvent, type Query } from './http/index.js';
+import type { HttpIo, RunSummary } from './run-flow.js';
+import type { Source } from './sources/source.js';
+
+/** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
+const WRITE_CONCURRENCY = 4;
+
+export interface HttpIoOptions {
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  /** $SLUICE_HOME, so that `sluice cache clear` from another process empties the lookup cache. */
+  home?: string;
+}
+
+export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void> } {
+  const registry = loadRegistry();
+  const clients = new Map<string, ApiClient>();
+  const stats = { requests: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0, status429: 0 };
+  const onEvent = (e: HttpEvent) => {
+    if (e.type === 'request') stats.requests++;
+    else if (e.type === 'retry') stats.retries++;
+    else if (e.type === 'rate-limit-wait') {
+      stats.rateLimitWaits++;
+      stats.waitedMs += e.ms;
+    } else if (e.type === '429') stats.status429++;
   };
-  return { source: no, destination: no, lookup: () => no, stats: () => undefined, close: async () => {} };
+  const cache = lookupCache(o.home ? { home: o.home } : {});
+
+  function clientFor(ref: ResolvedRef, action: ResolvedAction): { client: ApiClient; conn: ResolvedConnection } {
+    const name = ref.connection?.name ?? action.app;
+    let client = clients.get(name);
+    if (!client) {
+      const conn = resolveConnection(name, action.app, o.env);
+      client = new ApiClient(registry.app(action.app)!, conn, { onEvent });
+      clients.set(name, client);
+    }
+    return { client, conn: client.connection };
+  }
+
+  return {
+    source(ref, action, query, opts): Source {
+      const { client } = clientFor(ref, action);
+      const { path, rest } = fillPath(action, query);
+      return {
+        describe: `${action.method ?? 'GET'} ${path}`,
+        async *pages() {
+          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal })) {
+            yield page as Rec[];
+          }
+        },
+      };
+    },
+
+    destination(ref, action, opts): Destination {
+      const validate = compileInput(action.input);
+      const acceptsNull = nullableFields(action.input);
+      const method = action.method ?? 'POST';
+      let client: ApiClient | undefined;
+      return {
+        describe: `${method} ${action.path}`,
+        durability: 'batch',
+        async write(batch): Promise<WriteResult> {
+          client ??= opts.dryRun ? undefined : clientFor(ref, action).client;
+          const results: ({ ok: true; rec: Rec } | { ok: false; rej: Rejection })[] = new Array(batch.length);
+          let next = 0;
+          const worker = async () => {
+            while (next < batch.length) {
+              const i = next++;
+              results[i] = await writeOne(batch[i]);
+            }
+          };
+          const writeOne = async (rec: Rec): Promise<{ ok: true; rec: Rec } | { ok: false; rej: Rejection }> => {
+            // A null for a field that does not take null is left out (README: nulls at destinations).
+            const body: Rec = {};
+            for (const [k, v] of Object.entries(rec)) if (v !== null || acceptsNull.has(k)) body[k] = v;
+            if (validate && !validate(body)) {
+              return { ok: false, rej: { record: rec, reason: ajvMessage(validate), code: 'invalid' } };
+            }
+            const params: Record<string, string | number> = {};
+            for (const p of Object.keys(action.pathParams)) {
+              const v = rec[p];
+              if (typeof v === 'string' || typeof v === 'number') params[p] = v;
+              delete body[p];
+            }
+            let path: string;
+            try {
+              path = expandPath(action.path ?? '/', params);
+            } catch (err) {
+              return { ok: false, rej: { record: rec, reason: (err as Error).message, code: 'invalid' } };
+            }
+            if (opts.dryRun) {
+              opts.log?.(`would send ${method} ${path} ${JSON.stringify(body)}`);
+              return { ok: true, rec };
+            }
+            try {
+              await client!.request({ method, path, body, cost: action.cost, idempotent: action.idempotent, version: action.version, signal: o.signal });
+              return { ok: true, rec };
+            } catch (err) {
+              if (err instanceof UncertainWriteError) return { ok: false, rej: { record: rec, reason: `${err.message} (not retried: it may have been applied; check before sending it again)`, code: 'uncertain' } };
+              if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401 && err.status !== 429) {
+                return { ok: false, rej: { record: rec, reason: err.message, code: 'refused' } };
+              }
+              throw err;
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, batch.length) }, worker));
+          const accepted: Rec[] = [];
+          const rejected: Rejection[] = [];
+          for (const r of results) (r.ok ? accepted.push(r.rec) : rejected.push(r.rej));
+          return { accepted, rejected };
+        },
+        async commit() {},
+        async abort() {},
+      };
+    },
+
+    lookup(ref, action) {
+      return async (params: Record<string, Value>) => {
+        const { client, conn } = clientFor(ref, action);
+        const q: Record<string, string | number | boolean> = {};
+        for (const [k, v] of Object.entries(params)) if (v !== null && typeof v !== 'object') q[k] = v;
+        const { path, rest } = fillPath(action, q);
+        const key = lookupKey({ connection: connectionFingerprint({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token }), method: 'GET', path, query: rest });
+        return cache.getOrLoad(key, async () => {
+          const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, version: action.version, signal: o.signal });
+          const list = extractRecords(res.body, action.extract) ?? [];
+          return (list[0] as Rec | undefined) ?? null;
+        }) as Promise<Rec | null>;
+      };
+    },
+
+    stats(): RunSummary['http'] {
+      return { ...stats };
+    },
+
+    async close() {
+      clients.clear();
+    },
+  };
+}
+
+/** Moves path parameters (`{id}`) out of the query into the path. */
+function fillPath(action: ResolvedAction, query: Record<string, string | number | boolean>): { path: string; rest: Record<string, string | number | boolean> } {
+  const params: Record<string, string | number> = {};
+  const rest = { ...query };
+  for (const p of Object.keys(action.pathParams)) {
+    const v = rest[p];
+    if (typeof v === 'string' || typeof v === 'number') params[p] = v;
+    delete rest[p];
+  }
+  return { path: expandPath(action.path ?? '/', params), rest };
+}
+
+// ajv is CommonJS: required on first use, so that flows without HTTP writes never load it.
+const requireCjs = createRequire(import.meta.url);
+let ajv: { compile(s: object): ValidateFunction } | undefined;
+function compileInput(schema: JsonSchema | null): ValidateFunction | undefined {
+  if (!schema || schema === true) return undefined;
+  if (!ajv) {
+    const AjvClass = requireCjs('ajv').default as new (o: object) => { compile(s: object): ValidateFunction };
+    const addFormats = requireCjs('ajv-formats').default as (a: unknown) => void;
+    ajv = new AjvClass({ allErrors: false, strict: false });
+    addFormats(ajv);
+  }
+  return ajv.compile(schema as object);
+}
+
+function ajvMessage(v: ValidateFunction): string {
+  const e = v.errors?.[0];
+  if (!e) return 'the record does not fit the destination';
+  const where = e.instancePath ? `\`${e.instancePath.slice(1).replace(/\//g, '.')}\` ` : '';
+  if (e.keyword === 'required') return `the field \`${(e.params as { missingProperty: string }).missingProperty}\` is required`;
+  if (e.keyword === 'additionalProperties') return `the destination does not accept the field \`${(e.params as { additionalProperty: string }).additionalProperty}\``;
+  return `${where}${e.message ?? 'is not valid'}`;
+}
+
+/** Fields whose schema accepts null: only there is a null sent rather than left out. */
+function nullableFields(schema: JsonSchema | null): Set<string> {
+  const out = new Set<string>();
+  if (!schema || typeof schema !== 'object') return out;
+  const props = (schema as { properties?: Record<string, { type?: string | string[]; anyOf?: { type?: string }[] }> }).properties ?? {};
+  for (const [k, s] of Object.entries(props)) {
+    const t = s?.type;
+    if ((Array.isArray(t) && t.includes('null')) || t === 'null' || s?.anyOf?.some((x) => x.type === 'null')) out.add(k);
+  }
+  return out;
 }

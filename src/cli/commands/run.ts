@@ -68,7 +68,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
-    const http = createHttpIo({ env: io.env, signal: controller.signal });
+    const http = createHttpIo({ env: io.env, signal: controller.signal, home });
     const summaries: RunSummary[] = [];
     try {
       for (const flow of flows) {
