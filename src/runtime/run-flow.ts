@@ -197,6 +197,14 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   else if (o.dryRun) dest = dryDestination(destAction.qualifiedName, o.log);
   else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io);
   summary.destination = dest.describe;
+  // `on reject APP.ACTION`: refused records also go there (they are kept in the state store anyway).
+  const rejectSetting = f.flow.settings.find((x): x is A.OnReject => x.kind === 'OnReject');
+  let rejectDest: Destination | undefined;
+  if (rejectSetting && f.onReject && !o.dryRun) {
+    const ra = resolveAction(o.registry, f.onReject);
+    const rapp = o.registry.app(ra.app)!;
+    rejectDest = rapp.kind === 'http' ? o.http.destination(f.onReject, ra, { dryRun: false }) : builtinDestination(rapp, ra, evalOptions(rejectSetting.options, ectx), o.io);
+  }
 
   const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();
   for (const [step, ref] of f.lookups) lookups.set(step, o.http.lookup(ref, resolveAction(o.registry, ref)));
@@ -221,12 +229,15 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     }
     if (cmp >= 0) atMax.push(`${id}@${c.value}`);
   };
-  const flushRejects = () => {
-    for (const r of rejects) {
+  const flushRejects = async () => {
+    const batch = rejects.splice(0);
+    for (const r of batch) {
       summary.rejected++;
       if (o.store && runId !== null) o.store.reject(runId, key, { destination: dest.describe, record: r.record, reason: r.reason, code: r.code });
     }
-    rejects.length = 0;
+    if (rejectDest && batch.length) {
+      await rejectDest.write(batch.map((r) => ({ ...r.record, _rejected: { reason: r.reason, code: r.code, destination: dest.describe } })));
+    }
   };
 
   let stoppedEarly = false;
@@ -271,7 +282,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
       const result = await dest.write(out.records);
       summary.written += result.accepted.length;
       rejects.push(...result.rejected);
-      flushRejects();
+      await flushRejects();
       // A destination that is durable per batch lets the progress be saved per batch, so that a
       // crash repeats nothing already written (and a non-idempotent POST is never sent twice).
       if (!o.dryRun && o.store && runId !== null && since && dest.durability === 'batch' && processed.length) {
@@ -288,6 +299,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     // Without `since` the reader itself stopped at `limit`; whether more existed is unknown.
     if (limit !== undefined && fresh >= limit) stoppedEarly = true;
     await dest.commit();
+    await rejectDest?.commit();
     summary.complete = !stoppedEarly;
     if (!o.dryRun && o.store && runId !== null) {
       if (since) {
@@ -301,11 +313,13 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     } else if (o.signal.aborted) summary.status = 'interrupted';
   } catch (err) {
     await dest.abort().catch(() => undefined);
+    // What reached the reject destination is kept: those records were refused whatever happens next.
+    await rejectDest?.commit().catch(() => undefined);
     summary.status = 'failed';
     const e = err instanceof SluiceError ? err : new SluiceError('SL7000', err instanceof Error ? err.message : String(err));
     summary.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     if (o.store && runId !== null) {
-      flushRejects();
+      await flushRejects().catch(() => undefined);
       o.store.finishRun(runId, { status: 'failed', ...counts(summary), error: summary.error });
     }
   }

@@ -89,3 +89,25 @@ describe('sluice run: files and SQLite', () => {
     expect((await runSluice(['run', 'flows/recents.flow', '--var', 'bad'])).code).toBe(2);
   });
 });
+
+describe('on reject', () => {
+  it('refused records go to the on reject destination, with the reason, and stay in the state store', async () => {
+    const dir = tempDir('sluice-run-');
+    writeFileSync(join(dir, 'in.csv'), 'id,title\n1,One\nx,Two\n3,Three\n');
+    writeFileSync(
+      join(dir, 'f.flow'),
+      `flow copy {
+  on reject file.jsonl with path = "out/rejected.jsonl"
+  source file.csv with path = "in.csv" as { id: integer, title: string }
+    -> dest file.jsonl with path = "out/ok.jsonl"
+}
+`,
+    );
+    const r = await runSluice(['run', 'f.flow', '--format', 'json'], { cwd: dir, env: { SLUICE_HOME: join(dir, '.sluice') } });
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout)).toMatchObject({ read: 2, written: 2, rejected: 1 });
+    expect(readFileSync(join(dir, 'out/ok.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([1, 3]);
+    const rejected = readFileSync(join(dir, 'out/rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejected).toEqual([{ id: 'x', title: 'Two', _rejected: { reason: 'line 3: field `id`: expected a number, found "x"', code: 'invalid', destination: join(dir, 'out/ok.jsonl') } }]);
+  });
+});
