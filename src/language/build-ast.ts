@@ -4,7 +4,7 @@
 // `=` for `==`, a bad escape or template).
 import type { CstNode, IToken } from 'chevrotain';
 import type { Diagnostic, Position, Range } from '../diagnostics.js';
-import type * as A from './ast.js';
+import * as A from './ast.js';
 import * as T from './tokens.js';
 import { CODES } from './codes.js';
 
@@ -52,8 +52,11 @@ export class AstBuilder {
   }
   private toks(c: Children, ...keys: string[]): IToken[] {
     const out: IToken[] = [];
+    let from = 0;
     for (const k of keys) for (const t of (c[k] ?? []) as IToken[]) if (isReal(t)) out.push(t);
-    return out.sort((a, b) => a.startOffset - b.startOffset);
+    // Tokens of one key are already in order; only several keys need a sort.
+    for (const k of keys) if (c[k]) from++;
+    return from > 1 ? out.sort((a, b) => a.startOffset - b.startOffset) : out;
   }
   private node(c: Children, key: string, i = 0): CstNode | undefined {
     return c[key]?.[i] as CstNode | undefined;
@@ -70,7 +73,10 @@ export class AstBuilder {
 
   file(cst: CstNode, flows: A.Flow[]): void {
     const c = cst.children as Children;
-    const items = [...this.nodes(c, 'flowBlock'), ...this.nodes(c, 'pipeline')].sort((a, b) => firstOffset(a) - firstOffset(b));
+    const blocks = this.nodes(c, 'flowBlock');
+    const bare = this.nodes(c, 'pipeline');
+    // Only a file that mixes the two (an error) needs sorting by position.
+    const items = blocks.length && bare.length ? [...blocks, ...bare].sort((a, b) => firstOffset(a) - firstOffset(b)) : blocks.length ? blocks : bare;
     for (const item of items) {
       if (item.name === 'flowBlock') flows.push(this.flowBlock(item));
       else {
@@ -337,64 +343,51 @@ export class AstBuilder {
       const els = this.expression(d);
       return { kind: 'If', cond, then, else: els, range: this.span(this.tok(ic, 'If'), cond.range, then.range, els.range) };
     }
-    return this.binaryChain(this.node(c, 'coalesceExpr'), 'orExpr', ['Coalesce'], (n) => this.binaryChain(n, 'andExpr', ['Or'], (m) => this.andExpr(m)));
-  }
-
-  private andExpr(cst: CstNode | undefined): A.Expr {
-    return this.binaryChain(cst, 'notExpr', ['And'], (n) => this.notExpr(n));
-  }
-
-  private notExpr(cst: CstNode | undefined): A.Expr {
-    if (!cst) return this.errorExpr();
-    const c = cst.children as Children;
-    const notTok = this.tok(c, 'Not');
-    if (notTok || this.node(c, 'notExpr')) {
-      const operand = this.notExpr(this.node(c, 'notExpr'));
-      return { kind: 'Unary', op: 'not', operand, range: this.span(notTok, operand.range) };
+    const bin = this.node(c, 'binaryExpr');
+    if (!bin) return this.errorExpr();
+    const bc = bin.children as Children;
+    const operands = this.nodes(bc, 'operand').map((o) => this.operand(o));
+    const ops = this.toks(bc, 'BinaryOperator');
+    for (const op of ops) {
+      if (op.tokenType === T.Equals) {
+        this.error(CODES.singleEqualsInExpr, 'use `==` to compare values; `=` is only for `with` options and `where` conditions', this.span(op), {
+          suggest: [{ title: 'Replace `=` with `==`', range: this.span(op), replacement: '==' }],
+        });
+      }
     }
-    const cmp = this.node(c, 'comparisonExpr');
-    if (!cmp) return this.errorExpr();
-    const cc = cmp.children as Children;
-    for (const eq of this.toks(cc, 'Equals')) {
-      this.error(CODES.singleEqualsInExpr, 'use `==` to compare values; `=` is only for `with` options and `where` conditions', this.span(eq), {
-        suggest: [{ title: 'Replace `=` with `==`', range: this.span(eq), replacement: '==' }],
-      });
-    }
-    return this.binaryChain(cmp, 'additiveExpr', ['EqEq', 'NotEq', 'LtEq', 'GtEq', 'Lt', 'Gt', 'Equals'], (n) => this.additive(n));
+    return new Climber(this, operands, ops).parse(0);
   }
 
+  /** A `where` value or `take` count: `-`-prefixed operands joined by arithmetic operators. */
   additive(cst: CstNode | undefined): A.Expr {
-    return this.binaryChain(cst, 'multiplicativeExpr', ['Plus', 'Minus'], (n) =>
-      this.binaryChain(n, 'unaryExpr', ['Star', 'Slash', 'Percent'], (m) => this.unary(m)),
-    );
-  }
-
-  /** Left-associative `operand (op operand)*`; operators and operands interleave by position. */
-  private binaryChain(cst: CstNode | undefined, operandKey: string, opKeys: string[], build: (n: CstNode) => A.Expr): A.Expr {
     if (!cst) return this.errorExpr();
     const c = cst.children as Children;
-    const operands = this.nodes(c, operandKey);
-    const ops = this.toks(c, ...opKeys);
-    if (operands.length === 0) return this.errorExpr();
-    let left = build(operands[0]);
-    for (let i = 0; i < ops.length; i++) {
-      const right = operands[i + 1] ? build(operands[i + 1]) : this.errorExpr();
-      const op = (ops[i].tokenType === T.Equals ? '==' : ops[i].image) as A.BinaryOp;
-      left = { kind: 'Binary', op, left, right, range: this.span(left.range, ops[i], right.range) };
-    }
-    return left;
+    const posts = this.nodes(c, 'postfixExpr');
+    const minuses = this.toks(c, 'Minus');
+    const ops = this.toks(c, 'ArithmeticOperator');
+    // Each operand owns the minus signs between the previous operator (or the start) and itself.
+    const operands: Operand[] = posts.map((p, i) => {
+      if (minuses.length === 0) return { nots: [], minuses: [], core: this.postfix(p) };
+      const from = i === 0 ? -1 : ops[i - 1]?.startOffset ?? Infinity;
+      const postStart = firstOffset(p);
+      return { nots: [], minuses: minuses.filter((m) => m.startOffset > from && m.startOffset < postStart), core: this.postfix(p) };
+    });
+    return new Climber(this, operands, ops).parse(0);
   }
 
-  private unary(cst: CstNode): A.Expr {
+  private operand(cst: CstNode): Operand {
     const c = cst.children as Children;
-    const minus = this.tok(c, 'Minus');
-    const inner = this.node(c, 'unaryExpr');
-    if (minus || inner) {
-      const operand = inner ? this.unary(inner) : this.errorExpr();
-      return { kind: 'Unary', op: '-', operand, range: this.span(minus, operand.range) };
-    }
     const pf = this.node(c, 'postfixExpr');
-    return pf ? this.postfix(pf) : this.errorExpr();
+    return { nots: this.toks(c, 'Not'), minuses: this.toks(c, 'Minus'), core: pf ? this.postfix(pf) : this.errorExpr() };
+  }
+
+  /** Builds a node and widens the fallback position; used by the precedence climber. */
+  make<N extends A.Expr>(n: Omit<N, 'range'>, ...parts: Part[]): N {
+    return { ...n, range: this.span(...parts) } as N;
+  }
+
+  missing(): A.Expr {
+    return this.errorExpr();
   }
 
   private postfix(cst: CstNode): A.Expr {
@@ -518,6 +511,56 @@ export class AstBuilder {
       end: { line: range.start.line, column: range.start.column + nameStart + m[2].length, offset: range.start.offset + nameStart + m[2].length },
     };
     return { kind: 'Template', name: m[2], nameRange, range };
+  }
+}
+
+interface Operand {
+  nots: IToken[];
+  minuses: IToken[];
+  core: A.Expr;
+}
+
+/**
+ * Nests a flat chain `operand (op operand)*` by precedence (LANGUAGE.md: `??`, `or`, `and`, `not`,
+ * comparisons, `+ -`, `* / %`, unary `-`; binary operators associate to the left). A `not` before
+ * an operand takes the comparisons and arithmetic that follow it, as in `not a == b`.
+ */
+class Climber {
+  private i = 0;
+  private j = 0;
+
+  constructor(
+    private readonly b: AstBuilder,
+    private readonly operands: Operand[],
+    private readonly ops: IToken[],
+  ) {}
+
+  parse(min: number): A.Expr {
+    return this.continueFrom(this.operand(), min);
+  }
+
+  private operand(): A.Expr {
+    const o = this.operands[this.i++];
+    if (!o) return this.b.missing();
+    let e = o.core;
+    for (let k = o.minuses.length - 1; k >= 0; k--) e = this.b.make<A.Unary>({ kind: 'Unary', op: '-', operand: e }, o.minuses[k], e.range);
+    if (o.nots.length === 0) return e;
+    e = this.continueFrom(e, A.PRECEDENCE.not + 1);
+    for (let k = o.nots.length - 1; k >= 0; k--) e = this.b.make<A.Unary>({ kind: 'Unary', op: 'not', operand: e }, o.nots[k], e.range);
+    return e;
+  }
+
+  private continueFrom(left: A.Expr, min: number): A.Expr {
+    while (this.j < this.ops.length) {
+      const tok = this.ops[this.j];
+      const op = (tok.tokenType === T.Equals ? '==' : tok.image) as A.BinaryOp;
+      const p = A.BINARY_PRECEDENCE[op];
+      if (p < min) break;
+      this.j++;
+      const right = this.parse(p + 1);
+      left = this.b.make<A.Binary>({ kind: 'Binary', op, left, right }, left.range, tok, right.range);
+    }
+    return left;
   }
 }
 

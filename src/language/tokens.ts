@@ -9,15 +9,19 @@ export const AnyName = createToken({ name: 'AnyName', pattern: Lexer.NA });
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED, line_breaks: true });
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
 
+/** Categories of the operators, so that the grammar can take a whole chain in one rule. */
+export const BinaryOperator = createToken({ name: 'BinaryOperator', pattern: Lexer.NA });
+export const ArithmeticOperator = createToken({ name: 'ArithmeticOperator', pattern: Lexer.NA, categories: [BinaryOperator] });
+
 export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*/, categories: [AnyName, AnyToken] });
 
 const keywordTokens: TokenType[] = [];
-function keyword(word: string): TokenType {
+function keyword(word: string, categories: TokenType[] = []): TokenType {
   const t = createToken({
     name: word[0].toUpperCase() + word.slice(1),
     pattern: new RegExp(word),
     longer_alt: Identifier,
-    categories: [AnyName, AnyToken],
+    categories: [AnyName, AnyToken, ...categories],
   });
   keywordTokens.push(t);
   return t;
@@ -44,8 +48,8 @@ export const Reject = keyword('reject');
 export const If = keyword('if');
 export const Then = keyword('then');
 export const Else = keyword('else');
-export const And = keyword('and');
-export const Or = keyword('or');
+export const And = keyword('and', [BinaryOperator]);
+export const Or = keyword('or', [BinaryOperator]);
 export const Not = keyword('not');
 export const In = keyword('in');
 export const Contains = keyword('contains');
@@ -53,8 +57,8 @@ export const True = keyword('true');
 export const False = keyword('false');
 export const Null = keyword('null');
 
-const punct = (name: string, pattern: string | RegExp, label: string) =>
-  createToken({ name, pattern, label, categories: [AnyToken] });
+const punct = (name: string, pattern: string | RegExp, label: string, categories: TokenType[] = []) =>
+  createToken({ name, pattern, label, categories: [AnyToken, ...categories] });
 
 /**
  * `~{Name}~` or `~<Name>~`. The pattern is lenient on purpose (an unclosed or misspelt template is
@@ -67,19 +71,19 @@ export const NumberLiteral = punct('NumberLiteral', /\d+(?:\.\d+)?(?:[eE][+-]?\d
 
 export const Arrow = punct('Arrow', '->', '->');
 export const Ellipsis = punct('Ellipsis', '...', '...');
-export const Coalesce = punct('Coalesce', '??', '??');
-export const EqEq = punct('EqEq', '==', '==');
-export const NotEq = punct('NotEq', '!=', '!=');
-export const LtEq = punct('LtEq', '<=', '<=');
-export const GtEq = punct('GtEq', '>=', '>=');
-export const Lt = punct('Lt', '<', '<');
-export const Gt = punct('Gt', '>', '>');
-export const Equals = punct('Equals', '=', '=');
-export const Plus = punct('Plus', '+', '+');
-export const Minus = punct('Minus', '-', '-');
-export const Star = punct('Star', '*', '*');
-export const Slash = punct('Slash', '/', '/');
-export const Percent = punct('Percent', '%', '%');
+export const Coalesce = punct('Coalesce', '??', '??', [BinaryOperator]);
+export const EqEq = punct('EqEq', '==', '==', [BinaryOperator]);
+export const NotEq = punct('NotEq', '!=', '!=', [BinaryOperator]);
+export const LtEq = punct('LtEq', '<=', '<=', [BinaryOperator]);
+export const GtEq = punct('GtEq', '>=', '>=', [BinaryOperator]);
+export const Lt = punct('Lt', '<', '<', [BinaryOperator]);
+export const Gt = punct('Gt', '>', '>', [BinaryOperator]);
+export const Equals = punct('Equals', '=', '=', [BinaryOperator]);
+export const Plus = punct('Plus', '+', '+', [ArithmeticOperator]);
+export const Minus = punct('Minus', '-', '-', [ArithmeticOperator]);
+export const Star = punct('Star', '*', '*', [ArithmeticOperator]);
+export const Slash = punct('Slash', '/', '/', [ArithmeticOperator]);
+export const Percent = punct('Percent', '%', '%', [ArithmeticOperator]);
 export const Question = punct('Question', '?', '?');
 export const LCurly = punct('LCurly', '{', '{');
 export const RCurly = punct('RCurly', '}', '}');
@@ -131,6 +135,8 @@ export const allTokens: TokenType[] = [
   Identifier,
   AnyToken,
   AnyName,
+  BinaryOperator,
+  ArithmeticOperator,
 ];
 
 export const FlowLexer = new Lexer(allTokens, {
