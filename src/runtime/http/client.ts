@@ -1,0 +1,380 @@
+// The HTTP client the interpreter calls: one request at a time through the shared rate limiter,
+// with our own retries (each retry queues at the limiter again, so retries count against the burst
+// like any request), typed errors, and nothing that could carry the token out.
+//
+// got is called with `retry: { limit: 0 }` and `throwHttpErrors: false`: its retries would bypass
+// the limiter, and its errors hold the request options (headers, so the token). Its errors are read
+// for a code and timings only and never leave this module.
+import got, { type Response } from 'got';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppDef, CostClass, HttpDef, HttpMethod } from '../../apps/types.js';
+import { redact, type ResolvedConnection } from '../../connections/index.js';
+import { agentsFor, type Agents } from './agents.js';
+import { ApiError, DailyBudgetExhausted, MalformedResponseError, NetworkError, UncertainWriteError, describeFailure, type RequestSite } from './errors.js';
+import { headerNames, readRateLimitHeaders, type RateLimitHeaderNames, type ResponseHeaders } from './headers.js';
+import { limiterFor, limiterKey, limiterPlan, type Grant, type RateLimiter } from './limiter.js';
+import { getPointer } from './pointer.js';
+import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, classifyNetworkError, type NetworkFailureInfo, type RetryPolicy } from './retry.js';
+
+export type QueryScalar = string | number | boolean;
+export type QueryValue = QueryScalar | null | undefined | readonly QueryScalar[];
+export type Query = Readonly<Record<string, QueryValue>>;
+
+export interface RequestOptions {
+  method: HttpMethod;
+  /** Relative to the versioned base URL, path parameters filled in (see `expandPath`): `/persons/12`. */
+  path: string;
+  /** Encoded as the app says (`form`: `+` for spaces, like the official client). null/undefined are left out. */
+  query?: Query;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** For the daily budget and the per-class burst (search). */
+  cost: CostClass | null;
+  /** Whether repeating the request cannot apply it twice. Default: every method but POST. */
+  idempotent?: boolean;
+  /** The API version of the action's variant (v1-only actions on a v2 connection); default the connection's. */
+  version?: string | null;
+  signal?: AbortSignal;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: ResponseHeaders;
+  /** The parsed JSON body (null for an empty 2xx body). */
+  body: unknown;
+  /** Attempts it took, retries included. */
+  attempts: number;
+}
+
+export type HttpEvent =
+  | { type: 'request'; method: string; path: string; attempt: number }
+  | { type: 'response'; method: string; path: string; attempt: number; status: number; ms: number }
+  | { type: 'retry'; method: string; path: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'rate-limit-wait'; method: string; path: string; ms: number }
+  | { type: '429'; method: string; path: string; pauseMs: number };
+
+export interface Timeouts {
+  /** DNS, TCP and TLS each. Default 10 s. */
+  connectMs: number;
+  /** From the request written to the first byte of the answer. Default 30 s. */
+  responseMs: number;
+  /** The whole attempt. Default 120 s. */
+  requestMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, responseMs: 30_000, requestMs: 120_000 };
+
+export interface ClientOptions {
+  /** Rate-limit plan name (`lite`, `premium`, ...); default the app's safest. Headers correct it. */
+  plan?: string;
+  /** Requests in flight at once for this limiter (only when this client creates it). Default 8. */
+  concurrency?: number;
+  /** Follow `x-ratelimit-limit` (only when this client creates the limiter). Default true. */
+  adaptive?: boolean;
+  /** Use this limiter instead of the process-wide one for (base URL, token). */
+  limiter?: RateLimiter;
+  timeouts?: Partial<Timeouts>;
+  retry?: Partial<RetryPolicy>;
+  /**
+   * `header` (default): the token goes in the auth header. `query`: in the query string, for a
+   * server that ignores the header; it is then scrubbed from everything we print.
+   */
+  auth?: 'header' | 'query';
+  /** Progress events; must not throw (a throw is ignored rather than failing the request). */
+  onEvent?: (event: HttpEvent) => void;
+  /** [0, 1) for backoff jitter (tests make it deterministic). */
+  random?: () => number;
+  userAgent?: string;
+}
+
+export interface ClientStats {
+  /** Attempts sent (retries included). */
+  requests: number;
+  retries: number;
+  /** 429 answers seen. */
+  rateLimited: number;
+  /** Milliseconds this client's requests waited for the limiter. */
+  waitMs: number;
+  networkErrors: number;
+  serverErrors: number;
+  malformed: number;
+  /** The daily budget left, as last reported to the shared limiter. */
+  dailyLeft?: number;
+}
+
+type Outcome = { kind: 'answer'; grant: Grant; res: Response<string>; ms: number } | { kind: 'network'; grant: Grant; failure: NetworkFailureInfo };
+
+interface AuthPlan {
+  in: 'header' | 'query';
+  name: string;
+  value: string;
+}
+
+/** Fills `{name}` path parameters, percent-encoded. */
+export function expandPath(template: string, params: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const v = Object.hasOwn(params, name) ? params[name] : undefined;
+    if (v === undefined || v === '') throw new RangeError(`path parameter \`${name}\` of ${template} has no value`);
+    return encodeURIComponent(String(v));
+  });
+}
+
+/** `form` is what the official client sends (URLSearchParams: space as `+`); `percent` uses %20. */
+export function encodeQuery(query: Query, encoding: 'form' | 'percent'): string {
+  const pairs: [string, string][] = [];
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null) continue;
+    for (const x of Array.isArray(v) ? v : [v]) pairs.push([k, String(x)]);
+  }
+  if (encoding === 'form') return new URLSearchParams(pairs).toString();
+  return pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+}
+
+export class ApiClient {
+  readonly limiter: RateLimiter;
+  /** The company host, for messages. */
+  readonly host: string;
+  private readonly http: HttpDef;
+  private readonly names: RateLimitHeaderNames;
+  private readonly agents: Agents;
+  private readonly auth: AuthPlan;
+  private readonly policy: RetryPolicy;
+  private readonly timeouts: Timeouts;
+  private readonly random: () => number;
+  private readonly s = { requests: 0, retries: 0, rateLimited: 0, waitMs: 0, networkErrors: 0, serverErrors: 0, malformed: 0 };
+
+  constructor(
+    readonly app: AppDef,
+    readonly connection: ResolvedConnection,
+    private readonly options: ClientOptions = {},
+  ) {
+    if (!app.http) throw new RangeError(`${app.name} is not an HTTP app`);
+    this.http = app.http;
+    const origin = new URL(connection.baseUrl);
+    this.host = origin.host;
+    this.names = headerNames(app.http.rateLimit);
+    this.agents = agentsFor(origin.origin);
+    this.auth = pickAuth(app, options.auth ?? 'header');
+    this.policy = { ...DEFAULT_RETRY, ...options.retry };
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.random = options.random ?? Math.random;
+    const rl = app.http.rateLimit;
+    this.limiter =
+      options.limiter ??
+      limiterFor(limiterKey(connection.baseUrl, connection.token), {
+        ...limiterPlan(rl, options.plan),
+        host: this.host,
+        dailyResets: rl?.daily?.resets ?? 'midnight',
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+        ...(options.adaptive !== undefined ? { adaptive: options.adaptive } : {}),
+      });
+  }
+
+  /** The versioned base URL, e.g. `https://acme.pipedrive.com/api/v1`. */
+  baseUrl(version?: string | null): string {
+    const v = version ?? this.connection.apiVersion;
+    return this.http.baseUrl.replace(/\{([^}]+)\}/g, (_, field: string) => {
+      if (field === 'version') return v;
+      if (field === 'company_url' || field === 'base_url' || field === 'url') return this.connection.baseUrl;
+      throw new RangeError(`the base URL of ${this.app.name} uses {${field}}, which a connection does not provide`);
+    });
+  }
+
+  /** Daily-budget tokens one request of this class costs in this version. */
+  tokensFor(version: string, cost: CostClass | null): number {
+    const table = this.http.costs[version] ?? {};
+    return table[cost ?? 'get'] ?? 1;
+  }
+
+  stats(): ClientStats {
+    const d = this.limiter.stats().dailyLeft;
+    return { ...this.s, ...(d !== undefined ? { dailyLeft: d } : {}) };
+  }
+
+  /** Where a request goes, as errors show it: host and path without query. */
+  site(method: string, path: string, version?: string | null): RequestSite {
+    return { method, path: `${new URL(this.baseUrl(version)).pathname.replace(/\/$/, '')}${path}`, host: this.host };
+  }
+
+  async request(o: RequestOptions): Promise<ApiResponse> {
+    if (!o.path.startsWith('/') || /[?#]/.test(o.path)) throw new RangeError(`request path must start with / and carry no query: ${o.path}`);
+    const version = o.version ?? this.connection.apiVersion;
+    const base = this.baseUrl(version);
+    const site = this.site(o.method, o.path, version);
+    const query: Record<string, QueryValue> = { ...o.query };
+    if (this.auth.in === 'query') query[this.auth.name] = this.auth.value.replace(/\{[^}]+\}/g, () => this.connection.token.reveal());
+    const qs = encodeQuery(query, this.http.queryEncoding);
+    const url = `${base}${o.path}${qs ? `?${qs}` : ''}`;
+    const idempotent = o.idempotent ?? o.method !== 'POST';
+    const tokens = this.tokensFor(version, o.cost);
+    const started = performance.now();
+    let failures = 0;
+    let n429 = 0;
+
+    for (let attempt = 1; ; attempt++) {
+      o.signal?.throwIfAborted();
+      const outcome = await this.limiter.run((grant) => this.send(url, o, grant, site, attempt), { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}) });
+
+      if (outcome.kind === 'network') {
+        const f = outcome.failure;
+        this.s.networkErrors++;
+        if (!idempotent && f.mayHaveArrived) throw new UncertainWriteError(site, attempt, describeFailure(f.failure));
+        const final = (): Error => new NetworkError(site, attempt, f.code, f.failure);
+        if (!f.transient) throw final();
+        await this.backoff(++failures, site, attempt, `${f.code}`, started, final, o.signal);
+        continue;
+      }
+
+      const { res, grant } = outcome;
+      const status = res.statusCode;
+      const info = readRateLimitHeaders(res.headers, this.names);
+
+      if (status === 429) {
+        this.s.rateLimited++;
+        if (this.limiter.rateLimited(grant, info, tokens) === 'daily') {
+          throw new DailyBudgetExhausted(site, attempt, tokens, this.http.rateLimit?.daily?.resets ?? 'midnight', info.dailyLeft);
+        }
+        n429++;
+        const pauseMs = info.retryAfterMs ?? info.resetMs ?? this.limiter.options.windowMs;
+        this.emit({ type: '429', method: o.method, path: site.path, pauseMs });
+        if (n429 > this.policy.max429 || performance.now() - started + pauseMs > this.policy.maxElapsedMs) {
+          const e = this.errorText(res);
+          throw new ApiError(site, 429, attempt, e.error, e.info);
+        }
+        // No sleep here: the limiter is paused for everyone, and the retry queues behind the pause.
+        this.s.retries++;
+        this.emit({ type: 'retry', method: o.method, path: site.path, attempt, delayMs: pauseMs, reason: '429' });
+        continue;
+      }
+      this.limiter.observe(grant, info);
+
+      if (status >= 200 && status < 300) {
+        const parsed = parseJson(res.body);
+        if (parsed.ok) return { status, headers: res.headers, body: parsed.value, attempts: attempt };
+        this.s.malformed++;
+        // The server acted and answered; we cannot read what it did.
+        if (!idempotent) throw new UncertainWriteError(site, attempt, 'unreadable answer', status);
+        const final = (): Error => new MalformedResponseError(site, status, attempt, 'a body that is not valid JSON');
+        await this.backoff(++failures, site, attempt, 'malformed answer', started, final, o.signal);
+        continue;
+      }
+
+      if (RETRY_STATUSES.has(status)) {
+        this.s.serverErrors++;
+        if (!idempotent) throw new UncertainWriteError(site, attempt, `status ${status}`, status);
+        const final = (): Error => {
+          const e = this.errorText(res);
+          return new ApiError(site, status, attempt, e.error, e.info);
+        };
+        await this.backoff(++failures, site, attempt, `status ${status}`, started, final, o.signal, info.retryAfterMs);
+        continue;
+      }
+
+      const e = this.errorText(res);
+      throw new ApiError(site, status, attempt, e.error, e.info);
+    }
+  }
+
+  private async send(url: string, o: RequestOptions, grant: Grant, site: RequestSite, attempt: number): Promise<Outcome> {
+    if (grant.waitedMs >= 1) {
+      this.s.waitMs += grant.waitedMs;
+      this.emit({ type: 'rate-limit-wait', method: o.method, path: site.path, ms: Math.round(grant.waitedMs) });
+    }
+    this.s.requests++;
+    this.emit({ type: 'request', method: o.method, path: site.path, attempt });
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.options.userAgent ?? 'sluice' };
+    if (this.auth.in === 'header') headers[this.auth.name] = this.auth.value.replace(/\{[^}]+\}/g, () => this.connection.token.reveal());
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['content-type'] = 'application/json';
+    }
+    const t0 = performance.now();
+    const t = this.timeouts;
+    try {
+      const req = got(url, {
+        method: o.method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        agent: this.agents,
+        timeout: { lookup: t.connectMs, connect: t.connectMs, secureConnect: t.connectMs, send: t.responseMs, response: t.responseMs, request: t.requestMs },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        // A redirect would carry the token header to wherever it points.
+        followRedirect: false,
+        responseType: 'text',
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      req.on('request', (r) => {
+        if (r.writableFinished) grant.sent();
+        else r.once('finish', () => grant.sent());
+      });
+      const res = await req;
+      grant.sent();
+      const ms = performance.now() - t0;
+      this.emit({ type: 'response', method: o.method, path: site.path, attempt, status: res.statusCode, ms: Math.round(ms) });
+      return { kind: 'answer', grant, res, ms };
+    } catch (err) {
+      if (o.signal?.aborted) throw o.signal.reason;
+      return { kind: 'network', grant, failure: classifyNetworkError(err) };
+    }
+  }
+
+  /** Waits before the next attempt, or throws `final()` when attempts or time have run out. */
+  private async backoff(failures: number, site: RequestSite, attempt: number, reason: string, started: number, final: () => Error, signal?: AbortSignal, atLeastMs?: number): Promise<void> {
+    const p = this.policy;
+    if (failures >= p.maxAttempts) throw final();
+    let delay = backoffDelay(failures, p, this.random);
+    if (atLeastMs !== undefined) delay = Math.max(delay, Math.min(atLeastMs, p.maxDelayMs));
+    if (performance.now() - started + delay > p.maxElapsedMs) throw final();
+    this.s.retries++;
+    this.emit({ type: 'retry', method: site.method, path: site.path, attempt, delayMs: delay, reason });
+    if (delay <= 0) return;
+    try {
+      await sleep(delay, undefined, signal ? { signal } : {});
+    } catch (err) {
+      signal?.throwIfAborted();
+      throw err;
+    }
+  }
+
+  /** Pipedrive's `error` / `error_info`, redacted and shortened; nothing for a non-JSON body. */
+  private errorText(res: Response<string>): { error?: string; info?: string } {
+    const parsed = parseJson(res.body);
+    if (!parsed.ok) return {};
+    const env = this.http.envelope;
+    const pick = (pointer: string | undefined): string | undefined => {
+      const v = pointer ? getPointer(parsed.value, pointer) : undefined;
+      return typeof v === 'string' && v.trim() !== '' ? redact(v.trim().slice(0, 300), [this.connection.token]) : undefined;
+    };
+    const error = pick(env.error);
+    const info = pick(env.errorInfo);
+    return { ...(error !== undefined ? { error } : {}), ...(info !== undefined ? { info } : {}) };
+  }
+
+  private emit(e: HttpEvent): void {
+    if (!this.options.onEvent) return;
+    try {
+      this.options.onEvent(e);
+    } catch {
+      // A progress display that breaks must not fail the sync it displays.
+    }
+  }
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (text.trim() === '') return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function pickAuth(app: AppDef, mode: 'header' | 'query'): AuthPlan {
+  const auth = app.http?.auth ?? [];
+  const chosen = auth.find((a) => a.in === mode) ?? (mode === 'header' ? auth.find((a) => !a.fallback) : undefined);
+  if (!chosen) throw new RangeError(`${app.name} has no ${mode} authentication`);
+  return { in: chosen.in, name: chosen.name, value: chosen.value };
+}

@@ -1,0 +1,204 @@
+// Reading a list action page by page, as an async iterable of record arrays: v1 offset pagination
+// (`start` / `limit`, `more_items_in_collection`, `next_start`) and v2 cursors (`cursor`,
+// `next_cursor`, null on the last page). Where the markers are comes from the app definition's
+// PaginationDef; where the records are from its ExtractDef.
+//
+// The next page is requested as soon as the current one has arrived, so the server works while the
+// consumer does; by default never more than one page ahead, so memory stays at two pages whatever
+// the size of the collection, and a consumer that stops early (`break`, a `since` watermark
+// reached) costs at most one request more, which is aborted. `ahead` allows more pages in flight
+// for offset pagination, where the next start can be predicted.
+import type { CostClass, ExtractDef, HttpMethod, PaginationDef } from '../../apps/types.js';
+import type { ApiClient, ApiResponse, Query, QueryValue } from './client.js';
+import { MalformedResponseError, type RequestSite } from './errors.js';
+import { firstPointer, getPointer } from './pointer.js';
+
+/** The parts of a ResolvedAction paging needs (path parameters already filled in). */
+export interface PageableAction {
+  path: string;
+  method?: HttpMethod | null;
+  pagination: PaginationDef;
+  extract: ExtractDef;
+  cost: CostClass | null;
+  /** The variant's API version (null: the connection's). */
+  version?: string | null;
+}
+
+export interface PagesOptions {
+  /** Records wanted in all (`where limit = N`); default: every record. */
+  limit?: number;
+  /** Records asked per page; default and ceiling: the pagination's pageSizeMax. */
+  pageSize?: number;
+  signal?: AbortSignal;
+  /**
+   * Pages in flight at once for offset pagination (default 1: the next page while the current one
+   * is consumed). More hides network latency, which otherwise bounds a sequential read far below
+   * the rate limit against a distant server; memory grows to that many pages. Cursors: always 1.
+   */
+  ahead?: number;
+}
+
+type Position = { type: 'offset'; start: number } | { type: 'cursor'; cursor: string | undefined } | { type: 'none' };
+
+/**
+ * The records at the ExtractDef's pointer as a list, or undefined when they have the wrong shape.
+ * A missing or null value is an empty page: Pipedrive v1 answers `"data": null` when nothing matches.
+ */
+export function extractRecords(body: unknown, extract: ExtractDef): unknown[] | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const v = getPointer(body, extract.pointer);
+  if (v === undefined || v === null) return [];
+  const isRecord = typeof v === 'object' && !Array.isArray(v);
+  switch (extract.shape) {
+    case 'list':
+      return Array.isArray(v) ? v : undefined;
+    case 'object':
+      return isRecord ? [v] : undefined;
+    default:
+      return Array.isArray(v) ? v : isRecord ? [v] : undefined;
+  }
+}
+
+export async function* pages(client: ApiClient, action: PageableAction, query: Query = {}, options: PagesOptions = {}): AsyncGenerator<unknown[], void, undefined> {
+  const wanted = options.limit ?? Infinity;
+  if (!(wanted > 0)) return;
+  const p = action.pagination;
+  const method = action.method ?? 'GET';
+  const site: RequestSite = client.site(method, action.path, action.version);
+  const maxSize = p.type === 'none' ? Infinity : Math.max(1, Math.min(p.pageSizeMax, options.pageSize ?? p.pageSizeMax));
+
+  // v1 offsets are predictable, so more than one page may be in flight (`ahead`); cursors are not.
+  const ahead = p.type === 'offset' ? Math.max(1, Math.floor(options.ahead ?? 1)) : 1;
+
+  interface Fetch {
+    pos: Position;
+    size: number;
+    res: Promise<ApiResponse>;
+    ctl: AbortController;
+  }
+  let queue: Fetch[] = [];
+  const dropQueue = (): void => {
+    for (const f of queue) f.ctl.abort();
+    queue = [];
+  };
+  // Follows the caller's signal; the generator's finally aborts what the consumer no longer wants.
+  const outer = options.signal;
+  const onAbort = (): void => {
+    for (const f of queue) f.ctl.abort(outer?.reason);
+  };
+  outer?.addEventListener('abort', onAbort, { once: true });
+
+  const fetchPage = (pos: Position, size: number): Fetch => {
+    const q: Record<string, QueryValue> = { ...query };
+    if (p.type === 'offset' && pos.type === 'offset') {
+      q[p.startParam] = pos.start;
+      q[p.limitParam] = size;
+    } else if (p.type === 'cursor' && pos.type === 'cursor') {
+      q[p.cursorParam] = pos.cursor;
+      q[p.limitParam] = size;
+    }
+    const ctl = new AbortController();
+    if (outer?.aborted) ctl.abort(outer.reason);
+    const res = client.request({ method, path: action.path, query: q, cost: action.cost, version: action.version ?? null, signal: ctl.signal });
+    // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
+    // one dropped) from being reported as an unhandled rejection.
+    res.catch(() => undefined);
+    return { pos, size, res, ctl };
+  };
+
+  let received = 0;
+  /** Where the next page to request starts: known from an answer, or predicted (offsets). */
+  let nextPos: Position | undefined =
+    p.type === 'offset' ? { type: 'offset', start: toStart(query[p.startParam]) } : p.type === 'cursor' ? { type: 'cursor', cursor: toCursor(query[p.cursorParam]) } : { type: 'none' };
+  // Pages are requested ahead only once an answer has shown that the server returns full pages of
+  // the size asked and continues right after them; otherwise a prediction could skip records.
+  let confirmed = false;
+
+  const fill = (): void => {
+    const depth = confirmed ? ahead : 1;
+    while (nextPos && queue.length < depth) {
+      const want = wanted - received - queue.reduce((n, f) => n + f.size, 0);
+      if (want <= 0) break;
+      const size = Math.min(maxSize, want);
+      queue.push(fetchPage(nextPos, size));
+      nextPos = nextPos.type === 'offset' ? { type: 'offset', start: nextPos.start + size } : undefined;
+    }
+  };
+
+  try {
+    fill();
+    while (queue.length > 0) {
+      const f = queue.shift()!;
+      const res = await f.res;
+      const all = extractRecords(res.body, action.extract);
+      if (!all) throw new MalformedResponseError(site, res.status, res.attempts, `no records at ${action.extract.pointer} (expected ${action.extract.shape === 'object' ? 'an object' : 'a list'})`);
+      const next = nextPosition(res.body, p, f.pos, all.length, f.size, site, res.status);
+      // A server that ignores `limit` must not make us hand out more than was asked for.
+      const records = all.length > wanted - received ? all.slice(0, wanted - received) : all;
+      received += records.length;
+      if (!next || received >= wanted) {
+        dropQueue();
+        nextPos = undefined;
+      } else {
+        if (!confirmed && next.type === 'offset' && f.pos.type === 'offset' && all.length === f.size && next.start === f.pos.start + f.size) confirmed = true;
+        const predicted = queue.length > 0 ? queue[0].pos : nextPos;
+        if (!predicted || !samePosition(predicted, next)) {
+          dropQueue();
+          nextPos = next;
+        }
+      }
+      fill();
+      if (records.length > 0) yield records;
+    }
+  } finally {
+    outer?.removeEventListener('abort', onAbort);
+    dropQueue();
+  }
+}
+
+function samePosition(a: Position, b: Position): boolean {
+  if (a.type === 'offset' && b.type === 'offset') return a.start === b.start;
+  if (a.type === 'cursor' && b.type === 'cursor') return a.cursor === b.cursor;
+  return false;
+}
+
+function nextPosition(body: unknown, p: PaginationDef, pos: Position, count: number, asked: number, site: RequestSite, status: number): Position | undefined {
+  // An empty page ends the list whatever the markers say: a server that kept answering empty
+  // pages with new markers would otherwise be read forever.
+  if (p.type === 'none' || count === 0) return undefined;
+  const stuck = (what: string): MalformedResponseError => new MalformedResponseError(site, status, 1, `pagination that does not advance (${what})`);
+  if (p.type === 'offset' && pos.type === 'offset') {
+    const more = firstPointer(body, p.moreItems);
+    if (more === false) return undefined;
+    const nextStart = firstPointer(body, p.nextStart);
+    let next: number;
+    if (typeof nextStart === 'number' && Number.isSafeInteger(nextStart)) next = nextStart;
+    // No markers at all: a short page is the last one.
+    else if (more === undefined && count < asked) return undefined;
+    else next = pos.start + count;
+    if (next <= pos.start) throw stuck(`next start ${next} after start ${pos.start}`);
+    return { type: 'offset', start: next };
+  }
+  if (p.type === 'cursor' && pos.type === 'cursor') {
+    const c = firstPointer(body, p.nextCursor);
+    if (c === undefined || c === null || c === '') return undefined;
+    if (typeof c !== 'string' && typeof c !== 'number') throw new MalformedResponseError(site, status, 1, `a next cursor that is neither a string nor a number`);
+    if (String(c) === pos.cursor) throw stuck('the same cursor again');
+    return { type: 'cursor', cursor: String(c) };
+  }
+  return undefined;
+}
+
+function toStart(v: QueryValue): number {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0;
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
+function toCursor(v: QueryValue): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Every record of every page, for callers that want them one by one. */
+export async function* records(client: ApiClient, action: PageableAction, query: Query = {}, options: PagesOptions = {}): AsyncGenerator<unknown, void, undefined> {
+  for await (const page of pages(client, action, query, options)) yield* page;
+}
