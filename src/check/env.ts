@@ -1,6 +1,7 @@
 // What the checker knows of the world: apps and their actions (from stdlib/), functions, saved
 // connections and template names. An interface, so that tests can give a small world and the
 // language server can give the same one as the CLI.
+import type { CustomBinding } from '../custom-fields/names.js';
 import type { RecordType, Type } from './types.js';
 
 export type Role = 'read' | 'write';
@@ -45,6 +46,8 @@ export interface ActionInfo {
   since?: SinceInfo;
   /** Whether the source needs `as { ... }` to be typed (file.csv, file.jsonl). */
   declaresRecordType?: boolean;
+  /** Custom fields by name (src/custom-fields): what the record and input types include, and what the runtime maps with. */
+  custom?: CustomBinding;
 }
 
 export interface FunctionParam {
@@ -75,8 +78,11 @@ export interface CheckEnv {
   apps(): string[];
   /** Actions of an app with the roles they have. */
   actions(app: string): { name: string; roles: Role[]; versions: string[] }[];
-  /** The action's variant for `version` (or the app's default version). */
-  action(app: string, action: string, role: Role, version?: string): ActionInfo | undefined;
+  /**
+   * The action's variant for `version` (or the app's default version). With `connection` (the one
+   * the flow uses), the record and input types include that connection's discovered custom fields.
+   */
+  action(app: string, action: string, role: Role, version?: string, connection?: string): ActionInfo | undefined;
   defaultVersion(app: string): string | undefined;
   /** Names of apps that take a `connection` option. */
   usesConnections(app: string): boolean;

@@ -124,7 +124,7 @@ class FlowAnalysis {
       r.connection = { name, explicit: opt !== undefined, ...(opt ? { node: opt } : {}) };
       version = this.env.connections?.get(name)?.apiVersion;
     }
-    r.action = this.env.action(r.app, r.actionName, role, version);
+    r.action = this.env.action(r.app, r.actionName, role, version, r.connection?.name);
     return r;
   }
 

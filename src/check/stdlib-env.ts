@@ -1,6 +1,8 @@
 // The checker's view of the standard library (src/apps) and of the saved connections.
 import type { ActionDef, AppRegistry, FunctionDef, JsonSchema, OptionDef, ParamDef, ResolvedAction, Role, TypeSpec } from '../apps/index.js';
 import { loadRegistry } from '../apps/index.js';
+import { withCustomFields } from '../custom-fields/check.js';
+import type { StoredSchema } from '../custom-fields/schema.js';
 import type { ActionInfo, CheckEnv, ConnectionInfo, FunctionInfo, ParamInfo } from './env.js';
 import { ANY, fromJsonSchema, openRecord, union, type RecordType, type Type } from './types.js';
 
@@ -8,6 +10,8 @@ export interface StdlibEnvOptions {
   registry?: AppRegistry;
   connections?: ConnectionInfo[];
   vars?: Iterable<string>;
+  /** Schemas stored by `sluice discover`, by connection name: their custom fields become typed fields. */
+  customSchemas?: ReadonlyMap<string, StoredSchema>;
 }
 
 export function stdlibEnv(options: StdlibEnvOptions = {}): CheckEnv {
@@ -26,12 +30,14 @@ export function stdlibEnv(options: StdlibEnvOptions = {}): CheckEnv {
       }
       return [...byName.values()];
     },
-    action(app, action, role, version) {
-      const key = `${app}\u0000${action}\u0000${role}\u0000${version ?? ''}`;
+    action(app, action, role, version, connection) {
+      const schema = connection === undefined ? undefined : options.customSchemas?.get(connection);
+      const key = `${app}\u0000${action}\u0000${role}\u0000${version ?? ''}\u0000${schema ? connection : ''}`;
       if (cache.has(key)) return cache.get(key);
       const qualified = action === '' ? app : `${app}.${action}`;
       const r = reg.resolve(qualified.split('.'), role);
-      const info = r.ok ? actionInfo(reg.action(qualified, role, version ?? null)!, r.action) : undefined;
+      let info = r.ok ? actionInfo(reg.action(qualified, role, version ?? null)!, r.action) : undefined;
+      if (info && schema) info = withCustomFields(info, schema, reg);
       cache.set(key, info);
       return info;
     },

@@ -28,6 +28,8 @@ export interface RecordType {
   requiredOneOf?: string[][];
   /** `patternProperties`: Pipedrive's custom fields under 40-hex keys. */
   patterns?: { regex: RegExp; type: Type }[];
+  /** Names that are not fields but say what to write instead: a custom field's hash key -> `custom["Lead source"]`. */
+  aliases?: Map<string, string>;
 }
 
 export const ANY: Type = { kind: 'any' };

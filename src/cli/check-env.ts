@@ -2,6 +2,8 @@
 // can be read) and the --var names.
 import type { CheckEnv } from '../check/env.js';
 import { stdlibEnv } from '../check/stdlib-env.js';
+import { loadSchemas } from '../custom-fields/schema.js';
+import { dataDir } from '../util/paths.js';
 import { listConnections } from '../connections/index.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from './io.js';
@@ -25,5 +27,8 @@ export function checkEnvFor(io: CliIO, vars: string[]): CheckEnv {
     // flow must still work (connection names are then not checked).
     connections = undefined;
   }
-  return stdlibEnv({ ...(connections ? { connections } : {}), vars: parseVars(vars).keys() });
+  // Custom fields stored by `sluice discover` (JSON only, cheap). Without any, checking is as before.
+  const { schemas, problems } = loadSchemas(dataDir(io.env, io.cwd));
+  for (const p of problems) io.stderr.write(`warning: custom fields: ${p}\n`);
+  return stdlibEnv({ ...(connections ? { connections } : {}), vars: parseVars(vars).keys(), ...(schemas.size ? { customSchemas: schemas } : {}) });
 }

@@ -5,7 +5,9 @@ import type { Range } from '../../diagnostics.js';
 import { CHECK } from '../codes.js';
 import type { FlowModel } from '../model.js';
 import { diag, didYouMean, listHint, type Rule, type RuleContext } from '../rule.js';
-import { assignable, isNullable, show, type RecordType } from '../types.js';
+import { assignable, isNullable, nonNull, show, type RecordType, type Type } from '../types.js';
+import { constantValue } from '../constant.js';
+import { closest } from '../../util/suggest.js';
 
 export const destRule: Rule = {
   name: 'dest',
@@ -61,6 +63,11 @@ function checkRecord(ctx: RuleContext, f: FlowModel, dest: A.Dest, out: RecordTy
     const range = at?.key.range ?? where;
     if (!target) {
       if (input.open) continue;
+      const alias = input.aliases?.get(name);
+      if (alias) {
+        ctx.report(diag(CHECK.destUnknownField, 'error', `\`${name}\` is a custom field written by name here: use \`${alias}\``, range, { hint: 'The connection has a schema from `sluice discover` (src/custom-fields/README.md).' }));
+        continue;
+      }
       const s = didYouMean(name, input.fields.keys(), range);
       ctx.report(
         diag(CHECK.destUnknownField, 'error', `\`${action.qualified}\` does not accept the field \`${name}\`${s.text}`, range, {
@@ -72,6 +79,7 @@ function checkRecord(ctx: RuleContext, f: FlowModel, dest: A.Dest, out: RecordTy
     }
     const r = assignable(field.type, target.type);
     const valueRange = at?.value.range ?? range;
+    if (at) checkLiteral(ctx, action.qualified, name, at.value, target.type);
     if (r === 'mismatch') {
       ctx.report(diag(CHECK.destFieldType, 'error', `\`${name}\` must be ${show(target.type)} for \`${action.qualified}\`, found ${show(field.type)}`, valueRange));
     } else if (r === 'nullable') {
@@ -85,5 +93,47 @@ function checkRecord(ctx: RuleContext, f: FlowModel, dest: A.Dest, out: RecordTy
         );
       }
     }
+  }
+}
+
+/**
+ * What assignability cannot see in a value written out in the map: a string that is not one of the
+ * field's options, and keys of an object literal that a closed object does not have (`custom: {
+ * "Lead sorce": ... }`), with "did you mean".
+ */
+function checkLiteral(ctx: RuleContext, dest: string, path: string, value: A.Expr, target: Type, item = false): void {
+  const what = `${item ? 'an item of ' : ''}\`${path}\``;
+  const base = nonNull(target);
+  const v = constantValue(value);
+  if (base.kind === 'string' && base.enum && typeof v === 'string' && !base.enum.includes(v)) {
+    const guess = closest(v, base.enum);
+    ctx.report(
+      diag(CHECK.destFieldType, 'error', `${what} must be one of ${base.enum.map((x) => JSON.stringify(x)).join(', ')} for \`${dest}\`, found ${JSON.stringify(v)}${guess ? `; did you mean ${JSON.stringify(guess)}?` : ''}`, value.range, {
+        ...(guess ? { suggest: [{ title: `Change to ${JSON.stringify(guess)}`, range: value.range, replacement: JSON.stringify(guess) }] } : {}),
+      }),
+    );
+    return;
+  }
+  if (base.kind === 'list' && value.kind === 'List') {
+    for (const it of value.items) checkLiteral(ctx, dest, path, it, base.element, true);
+    return;
+  }
+  if (base.kind !== 'record' || base.open || value.kind !== 'Object') return;
+  for (const en of value.entries) {
+    const key = en.key.value;
+    const field = base.fields.get(key);
+    if (field) {
+      checkLiteral(ctx, dest, `${path}[${JSON.stringify(key)}]`, en.value, field.type);
+      continue;
+    }
+    if (base.patterns?.some((p) => p.regex.test(key))) continue;
+    const guess = closest(key, base.fields.keys());
+    const shown = en.key.kind === 'String' ? JSON.stringify(guess) : guess;
+    ctx.report(
+      diag(CHECK.destUnknownField, 'error', `${what} has no field ${JSON.stringify(key)}${guess ? `; did you mean ${JSON.stringify(guess)}?` : ''}`, en.key.range, {
+        hint: listHint(`Fields of ${what}`, base.fields.keys()),
+        ...(guess && shown ? { suggest: [{ title: `Change to ${JSON.stringify(guess)}`, range: en.key.range, replacement: shown }] } : {}),
+      }),
+    );
   }
 }

@@ -3,6 +3,16 @@ import { CHECK } from '../codes.js';
 import { fieldType } from '../model.js';
 import { diag, didYouMean, expressions, listHint, type Rule } from '../rule.js';
 import { nonNull, show } from '../types.js';
+import type { Range } from '../../diagnostics.js';
+import { closest } from '../../util/suggest.js';
+
+/** A custom field's hash key where records carry its name (src/custom-fields/README.md). */
+function aliasDiag(key: string, writeAs: string, range: Range, replace: boolean) {
+  return diag(CHECK.unknownField, 'error', `\`${key}\` is a custom field that records carry by name: write \`${writeAs}\``, range, {
+    hint: 'The connection has a schema from `sluice discover`: custom fields are read and written by their names.',
+    ...(replace ? { suggest: [{ title: `Change to \`${writeAs}\``, range, replacement: writeAs }] } : {}),
+  });
+}
 
 export const fieldsRule: Rule = {
   name: 'fields',
@@ -12,6 +22,11 @@ export const fieldsRule: Rule = {
       for (const [e, scope] of expressions(f)) {
         if (e.kind === 'FieldRef') {
           if (fieldType(scope, e.name) !== undefined) continue;
+          const alias = scope.aliases?.get(e.name);
+          if (alias) {
+            ctx.report(aliasDiag(e.name, alias, e.range, true));
+            continue;
+          }
           const s = didYouMean(e.name, scope.fields.keys(), e.range);
           ctx.report(
             diag(CHECK.unknownField, 'error', `unknown field \`${e.name}\`${s.text}`, e.range, {
@@ -25,6 +40,11 @@ export const fieldsRule: Rule = {
           const base = nonNull(obj);
           if (base.kind === 'record') {
             if (fieldType(base, e.property.value) !== undefined) continue;
+            const alias = base.aliases?.get(e.property.value);
+            if (alias) {
+              ctx.report(aliasDiag(e.property.value, alias, e.property.range, false));
+              continue;
+            }
             const s = didYouMean(e.property.value, base.fields.keys(), e.property.range);
             ctx.report(
               diag(CHECK.unknownField, 'error', `\`${e.property.value}\` is not a field of this object${s.text}`, e.property.range, {
@@ -35,6 +55,24 @@ export const fieldsRule: Rule = {
           } else if (base.kind !== 'any' && base.kind !== 'union' && base.kind !== 'null') {
             ctx.report(diag(CHECK.notAnObject, 'error', `\`.${e.property.value}\` needs an object, but this is ${show(obj)}`, e.property.range));
           }
+        } else if (e.kind === 'Index' && e.index.kind === 'String') {
+          // `custom["Lead source"]`: a name that is not an identifier, checked like `.name`.
+          const obj = f.types.get(e.object);
+          const base = obj && nonNull(obj);
+          if (!base || base.kind !== 'record' || fieldType(base, e.index.value) !== undefined) continue;
+          const name = e.index.value;
+          const alias = base.aliases?.get(name);
+          if (alias) {
+            ctx.report(aliasDiag(name, alias, e.index.range, false));
+            continue;
+          }
+          const guess = closest(name, base.fields.keys());
+          ctx.report(
+            diag(CHECK.unknownField, 'error', `${JSON.stringify(name)} is not a field of this object${guess ? `; did you mean ${JSON.stringify(guess)}?` : ''}`, e.index.range, {
+              hint: listHint('Its fields', base.fields.keys()),
+              ...(guess ? { suggest: [{ title: `Change to ${JSON.stringify(guess)}`, range: e.index.range, replacement: JSON.stringify(guess) }] } : {}),
+            }),
+          );
         }
       }
     }

@@ -244,10 +244,14 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     throw new UsageError(`${r.app.name} has no version \`${version}\``, r.app.versions.length ? `Versions: ${r.app.versions.join(', ')}.` : `${r.app.name} is not versioned.`);
   }
   const resolved = actions.map((a) => resolveVariant(r.app, a, version ?? null));
-  write(resolved.map((a) => describeAction(r.app, a, c)).join('\n'), {
+  // `--connection NAME`: the custom fields `sluice discover NAME` stored, as flows name them.
+  const connection = str(args, 'connection');
+  const custom = connection === undefined ? undefined : (await import('./discover.js')).customFieldsSection(io, reg, r.action.name, connection);
+  write(resolved.map((a) => describeAction(r.app, a, c)).join('\n') + (custom?.text ?? ''), {
     kind: 'action',
     name: r.action.qualifiedName,
     actions: resolved.map((a) => ({ ...a, fields: schemaFields(a.role === 'read' ? a.record : a.input) })),
+    ...(custom ? { custom_fields: custom.json } : {}),
   });
   return EXIT.ok;
 }
@@ -256,18 +260,20 @@ export const commands: Command[] = [
   {
     name: 'describe',
     summary: 'show an action\'s parameters, options and record schema (or an app, or a function)',
-    usage: 'describe APP.ACTION|APP|FUNCTION [--role read|write] [--version VERSION] [--format text|json]',
+    usage: 'describe APP.ACTION|APP|FUNCTION [--role read|write] [--version VERSION] [--connection NAME] [--format text|json]',
     details: [
       'Examples:',
       '  sluice describe pipedrive.persons             help, parameters, how since works, the record fields',
       '  sluice describe pipedrive.persons --version v2 the same for API v2 (other fields)',
       '  sluice describe pipedrive.leads --role write   only the dest form (create)',
+      '  sluice describe pipedrive.persons --connection acme   also the custom fields of acme (sluice discover acme)',
       '  sluice describe pipedrive                      connection, rate limits, actions',
       '  sluice describe primary                        a function\'s signature',
     ].join('\n'),
     options: {
       role: { type: 'string', valueName: 'read|write', description: 'only the read (source) or write (dest) form of a name' },
       version: { type: 'string', valueName: 'VERSION', description: 'the API version to describe (default: the app\'s default)' },
+      connection: { type: 'string', valueName: 'NAME', description: 'also list the custom fields `sluice discover NAME` stored, as flows name them' },
       format: formatOption,
     },
     positionals: true,
