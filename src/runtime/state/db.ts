@@ -112,6 +112,45 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX rejected_by_run ON rejected(run_id);
     `,
   },
+  {
+    // The agent's deployments (src/agent/deployments.ts). A deployment is a flow the agent runs on
+    // its schedule; its state lives under the flow key `agent:<name>`. Undeploying only clears
+    // `enabled`: the row stays so that versions keep counting up and old runs keep their name.
+    version: 2,
+    name: 'deployments',
+    up: `
+      CREATE TABLE deployments (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL UNIQUE,      -- the deployment's name; its state key is 'agent:<name>'
+        version     INTEGER NOT NULL,          -- 1, 2, ...: incremented by each deploy
+        flow        TEXT NOT NULL,             -- the flow's name inside the text
+        file_name   TEXT NOT NULL,             -- base name of the deployed file (names a bare pipeline)
+        file_path   TEXT,                      -- absolute path it was deployed from, for people
+        base_dir    TEXT NOT NULL,             -- relative paths in the flow resolve here (the deployer's folder)
+        text        TEXT NOT NULL,             -- the whole file as deployed
+        schedule    TEXT,                      -- JSON {kind:'every', ms, text} or {kind:'cron', expression, text}; NULL: run on demand only
+        vars        TEXT NOT NULL DEFAULT '{}',-- JSON {name: value} for ~{name}~ templates
+        enabled     INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+
+      -- Every text ever deployed, so that a run can be traced to the exact flow it ran.
+      CREATE TABLE deployment_versions (
+        deployment_id INTEGER NOT NULL REFERENCES deployments(id),
+        version       INTEGER NOT NULL,
+        flow          TEXT NOT NULL,
+        file_path     TEXT,
+        text          TEXT NOT NULL,
+        schedule      TEXT,
+        created_at    TEXT NOT NULL,
+        PRIMARY KEY (deployment_id, version)
+      );
+
+      -- Which version of its deployment an agent run ran (NULL for CLI runs).
+      ALTER TABLE runs ADD COLUMN deployment_version INTEGER;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

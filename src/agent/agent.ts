@@ -1,0 +1,480 @@
+// The agent: one long-running process per SLUICE_HOME that keeps deployed flows running on their
+// schedules, with a small HTTP API (server.ts) for the CLI and the panel.
+//
+// Everything it knows lives in the state database (deployments, run history, watermarks), so a
+// restart loses nothing: runs of the previous process that never finished are marked interrupted
+// when the store opens, and their flows continue from the last committed watermark.
+//
+// Stopping (SIGTERM, `sluice agent stop`): no new runs are started; runs in progress get the stop
+// timeout to finish; then they are told to stop (they end at their next page, as `interrupted`, with
+// what they flushed committed); whatever still has not ended is marked interrupted and the process
+// exits.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { Writable } from 'node:stream';
+import { loadRegistry, type AppRegistry } from '../apps/index.js';
+import {
+  Secret,
+  checkApp,
+  checkConnectionName,
+  checkTokenFormat,
+  listConnections,
+  normaliseCompanyUrl,
+  parseApiVersion,
+  readStore,
+  redact,
+  savedConnection,
+  updateStore,
+  CONNECTION_ERRORS,
+  ConnectionError,
+  type StoredConnection,
+} from '../connections/index.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
+import { createHttpIo } from '../runtime/http-io.js';
+import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, type RunRecord } from '../runtime/state/index.js';
+import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
+import { FlowChecker } from './check.js';
+import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
+import { AGENT_ERRORS as E, AgentError } from './errors.js';
+import { Runner, type RunOutcome } from './runner.js';
+import { Scheduler } from './scheduler.js';
+import { checkListenHost, startServer, type AgentServer } from './server.js';
+
+export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+/** After the stop signal, how long runs get to reach their next page boundary. */
+const ABORT_GRACE_MS = 2_000;
+/** How often the agent looks whether `sluice cache clear` ran in another process. */
+const GENERATION_POLL_MS = 500;
+const MAX_FLOW_TEXT = 1_000_000;
+
+export interface AgentOptions {
+  home: string;
+  env: Record<string, string | undefined>;
+  host: string;
+  port: number;
+  /** Allow a non-loopback --host (the API then travels unencrypted on the network). */
+  allowRemote?: boolean;
+  stopTimeoutMs?: number;
+  /** Where `dest stdout` writes. */
+  stdout: Writable;
+  /** One line of the agent's log (stderr). Never given secrets. */
+  log: (line: string) => void;
+  /** Log each API request (method, path, status; never bodies or headers). */
+  verbose?: boolean;
+}
+
+export interface DeployRequest {
+  text: string;
+  file_name: string;
+  file_path?: string | null;
+  base_dir: string;
+  flow?: string;
+  name?: string;
+  vars?: Record<string, string>;
+}
+
+/** A deploy refused because the flow does not check: the diagnostics travel with it. */
+export class DeployRefused extends AgentError {
+  constructor(
+    message: string,
+    readonly diagnostics: Diagnostic[],
+  ) {
+    super(E.doesNotCheck, message, { hint: 'Fix the errors (`sluice check FILE` shows them too) and deploy again.' });
+  }
+}
+
+export interface ConnectionInput {
+  app?: unknown;
+  name?: unknown;
+  company_url?: unknown;
+  api_version?: unknown;
+  token?: unknown;
+  allow_insecure?: unknown;
+  replace?: unknown;
+}
+
+export class Agent {
+  readonly startedAt = new Date();
+  readonly deployments: Deployments;
+  readonly runner: Runner;
+  private readonly scheduler: Scheduler;
+  private readonly hardStop = new AbortController();
+  private readonly http: ReturnType<typeof createHttpIo>;
+  private readonly registry: AppRegistry;
+  private readonly checker: FlowChecker;
+  private server: AgentServer | null = null;
+  private generationTimer: NodeJS.Timeout | null = null;
+  private generationSeen: string | null;
+  private lastCacheClear: { at: string; entries: number; by: 'api' | 'cli' } | null = null;
+  private stopPromise: Promise<void> | null = null;
+  private resolveStopped!: () => void;
+  /** Resolves when the agent has stopped (by `stop()`, SIGTERM or the API). */
+  readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+
+  private constructor(
+    readonly options: AgentOptions,
+    readonly store: StateStore,
+    private readonly token: string,
+  ) {
+    this.registry = loadRegistry();
+    this.checker = new FlowChecker(this.registry, options.home);
+    this.deployments = new Deployments(store.db);
+    // One HTTP layer for the process: every flow on a connection shares its rate limiter.
+    this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home });
+    this.runner = new Runner({
+      store,
+      deployments: this.deployments,
+      registry: this.registry,
+      checker: this.checker,
+      http: this.http,
+      env: options.env,
+      stdout: options.stdout,
+      log: options.log,
+      hardStop: this.hardStop.signal,
+    });
+    this.scheduler = new Scheduler({
+      onDue: (name, due) => {
+        const dep = this.deployments.get(name);
+        if (!dep?.enabled) return this.scheduler.remove(name);
+        this.runner.tick(dep, due);
+      },
+    });
+    // The process-wide lookup cache, watching `sluice cache clear` of other processes.
+    lookupCache({ home: options.home });
+    this.generationSeen = readGeneration(options.home);
+  }
+
+  /** Takes the lock (agent.json), opens the state, schedules the deployments and listens. */
+  static async start(options: AgentOptions): Promise<Agent> {
+    // Before the lock: a wrong command line must not look like (or stand in for) a running agent.
+    checkListenHost(options.host, options.allowRemote ?? false);
+    acquireAgentFile(options.home);
+    let store: StateStore | undefined;
+    let agent: Agent | undefined;
+    try {
+      // Opening the store marks the runs of a previous agent that died as interrupted.
+      store = StateStore.open(options.home);
+      agent = new Agent(options, store, randomBytes(32).toString('base64url'));
+      agent.server = await startServer(agent, { host: options.host, port: options.port, allowRemote: options.allowRemote ?? false, verbose: options.verbose ?? false, log: options.log });
+      publishAgentFile(options.home, { url: agent.url, token: agent.token, pid: process.pid, started_at: agent.startedAt.toISOString(), home: options.home });
+      for (const dep of agent.deployments.list()) agent.schedule(dep);
+      agent.generationTimer = setInterval(() => agent!.followCacheClear(), GENERATION_POLL_MS);
+      return agent;
+    } catch (err) {
+      if (agent?.generationTimer) clearInterval(agent.generationTimer);
+      await agent?.server?.close();
+      await agent?.http.close().catch(() => undefined);
+      store?.close();
+      releaseAgentFile(options.home);
+      throw err;
+    }
+  }
+
+  get url(): string {
+    return this.server?.url ?? '';
+  }
+
+  get stopping(): boolean {
+    return this.stopPromise !== null;
+  }
+
+  /** Constant-time comparison of a presented token with the agent's (server.ts calls it for every API request). */
+  tokenMatches(presented: string): boolean {
+    return safeEqual(presented, this.token);
+  }
+
+  // ---- deployments ----
+
+  private schedule(dep: Deployment): void {
+    const last = this.store.runs(agentFlowKey(dep.name), { limit: 1 })[0];
+    this.scheduler.set(dep.name, dep.schedule, last ? Date.parse(last.startedAt) : null);
+  }
+
+  deploy(req: DeployRequest): { deployed: Deployment[]; warnings: Diagnostic[] } {
+    this.refuseWhenStopping();
+    if (typeof req.text !== 'string' || req.text.length > MAX_FLOW_TEXT) throw bad('`text` must be the flow file\'s text (at most 1 MB)');
+    if (typeof req.file_name !== 'string' || req.file_name === '' || /[/\\]/.test(req.file_name)) throw bad('`file_name` must be the base name of the flow file');
+    if (typeof req.base_dir !== 'string' || !isAbsolute(req.base_dir)) throw bad('`base_dir` must be an absolute path (relative paths in the flow resolve against it)');
+    if (req.file_path !== undefined && req.file_path !== null && (typeof req.file_path !== 'string' || !isAbsolute(req.file_path))) throw bad('`file_path` must be an absolute path');
+    const vars = checkVars(req.vars);
+    const checked = this.checker.check(req.text, { fileName: req.file_name, env: this.options.env, vars });
+    const warnings = checked.diagnostics.filter((d) => d.severity !== 'error');
+    if (checked.errors > 0) {
+      throw new DeployRefused(`${req.file_name} does not check (${checked.errors} error${checked.errors === 1 ? '' : 's'}): nothing was deployed`, checked.diagnostics);
+    }
+    let flows = checked.flows;
+    if (req.flow !== undefined) {
+      flows = flows.filter((f) => f.model.name === req.flow);
+      if (flows.length === 0) {
+        throw new AgentError(E.noSuchFlow, `${req.file_name} has no flow named \`${String(req.flow)}\``, { hint: `Flows: ${checked.flows.map((f) => f.model.name).join(', ') || '(none)'}` });
+      }
+    }
+    if (flows.length === 0) throw new AgentError(E.noSuchFlow, `${req.file_name} has no flow to deploy`);
+    if (req.name !== undefined && flows.length > 1) {
+      throw new AgentError(E.badName, `${req.file_name} has ${flows.length} flows: a deployment name can only be given for one`, { hint: 'Add --flow NAME to choose the flow.' });
+    }
+    const names = flows.map((f) => req.name ?? f.model.name);
+    for (const name of names) {
+      if (typeof name !== 'string' || !isDeploymentName(name)) {
+        throw new AgentError(E.badName, `\`${String(name).slice(0, 80)}\` cannot name a deployment: use letters, digits, _ and -, starting with a letter or _`, { hint: 'Give it another name with --name NAME.' });
+      }
+    }
+    const deployed = flows.map((f, i) =>
+      this.deployments.deploy({
+        name: names[i],
+        flow: f.model.name,
+        fileName: req.file_name,
+        filePath: req.file_path ?? null,
+        baseDir: req.base_dir,
+        text: req.text,
+        schedule: f.schedule,
+        vars,
+      }),
+    );
+    for (const dep of deployed) {
+      this.schedule(dep);
+      this.options.log(`deployed ${dep.name} v${dep.version} (${dep.schedule ? dep.schedule.text : 'no schedule: runs when triggered'})`);
+    }
+    return { deployed, warnings };
+  }
+
+  undeploy(name: string): { name: string; version: number; running: boolean } {
+    const dep = this.deployments.get(name);
+    if (!dep?.enabled || !this.deployments.undeploy(name)) throw notDeployed(name, this.deployments);
+    this.scheduler.remove(name);
+    this.options.log(`undeployed ${name} (v${dep.version})`);
+    return { name, version: dep.version, running: this.runner.isRunning(name) };
+  }
+
+  trigger(name: string): Promise<RunOutcome> {
+    this.refuseWhenStopping();
+    const dep = this.deployments.get(name);
+    if (!dep?.enabled) throw notDeployed(name, this.deployments);
+    return this.runner.trigger(dep);
+  }
+
+  nextRun(name: string): string | null {
+    const t = this.scheduler.next(name);
+    return t === null ? null : new Date(t).toISOString();
+  }
+
+  lastRun(name: string): RunRecord | null {
+    return this.store.runs(agentFlowKey(name), { limit: 1 })[0] ?? null;
+  }
+
+  /** Runs of agent deployments, newest first (all of them, or one deployment's). */
+  runs(options: { name?: string; limit?: number }): RunRecord[] {
+    const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
+    if (options.name !== undefined) {
+      if (!isDeploymentName(options.name)) throw new AgentError(E.badName, `\`${options.name.slice(0, 80)}\` is not a deployment name`);
+      return this.store.runs(agentFlowKey(options.name), { limit });
+    }
+    const ids = this.store.db.prepare(`SELECT id FROM runs WHERE trigger = 'agent' ORDER BY id DESC LIMIT ?`).pluck().all(limit) as number[];
+    return ids.map((id) => this.store.run(id)).filter((r): r is RunRecord => r !== undefined);
+  }
+
+  // ---- connections (the panel's App Configurations) ----
+
+  /** Saved and environment connections, without any part of any token. */
+  connections() {
+    return listConnections(this.options.env).map((c) => ({
+      name: c.name,
+      app: c.app,
+      company_url: c.companyUrl ?? null,
+      api_version: c.apiVersion,
+      token_from: c.tokenSource.kind === 'file' ? 'saved' : c.tokenSource.kind === 'env' ? 'environment' : 'missing',
+      origin: c.origin,
+    }));
+  }
+
+  /**
+   * The seed's "Validate": the same checks and request as `sluice connections add` (input rules,
+   * then GET users/me). Nothing is saved. Errors come back without the token (redacted).
+   */
+  async validateConnection(input: ConnectionInput) {
+    let token: Secret | undefined;
+    try {
+      const v = await this.probe(input, (t) => (token = t));
+      return { name: v.name, app: v.app, company_url: v.url, api_version: v.apiVersion, ...v.reached };
+    } catch (err) {
+      throw safeConnectionError(err, [token, typeof input.token === 'string' ? input.token : undefined]);
+    }
+  }
+
+  /** The seed's "Save": validates again (a save never stores credentials that did not validate), then saves. */
+  async saveConnection(input: ConnectionInput) {
+    let token: Secret | undefined;
+    try {
+      const name = checkConnectionName(typeof input.name === 'string' && input.name !== '' ? input.name : 'pipedrive');
+      const existing = savedConnection(readStore(this.options.env), name);
+      if (existing && input.replace !== true) {
+        throw new ConnectionError(CONNECTION_ERRORS.alreadyExists, `a connection named \`${name}\` is already saved (${existing.company_url})`, 'Tick "Replace" to replace it, or choose another name.');
+      }
+      const v = await this.probe(input, (t) => (token = t));
+      const entry: StoredConnection = {
+        app: v.app,
+        company_url: v.url,
+        api_version: v.apiVersion,
+        token: v.token.reveal(),
+        ...(v.loopback ? { allow_insecure: true } : {}),
+        added_at: new Date().toISOString(),
+      };
+      updateStore(this.options.env, (store) => {
+        store.connections[v.name] = entry;
+      });
+      this.options.log(`saved connection ${v.name} (${v.app}, ${v.url}, API ${v.apiVersion})`);
+      return { name: v.name, app: v.app, company_url: v.url, api_version: v.apiVersion, saved: true, ...v.reached };
+    } catch (err) {
+      throw safeConnectionError(err, [token, typeof input.token === 'string' ? input.token : undefined]);
+    }
+  }
+
+  private async probe(input: ConnectionInput, hold: (t: Secret) => void) {
+    const app = checkApp(typeof input.app === 'string' && input.app !== '' ? input.app : 'pipedrive');
+    const name = checkConnectionName(typeof input.name === 'string' && input.name !== '' ? input.name : app);
+    const url = normaliseCompanyUrl(typeof input.company_url === 'string' ? input.company_url : '', { allowInsecure: input.allow_insecure === true });
+    const apiVersion = parseApiVersion(typeof input.api_version === 'string' && input.api_version !== '' ? input.api_version : 'v1');
+    const token = new Secret(checkTokenFormat(typeof input.token === 'string' ? input.token : ''));
+    hold(token);
+    const { probeConnection } = await import('../connections/probe.js');
+    const p = await probeConnection({ baseUrl: url.url, apiVersion, token });
+    const who = p.user.name ?? (p.user.id !== undefined ? `user ${p.user.id}` : 'the user');
+    const company = p.company.name ?? p.company.domain ?? 'the company';
+    return {
+      app,
+      name,
+      url: url.url,
+      loopback: url.loopback,
+      apiVersion,
+      token,
+      reached: { message: 'Test Connection Successful', reached: `${who} at ${company}`, user: { name: p.user.name ?? null }, company: { name: p.company.name ?? null, domain: p.company.domain ?? null } },
+    };
+  }
+
+  // ---- cache ----
+
+  /** The panel's "Clear cache": the same as `sluice cache clear`, in this process. */
+  clearCache(): ClearReport {
+    const report = clearCache(this.options.home);
+    this.generationSeen = readGeneration(this.options.home);
+    this.lastCacheClear = { at: new Date().toISOString(), entries: report.entriesInMemory, by: 'api' };
+    this.options.log(`cache cleared: ${report.removedFiles} files, ${report.entriesInMemory} lookups in memory`);
+    return report;
+  }
+
+  /**
+   * The lookup cache empties itself at its next use after `sluice cache clear` (lookup.ts); the
+   * agent also looks on its own, so that a clear takes effect (and shows in the status) within a
+   * second even when no flow is doing lookups.
+   */
+  private followCacheClear(): void {
+    const g = readGeneration(this.options.home);
+    if (g === this.generationSeen) return;
+    this.generationSeen = g;
+    const entries = existingLookupCache()?.clear() ?? 0;
+    this.lastCacheClear = { at: new Date().toISOString(), entries, by: 'cli' };
+    this.options.log(`cache cleared by \`sluice cache clear\`: ${entries} lookups dropped from memory`);
+  }
+
+  status() {
+    const memory = existingLookupCache()?.stats() ?? null;
+    return {
+      pid: process.pid,
+      url: this.url,
+      home: this.options.home,
+      started_at: this.startedAt.toISOString(),
+      uptime_s: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
+      stopping: this.stopping,
+      deployments: this.deployments.list().length,
+      runs: this.runner.stats(),
+      cache: { memory, last_clear: this.lastCacheClear },
+      http: this.http.stats() ?? null,
+    };
+  }
+
+  // ---- stopping ----
+
+  private refuseWhenStopping(): void {
+    if (this.stopping) throw new AgentError(E.stopping, 'the agent is stopping: no new runs or deployments are accepted', { hint: 'Start it again with `sluice agent start`.' });
+  }
+
+  /** Graceful stop; idempotent. Resolves when everything is closed and agent.json is removed. */
+  stop(reason = 'asked to stop'): Promise<void> {
+    if (this.stopPromise) return this.stopPromise;
+    this.stopPromise = this.shutdown(reason).finally(() => this.resolveStopped());
+    return this.stopPromise;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    const log = this.options.log;
+    this.scheduler.stop();
+    if (this.generationTimer) clearInterval(this.generationTimer);
+    const timeout = this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    if (this.runner.active > 0) log(`stopping (${reason}): waiting up to ${Math.round(timeout / 1000)} s for ${this.runner.active} run${this.runner.active === 1 ? '' : 's'} to finish`);
+    else log(`stopping (${reason})`);
+    let left = await this.runner.drain(timeout);
+    if (left.length > 0) {
+      log(`still running after ${Math.round(timeout / 1000)} s: ${left.join(', ')}; telling them to stop`);
+      this.hardStop.abort();
+      left = await this.runner.drain(ABORT_GRACE_MS);
+      if (left.length > 0) {
+        log(`not stopped: ${left.join(', ')}; recorded as interrupted (the next run continues from the last committed watermark)`);
+        this.runner.abandon(timeout + ABORT_GRACE_MS);
+      }
+    }
+    await this.server?.close();
+    await this.http.close().catch(() => undefined);
+    releaseAgentFile(this.options.home);
+    // Runs that did not stop may still hold the store; closing it under them would turn their last
+    // writes into errors, and the process is about to exit anyway.
+    if (left.length === 0) this.store.close();
+    log('stopped');
+  }
+}
+
+function readGeneration(home: string): string | null {
+  try {
+    return readFileSync(generationFile(home), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  // Hashing first gives equal lengths, so timingSafeEqual can compare without leaking the length.
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+function bad(message: string): AgentError {
+  return new AgentError(E.badRequest, message);
+}
+
+function checkVars(raw: unknown): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('`vars` must be an object of names to text values');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw bad(`\`${k.slice(0, 40)}\` is not a template name`);
+    if ((BUILTIN_TEMPLATES as readonly string[]).includes(k)) throw bad(`~{${k}}~ is built in: it cannot be set with --var`);
+    if (typeof v !== 'string') throw bad(`the value of ${k} must be text`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function notDeployed(name: string, deployments: Deployments): AgentError {
+  const names = deployments.list().map((d) => d.name);
+  return new AgentError(E.notDeployed, `nothing is deployed as \`${name.slice(0, 80)}\``, { hint: names.length ? `Deployed: ${names.join(', ')}.` : 'Nothing is deployed yet: `sluice deploy FILE`.' });
+}
+
+/** A connection error with every form of the token removed; anything else becomes a plain message (never the original object). */
+function safeConnectionError(err: unknown, secrets: (Secret | string | undefined)[]): Error {
+  const known = secrets.filter((s): s is Secret | string => s !== undefined && s !== '');
+  if (err instanceof ConnectionError) return new ConnectionError(err.code as never, redact(err.message, known), err.hint && redact(err.hint, known));
+  if (err instanceof AgentError) return err;
+  return new AgentError(E.badRequest, redact(err instanceof Error ? err.message : String(err), known));
+}

@@ -1,0 +1,349 @@
+// The agent's panel: plain DOM, no framework, no external assets (the page's CSP allows only this
+// origin). Everything shown comes from the agent's JSON API, and is put into the page with
+// textContent, never as HTML: names and error messages are data, not markup.
+//
+// The access token arrives in the URL fragment (#token=...), which browsers never send to a server;
+// it is moved into sessionStorage (this tab only) and removed from the address bar at once, then
+// sent as `Authorization: Bearer` with every API request. The agent never sends any app token to
+// the page: connections are listed without them, and the token typed into the form goes one way.
+'use strict';
+
+(() => {
+  const TOKEN_KEY = 'sluice-agent-token';
+  const REFRESH_MS = 2000;
+  const $ = (id) => document.getElementById(id);
+
+  let token = null;
+  let timer = null;
+  /** The form values that last validated: Save is allowed only for exactly these. */
+  let validated = null;
+
+  // ---- the token ----
+
+  function takeTokenFromFragment() {
+    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    if (m) {
+      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+    token = sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  function showLogin(message) {
+    token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    if (timer) clearInterval(timer);
+    timer = null;
+    $('main').hidden = true;
+    $('login').hidden = false;
+    $('login-message').textContent = message || '';
+    $('agent-status').textContent = 'not signed in';
+  }
+
+  // ---- the API ----
+
+  class ApiError extends Error {
+    constructor(status, error) {
+      super((error && error.message) || `the agent answered ${status}`);
+      this.status = status;
+      this.code = error && error.code;
+      this.hint = error && error.hint;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res;
+    try {
+      res = await fetch(`/api/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+    } catch {
+      throw new ApiError(0, { message: 'the agent does not answer (is it still running?)' });
+    }
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    if (res.status === 401) {
+      showLogin('The token was not accepted (the agent may have restarted): open the address `sluice agent panel` prints.');
+      throw new ApiError(401, data && data.error);
+    }
+    if (!res.ok) throw new ApiError(res.status, data && data.error);
+    return data;
+  }
+
+  // ---- small DOM helpers ----
+
+  function el(tag, props, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (k === 'className') e.className = v;
+      else if (k === 'onclick') e.addEventListener('click', v);
+      else e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c === null || c === undefined ? '' : String(c)));
+    return e;
+  }
+
+  /** What each table shows now: it is rebuilt only when that changes (a click is never lost to a redraw). */
+  const shown = new Map();
+
+  function fillTable(id, data, render, emptyText, columns) {
+    const key = JSON.stringify(data);
+    if (shown.get(id) === key) return;
+    shown.set(id, key);
+    const body = $(id).querySelector('tbody');
+    const rows = data.map(render);
+    if (rows.length === 0) {
+      body.replaceChildren(el('tr', { className: 'empty' }, el('td', { colspan: String(columns) }, emptyText)));
+      return;
+    }
+    body.replaceChildren(...rows);
+  }
+
+  function say(id, text, kind) {
+    const m = $(id);
+    m.textContent = text;
+    m.className = `message${kind ? ` ${kind}` : ''}`;
+  }
+
+  const time = (iso) => (iso ? iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : '–');
+
+  function duration(ms) {
+    if (ms === null || ms === undefined) return '–';
+    if (ms < 1000) return `${ms} ms`;
+    const s = ms / 1000;
+    if (s < 60) return `${s.toFixed(1)} s`;
+    return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  }
+
+  const errorText = (e) => (e ? `${e.code ? `${e.code} ` : ''}${e.message}` : '');
+
+  // ---- views ----
+
+  async function refreshStatus() {
+    const s = await api('GET', 'status');
+    const r = s.runs;
+    const parts = [`pid ${s.pid}`, `up ${duration(s.uptime_s * 1000)}`, `${s.deployments} deployment${s.deployments === 1 ? '' : 's'}`, `${r.running} running`];
+    if (s.cache && s.cache.memory) parts.push(`${s.cache.memory.entries} cached lookups`);
+    if (s.stopping) parts.push('stopping');
+    $('agent-status').textContent = parts.join(' · ');
+  }
+
+  async function refreshConnections() {
+    const { connections } = await api('GET', 'connections');
+    const from = (c) => (c.token_from === 'saved' ? 'saved' : c.token_from === 'environment' ? 'from the environment' : 'missing');
+    fillTable(
+      'conn-table',
+      connections,
+      (c) => el('tr', {}, el('td', {}, c.name), el('td', {}, c.app), el('td', {}, c.company_url || '–'), el('td', {}, c.api_version), el('td', {}, from(c))),
+      'No connections yet: add one with +.',
+      5,
+    );
+  }
+
+  async function refreshDeployments() {
+    const { deployments } = await api('GET', 'deployments');
+    const render = (d) => {
+      const last = d.last_run;
+      const lastCell = last ? el('td', {}, el('span', { className: `status ${last.status}` }, last.status), ` ${time(last.started_at)}`) : el('td', {}, '–');
+      const runNow = el('button', { type: 'button', 'data-run-now': d.name }, 'Run now');
+      if (d.running) runNow.disabled = true;
+      return el(
+        'tr',
+        { 'data-deployment': d.name },
+        el('td', {}, d.name),
+        el('td', {}, `v${d.version}`),
+        el('td', {}, d.schedule || 'on demand'),
+        lastCell,
+        el('td', {}, d.running ? 'running now' : time(d.next_run)),
+        el('td', {}, runNow),
+      );
+    };
+    fillTable('deploy-table', deployments, render, 'Nothing is deployed: `sluice deploy FILE`.', 6);
+  }
+
+  async function refreshRuns() {
+    const { runs } = await api('GET', 'runs?limit=50');
+    const render = (r) =>
+      el(
+        'tr',
+        { 'data-run': String(r.id) },
+        el('td', { className: 'num' }, r.id),
+        el('td', {}, r.version ? `${r.deployment} v${r.version}` : r.deployment),
+        el('td', {}, el('span', { className: `status ${r.status}` }, r.status)),
+        el('td', { className: 'time' }, time(r.started_at)),
+        el('td', {}, r.status === 'running' ? 'running' : duration(r.duration_ms)),
+        el('td', { className: 'num' }, r.read),
+        el('td', { className: 'num' }, r.written),
+        el('td', { className: 'num' }, r.rejected),
+        el('td', { className: r.status === 'skipped' ? '' : 'error' }, errorText(r.error)),
+      );
+    fillTable('runs-table', runs, render, 'No runs yet.', 9);
+  }
+
+  async function refresh() {
+    try {
+      await Promise.all([refreshStatus(), refreshDeployments(), refreshRuns()]);
+    } catch (e) {
+      if (e.status !== 401) $('agent-status').textContent = e.message;
+    }
+  }
+
+  // ---- actions ----
+
+  async function runNow(name) {
+    say('deploy-message', `Starting ${name}…`);
+    try {
+      await api('POST', `deployments/${encodeURIComponent(name)}/run`, {});
+      say('deploy-message', `Started ${name}.`, 'ok');
+    } catch (e) {
+      say('deploy-message', e.message, 'error');
+    }
+    await refresh();
+  }
+
+  async function clearCache() {
+    say('cache-message', 'Clearing…');
+    try {
+      const r = await api('POST', 'cache/clear', {});
+      say('cache-message', `Cache cleared: ${r.removed_files} file${r.removed_files === 1 ? '' : 's'}, ${r.entries_in_memory} cached lookup${r.entries_in_memory === 1 ? '' : 's'}.`, r.ok ? 'ok' : 'error');
+    } catch (e) {
+      say('cache-message', e.message, 'error');
+    }
+    await refresh();
+  }
+
+  function formValues() {
+    return {
+      app: 'pipedrive',
+      name: $('conn-name').value.trim(),
+      company_url: $('conn-url').value.trim(),
+      api_version: $('conn-version').value,
+      token: $('conn-token').value.trim(),
+      allow_insecure: $('conn-insecure').checked,
+    };
+  }
+
+  const same = (a, b) => a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b);
+
+  function formChanged() {
+    // Any edit after a validation needs a new one before Save.
+    if (!same(validated, formValues())) {
+      $('conn-save').disabled = true;
+      if (validated) say('conn-message', 'Changed since the validation: Validate again.');
+      validated = null;
+    }
+  }
+
+  function showFailure(e) {
+    say('conn-message', `${e.message}${e.hint ? ` — ${e.hint}` : ''}`, 'error');
+  }
+
+  async function validate() {
+    const values = formValues();
+    validated = null;
+    $('conn-save').disabled = true;
+    $('conn-validate').disabled = true;
+    say('conn-message', 'Validating…');
+    try {
+      const r = await api('POST', 'connections/validate', values);
+      validated = values;
+      $('conn-save').disabled = false;
+      say('conn-message', `${r.message}: ${r.reached}`, 'ok');
+    } catch (e) {
+      showFailure(e);
+    } finally {
+      $('conn-validate').disabled = false;
+    }
+  }
+
+  async function save() {
+    const values = formValues();
+    if (!same(validated, values)) return formChanged();
+    $('conn-save').disabled = true;
+    say('conn-message', 'Saving…');
+    try {
+      const r = await api('POST', 'connections', { ...values, replace: $('conn-replace').checked });
+      $('conn-token').value = '';
+      validated = null;
+      $('conn-form').hidden = true;
+      say('conn-message', '');
+      say('conn-status', `Saved connection ${r.name} (${r.company_url}, API ${r.api_version}).`, 'ok');
+      await refreshConnections();
+    } catch (e) {
+      showFailure(e);
+      $('conn-save').disabled = !same(validated, formValues());
+    }
+  }
+
+  function openForm() {
+    $('conn-form').hidden = false;
+    say('conn-status', '');
+    $('conn-url').focus();
+  }
+
+  function closeForm() {
+    $('conn-form').hidden = true;
+    $('conn-token').value = '';
+    validated = null;
+    $('conn-save').disabled = true;
+    say('conn-message', '');
+  }
+
+  // ---- start ----
+
+  async function enter() {
+    $('login').hidden = true;
+    $('main').hidden = false;
+    try {
+      await refreshConnections();
+    } catch (e) {
+      if (e.status === 401) return;
+    }
+    await refresh();
+    if (timer) clearInterval(timer);
+    timer = setInterval(refresh, REFRESH_MS);
+  }
+
+  function init() {
+    $('conn-add').addEventListener('click', openForm);
+    $('conn-cancel').addEventListener('click', closeForm);
+    $('conn-validate').addEventListener('click', validate);
+    $('conn-save').addEventListener('click', save);
+    $('clear-cache').addEventListener('click', clearCache);
+    // One listener for the table, not one per button: rows are rebuilt when the data changes.
+    $('deploy-table').addEventListener('click', (ev) => {
+      const b = ev.target instanceof Element ? ev.target.closest('button[data-run-now]') : null;
+      if (b && !b.disabled) void runNow(b.getAttribute('data-run-now'));
+    });
+    for (const id of ['conn-name', 'conn-url', 'conn-version', 'conn-token', 'conn-insecure']) {
+      $(id).addEventListener('input', formChanged);
+      $(id).addEventListener('change', formChanged);
+    }
+    $('conn-form').addEventListener('submit', (ev) => ev.preventDefault());
+    $('login-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const t = $('login-token').value.trim();
+      $('login-token').value = '';
+      if (!t) return;
+      sessionStorage.setItem(TOKEN_KEY, t);
+      token = t;
+      void enter();
+    });
+    // The address with the token may also be opened in a tab that shows the panel already (only
+    // the fragment changes, so the page is not loaded again).
+    window.addEventListener('hashchange', () => {
+      if (!/token=/.test(location.hash)) return;
+      takeTokenFromFragment();
+      if (token) void enter();
+    });
+    takeTokenFromFragment();
+    if (token) void enter();
+    else showLogin('');
+  }
+
+  init();
+})();

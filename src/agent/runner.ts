@@ -1,0 +1,234 @@
+// Runs deployments: at most one run per deployment at a time, each through the same interpreter,
+// state store, HTTP layer (one per process, so rate limiters are shared by every flow) and lookup
+// cache as `sluice run`.
+//
+// "At most one" is kept here, in memory, because the agent is the only process that runs agent
+// flows (agent.json is its lock); the state store's own refusal of a second live run (SL6010) is the
+// backstop and is recorded the same way: a run that was due while the previous one was still going
+// is recorded as `skipped`, with the reason, so the history shows every due time.
+import type { Writable } from 'node:stream';
+import type { AppRegistry } from '../apps/index.js';
+import { SluiceError } from '../errors.js';
+import { runFlow, type HttpIo, type RunSummary } from '../runtime/run-flow.js';
+import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore } from '../runtime/state/index.js';
+import type { FlowChecker } from './check.js';
+import type { Deployment, Deployments } from './deployments.js';
+import { AGENT_ERRORS as E, AgentError } from './errors.js';
+
+export interface RunOutcome {
+  name: string;
+  version: number;
+  status: 'succeeded' | 'failed' | 'interrupted' | 'skipped';
+  runId: number | null;
+  summary?: RunSummary;
+  error?: RunError;
+}
+
+export interface RunnerOptions {
+  store: StateStore;
+  deployments: Deployments;
+  registry: AppRegistry;
+  checker: FlowChecker;
+  http: HttpIo;
+  env: Record<string, string | undefined>;
+  /** Where `dest stdout` writes. */
+  stdout: Writable;
+  log: (line: string) => void;
+  /** Aborted when the agent stops waiting for runs to finish: runs then stop at their next page. */
+  hardStop: AbortSignal;
+}
+
+interface Running {
+  version: number;
+  startedAt: number;
+  trigger: 'schedule' | 'manual';
+  done: Promise<RunOutcome>;
+}
+
+const MAX_DELAYS = 100_000;
+
+export class Runner {
+  private readonly running = new Map<string, Running>();
+  /** Scheduling delays (ms between a due time and the tick being handled), most recent last. */
+  private readonly delays: number[] = [];
+  private counts = { started: 0, skipped: 0, succeeded: 0, failed: 0, interrupted: 0 };
+
+  constructor(private readonly o: RunnerOptions) {}
+
+  isRunning(name: string): boolean {
+    return this.running.has(name);
+  }
+
+  runningInfo(name: string): { version: number; startedAt: number; trigger: 'schedule' | 'manual' } | undefined {
+    const r = this.running.get(name);
+    return r ? { version: r.version, startedAt: r.startedAt, trigger: r.trigger } : undefined;
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** A scheduled due time: starts a run, or records a skipped one when the last is still going. */
+  tick(dep: Deployment, due: number): void {
+    const now = Date.now();
+    this.delays.push(Math.max(0, now - due));
+    if (this.delays.length > MAX_DELAYS) this.delays.splice(0, this.delays.length - MAX_DELAYS);
+    const current = this.running.get(dep.name);
+    if (current) {
+      const reason = `the previous run (version ${current.version}, started ${new Date(current.startedAt).toISOString()}) was still running when this one was due at ${new Date(due).toISOString()}`;
+      this.skip(dep, reason, new Date(due));
+      return;
+    }
+    void this.start(dep, 'schedule');
+  }
+
+  /**
+   * Runs a deployment now (`sluice trigger`, the panel's "Run now"). Refused while it runs: a manual
+   * run is asked for by someone who gets the answer, so it is not recorded as a skipped run.
+   */
+  trigger(dep: Deployment): Promise<RunOutcome> {
+    const current = this.running.get(dep.name);
+    if (current) {
+      throw new AgentError(E.flowRunning, `\`${dep.name}\` is running (since ${new Date(current.startedAt).toISOString()}): it was not started again`, {
+        hint: 'Wait for the run to finish; `sluice runs` shows it.',
+      });
+    }
+    return this.start(dep, 'manual');
+  }
+
+  stats() {
+    const sorted = [...this.delays].sort((a, b) => a - b);
+    const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : null);
+    return {
+      running: this.running.size,
+      ...this.counts,
+      ticks: this.delays.length,
+      delay_ms: { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: sorted.length ? sorted[sorted.length - 1] : null },
+    };
+  }
+
+  /** Waits up to `ms` for the runs in progress; answers the names of those still running. */
+  async drain(ms: number): Promise<string[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.done)), timeout]);
+    clearTimeout(timer);
+    return [...this.running.keys()];
+  }
+
+  /**
+   * Marks the runs still in progress as interrupted, for an agent that exits without them having
+   * stopped (a run blocked on a read that the stop signal cannot cut short). The next start would
+   * find them by their dead PID anyway; doing it now puts the reason in the history.
+   */
+  abandon(waitedMs: number): void {
+    for (const name of this.running.keys()) {
+      const key = agentFlowKey(name);
+      for (const run of this.o.store.runs(key, { status: 'running', limit: 10 })) {
+        if (run.pid !== process.pid) continue;
+        try {
+          this.o.store.finishRun(run.id, { status: 'interrupted', error: { code: E.interrupted, message: `the agent stopped before the run finished (it waited ${Math.round(waitedMs / 1000)} s)` } });
+          this.counts.interrupted++;
+        } catch {
+          // It finished at this very moment: its own status stands.
+        }
+      }
+    }
+  }
+
+  private start(dep: Deployment, trigger: 'schedule' | 'manual'): Promise<RunOutcome> {
+    const entry: Running = { version: dep.version, startedAt: Date.now(), trigger, done: Promise.resolve(null as never) };
+    this.running.set(dep.name, entry);
+    this.counts.started++;
+    entry.done = this.execute(dep)
+      .catch((err: unknown) => this.failed(dep, err))
+      .then((outcome) => {
+        // Skips count themselves where they are recorded.
+        if (outcome.status !== 'skipped') this.counts[outcome.status]++;
+        this.logOutcome(dep, outcome, trigger);
+        return outcome;
+      })
+      .finally(() => {
+        if (this.running.get(dep.name) === entry) this.running.delete(dep.name);
+      });
+    return entry.done;
+  }
+
+  private async execute(dep: Deployment): Promise<RunOutcome> {
+    const key = agentFlowKey(dep.name);
+    const checked = this.o.checker.check(dep.text, { fileName: dep.fileName, env: this.o.env, vars: dep.vars });
+    const flow = checked.flows.find((f) => f.model.name === dep.flow);
+    if (!flow) {
+      const first = checked.diagnostics.find((d) => d.severity === 'error');
+      const why = first ? `${dep.fileName}:${first.range.start.line}:${first.range.start.column}: ${first.code} ${first.message}` : `it has no flow named \`${dep.flow}\``;
+      return this.failed(dep, new AgentError(E.doesNotCheck, `version ${dep.version} of \`${dep.name}\` no longer checks: ${why}`, { hint: 'Fix the flow and deploy it again (a connection it uses may have been removed).' }));
+    }
+    let summary: RunSummary;
+    try {
+      summary = await runFlow({
+        flow: flow.model,
+        file: dep.filePath ?? `${dep.baseDir}/${dep.fileName}`,
+        registry: this.o.registry,
+        store: this.o.store,
+        http: this.o.http,
+        io: { cwd: dep.baseDir, stdout: this.o.stdout, env: this.o.env },
+        vars: dep.vars,
+        dryRun: false,
+        trigger: 'agent',
+        flowKey: key,
+        signal: this.o.hardStop,
+      });
+    } catch (err) {
+      if (err instanceof StateError && err.code === STATE_ERRORS.flowRunning) {
+        const id = this.skip(dep, err.message, new Date());
+        return { name: dep.name, version: dep.version, status: 'skipped', runId: id, error: { code: err.code, message: err.message } };
+      }
+      throw err;
+    }
+    if (summary.run_id !== null) this.o.deployments.tagRun(summary.run_id, dep.version);
+    return { name: dep.name, version: dep.version, status: summary.status, runId: summary.run_id, summary, ...(summary.error ? { error: summary.error } : {}) };
+  }
+
+  /** Records a run that failed before the interpreter could record it (does not check, bad `since`...). */
+  private failed(dep: Deployment, err: unknown): RunOutcome {
+    const e = err instanceof SluiceError ? err : new SluiceError('SL7000', err instanceof Error ? err.message : String(err));
+    const error: RunError = { code: e.code, message: scrubSecrets(e.message), ...(e.hint ? { hint: scrubSecrets(e.hint) } : {}) };
+    let runId: number | null = null;
+    try {
+      const key = agentFlowKey(dep.name);
+      runId = this.o.store.startRun(key, { trigger: 'agent', file: dep.filePath, exclusive: false });
+      this.o.store.finishRun(runId, { status: 'failed', error });
+      this.o.deployments.tagRun(runId, dep.version);
+    } catch (storeErr) {
+      this.o.log(`${dep.name}: could not record the failed run: ${storeErr instanceof Error ? scrubSecrets(storeErr.message) : String(storeErr)}`);
+    }
+    return { name: dep.name, version: dep.version, status: 'failed', runId, error };
+  }
+
+  private skip(dep: Deployment, reason: string, at: Date): number | null {
+    this.counts.skipped++;
+    try {
+      // One transaction for both writes (one disk sync): skips come at every due time of a busy flow.
+      const id = this.o.store.db
+        .transaction(() => {
+          const skipped = this.o.store.recordSkipped(agentFlowKey(dep.name), { trigger: 'agent', file: dep.filePath, reason, at });
+          this.o.deployments.tagRun(skipped, dep.version);
+          return skipped;
+        })
+        .immediate();
+      this.o.log(`${dep.name} v${dep.version}: skipped: ${reason}`);
+      return id;
+    } catch (err) {
+      this.o.log(`${dep.name}: could not record a skipped run: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`);
+      return null;
+    }
+  }
+
+  private logOutcome(dep: Deployment, o: RunOutcome, trigger: 'schedule' | 'manual'): void {
+    if (o.status === 'skipped') return;
+    const s = o.summary;
+    const counts = s ? ` in ${(s.duration_ms / 1000).toFixed(1)} s: read ${s.read}, written ${s.written}, rejected ${s.rejected}` : '';
+    const err = o.error ? `: ${o.error.code ? `${o.error.code} ` : ''}${o.error.message}` : '';
+    this.o.log(`${dep.name} v${dep.version}${trigger === 'manual' ? ' (run now)' : ''}: ${o.status}${counts}${err}`);
+  }
+}

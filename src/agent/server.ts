@@ -1,0 +1,396 @@
+// The agent's HTTP face: a JSON API under /api for the CLI and the panel, and the panel itself
+// (three static files) at /.
+//
+// Security:
+// - Loopback only by default; another --host needs --allow-remote (the API is plain HTTP).
+// - Every /api request needs `Authorization: Bearer <token>` (from agent.json), compared in
+//   constant time; without it the answer is 401 and says nothing else. No cookies and no CORS
+//   headers, so another web page the user visits can neither read the API nor send it an
+//   authenticated request.
+// - The panel's files hold no secret. The page gets the token from the URL fragment
+//   (`/#token=...`, printed by `sluice agent panel`): a fragment is never sent in a request, so it
+//   stays out of request lines, logs and Referer headers; the page moves it into sessionStorage and
+//   removes it from the address bar.
+// - On loopback the Host header must name a loopback address, which defeats DNS rebinding (a
+//   hostile name made to resolve to 127.0.0.1).
+// - A strict Content-Security-Policy: the page runs only its own script and talks only to the agent.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConnectionError, CONNECTION_ERRORS, isLoopbackHost } from '../connections/index.js';
+import { SluiceError, UsageError } from '../errors.js';
+import { scrubSecrets, type RunRecord } from '../runtime/state/index.js';
+import type { Agent, DeployRequest } from './agent.js';
+import { DeployRefused } from './agent.js';
+import type { Deployment } from './deployments.js';
+import { AGENT_ERRORS as E, AgentError } from './errors.js';
+import type { RunOutcome } from './runner.js';
+
+const MAX_BODY = 2 * 1024 * 1024;
+
+export interface AgentServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  allowRemote: boolean;
+  verbose: boolean;
+  log: (line: string) => void;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+// ---- the panel's files ----
+
+const PANEL_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+/**
+ * The panel folder. The CLI runs from a bundle in dist/, tests from src/, benchmarks from
+ * dist/run/: the files stay in src/agent/panel and are found by walking up from this module.
+ */
+export function panelDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  const tried: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    for (const candidate of [join(dir, 'panel'), join(dir, 'src', 'agent', 'panel')]) {
+      if (existsSync(join(candidate, 'index.html'))) return candidate;
+      tried.push(candidate);
+    }
+    dir = dirname(dir);
+  }
+  throw new Error(`the agent's panel files are missing (looked in ${tried.join(', ')})`);
+}
+
+function loadPanel(): Map<string, { body: Buffer; type: string }> {
+  const dir = panelDir();
+  const out = new Map<string, { body: Buffer; type: string }>();
+  for (const [path, f] of Object.entries(PANEL_FILES)) out.set(path, { body: readFileSync(join(dir, f.file)), type: f.type });
+  return out;
+}
+
+// ---- JSON shapes ----
+
+export function runJson(r: RunRecord, version?: number | null) {
+  return {
+    id: r.id,
+    deployment: r.flow,
+    version: version ?? null,
+    trigger: r.trigger,
+    status: r.status,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+    duration_ms: r.durationMs,
+    read: r.read,
+    written: r.written,
+    rejected: r.rejected,
+    error: r.error,
+  };
+}
+
+function deploymentJson(agent: Agent, d: Deployment) {
+  const last = agent.lastRun(d.name);
+  const running = agent.runner.runningInfo(d.name);
+  const versions = last ? agent.deployments.runVersions([last.id]) : new Map<number, number>();
+  return {
+    name: d.name,
+    version: d.version,
+    flow: d.flow,
+    file: d.filePath,
+    base_dir: d.baseDir,
+    schedule: d.schedule ? d.schedule.text : null,
+    enabled: d.enabled,
+    vars: Object.keys(d.vars),
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+    next_run: d.enabled ? agent.nextRun(d.name) : null,
+    running: running ? { since: new Date(running.startedAt).toISOString(), version: running.version, trigger: running.trigger } : null,
+    last_run: last ? runJson(last, versions.get(last.id)) : null,
+  };
+}
+
+function outcomeJson(o: RunOutcome) {
+  return {
+    deployment: o.name,
+    version: o.version,
+    status: o.status,
+    run_id: o.runId,
+    ...(o.summary
+      ? {
+          read: o.summary.read,
+          written: o.summary.written,
+          rejected: o.summary.rejected,
+          skipped: o.summary.skipped,
+          filtered: o.summary.filtered,
+          duration_ms: o.summary.duration_ms,
+          watermark: o.summary.watermark,
+          warnings: o.summary.warnings,
+        }
+      : {}),
+    error: o.error ?? null,
+  };
+}
+
+// ---- plumbing ----
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+function statusFor(err: SluiceError): number {
+  switch (err.code) {
+    case E.notDeployed:
+    case E.notFound:
+      return 404;
+    case E.flowRunning:
+    case CONNECTION_ERRORS.alreadyExists:
+      return 409;
+    case E.stopping:
+      return 503;
+    case E.tooLarge:
+      return 413;
+    case E.doesNotCheck:
+    case E.badSchedule:
+    case E.noSuchFlow:
+      return 422;
+    default:
+      return err instanceof ConnectionError ? 422 : 400;
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = String(req.headers['content-type'] ?? '');
+  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, E.badRequest, 'send the request body as application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new HttpError(413, E.tooLarge, `the request body is larger than ${MAX_BODY / 1024 / 1024} MB`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, E.badRequest, 'the request body is not a JSON object');
+  }
+}
+
+function bearer(req: IncomingMessage): string | null {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : null;
+}
+
+/** On loopback, the Host header must be a loopback name with our port (DNS rebinding). */
+function hostAllowed(req: IncomingMessage, port: number, allowRemote: boolean): boolean {
+  if (allowRemote) return true;
+  const host = req.headers.host;
+  if (typeof host !== 'string') return false;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
+  if (!m) return false;
+  return isLoopbackHost(m[1]) && (m[2] === undefined ? port === 80 : Number(m[2]) === port);
+}
+
+/** Refuses a listen address that is not loopback unless remote access was asked for. */
+export function checkListenHost(host: string, allowRemote: boolean): void {
+  if (!allowRemote && !isLoopbackHost(host)) {
+    throw new UsageError(`--host ${host} is not a loopback address: the agent's API would be reachable from the network over plain HTTP`, 'Keep the default (127.0.0.1), or add --allow-remote if the network is trusted.');
+  }
+}
+
+export async function startServer(agent: Agent, o: ServerOptions): Promise<AgentServer> {
+  checkListenHost(o.host, o.allowRemote);
+  const panel = loadPanel();
+  let port = 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    const url = new URL(req.url ?? '/', 'http://agent.invalid');
+    const path = url.pathname;
+    if (!hostAllowed(req, port, o.allowRemote)) {
+      send(res, 421, { error: { code: E.badRequest, message: 'this address is not the agent\'s' } });
+      return 421;
+    }
+    if (!path.startsWith('/api/')) {
+      const file = panel.get(path);
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        send(res, 405, { error: { code: E.badRequest, message: 'method not allowed' } }, { allow: 'GET, HEAD' });
+        return 405;
+      }
+      if (!file) {
+        res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
+        res.end('not found\n');
+        return 404;
+      }
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': file.type, 'content-length': file.body.length });
+      res.end(req.method === 'HEAD' ? undefined : file.body);
+      return 200;
+    }
+    const presented = bearer(req);
+    if (presented === null || !agent.tokenMatches(presented)) {
+      send(res, 401, { error: { code: E.unauthorized, message: 'this request needs the agent\'s token: Authorization: Bearer <token from $SLUICE_HOME/agent.json>' } }, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
+      return 401;
+    }
+    let parts: string[];
+    try {
+      parts = path.slice('/api/'.length).split('/').map((p) => decodeURIComponent(p));
+    } catch {
+      throw new HttpError(400, E.badRequest, 'the path is not valid percent-encoding');
+    }
+    const route = `${req.method} ${parts.map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : p)).join('/')}`;
+    switch (route) {
+      case 'GET status':
+        send(res, 200, agent.status());
+        return 200;
+      case 'GET deployments': {
+        const all = url.searchParams.get('all') === '1';
+        send(res, 200, { deployments: agent.deployments.list({ all }).map((d) => deploymentJson(agent, d)) });
+        return 200;
+      }
+      case 'POST deployments': {
+        const body = (await readJson(req)) as unknown as DeployRequest;
+        const r = agent.deploy(body);
+        send(res, 201, { deployed: r.deployed.map((d) => deploymentJson(agent, d)), warnings: r.warnings });
+        return 201;
+      }
+      case 'GET deployments/:name': {
+        const d = agent.deployments.get(parts[1]);
+        if (!d) throw new AgentError(E.notDeployed, `nothing is deployed as \`${parts[1].slice(0, 80)}\``);
+        send(res, 200, { ...deploymentJson(agent, d), versions: agent.deployments.versions(d.name).map((v) => ({ version: v.version, flow: v.flow, file: v.filePath, schedule: v.schedule?.text ?? null, created_at: v.createdAt })) });
+        return 200;
+      }
+      case 'DELETE deployments/:name':
+        send(res, 200, { undeployed: agent.undeploy(parts[1]) });
+        return 200;
+      case 'POST deployments/:name/run': {
+        const done = agent.trigger(parts[1]);
+        if (url.searchParams.get('wait') === '1') {
+          send(res, 200, { run: outcomeJson(await done) });
+          return 200;
+        }
+        // The run goes on after the answer; its failures are in the history, not here.
+        done.catch(() => undefined);
+        send(res, 202, { started: { deployment: parts[1] } });
+        return 202;
+      }
+      case 'GET runs': {
+        const name = url.searchParams.get('deployment') ?? undefined;
+        const limit = Number(url.searchParams.get('limit') ?? 50);
+        const list = agent.runs({ ...(name ? { name } : {}), limit: Number.isFinite(limit) ? limit : 50 });
+        const versions = agent.deployments.runVersions(list.map((r) => r.id));
+        send(res, 200, { runs: list.map((r) => runJson(r, versions.get(r.id))) });
+        return 200;
+      }
+      case 'GET connections':
+        send(res, 200, { connections: agent.connections() });
+        return 200;
+      case 'POST connections/validate': {
+        const r = await agent.validateConnection(await readJson(req));
+        send(res, 200, { ok: true, ...r });
+        return 200;
+      }
+      case 'POST connections': {
+        const r = await agent.saveConnection(await readJson(req));
+        send(res, 201, { ok: true, ...r });
+        return 201;
+      }
+      case 'POST cache/clear': {
+        const r = agent.clearCache();
+        send(res, 200, { ok: r.failed.length === 0, removed_files: r.removedFiles, removed_bytes: r.removedBytes, entries_in_memory: r.entriesInMemory, skipped: r.skipped.length, failed: r.failed.length });
+        return 200;
+      }
+      case 'POST stop':
+        send(res, 202, { stopping: true, running: agent.runner.active });
+        // After the answer is out: stopping closes this server.
+        res.on('finish', () => void agent.stop('asked by the API'));
+        return 202;
+      default:
+        throw new HttpError(404, E.notFound, `no such API: ${req.method} ${path}`);
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    const t0 = performance.now();
+    handle(req, res)
+      .then((status) => {
+        if (o.verbose) o.log(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname} ${status} ${(performance.now() - t0).toFixed(0)} ms`);
+      })
+      .catch((err: unknown) => {
+        let status: number;
+        let body: Record<string, unknown>;
+        if (err instanceof HttpError) {
+          status = err.status;
+          body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+        } else if (err instanceof SluiceError) {
+          status = statusFor(err);
+          body = { error: { code: err.code, message: scrubSecrets(err.message), ...(err.hint ? { hint: scrubSecrets(err.hint) } : {}) } };
+          if (err instanceof DeployRefused) body.diagnostics = err.diagnostics;
+        } else {
+          // A bug: logged (scrubbed) for the report; the client learns only that it happened.
+          status = 500;
+          body = { error: { code: 'SL0001', message: 'internal error in the agent (see its log)' } };
+          o.log(`internal error: ${scrubSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
+        }
+        if (!res.headersSent) send(res, status, body);
+        else res.destroy();
+        if (o.verbose) o.log(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname} ${status}`);
+      });
+  });
+  // A slow or idle client must not hold the agent's stop.
+  server.requestTimeout = 120_000;
+  server.headersTimeout = 10_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new AgentError(E.alreadyRunning, `port ${o.port} on ${o.host} is in use`, { hint: 'Choose another with --port N, or --port 0 for any free port.' }));
+      else if (err.code === 'EACCES') reject(new AgentError(E.alreadyRunning, `not allowed to listen on ${o.host}:${o.port}`, { hint: 'Ports below 1024 need privileges; choose another with --port N.' }));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new UsageError(`cannot listen on ${o.host}: no such address on this machine`));
+      else reject(err);
+    });
+    server.listen(o.port, o.host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    url: `http://${shownHost}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests still open (a `trigger --wait` whose run was cut short) are not waited for.
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
+      }),
+  };
+}
+
+export { HttpError };
