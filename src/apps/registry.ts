@@ -3,6 +3,7 @@
 import { closest } from '../util/suggest.js';
 import { loadStdlib, type LoadedStdlib } from './load.js';
 import { defaultStdlibDir } from './locate.js';
+import { readSnapshot, writeSnapshot } from './snapshot.js';
 import type { ActionDef, AppDef, FunctionDef, ResolvedAction, Role, VariantDef } from './types.js';
 
 export type * from './types.js';
@@ -171,7 +172,15 @@ export function loadRegistry(options: { stdlibDir?: string; fresh?: boolean } = 
   const dir = options.stdlibDir ?? defaultStdlibDir();
   const hit = registries.get(dir);
   if (hit && !options.fresh) return hit;
-  const reg = new AppRegistry(loadStdlib(dir));
+  // A snapshot of an unchanged stdlib skips validation; `fresh` (tests, the language server after
+  // an edit) always loads from the files.
+  const snap = options.fresh ? { key: '' } : readSnapshot(dir);
+  let loaded = snap.loaded;
+  if (!loaded) {
+    loaded = loadStdlib(dir);
+    writeSnapshot(snap.key, loaded);
+  }
+  const reg = new AppRegistry(loaded);
   registries.set(dir, reg);
   return reg;
 }
