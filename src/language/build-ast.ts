@@ -22,24 +22,46 @@ export class AstBuilder {
   /** End of the last real token seen: where a wholly missing node is placed. */
   private fallback: Position = { line: 1, column: 1, offset: 0 };
 
+  /** The smallest range covering `parts`; allocates only the two positions it returns (hot path). */
   private span(...parts: Part[]): Range {
-    let start: Position | undefined;
-    let end: Position | undefined;
+    let startOff = Infinity;
+    let endOff = -1;
+    let startPos: Position | undefined;
+    let endPos: Position | undefined;
+    let startTok: IToken | undefined;
+    let endTok: IToken | undefined;
     for (const p of parts) {
       if (!p) continue;
-      let r: Range;
       if (isToken(p)) {
         if (!isReal(p)) continue;
-        r = tokenRange(p);
-      } else r = p;
-      if (!start || r.start.offset < start.offset) start = r.start;
-      if (!end || r.end.offset > end.offset) end = r.end;
+        if (p.startOffset < startOff) {
+          startOff = p.startOffset;
+          startTok = p;
+          startPos = undefined;
+        }
+        const e = (p.endOffset ?? p.startOffset) + 1;
+        if (e > endOff) {
+          endOff = e;
+          endTok = p;
+          endPos = undefined;
+        }
+      } else {
+        if (p.start.offset < startOff) {
+          startOff = p.start.offset;
+          startPos = p.start;
+          startTok = undefined;
+        }
+        if (p.end.offset > endOff) {
+          endOff = p.end.offset;
+          endPos = p.end;
+          endTok = undefined;
+        }
+      }
     }
-    if (start && end) {
-      if (end.offset > this.fallback.offset) this.fallback = end;
-      return { start, end };
-    }
-    return { start: this.fallback, end: this.fallback };
+    if (endOff < 0) return { start: this.fallback, end: this.fallback };
+    const end = endPos ?? endOf(endTok!);
+    if (end.offset > this.fallback.offset) this.fallback = end;
+    return { start: startPos ?? startOf(startTok!), end };
   }
 
   private error(code: string, message: string, range: Range, extra: Partial<Diagnostic> = {}): void {
