@@ -12,6 +12,7 @@ import type { Rec, Value } from './eval.js';
 import { ApiClient, ApiError, expandPath, pages, UncertainWriteError, extractRecords, type HttpEvent, type Query } from './http/index.js';
 import type { HttpIo, RunSummary } from './run-flow.js';
 import type { Source } from './sources/source.js';
+import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
 const WRITE_CONCURRENCY = 4;
@@ -38,25 +39,32 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
   const cache = lookupCache(o.home ? { home: o.home } : {});
 
   function clientFor(ref: ResolvedRef, action: ResolvedAction): { client: ApiClient; conn: ResolvedConnection } {
-    const name = ref.connection?.name ?? action.app;
-    let client = clients.get(name);
-    if (!client) {
-      const conn = resolveConnection(name, action.app, o.env);
-      client = new ApiClient(registry.app(action.app)!, conn, { onEvent });
-      clients.set(name, client);
-    }
+    const client = clientNamed(ref.connection?.name ?? action.app, action.app);
     return { client, conn: client.connection };
   }
+
+  function clientNamed(name: string, app: string): ApiClient {
+    let client = clients.get(name);
+    if (!client) {
+      const conn = resolveConnection(name, app, o.env);
+      client = new ApiClient(registry.app(app)!, conn, { onEvent });
+      clients.set(name, client);
+    }
+    return client;
+  }
+  // Custom fields by name (src/custom-fields): is the schema the flow was checked against still current?
+  const beforeRun = stalenessChecker(registry, (name) => clientNamed(name, 'pipedrive'), o.signal);
 
   return {
     source(ref, action, query, opts): Source {
       const { client } = clientFor(ref, action);
       const { path, rest } = fillPath(action, query);
+      const named = customReader(ref);
       return {
         describe: `${action.method ?? 'GET'} ${path}`,
         async *pages() {
           for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal })) {
-            yield page as Rec[];
+            yield named ? (page as Rec[]).map(named) : (page as Rec[]);
           }
         },
       };
@@ -66,24 +74,40 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       const validate = compileInput(action.input);
       const acceptsNull = nullableFields(action.input);
       const method = action.method ?? 'POST';
+      const toApi = customWriter(ref);
       let client: ApiClient | undefined;
       return {
         describe: `${method} ${action.path}`,
         durability: 'batch',
-        async write(batch): Promise<WriteResult> {
+        async write(batch, hooks): Promise<WriteResult> {
           client ??= opts.dryRun ? undefined : clientFor(ref, action).client;
-          const results: ({ ok: true; rec: Rec } | { ok: false; rej: Rejection })[] = new Array(batch.length);
+          const results: ({ ok: true; rec: Rec } | { ok: false; rej: Rejection } | undefined)[] = new Array(batch.length);
           let next = 0;
+          let failure: { error: unknown } | undefined;
           const worker = async () => {
-            while (next < batch.length) {
+            // Once the run is interrupted no new write starts; those in flight finish (below), and
+            // the records never attempted are in neither list, so the next run sends them. After a
+            // write fails the run, no other starts either (they would go on after the run ended).
+            while (next < batch.length && !o.signal.aborted && !failure) {
               const i = next++;
-              results[i] = await writeOne(batch[i]);
+              try {
+                results[i] = await writeOne(batch[i], i);
+              } catch (error) {
+                failure ??= { error };
+              }
             }
           };
-          const writeOne = async (rec: Rec): Promise<{ ok: true; rec: Rec } | { ok: false; rej: Rejection }> => {
+          const writeOne = async (rec: Rec, index: number): Promise<{ ok: true; rec: Rec } | { ok: false; rej: Rejection } | undefined> => {
             // A null for a field that does not take null is left out (README: nulls at destinations).
             const body: Rec = {};
-            for (const [k, v] of Object.entries(rec)) if (v !== null || acceptsNull.has(k)) body[k] = v;
+            let fields: Rec;
+            try {
+              fields = toApi ? toApi(rec) : rec;
+            } catch (err) {
+              if (err instanceof CustomValueError) return { ok: false, rej: { record: rec, reason: err.message, code: 'invalid' } };
+              throw err;
+            }
+            for (const [k, v] of Object.entries(fields)) if (v !== null || acceptsNull.has(k)) body[k] = v;
             if (validate && !validate(body)) {
               return { ok: false, rej: { record: rec, reason: ajvMessage(validate), code: 'invalid' } };
             }
@@ -103,10 +127,20 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
               opts.log?.(`would send ${method} ${path} ${JSON.stringify(body)}`);
               return { ok: true, rec };
             }
+            const idempotent = action.idempotent ?? method !== 'POST';
             try {
-              await client!.request({ method, path, body, cost: action.cost, idempotent: action.idempotent, version: action.version, signal: o.signal });
+              // A write that cannot be repeated is noted before it leaves: after a crash its record is
+              // known to be uncertain rather than sent a second time.
+              if (!idempotent) hooks?.sending(index);
+              // Ctrl-C must not cut a write off half-way (README: "writes in flight finish"): an
+              // aborted POST may still have been applied, and nothing would remember it. Only a
+              // write that may be repeated follows the run's signal.
+              await client!.request({ method, path, body, cost: action.cost, idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
+              if (!idempotent) hooks?.accepted(index);
               return { ok: true, rec };
             } catch (err) {
+              // Interrupted: a repeatable write is simply left for the next run.
+              if (idempotent && o.signal.aborted) return undefined;
               if (err instanceof UncertainWriteError) return { ok: false, rej: { record: rec, reason: `${err.message} (not retried: it may have been applied; check before sending it again)`, code: 'uncertain' } };
               if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401 && err.status !== 429) {
                 return { ok: false, rej: { record: rec, reason: err.message, code: 'refused' } };
@@ -115,9 +149,10 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
             }
           };
           await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, batch.length) }, worker));
+          if (failure) throw failure.error;
           const accepted: Rec[] = [];
           const rejected: Rejection[] = [];
-          for (const r of results) (r.ok ? accepted.push(r.rec) : rejected.push(r.rej));
+          for (const r of results) if (r) (r.ok ? accepted.push(r.rec) : rejected.push(r.rej));
           return { accepted, rejected };
         },
         async commit() {},
@@ -126,19 +161,25 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     },
 
     lookup(ref, action) {
+      const named = customReader(ref);
       return async (params: Record<string, Value>) => {
         const { client, conn } = clientFor(ref, action);
         const q: Record<string, string | number | boolean> = {};
         for (const [k, v] of Object.entries(params)) if (v !== null && typeof v !== 'object') q[k] = v;
         const { path, rest } = fillPath(action, q);
         const key = lookupKey({ connection: connectionFingerprint({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token }), method: 'GET', path, query: rest });
-        return cache.getOrLoad(key, async () => {
+        // The cache keeps what the API answered; names are applied after it, so that a new schema
+        // never meets records named by an old one.
+        const found = (await cache.getOrLoad(key, async () => {
           const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, version: action.version, signal: o.signal });
           const list = extractRecords(res.body, action.extract) ?? [];
           return (list[0] as Rec | undefined) ?? null;
-        }) as Promise<Rec | null>;
+        })) as Rec | null;
+        return found && named ? named(found) : found;
       };
     },
+
+    beforeRun,
 
     stats(): RunSummary['http'] {
       return { ...stats };

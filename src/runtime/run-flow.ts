@@ -5,6 +5,15 @@
 // (inclusive) and drops those already written at exactly it (boundary ids, kept as `id@cursor`).
 // A run that stops early (take, limit, Ctrl-C) or dies keeps its watermark; the ids it processed are
 // added to the boundary set at that same watermark, so the next run neither loses nor repeats them.
+//
+// A boundary id is `id@cursor#digest`: the digest of the record's content tells apart two versions
+// of a record changed twice within one second (Pipedrive's times have 1-second resolution), so the
+// second change is written rather than dropped as "already written". "Processed" means handled to
+// the end: a record a `take` did not take, or a write never attempted (Ctrl-C part-way through a
+// batch), is not, and the next run reads it again. A write that cannot be repeated (POST) is noted
+// as `sending:<boundary id>` before it leaves and as its boundary id once accepted, each at once: if
+// the process dies in between, the next run keeps the record as rejected `uncertain` instead of
+// sending it a second time.
 import { createHash } from 'node:crypto';
 import type { AppRegistry, ResolvedAction } from '../apps/index.js';
 import type { FlowModel, ResolvedRef } from '../check/model.js';
@@ -13,7 +22,7 @@ import { placeCondition } from '../check/plan.js';
 import type * as A from '../language/ast.js';
 import { printExpr } from '../language/printer.js';
 import { SluiceError } from '../errors.js';
-import type { Destination, Rejection } from './dests/destination.js';
+import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
 import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
 import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues } from './io.js';
 import type { Source } from './sources/source.js';
@@ -57,6 +66,8 @@ export interface HttpIo {
   destination(ref: ResolvedRef, action: ResolvedAction, opts: { dryRun: boolean; log?: (line: string) => void }): Destination;
   lookup(ref: ResolvedRef, action: ResolvedAction): (params: Record<string, Value>) => Promise<Rec | null>;
   stats(): RunSummary['http'];
+  /** Before anything is read or written: throws when the flow cannot run as checked (a stale custom-field schema); returns warnings. */
+  beforeRun?(flow: FlowModel): Promise<string[]>;
 }
 
 export interface RunFlowOptions {
@@ -99,6 +110,44 @@ function recordKey(rec: Rec, key: string[] | null): string {
   if (key && key.length) return key.map((k) => String(getPath(rec, k))).join(':');
   // No key: the record's own content identifies it.
   return createHash('sha1').update(JSON.stringify(rec)).digest('hex').slice(0, 20);
+}
+
+/** Marks a record whose non-repeatable write was started (see the top of this file). */
+const SENDING = 'sending:';
+
+/**
+ * The boundary id of one version of a record: its id, its cursor and a digest of its content (of
+ * `fields` when given, else of the whole record).
+ */
+function versionKey(rec: Rec, id: string, c: Cursor, fields: string[] | null): string {
+  const content = JSON.stringify(fields ? fields.map((f) => rec[f] ?? null) : rec);
+  return `${id}@${c.value}#${createHash('sha1').update(content).digest('base64url').slice(0, 12)}`;
+}
+
+/**
+ * The fields the boundary digest covers: the ones the flow reads, when a `map` without `...`
+ * decides what reaches the destination; else (the destination gets whole records) all of them.
+ * Fields the flow never reads, such as counts Pipedrive computes (an organization's
+ * `people_count` inside every person), change without the record's update_time changing; they must
+ * not make a record already written look new, or a POST would be sent again.
+ */
+function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition[]): string[] | null {
+  if (!steps.some((s) => s.kind === 'Map' && !s.entries.some((e) => e.kind === 'Spread'))) return null;
+  const names = new Set<string>();
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) {
+      for (const x of n) walk(x);
+    } else if (n !== null && typeof n === 'object') {
+      if ((n as { kind?: unknown }).kind === 'FieldRef') names.add((n as A.FieldRef).name);
+      for (const v of Object.values(n)) if (v !== null && typeof v === 'object') walk(v);
+    }
+  };
+  walk(steps);
+  for (const c of conditions) {
+    names.add(c.key[0].value);
+    walk(c.value);
+  }
+  return [...names].sort();
 }
 
 function cursorOf(rec: Rec, field: string | null): Cursor | null {
@@ -211,6 +260,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const lookup: LookupRunner = (step, params) => lookups.get(step)!(params);
   const steps = compileSteps(p.steps, { eval: ectx, lookup, reject: onReject });
   const keep = engineFilter(engineConds, ectx);
+  const digested = since ? digestFields(p.steps, engineConds) : null;
 
   const runId = o.dryRun || !o.store ? null : o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
   summary.run_id = runId;
@@ -219,15 +269,22 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   let max: Cursor | null = null;
   const processed: string[] = [];
   const atMax: string[] = [];
-  const note = (id: string, c: Cursor | null) => {
-    if (!c) return;
-    processed.push(`${id}@${c.value}`);
+  const note = (k: string, c: Cursor) => {
+    processed.push(k);
+    // Also read again later in this same run (offset pages shift when records are added), it is
+    // dropped then, whatever the destination's durability.
+    boundary.add(k);
     const cmp = max ? compareCursors(c, max) : 1;
     if (cmp > 0) {
       max = c;
       atMax.length = 0;
     }
-    if (cmp >= 0) atMax.push(`${id}@${c.value}`);
+    if (cmp >= 0) atMax.push(k);
+  };
+  const saving = !o.dryRun && o.store !== null && runId !== null && since !== null;
+  /** Saves boundary ids at once, at the watermark the run started from (per-record progress). */
+  const saveIds = (ids: string[]) => {
+    if (saving) o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: ids });
   };
   const flushRejects = async () => {
     const batch = rejects.splice(0);
@@ -243,58 +300,112 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   let stoppedEarly = false;
   let fresh = 0;
   try {
-    outer: for await (const page of source.pages()) {
-      summary.pages++;
-      const batch: Rec[] = [];
-      let reachedWatermark = false;
-      let limitReached = false;
-      for (const rec of page) {
-        if (limit !== undefined && fresh >= limit) {
-          limitReached = true;
-          break;
-        }
-        summary.read++;
-        const c = since ? cursorOf(rec, cursorField) : null;
-        if (since && lower && c) {
-          if (compareCursors(c, lower) < 0) {
-            // Older than the watermark: with a newest-first source nothing after it is new either.
-            if (since.kind === 'sort') reachedWatermark = true;
+    if (o.http.beforeRun) summary.warnings.push(...(await o.http.beforeRun(f)));
+    try {
+      outer: for await (const page of source.pages()) {
+        summary.pages++;
+        const batch: Rec[] = [];
+        // The boundary id of each record of `batch` (null without `since` or without a cursor).
+        const batchKeys: (string | null)[] = [];
+        // Records at or after the lower bound, in page order, with their index in `batch` (-1 for
+        // those that do not go through the steps): noted once handled to the end.
+        const seen: { k: string; c: Cursor; bi: number }[] = [];
+        let reachedWatermark = false;
+        let limitReached = false;
+        for (const rec of page) {
+          if (limit !== undefined && fresh >= limit) {
+            limitReached = true;
+            break;
+          }
+          summary.read++;
+          const c = since ? cursorOf(rec, cursorField) : null;
+          if (since && lower && c) {
+            if (compareCursors(c, lower) < 0) {
+              // Older than the watermark: with a newest-first source nothing after it is new either.
+              if (since.kind === 'sort') reachedWatermark = true;
+              continue;
+            }
+          }
+          const id = since && c ? recordKey(rec, srcAction.key) : '';
+          const k = since && c ? versionKey(rec, id, c, digested) : null;
+          // `id@cursor` alone: a boundary id saved before ids carried a digest.
+          if (k && c && (boundary.has(k) || boundary.has(`${id}@${c.value}`))) {
+            summary.skipped++;
+            seen.push({ k, c, bi: -1 });
             continue;
           }
+          if (k && c && boundary.has(SENDING + k)) {
+            // An earlier run died while sending it: it may have been applied. Kept, not sent again.
+            rejects.push({
+              record: rec,
+              reason: 'an earlier run was stopped while this record was being sent: it may or may not have been applied (not sent again; check the destination, then send it yourself if it is missing)',
+              code: 'uncertain',
+            });
+            seen.push({ k, c, bi: -1 });
+            continue;
+          }
+          fresh++;
+          if (!keep(rec)) {
+            summary.filtered++;
+            if (k && c) seen.push({ k, c, bi: -1 });
+            continue;
+          }
+          if (k && c) seen.push({ k, c, bi: batch.length });
+          batch.push(rec);
+          batchKeys.push(k);
         }
-        const id = since ? recordKey(rec, srcAction.key) : '';
-        if (since && c && boundary.has(`${id}@${c.value}`)) {
-          summary.skipped++;
-          note(id, c);
-          continue;
+        const rejectedBefore = rejects.length;
+        const out = await steps(batch);
+        summary.filtered += Math.max(0, out.consumed - out.records.length - (rejects.length - rejectedBefore));
+        const keyOf = (i: number) => batchKeys[out.origins[i]];
+        const hooks: WriteHooks | undefined = saving
+          ? {
+              sending: (i) => {
+                const k = keyOf(i);
+                if (k) saveIds([SENDING + k]);
+              },
+              accepted: (i) => {
+                const k = keyOf(i);
+                if (k) saveIds([k]);
+              },
+            }
+          : undefined;
+        const result = await dest.write(out.records, hooks);
+        summary.written += result.accepted.length;
+        rejects.push(...result.rejected);
+        await flushRejects();
+        // Handled to the end: taken by the steps, and accepted or rejected if it reached the
+        // destination. The rest (after a `take`'s count, or not attempted when interrupted) is left
+        // for the next run.
+        const finished = new Uint8Array(batch.length);
+        finished.fill(1, 0, out.consumed);
+        const handled = new Set<Rec>(result.accepted);
+        for (const r of result.rejected) handled.add(r.record);
+        let unattempted = false;
+        out.records.forEach((r, i) => {
+          if (!handled.has(r)) {
+            finished[out.origins[i]] = 0;
+            unattempted = true;
+          }
+        });
+        for (const x of seen) if (x.bi < 0 || finished[x.bi]) note(x.k, x.c);
+        // A destination that is durable per batch lets the progress be saved per batch, so that a
+        // crash repeats nothing already written.
+        if (saving && dest.durability === 'batch' && processed.length) {
+          o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: processed, counts: counts(summary) });
+          processed.length = 0;
         }
-        note(id, c);
-        fresh++;
-        if (!keep(rec)) {
-          summary.filtered++;
-          continue;
+        o.onProgress?.({ read: summary.read, written: summary.written, rejected: summary.rejected, pages: summary.pages });
+        if (o.dryRun || out.done || reachedWatermark || limitReached || unattempted || o.signal.aborted) {
+          stoppedEarly = out.done || limitReached || unattempted || o.dryRun || o.signal.aborted;
+          break outer;
         }
-        batch.push(rec);
       }
-      const rejectedBefore = rejects.length;
-      const out = await steps(batch);
-      summary.filtered += Math.max(0, batch.length - out.records.length - (rejects.length - rejectedBefore));
-      const result = await dest.write(out.records);
-      summary.written += result.accepted.length;
-      rejects.push(...result.rejected);
-      await flushRejects();
-      // A destination that is durable per batch lets the progress be saved per batch, so that a
-      // crash repeats nothing already written (and a non-idempotent POST is never sent twice).
-      if (!o.dryRun && o.store && runId !== null && since && dest.durability === 'batch' && processed.length) {
-        o.store.commitProgress(runId, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: processed, counts: counts(summary) });
-        processed.forEach((x) => boundary.add(x));
-        processed.length = 0;
-      }
-      o.onProgress?.({ read: summary.read, written: summary.written, rejected: summary.rejected, pages: summary.pages });
-      if (o.dryRun || out.done || reachedWatermark || limitReached || o.signal.aborted) {
-        stoppedEarly = out.done || limitReached || o.dryRun || o.signal.aborted;
-        break outer;
-      }
+    } catch (err) {
+      // Interrupted while a page was being read or a lookup was in flight: the run stops there, as
+      // after a page (what was handled is committed below); it has not failed.
+      if (!o.signal.aborted) throw err;
+      stoppedEarly = true;
     }
     // Without `since` the reader itself stopped at `limit`; whether more existed is unknown.
     if (limit !== undefined && fresh >= limit) stoppedEarly = true;

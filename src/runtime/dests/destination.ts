@@ -13,6 +13,20 @@ export interface WriteResult {
   /** Records the destination accepted, in order (for the progress ledger). */
   accepted: Rec[];
   rejected: Rejection[];
+  // A record of the batch in neither list was not attempted (the run was interrupted part-way):
+  // the interpreter leaves it for the next run rather than counting it as done.
+}
+
+/**
+ * Per-record progress of a destination whose writes cannot safely be repeated (an HTTP POST), so
+ * that the interpreter can save it as it happens: a crash in the middle of a batch must neither send
+ * a record again that reached the server, nor lose one that did not.
+ */
+export interface WriteHooks {
+  /** `batch[index]` is about to be sent (called before the request leaves). */
+  sending(index: number): void;
+  /** `batch[index]` was accepted. */
+  accepted(index: number): void;
 }
 
 export interface Destination {
@@ -23,7 +37,7 @@ export interface Destination {
    * `commit`: nothing is durable before commit() (files written to a temp file and renamed).
    */
   readonly durability: 'batch' | 'commit';
-  write(batch: Rec[]): Promise<WriteResult>;
+  write(batch: Rec[], hooks?: WriteHooks): Promise<WriteResult>;
   /** Makes everything written durable and visible. */
   commit(): Promise<void>;
   /** Undoes what commit() would have published (a failed or interrupted run). */

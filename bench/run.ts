@@ -1,0 +1,359 @@
+// `npm run bench`: the benchmarks of issue 6, each printed as a ratio measured in this same run.
+//
+// 1. Rate-limited read (bench/rate-limited-read.ts): 200 pages of 500 persons from the sandbox at
+//    plan premium, against the ideal of pages / allowed requests per second; and the same job with
+//    the official client (pipedrive@31), its time and its 429s.
+// 2. Unthrottled pipeline: 100,000 persons from a sandbox process at plan unlimited, `map`, then
+//    `file.jsonl`: records per second of `sluice run` (the bundled CLI, a process) against a script
+//    using the official client doing the same (a process too).
+// 3. Memory: 1,000,000 records through `map` to `file.jsonl`: the peak RSS of the `sluice run`
+//    process, and its ratio to the peak at 100,000 records.
+//
+// Env: BENCH_SKIP=1,3 skips benchmarks by number; BENCH_PERSONS (default 100000), BENCH_RECORDS
+// (default 1000000) change the sizes of 2 and 3.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main as rateLimitedRead } from './rate-limited-read.js';
+
+/** The repository: the folder above this file (bench/) or above its bundle (dist/run/) that holds bin/sluice.js. */
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'bin', 'sluice.js'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository (bin/sluice.js) above this script');
+    dir = up;
+  }
+  return dir;
+}
+const ROOT = findRoot();
+const BIN = join(ROOT, 'bin', 'sluice.js');
+const TOKEN = '5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce';
+const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const log = (line = ''): void => console.log(line);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface Measured {
+  ms: number;
+  /** Peak resident set size of the process, KB. */
+  peakKb: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const TIME = '/usr/bin/time';
+const haveTime = existsSync(TIME) && spawnSync(TIME, ['-f', '%M', 'true']).status === 0;
+
+/** Runs a process to its end: wall time, and peak RSS from GNU time (else /proc/PID/status VmHWM, polled). */
+async function measure(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<Measured> {
+  const env = { ...process.env, NO_COLOR: '1', ...options.env };
+  const started = performance.now();
+  const child = haveTime ? spawn(TIME, ['-f', 'BENCH_PEAK_RSS_KB=%M', process.execPath, ...args], { cwd: options.cwd, env }) : spawn(process.execPath, args, { cwd: options.cwd, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  let polled = 0;
+  const poll = haveTime
+    ? undefined
+    : setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) polled = Math.max(polled, Number(m[1]));
+        } catch {
+          // Gone already.
+        }
+      }, 5);
+  const [code] = (await once(child, 'close')) as [number | null];
+  const ms = performance.now() - started;
+  if (poll) clearInterval(poll);
+  let peakKb = polled;
+  const m = /BENCH_PEAK_RSS_KB=(\d+)/.exec(stderr);
+  if (m) {
+    peakKb = Number(m[1]);
+    stderr = stderr.replace(m[0], '').trim();
+  }
+  return { ms, peakKb, code, stdout, stderr };
+}
+
+function check(m: Measured, what: string): Measured {
+  if (m.code !== 0) throw new Error(`${what} exited ${m.code}:\n${m.stdout}\n${m.stderr}`);
+  return m;
+}
+
+interface SandboxProcess {
+  url: string;
+  stop(): Promise<void>;
+  peakKb(): number;
+}
+
+/**
+ * `sluice sandbox pipedrive` as a process. `announce` preloads a shim that adds
+ * `x-ratelimit-limit: 1000000` to every answer: at plan unlimited the sandbox sends no rate-limit
+ * headers, and Sluice's limiter then keeps the safe default of a connection that does not say its
+ * plan (lite, 20 requests per 2 s).
+ */
+async function sandboxProcess(persons: number, announce: boolean, dir: string): Promise<SandboxProcess> {
+  const args = [BIN, 'sandbox', 'pipedrive', '--port', '0', '--plan', 'unlimited', '--persons', String(persons), '--clock', 'frozen'];
+  if (announce) {
+    const shim = join(dir, 'announce-unlimited.cjs');
+    writeFileSync(
+      shim,
+      `const http = require('node:http');
+const writeHead = http.ServerResponse.prototype.writeHead;
+http.ServerResponse.prototype.writeHead = function (...a) {
+  if (!this.getHeader('x-ratelimit-limit')) this.setHeader('x-ratelimit-limit', '1000000');
+  return writeHead.apply(this, a);
+};
+`,
+    );
+    args.unshift('-r', shim);
+  }
+  const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.resume();
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
+  });
+  return {
+    url,
+    peakKb() {
+      try {
+        return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+      } catch {
+        return 0;
+      }
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+/** Reads every page once, so that each contender reads from the sandbox's serialisation cache. */
+async function warm(url: string, persons: number): Promise<void> {
+  let next = 0;
+  const pages = Math.ceil(persons / 500);
+  await Promise.all(
+    Array.from({ length: 2 }, async () => {
+      while (next < pages) {
+        const res = await fetch(`${url}/api/v1/persons?start=${next++ * 500}&limit=500`, { headers: { 'x-api-token': TOKEN } });
+        await res.arrayBuffer();
+      }
+    }),
+  );
+}
+
+/** The same job written the way a user would with the official client: a loop over pages, map, append. */
+const OFFICIAL_SCRIPT = `import { appendFileSync, writeFileSync } from 'node:fs';
+const { v1 } = await import(process.env.PIPEDRIVE_MODULE);
+const api = new v1.PersonsApi(new v1.Configuration({ apiKey: process.env.PIPEDRIVE_TOKEN, basePath: process.env.PIPEDRIVE_URL + '/api/v1' }));
+const file = process.env.OUT_FILE;
+writeFileSync(file, '');
+let start = 0;
+for (;;) {
+  const res = await api.getPersons({ start, limit: 500 });
+  let lines = '';
+  for (const p of res.data ?? []) {
+    const email = (p.email ?? []).find((e) => e.primary) ?? (p.email ?? [])[0];
+    lines += JSON.stringify({ id: p.id, name: p.name, email: email ? email.value : null }) + '\\n';
+  }
+  appendFileSync(file, lines);
+  const page = res.additional_data?.pagination;
+  if (!page?.more_items_in_collection) break;
+  start = page.next_start;
+}
+`;
+
+const PIPELINE_FLOW = 'source pipedrive.persons -> map { id: id, name: name, email: primary(email) } -> dest file.jsonl with path = "sluice.jsonl"\n';
+
+async function digest(file: string): Promise<{ lines: number; sha1: string }> {
+  const h = createHash('sha1');
+  let lines = 0;
+  for await (const chunk of createReadStream(file)) {
+    h.update(chunk as Buffer);
+    for (const b of chunk as Buffer) if (b === 10) lines++;
+  }
+  return { lines, sha1: h.digest('hex').slice(0, 12) };
+}
+
+async function pipeline(): Promise<{ ratio: number; informedRatio: number }> {
+  const persons = Number(process.env.BENCH_PERSONS ?? 100_000);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const script = join(dir, 'official.mjs');
+  writeFileSync(script, OFFICIAL_SCRIPT);
+  writeFileSync(join(dir, 'f.flow'), PIPELINE_FLOW);
+  const pipedriveModule = createRequire(join(ROOT, 'package.json')).resolve('pipedrive-v31');
+  log(`2. Unthrottled pipeline: ${fmt(persons)} persons, sandbox process at plan unlimited, map -> file.jsonl; each contender a process`);
+  const results: { name: string; ms: number; peakKb: number }[] = [];
+  const run = async (sb: SandboxProcess, label: string, times: number): Promise<{ sluice: number; official: number; peakKb: number }> => {
+    const env = {
+      SLUICE_PIPEDRIVE_URL: sb.url,
+      SLUICE_PIPEDRIVE_TOKEN: TOKEN,
+      SLUICE_PIPEDRIVE_ALLOW_INSECURE: '1',
+      SLUICE_CONFIG_DIR: join(dir, 'config'),
+      SLUICE_HOME: join(dir, 'home'),
+    };
+    const s: Measured[] = [];
+    const o: Measured[] = [];
+    for (let i = 0; i < times; i++) {
+      s.push(check(await measure([BIN, 'run', 'f.flow'], { cwd: dir, env }), 'sluice run'));
+      o.push(check(await measure([script], { cwd: dir, env: { PIPEDRIVE_MODULE: pipedriveModule, PIPEDRIVE_TOKEN: TOKEN, PIPEDRIVE_URL: sb.url, OUT_FILE: join(dir, 'official.jsonl') } }), 'official client script'));
+    }
+    const [a, b] = await Promise.all([digest(join(dir, 'sluice.jsonl')), digest(join(dir, 'official.jsonl'))]);
+    if (a.lines !== persons || a.sha1 !== b.sha1) throw new Error(`outputs differ: sluice ${a.lines} lines ${a.sha1}, official ${b.lines} lines ${b.sha1}`);
+    const sluice = median(s.map((x) => x.ms));
+    const official = median(o.map((x) => x.ms));
+    const peakKb = median(s.map((x) => x.peakKb));
+    results.push({ name: `sluice run (${label})`, ms: sluice, peakKb }, { name: `official pipedrive@31 script (${label})`, ms: official, peakKb: median(o.map((x) => x.peakKb)) });
+    log(`   ${label}:`);
+    log(`     ${'sluice run'.padEnd(30)} ${fmt(sluice / 1000, 2).padStart(6)} s  ${fmt((persons / sluice) * 1000).padStart(7)} records/s  peak RSS ${fmt(peakKb / 1024)} MB`);
+    log(`     ${'official pipedrive@31 script'.padEnd(30)} ${fmt(official / 1000, 2).padStart(6)} s  ${fmt((persons / official) * 1000).padStart(7)} records/s  peak RSS ${fmt(median(o.map((x) => x.peakKb)) / 1024)} MB`);
+    log(`     identical output (${fmt(a.lines)} lines, sha1 ${a.sha1})`);
+    return { sluice, official, peakKb };
+  };
+
+  let t = performance.now();
+  const plain = await sandboxProcess(persons, false, dir);
+  await warm(plain.url, persons);
+  log(`   sandbox started and warmed in ${fmt((performance.now() - t) / 1000, 1)} s`);
+  let asIs: { sluice: number; official: number };
+  try {
+    asIs = await run(plain, "sandbox as is: no rate-limit headers, so Sluice's limiter keeps its default plan (lite, 10 requests/s); one run each", 1);
+    log(`     (the sandbox process itself: peak RSS ${fmt(plain.peakKb() / 1024)} MB, not counted)`);
+  } finally {
+    await plain.stop();
+  }
+  t = performance.now();
+  const announced = await sandboxProcess(persons, true, dir);
+  await warm(announced.url, persons);
+  let informed: { sluice: number; official: number };
+  try {
+    informed = await run(announced, 'sandbox announcing x-ratelimit-limit: 1000000 (a bench-side shim); median of 3', 3);
+  } finally {
+    await announced.stop();
+  }
+  const ratio = asIs.official / asIs.sluice;
+  const informedRatio = informed.official / informed.sluice;
+  log(`   ratio sluice / official records per second: ${fmt(ratio, 2)} as is; ${fmt(informedRatio, 2)} with the limit announced (target >= 2: ${informedRatio >= 2 ? 'met' : 'NOT met'})`);
+  rmSync(dir, { recursive: true, force: true });
+  return { ratio, informedRatio };
+}
+
+/** A file of `n` person-like records, as JSON lines (`first` of a longer file when given). */
+async function recordsFile(file: string, n: number): Promise<void> {
+  const out = createWriteStream(file);
+  let chunk = '';
+  for (let i = 1; i <= n; i++) {
+    chunk += `${JSON.stringify({
+      id: i,
+      name: `Person ${i}`,
+      first_name: 'Person',
+      last_name: String(i),
+      email: [{ label: 'work', value: `person${i}@example.com`, primary: true }],
+      phone: [{ label: 'mobile', value: `+1 555 ${String(i).padStart(7, '0')}`, primary: true }],
+      org_name: `Organization ${i % 997}`,
+      owner_name: `Owner ${i % 5}`,
+      add_time: '2025-06-01 09:00:00',
+      update_time: '2025-12-01 10:00:00',
+      active_flag: true,
+    })}\n`;
+    if (i % 5000 === 0) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+async function memory(): Promise<{ peakMb: number; ratio: number }> {
+  const big = Number(process.env.BENCH_RECORDS ?? 1_000_000);
+  const small = Math.round(big / 10);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-mem-'));
+  log(`3. Memory: records through map -> file.jsonl; the source is a file.jsonl of generated person-like records`);
+  log(`   (not the sandbox: a sandbox process holding ${fmt(big)} persons needs several GB, and at plan unlimited`);
+  log(`   it sends no rate-limit headers, so Sluice's limiter would pace 2,000 pages at lite, 10 per second)`);
+  const t = performance.now();
+  await recordsFile(join(dir, 'big.jsonl'), big);
+  await recordsFile(join(dir, 'small.jsonl'), small);
+  log(`   ${fmt(big)} + ${fmt(small)} records generated in ${fmt((performance.now() - t) / 1000, 1)} s`);
+  const flow = (src: string, out: string) => `source file.jsonl with path = "${src}" -> map { id: id, name: name, email: primary(email), org: org_name } -> dest file.jsonl with path = "${out}"\n`;
+  writeFileSync(join(dir, 'small.flow'), flow('small.jsonl', 'small.out.jsonl'));
+  writeFileSync(join(dir, 'big.flow'), flow('big.jsonl', 'big.out.jsonl'));
+  writeFileSync(join(dir, 'tiny.jsonl'), readFileSync(join(dir, 'small.jsonl'), 'utf8').split('\n').slice(0, 10).join('\n'));
+  writeFileSync(join(dir, 'tiny.flow'), flow('tiny.jsonl', 'tiny.out.jsonl'));
+  const env = { SLUICE_HOME: join(dir, 'home') };
+  const peak = async (name: string, n: number, extraArgs: string[] = []): Promise<Measured> => {
+    const runs: Measured[] = [];
+    for (let i = 0; i < 2; i++) runs.push(check(await measure([...extraArgs, BIN, 'run', `${name}.flow`], { cwd: dir, env }), `sluice run ${name}`));
+    const m = runs.sort((a, b) => a.peakKb - b.peakKb)[1];
+    log(`   ${`${fmt(n)} records${extraArgs.length ? ` (node ${extraArgs.join(' ')})` : ''}`.padEnd(48)} peak RSS ${fmt(m.peakKb / 1024, 1).padStart(6)} MB   ${fmt(m.ms / 1000, 2).padStart(6)} s   ${fmt((n / m.ms) * 1000).padStart(9)} records/s`);
+    return m;
+  };
+  const tiny = await peak('tiny', 10);
+  const s = await peak('small', small);
+  const b = await peak('big', big);
+  const out = await digest(join(dir, 'big.out.jsonl'));
+  if (out.lines !== big) throw new Error(`expected ${big} lines, found ${out.lines}`);
+  const ratio = b.peakKb / s.peakKb;
+  const peakMb = b.peakKb / 1024;
+  log(`   peak RSS at ${fmt(big)}: ${fmt(peakMb, 1)} MB (target < 200: ${peakMb < 200 ? 'met' : 'NOT met'}); ${fmt(big)} / ${fmt(small)}: ${fmt(ratio, 2)}x (target <= 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'}); the process at rest (10 records): ${fmt(tiny.peakKb / 1024, 1)} MB`);
+  // What grows is garbage V8 has not collected yet, not records held: with the old generation capped,
+  // the same run stays flat.
+  const capped = await peak('big', big, ['--max-old-space-size=64']);
+  log(`   with the old generation capped at 64 MB the ${fmt(big)}-record run peaks at ${fmt(capped.peakKb / 1024, 1)} MB (${fmt(capped.peakKb / s.peakKb, 2)}x): the growth is uncollected garbage, not a leak`);
+  rmSync(dir, { recursive: true, force: true });
+  return { peakMb, ratio };
+}
+
+async function mainBench(): Promise<void> {
+  const t0 = performance.now();
+  // The benchmarks run the bundled CLI: build it from the sources first.
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('the build failed');
+  log(`Sluice benchmarks (node ${process.version}, peak RSS from ${haveTime ? 'GNU time' : '/proc/PID/status VmHWM'})`);
+  log();
+  const summary: string[] = [];
+  if (!skip.has('1')) {
+    log('1. Rate-limited read');
+    const r = await rateLimitedRead({ log: (line) => log(`   ${line}`) });
+    const [sluice] = r.runs;
+    const official = r.runs.find((x) => x.name.startsWith('official'))!;
+    summary.push(
+      `1. rate-limited read: sluice ideal/actual ${fmt(sluice.ratio, 2)} (target >= 0.95) with ${sluice.rateLimited} 429s; official client ${fmt(official.ms / 1000, 2)} s with ${official.rateLimited} 429s (sluice ${fmt(official.ms / sluice.ms, 2)}x faster)`,
+    );
+    log();
+  }
+  if (!skip.has('2')) {
+    const r = await pipeline();
+    summary.push(`2. unthrottled pipeline: sluice / official records per second ${fmt(r.informedRatio, 2)}x with the limit announced, ${fmt(r.ratio, 2)}x as is (target >= 2)`);
+    log();
+  }
+  if (!skip.has('3')) {
+    const r = await memory();
+    summary.push(`3. memory: peak RSS ${fmt(r.peakMb, 1)} MB at ${fmt(Number(process.env.BENCH_RECORDS ?? 1_000_000))} records (target < 200), ${fmt(r.ratio, 2)}x the peak at a tenth of them (target <= 1.2)`);
+    log();
+  }
+  log('Summary');
+  for (const line of summary) log(`  ${line}`);
+  log(`  (all in ${fmt((performance.now() - t0) / 1000, 0)} s)`);
+}
+
+mainBench().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
