@@ -50,6 +50,8 @@ export interface ResolvedConnection {
   tokenSource: TokenSource;
   /** Whether the connection is saved (values may still be overridden by the environment) or env-only. */
   origin: 'file' | 'env';
+  /** The rate-limit plan (`SLUICE_<NAME>_PLAN`, else the saved one); unset: the runtime starts safe. */
+  plan?: string;
 }
 
 export interface ConnectionEnvVars {
@@ -57,11 +59,12 @@ export interface ConnectionEnvVars {
   token: string;
   apiVersion: string;
   allowInsecure: string;
+  plan: string;
 }
 
 export function envVarsFor(name: string): ConnectionEnvVars {
   const p = envPrefix(name);
-  return { url: `${p}_URL`, token: `${p}_TOKEN`, apiVersion: `${p}_API_VERSION`, allowInsecure: `${p}_ALLOW_INSECURE` };
+  return { url: `${p}_URL`, token: `${p}_TOKEN`, apiVersion: `${p}_API_VERSION`, allowInsecure: `${p}_ALLOW_INSECURE`, plan: `${p}_PLAN` };
 }
 
 export function describeTokenSource(source: TokenSource): string {
@@ -105,7 +108,8 @@ export function resolveConnection(name: string | undefined, app: string, env: En
 
   const { value, source } = findToken(n, saved, vars, env);
   const token = withContext(describeTokenSource(source), () => checkTokenFormat(value, `the API token (${describeTokenSource(source)})`));
-  return { name: n, app, baseUrl, apiVersion, token: new Secret(token), tokenSource: source, origin: saved ? 'file' : 'env' };
+  const plan = envValue(env, vars.plan) ?? saved?.plan;
+  return { name: n, app, baseUrl, apiVersion, token: new Secret(token), tokenSource: source, origin: saved ? 'file' : 'env', ...(plan ? { plan } : {}) };
 }
 
 /** Own entries only: a connection named `constructor` must not find Object.prototype's. */

@@ -29,6 +29,8 @@ export interface StoredConnection {
   allow_insecure?: boolean;
   /** When the connection was added (ISO 8601). */
   added_at?: string;
+  /** The company's rate-limit plan (`lite`, `premium`, ...); unset: learned from the answers' headers. */
+  plan?: string;
 }
 
 export interface StoreFile {
@@ -122,6 +124,7 @@ export function parseStore(text: string, path = CONNECTIONS_FILE): StoreFile {
     if (c.token !== undefined && typeof c.token !== 'string') bad(`connection "${name}": "token" must be a string`);
     if (c.token_env !== undefined && (typeof c.token_env !== 'string' || !isEnvVarName(c.token_env))) bad(`connection "${name}": "token_env" must be an environment variable name`);
     if (c.allow_insecure !== undefined && typeof c.allow_insecure !== 'boolean') bad(`connection "${name}": "allow_insecure" must be true or false`);
+    if (c.plan !== undefined && (typeof c.plan !== 'string' || !/^[a-z][a-z0-9_-]*$/.test(c.plan))) bad(`connection "${name}": "plan" must be a plan name such as "premium"`);
     out.push([name, {
       app: c.app as string,
       company_url: c.company_url as string,
@@ -130,6 +133,7 @@ export function parseStore(text: string, path = CONNECTIONS_FILE): StoreFile {
       ...(typeof c.token_env === 'string' ? { token_env: c.token_env } : {}),
       ...(c.allow_insecure === true ? { allow_insecure: true } : {}),
       ...(typeof c.added_at === 'string' ? { added_at: c.added_at } : {}),
+      ...(typeof c.plan === 'string' ? { plan: c.plan } : {}),
     }]);
   }
   return { version: STORE_FORMAT_VERSION, connections: Object.fromEntries(out) };

@@ -16,6 +16,8 @@ import { CustomValueError, customReader, customWriter, stalenessChecker } from '
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
 const WRITE_CONCURRENCY = 4;
+/** Offset pages in flight at once while reading (see paginate.ts). */
+const READ_AHEAD = 4;
 
 export interface HttpIoOptions {
   env: Record<string, string | undefined>;
@@ -47,7 +49,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     let client = clients.get(name);
     if (!client) {
       const conn = resolveConnection(name, app, o.env);
-      client = new ApiClient(registry.app(app)!, conn, { onEvent });
+      client = new ApiClient(registry.app(app)!, conn, { onEvent, ...(conn.plan ? { plan: conn.plan } : {}) });
       clients.set(name, client);
     }
     return client;
@@ -63,7 +65,9 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       return {
         describe: `${action.method ?? 'GET'} ${path}`,
         async *pages() {
-          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal })) {
+          // Offset pages can be asked for ahead: several in flight hide the server's latency, and
+          // READ_AHEAD pages of at most 500 records keep memory bounded.
+          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: READ_AHEAD })) {
             yield named ? (page as Rec[]).map(named) : (page as Rec[]);
           }
         },

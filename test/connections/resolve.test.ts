@@ -190,3 +190,20 @@ describe('read-only views for check and list', () => {
     expect(lookupConnection('copy-to', env)).toMatchObject({ apiVersion: 'v2', origin: 'env', tokenSource: { kind: 'missing', variable: 'SLUICE_COPY_TO_TOKEN' } });
   });
 });
+
+describe('rate-limit plan', () => {
+  it('comes from SLUICE_<NAME>_PLAN, else the saved plan, else is unset', async () => {
+    const { resolveConnection } = await import('../../src/connections/resolve.js');
+    const { writeStore } = await import('../../src/connections/store.js');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-plan-'));
+    const token = 'a'.repeat(40);
+    const env: Record<string, string | undefined> = { SLUICE_CONFIG_DIR: join(dir, 'cfg') };
+    writeStore({ version: 1, connections: { acme: { app: 'pipedrive', company_url: 'https://acme.pipedrive.com', api_version: 'v1', token, plan: 'growth' }, bare: { app: 'pipedrive', company_url: 'https://bare.pipedrive.com', api_version: 'v1', token } } }, env);
+    expect(resolveConnection('acme', 'pipedrive', env).plan).toBe('growth');
+    expect(resolveConnection('bare', 'pipedrive', env).plan).toBeUndefined();
+    expect(resolveConnection('acme', 'pipedrive', { ...env, SLUICE_ACME_PLAN: 'premium' }).plan).toBe('premium');
+  });
+});

@@ -173,6 +173,7 @@ const add: Command = {
     'api-token-env': { type: 'string', valueName: 'VAR', description: 'read the API token from environment variable VAR (not saved)' },
     'api-token': { type: 'string', valueName: 'TOKEN', description: 'the API token (prefer --api-token-env or the prompt)' },
     'allow-insecure': { type: 'boolean', description: 'allow an http:// loopback URL (127.0.0.1, localhost): the local sandbox' },
+    plan: { type: 'string', valueName: 'PLAN', description: "the company's Pipedrive plan (lite, growth, premium, ultimate; unlimited for the sandbox): paces requests from the first one" },
     'no-validate': { type: 'boolean', description: 'save without testing the connection' },
     replace: { type: 'boolean', description: 'replace a saved connection of the same name' },
     timeout: timeoutOption,
@@ -238,6 +239,7 @@ const add: Command = {
         ...(input.tokenEnv ? { token_env: input.tokenEnv } : { token: token!.reveal() }),
         ...(url.loopback ? { allow_insecure: true } : {}),
         added_at: new Date().toISOString(),
+        ...(str(args, 'plan') ? { plan: checkPlanName(str(args, 'plan')!) } : {}),
       };
       const path = updateStore(io.env, (store) => {
         store.connections[name] = entry;
@@ -412,3 +414,10 @@ const remove: Command = {
 };
 
 export const commands: Command[] = [add, test, list, remove];
+
+/** A plan name as the app definitions spell them; which plans exist is checked when a flow runs. */
+function checkPlanName(plan: string): string {
+  const p = plan.trim().toLowerCase();
+  if (!/^[a-z][a-z0-9_-]*$/.test(p)) throw new UsageError(`--plan takes a plan name such as premium, not \`${plan.slice(0, 40)}\``, 'Plans: lite, growth, premium, ultimate (or unlimited for the sandbox).');
+  return p;
+}

@@ -28,6 +28,7 @@
 //   the window, so that the requests waiting behind it do not rush out together when it resumes.
 // - the daily budget headers: once a request would cost more than what is left, every request
 //   fails at once with DailyBudgetExhausted instead of being sent to collect a 429.
+import { SluiceError } from '../../errors.js';
 import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import type { CostClass, RateLimitDef } from '../../apps/types.js';
@@ -458,8 +459,15 @@ export function limiterPlan(def: RateLimitDef | null, planName?: string): Limite
   // An app without limits still goes through a limiter, for the concurrency cap and 429 pauses.
   if (!def) return { burst: Number.MAX_SAFE_INTEGER, windowMs: 1000 };
   const name = planName ?? def.defaultPlan;
+  // `unlimited`: no pacing (the sandbox's plan of that name, or a server without limits). A 429
+  // still pauses the limiter, and announced limits still apply when the server sends them.
+  if (name === 'unlimited') return { burst: Number.MAX_SAFE_INTEGER, windowMs: def.windowSeconds * 1000 };
   const plan = Object.hasOwn(def.plans, name) ? def.plans[name] : undefined;
-  if (!plan) throw new RangeError(`unknown rate-limit plan \`${name}\`; known: ${Object.keys(def.plans).join(', ')}`);
+  if (!plan) {
+    throw new SluiceError('SL6509', `unknown rate-limit plan \`${name}\``, {
+      hint: `Plans: ${[...Object.keys(def.plans).filter((p) => !def.plans[p].legacy), 'unlimited'].join(', ')} (set with \`sluice connections add --plan\` or SLUICE_<NAME>_PLAN).`,
+    });
+  }
   const classBursts: Partial<Record<CostClass, number>> = {};
   for (const [cls, c] of Object.entries(def.classes) as [CostClass, { burst: number } | undefined][]) if (c) classBursts[cls] = c.burst;
   return { burst: plan.burst, windowMs: def.windowSeconds * 1000, classBursts };

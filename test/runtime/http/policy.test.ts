@@ -59,6 +59,8 @@ describe('limiter plans', () => {
     const rl = pipedrive().http!.rateLimit;
     expect(limiterPlan(rl)).toEqual({ burst: 20, windowMs: 2000, classBursts: { search: 10 } });
     expect(limiterPlan(rl, 'premium').burst).toBe(100);
-    expect(() => limiterPlan(rl, 'platinum')).toThrow(/lite, growth, premium/);
+    expect(() => limiterPlan(rl, 'platinum')).toThrow(expect.objectContaining({ code: 'SL6509', message: 'unknown rate-limit plan `platinum`', hint: expect.stringMatching(/lite, growth, premium, ultimate, unlimited/) }));
+    // `unlimited` paces nothing (the sandbox's plan of that name); 429s still pause the limiter.
+    expect(limiterPlan(rl, 'unlimited').burst).toBe(Number.MAX_SAFE_INTEGER);
   });
 });
