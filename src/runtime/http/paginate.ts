@@ -77,6 +77,8 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     ctl: AbortController;
   }
   let queue: Fetch[] = [];
+  /** The page being awaited: off the queue, but still to be aborted with it. */
+  let current: Fetch | undefined;
   const dropQueue = (): void => {
     for (const f of queue) f.ctl.abort();
     queue = [];
@@ -84,6 +86,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   // Follows the caller's signal; the generator's finally aborts what the consumer no longer wants.
   const outer = options.signal;
   const onAbort = (): void => {
+    current?.ctl.abort(outer?.reason);
     for (const f of queue) f.ctl.abort(outer?.reason);
   };
   outer?.addEventListener('abort', onAbort, { once: true });
@@ -129,7 +132,9 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     fill();
     while (queue.length > 0) {
       const f = queue.shift()!;
+      current = f;
       const res = await f.res;
+      current = undefined;
       const all = extractRecords(res.body, action.extract);
       if (!all) throw new MalformedResponseError(site, res.status, res.attempts, `no records at ${action.extract.pointer} (expected ${action.extract.shape === 'object' ? 'an object' : 'a list'})`);
       const next = nextPosition(res.body, p, f.pos, all.length, f.size, site, res.status);

@@ -263,3 +263,23 @@ describe('requests and shapes', () => {
     await expect(it.next()).rejects.toBe(reason);
   });
 });
+
+describe('aborting a read', () => {
+  it('cancels the page being awaited at once, not one answer later', async () => {
+    const sb = await startSandbox({ seed: 3, persons: 600, plan: 'unlimited', faults: { latencyMs: 1500 } });
+    try {
+      const { client: c } = client(sb, { plan: 'ultimate' });
+      const ctl = new AbortController();
+      const it = pages(c, persons, {}, { signal: ctl.signal })[Symbol.asyncIterator]();
+      const first = it.next();
+      await sleep(100);
+      const t0 = performance.now();
+      ctl.abort(new Error('stop'));
+      await expect(first).rejects.toThrow();
+      // The sandbox answers after 1.5 s; an abort that only reached queued pages would wait for it.
+      expect(performance.now() - t0).toBeLessThan(1000);
+    } finally {
+      await sb.close();
+    }
+  });
+});
