@@ -16,8 +16,13 @@ import { CustomValueError, customReader, customWriter, stalenessChecker } from '
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
 const WRITE_CONCURRENCY = 4;
-/** Offset pages in flight at once while reading (see paginate.ts). */
-const READ_AHEAD = 4;
+/**
+ * Offset pages in flight at once while reading (see paginate.ts). One: pages asked for ahead past
+ * the end of a collection are wasted requests against the rate limit and the daily budget, which
+ * costs more than the latency they hide (a small incremental read would take several times its
+ * requests).
+ */
+const READ_AHEAD = 1;
 
 export interface HttpIoOptions {
   env: Record<string, string | undefined>;
@@ -65,8 +70,6 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       return {
         describe: `${action.method ?? 'GET'} ${path}`,
         async *pages() {
-          // Offset pages can be asked for ahead: several in flight hide the server's latency, and
-          // READ_AHEAD pages of at most 500 records keep memory bounded.
           for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: READ_AHEAD })) {
             yield named ? (page as Rec[]).map(named) : (page as Rec[]);
           }
