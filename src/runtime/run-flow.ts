@@ -28,6 +28,7 @@ import { builtinDestination, builtinSource, type IoContext, type LookupRunner, t
 import type { Source } from './sources/source.js';
 import { compareCursors, normaliseCursor, templateValues, type Cursor, type StateStore } from './state/index.js';
 import { compileSteps, engineFilter } from './steps.js';
+import { formatTime } from './time.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
 
@@ -217,7 +218,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
       throw new SluiceError('SL7003', `\`since ${printExpr(src.since)}\` is not a time: ${JSON.stringify(v)}`);
     }
     if (lower) {
-      if (since.kind === 'param') query[since.param] = formatFor(lower.value, since.format);
+      if (since.kind === 'param') query[since.param] = formatTime(lower.value, since.format);
       else if (since.kind === 'sort') Object.assign(query, since.params);
     }
     if (srcAction.app === 'pipedrive' && srcAction.name === 'recents' && lower && Date.parse(started.toISOString()) - Date.parse(lower.value) > 31 * 86400_000) {
@@ -441,22 +442,6 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 }
 
 const counts = (s: RunSummary) => ({ read: s.read, written: s.written, rejected: s.rejected });
-
-function formatFor(iso: string, format: string): string {
-  const d = iso.slice(0, 19);
-  switch (format) {
-    case 'YYYY-MM-DD HH:mm:ss':
-      return d.replace('T', ' ');
-    case 'YYYY-MM-DD':
-      return d.slice(0, 10);
-    case 'unix':
-      return String(Math.floor(Date.parse(iso) / 1000));
-    case 'unix-ms':
-      return String(Date.parse(iso));
-    default:
-      return `${d}Z`;
-  }
-}
 
 /** A destination that writes nothing and says what it would have written (--dry-run). */
 function dryDestination(name: string, log?: (line: string) => void): Destination {
