@@ -5,20 +5,10 @@ import { stdlibEnv } from '../check/stdlib-env.js';
 import { loadSchemas } from '../custom-fields/schema.js';
 import { dataDir } from '../util/paths.js';
 import { listConnections } from '../connections/index.js';
-import { UsageError } from '../errors.js';
 import type { CliIO } from './io.js';
 
-export function parseVars(pairs: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const p of pairs) {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new UsageError(`--var needs NAME=VALUE, found \`${p}\``, 'Example: --var Region=emea');
-    out.set(p.slice(0, i), p.slice(i + 1));
-  }
-  return out;
-}
-
-export function checkEnvFor(io: CliIO, vars: string[]): CheckEnv {
+/** `varNames`: the names given with --var (parse them with parseVarArgs from the state store). */
+export function checkEnvFor(io: CliIO, varNames: Iterable<string>): CheckEnv {
   let connections;
   try {
     connections = listConnections(io.env);
@@ -30,5 +20,5 @@ export function checkEnvFor(io: CliIO, vars: string[]): CheckEnv {
   // Custom fields stored by `sluice discover` (JSON only, cheap). Without any, checking is as before.
   const { schemas, problems } = loadSchemas(dataDir(io.env, io.cwd));
   for (const p of problems) io.stderr.write(`warning: custom fields: ${p}\n`);
-  return stdlibEnv({ ...(connections ? { connections } : {}), vars: parseVars(vars).keys(), ...(schemas.size ? { customSchemas: schemas } : {}) });
+  return stdlibEnv({ ...(connections ? { connections } : {}), vars: varNames, ...(schemas.size ? { customSchemas: schemas } : {}) });
 }

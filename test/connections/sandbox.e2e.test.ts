@@ -1,58 +1,19 @@
 // `sluice connections` end to end against `sluice sandbox pipedrive` started as a process, the way a
 // user tries Sluice: add (good token, bad token, malformed inputs), test, list, remove, two companies
 // side by side, file modes, and the search for the token in every output and every file.
-import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSluice, spawnSluice, tempDir, type CliResult } from '../helpers/cli.js';
+import { runSluice, startSandboxProcess, stopProcess, tempDir, type CliResult, type SandboxProcess as Sandbox } from '../helpers/cli.js';
 
-interface Sandbox {
-  url: string;
-  token: string;
-  host: string;
-  child: ChildProcess;
-}
 
 // Known tokens, so that the search below knows exactly what must never show up.
 const TOKEN_A = 'a11ce0000000000000000000000000000000a11c';
 const TOKEN_B = 'b0b0000000000000000000000000000000000b0b';
 const WRONG = 'dead00000000000000000000000000000000beef';
 
-function startSandbox(token: string): Promise<Sandbox> {
-  return new Promise((resolve, reject) => {
-    const child = spawnSluice(['sandbox', 'pipedrive', '--port', '0', '--token', token]);
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the sandbox did not start within 20 s\nstdout: ${out}\nstderr: ${err}`));
-    }, 20_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /sandbox listening on (http:\/\/[^\s]+) \(token: ([0-9a-f]{40})\)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1].replace(/\/$/, ''), token: m[2], host: new URL(m[1]).host, child });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the sandbox exited (${code}) before listening\nstdout: ${out}\nstderr: ${err}`));
-    });
-  });
-}
 
-function stopSandbox(s: Sandbox | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    s.child.once('exit', () => resolve());
-    s.child.kill('SIGTERM');
-    setTimeout(() => s.child.kill('SIGKILL'), 5_000).unref();
-  });
-}
 
 let A: Sandbox | undefined;
 let B: Sandbox | undefined;
@@ -60,12 +21,12 @@ const a = () => A!;
 const b = () => B!;
 
 beforeAll(async () => {
-  [A, B] = await Promise.all([startSandbox(TOKEN_A), startSandbox(TOKEN_B)]);
+  [A, B] = await Promise.all([startSandboxProcess(['--token', TOKEN_A]), startSandboxProcess(['--token', TOKEN_B])]);
   expect(a().token).toBe(TOKEN_A);
   expect(b().token).toBe(TOKEN_B);
 });
 afterAll(async () => {
-  await Promise.all([stopSandbox(A), stopSandbox(B)]);
+  await Promise.all([stopProcess(A?.child), stopProcess(B?.child)]);
 });
 
 function dirs() {

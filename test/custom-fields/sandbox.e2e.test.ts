@@ -3,49 +3,19 @@
 // read and write custom fields by name, in v1 and v2, compared with what the sandbox holds under the
 // hash keys (asked directly over HTTP, not through Sluice); then a stale schema.
 // Needs the built CLI (`node scripts/build.mjs`, which `npm test` runs first).
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSluice, spawnSluice, tempDir, type CliResult } from '../helpers/cli.js';
+import { runSluice, startSandboxProcess, stopProcess, tempDir, type CliResult, type SandboxProcess as Sandbox } from '../helpers/cli.js';
 
-interface Sandbox {
-  url: string;
-  token: string;
-  child: ChildProcess;
-}
 
-function startSandbox(): Promise<Sandbox> {
-  return new Promise((resolve, reject) => {
-    const child = spawnSluice(['sandbox', 'pipedrive', '--port', '0', '--persons', '60']);
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the sandbox did not start within 20 s\nstdout: ${out}\nstderr: ${err}`));
-    }, 20_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /sandbox listening on (http:\/\/[^\s]+) \(token: ([0-9a-f]{40})\)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1].replace(/\/$/, ''), token: m[2], child });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the sandbox exited (${code}) before listening\nstdout: ${out}\nstderr: ${err}`));
-    });
-  });
-}
 
 let sb: Sandbox | undefined;
 let dir = '';
 let env: Record<string, string> = {};
 
 beforeAll(async () => {
-  sb = await startSandbox();
+  sb = await startSandboxProcess(['--persons', '60']);
   dir = tempDir('sluice-custom-');
   env = {
     SLUICE_PIPEDRIVE_URL: sb.url,
@@ -57,15 +27,7 @@ beforeAll(async () => {
   };
 });
 
-afterAll(async () => {
-  const s = sb;
-  if (!s || s.child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    s.child.once('exit', () => resolve());
-    s.child.kill('SIGTERM');
-    setTimeout(() => s.child.kill('SIGKILL'), 5_000).unref();
-  });
-});
+afterAll(() => stopProcess(sb?.child));
 
 const sluice = (args: string[], extra: Record<string, string> = {}): Promise<CliResult> => runSluice(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 60_000 });
 const write = (name: string, text: string) => {

@@ -49,3 +49,46 @@ export function runSluice(args: string[], options: CliOptions = {}): Promise<Cli
     child.stdin!.end(options.input ?? '');
   });
 }
+
+export interface SandboxProcess {
+  url: string;
+  token: string;
+  host: string;
+  child: ChildProcess;
+}
+
+/** `sluice sandbox pipedrive --port 0 ...` as a process, resolved once it prints its first line. */
+export function startSandboxProcess(extraArgs: string[] = []): Promise<SandboxProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawnSluice(['sandbox', 'pipedrive', '--port', '0', ...extraArgs]);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the sandbox did not start within 20 s\nstdout: ${out}\nstderr: ${err}`));
+    }, 20_000);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /sandbox listening on (http:\/\/[^\s]+) \(token: ([0-9a-f]{40})\)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ url: m[1].replace(/\/$/, ''), token: m[2], host: new URL(m[1]).host, child });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the sandbox exited (${code}) before listening\nstdout: ${out}\nstderr: ${err}`));
+    });
+  });
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when the process is gone. */
+export function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+  });
+}

@@ -10,6 +10,7 @@ import { renderDiagnostic, summaryLine } from '../render-diagnostics.js';
 import { UsageError } from '../../errors.js';
 import { strs } from '../command.js';
 import { checkEnvFor } from '../check-env.js';
+import { parseVarArgs } from '../../runtime/state/templates.js';
 import { explainFlows } from '../explain.js';
 
 const check: Command = {
@@ -39,7 +40,7 @@ Examples:
     const files = collectFlowFiles(args.positionals, io.cwd);
     const strict = flag(args, 'strict');
     const explain = flag(args, 'explain');
-    const env = checkEnvFor(io, strs(args, 'var'));
+    const env = checkEnvFor(io, Object.keys(parseVarArgs(strs(args, 'var'))));
     const c = outColors(io);
     let errors = 0;
     let warnings = 0;

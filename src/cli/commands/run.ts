@@ -43,7 +43,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
       throw new UsageError(`no such file: ${file}`);
     }
     const vars = parseVarArgs(strs(args, 'var'));
-    const env = checkEnvFor(io, Object.keys(vars).map((k) => `${k}=`));
+    const env = checkEnvFor(io, Object.keys(vars));
     const checked = checkSource(text, { fileName: file, env });
     const errors = checked.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || !checked.model) {
