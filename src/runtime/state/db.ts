@@ -178,7 +178,10 @@ export function openStateDb(home: string, options: OpenStateDbOptions = {}): Sql
     throw translate(err, path);
   }
   try {
-    db.pragma('journal_mode = WAL');
+    // Switching a new database to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once
+    // there instead of waiting out busy_timeout: two processes starting together (an agent and a
+    // run on a fresh $SLUICE_HOME) would fail. So this step waits and tries again itself.
+    retryWhileBusy(() => db.pragma('journal_mode = WAL'), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     migrate(db, options.migrations ?? MIGRATIONS, path);
@@ -186,6 +189,21 @@ export function openStateDb(home: string, options: OpenStateDbOptions = {}): Sql
   } catch (err) {
     db.close();
     throw err instanceof StateError ? err : translate(err, path);
+  }
+}
+
+function retryWhileBusy(fn: () => unknown, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    try {
+      fn();
+      return;
+    } catch (err) {
+      const code = String((err as { code?: unknown }).code ?? '');
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() + delay > deadline) throw err;
+      // Opening is synchronous (better-sqlite3), so the wait is too.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
+    }
   }
 }
 
