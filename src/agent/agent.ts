@@ -33,7 +33,7 @@ import {
 import type { Diagnostic } from '../diagnostics.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
 import { createHttpIo } from '../runtime/http-io.js';
-import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, type RunRecord } from '../runtime/state/index.js';
+import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../runtime/state/index.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
@@ -73,6 +73,8 @@ export interface DeployRequest {
   flow?: string;
   name?: string;
   vars?: Record<string, string>;
+  /** Forget the flow's watermarks first: its next run starts over (from `--since` or the beginning). */
+  fresh?: boolean;
 }
 
 /** A deploy refused because the flow does not check: the diagnostics travel with it. */
@@ -188,7 +190,7 @@ export class Agent {
   // ---- deployments ----
 
   private schedule(dep: Deployment): void {
-    const last = this.store.runs(agentFlowKey(dep.name), { limit: 1 })[0];
+    const last = this.store.runs(dep.stateKey, { limit: 1 })[0];
     this.scheduler.set(dep.name, dep.schedule, last ? Date.parse(last.startedAt) : null);
   }
 
@@ -221,6 +223,14 @@ export class Agent {
         throw new AgentError(E.badName, `\`${String(name).slice(0, 80)}\` cannot name a deployment: use letters, digits, _ and -, starting with a letter or _`, { hint: 'Give it another name with --name NAME.' });
       }
     }
+    if (req.fresh !== undefined && typeof req.fresh !== 'boolean') throw bad('`fresh` must be true or false');
+    // The flow's state is the same whoever runs it: state a hand run or an older agent left under
+    // another key is adopted now, so that the deploy can say where the flow continues from.
+    for (const [i, f] of flows.entries()) {
+      const key = projectFlowKey(f.model.stateId);
+      this.store.claimFlow(key, { file: req.file_path ?? null, legacyKeys: [agentFlowKey(names[i]), ...(req.file_path ? [flowKey(req.file_path, f.model.name)] : [])] });
+      if (req.fresh) this.store.reset(key);
+    }
     const deployed = flows.map((f, i) =>
       this.deployments.deploy({
         name: names[i],
@@ -231,6 +241,7 @@ export class Agent {
         text: req.text,
         schedule: f.schedule,
         vars,
+        stateKey: projectFlowKey(f.model.stateId),
       }),
     );
     for (const dep of deployed) {
@@ -260,8 +271,10 @@ export class Agent {
     return t === null ? null : new Date(t).toISOString();
   }
 
+  /** The flow's last run, by the agent or by hand (they share the flow's state). */
   lastRun(name: string): RunRecord | null {
-    return this.store.runs(agentFlowKey(name), { limit: 1 })[0] ?? null;
+    const dep = this.deployments.get(name);
+    return dep ? (this.store.runs(dep.stateKey, { limit: 1 })[0] ?? null) : null;
   }
 
   /** Runs of agent deployments, newest first (all of them, or one deployment's). */
@@ -269,7 +282,8 @@ export class Agent {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
     if (options.name !== undefined) {
       if (!isDeploymentName(options.name)) throw new AgentError(E.badName, `\`${options.name.slice(0, 80)}\` is not a deployment name`);
-      return this.store.runs(agentFlowKey(options.name), { limit });
+      const dep = this.deployments.get(options.name);
+      return dep ? this.store.runs(dep.stateKey, { limit }) : [];
     }
     const ids = this.store.db.prepare(`SELECT id FROM runs WHERE trigger = 'agent' ORDER BY id DESC LIMIT ?`).pluck().all(limit) as number[];
     return ids.map((id) => this.store.run(id)).filter((r): r is RunRecord => r !== undefined);

@@ -3,10 +3,11 @@
 //
 // A deployment is a copy of a flow file's text, not a reference to the file: editing the file on
 // disk changes nothing until it is deployed again, which makes a new version. Each deployment has
-// its own state key, `agent:<name>`, so its watermark is its own whatever file it came from.
+// the state of the flow it deploys (`flow:<id>`, see projectFlowKey), so that it continues where a
+// hand run or an earlier version stopped.
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../runtime/state/index.js';
-import { agentFlowKey } from '../runtime/state/index.js';
+import { agentFlowKey, projectFlowKey } from '../runtime/state/index.js';
 import type { Schedule } from './scheduler.js';
 
 export interface Deployment {
@@ -20,6 +21,8 @@ export interface Deployment {
   text: string;
   schedule: Schedule | null;
   vars: Record<string, string>;
+  /** The state key of the deployed flow (`flow:<id>`). */
+  stateKey: string;
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
@@ -34,6 +37,7 @@ export interface DeploymentInput {
   text: string;
   schedule: Schedule | null;
   vars: Record<string, string>;
+  stateKey: string;
 }
 
 export interface DeploymentVersion {
@@ -55,6 +59,7 @@ interface Row {
   text: string;
   schedule: string | null;
   vars: string;
+  state_key: string | null;
   enabled: number;
   created_at: string;
   updated_at: string;
@@ -72,6 +77,7 @@ function toDeployment(r: Row): Deployment {
     text: r.text,
     schedule: r.schedule ? (JSON.parse(r.schedule) as Schedule) : null,
     vars: JSON.parse(r.vars) as Record<string, string>,
+    stateKey: r.state_key ?? projectFlowKey(r.flow),
     enabled: r.enabled === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -144,18 +150,18 @@ export class Deployments {
         version = existing.version + 1;
         this.db
           .prepare(
-            `UPDATE deployments SET version = ?, flow = ?, file_name = ?, file_path = ?, base_dir = ?, text = ?, schedule = ?, vars = ?, enabled = 1, updated_at = ? WHERE id = ?`,
+            `UPDATE deployments SET version = ?, flow = ?, file_name = ?, file_path = ?, base_dir = ?, text = ?, schedule = ?, vars = ?, state_key = ?, enabled = 1, updated_at = ? WHERE id = ?`,
           )
-          .run(version, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, now, id);
+          .run(version, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, input.stateKey, now, id);
       } else {
         version = 1;
         id = Number(
           this.db
             .prepare(
-              `INSERT INTO deployments (name, version, flow, file_name, file_path, base_dir, text, schedule, vars, enabled, created_at, updated_at)
-               VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+              `INSERT INTO deployments (name, version, flow, file_name, file_path, base_dir, text, schedule, vars, state_key, enabled, created_at, updated_at)
+               VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
             )
-            .run(input.name, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, now, now).lastInsertRowid,
+            .run(input.name, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, input.stateKey, now, now).lastInsertRowid,
         );
       }
       this.db
@@ -189,7 +195,7 @@ export class Deployments {
       .prepare(
         `SELECT r.id, COALESCE(r.deployment_version,
            (SELECT MAX(v.version) FROM deployment_versions v JOIN deployments d ON d.id = v.deployment_id
-            WHERE 'agent:' || d.name = f.key AND v.created_at <= r.started_at)) AS version
+            WHERE (d.state_key = f.key OR 'agent:' || d.name = f.key) AND v.created_at <= r.started_at)) AS version
          FROM runs r JOIN flows f ON f.id = r.flow_id
          WHERE r.trigger = 'agent' AND r.id IN (${runIds.map(() => '?').join(',')})`,
       )

@@ -123,8 +123,9 @@ export class Runner {
    */
   abandon(waitedMs: number): void {
     for (const name of this.running.keys()) {
-      const key = agentFlowKey(name);
-      for (const run of this.o.store.runs(key, { status: 'running', limit: 10 })) {
+      const dep = this.o.deployments.get(name);
+      if (!dep) continue;
+      for (const run of this.o.store.runs(dep.stateKey, { status: 'running', limit: 10 })) {
         if (run.pid !== process.pid) continue;
         try {
           this.o.store.finishRun(run.id, { status: 'interrupted', error: { code: E.interrupted, message: `the agent stopped before the run finished (it waited ${Math.round(waitedMs / 1000)} s)` } });
@@ -155,7 +156,6 @@ export class Runner {
   }
 
   private async execute(dep: Deployment): Promise<RunOutcome> {
-    const key = agentFlowKey(dep.name);
     const checked = this.o.checker.check(dep.text, { fileName: dep.fileName, env: this.o.env, vars: dep.vars });
     const flow = checked.flows.find((f) => f.model.name === dep.flow);
     if (!flow) {
@@ -175,7 +175,9 @@ export class Runner {
         vars: dep.vars,
         dryRun: false,
         trigger: 'agent',
-        flowKey: key,
+        flowKey: dep.stateKey,
+        legacyKeys: [agentFlowKey(dep.name)],
+        ...(dep.filePath ? {} : { claimFile: null }),
         signal: this.o.hardStop,
       });
     } catch (err) {
@@ -195,8 +197,7 @@ export class Runner {
     const error: RunError = { code: e.code, message: scrubSecrets(e.message), ...(e.hint ? { hint: scrubSecrets(e.hint) } : {}) };
     let runId: number | null = null;
     try {
-      const key = agentFlowKey(dep.name);
-      runId = this.o.store.startRun(key, { trigger: 'agent', file: dep.filePath, exclusive: false });
+      runId = this.o.store.startRun(dep.stateKey, { trigger: 'agent', file: dep.filePath, exclusive: false });
       this.o.store.finishRun(runId, { status: 'failed', error });
       this.o.deployments.tagRun(runId, dep.version);
     } catch (storeErr) {
@@ -211,7 +212,7 @@ export class Runner {
       // One transaction for both writes (one disk sync): skips come at every due time of a busy flow.
       const id = this.o.store.db
         .transaction(() => {
-          const skipped = this.o.store.recordSkipped(agentFlowKey(dep.name), { trigger: 'agent', file: dep.filePath, reason, at });
+          const skipped = this.o.store.recordSkipped(dep.stateKey, { trigger: 'agent', file: dep.filePath, reason, at });
           this.o.deployments.tagRun(skipped, dep.version);
           return skipped;
         })

@@ -121,6 +121,8 @@ function deploymentJson(agent: Agent, d: Deployment) {
     next_run: d.enabled ? agent.nextRun(d.name) : null,
     running: running ? { since: new Date(running.startedAt).toISOString(), version: running.version, trigger: running.trigger } : null,
     last_run: last ? runJson(last, versions.get(last.id)) : null,
+    // Where the next run continues: the flow's state is shared with `sluice run` of the same flow.
+    state: { key: d.stateKey, watermarks: Object.fromEntries(agent.store.sources(d.stateKey).map((w) => [w.source, w.value])) },
   };
 }
 

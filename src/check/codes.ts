@@ -28,6 +28,7 @@ export const CHECK = {
   destUnknownField: 'SL2063',
   destNullable: 'SL2065',
   duplicateFlow: 'SL2070',
+  duplicateFlowId: 'SL2071',
   unknownConnection: 'SL2080',
   connectionApp: 'SL2081',
   takeCount: 'SL2090',

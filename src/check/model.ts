@@ -2,6 +2,7 @@
 // connection uses), the record type flowing into each step, and the type of every expression.
 // Building it reports nothing; the rules in rules/ turn what it found into diagnostics.
 import type * as A from '../language/ast.js';
+import { flowStateId } from '../language/ast.js';
 import { BUILTIN_TEMPLATES, type ActionInfo, type CheckEnv, type Role } from './env.js';
 import {
   ANY,
@@ -34,6 +35,8 @@ export interface ResolvedRef {
 export interface FlowModel {
   flow: A.Flow;
   name: string;
+  /** Whose incremental state this flow reads and writes (`id "..."`, else the name). */
+  stateId: string;
   source?: ResolvedRef;
   dest?: ResolvedRef;
   onReject?: ResolvedRef;
@@ -69,6 +72,7 @@ class FlowAnalysis {
     this.m = {
       flow,
       name: flow.name?.value ?? defaultName,
+      stateId: flowStateId(flow, flow.name?.value ?? defaultName),
       lookups: new Map(),
       input: new Map(),
       output: UNTYPED,

@@ -33,7 +33,22 @@ export interface Flow extends NodeBase {
   pipeline: Pipeline | null;
 }
 
-export type Setting = ScheduleEvery | ScheduleCron | OnReject;
+export type Setting = ScheduleEvery | ScheduleCron | OnReject | FlowId;
+
+/**
+ * `id "..."`: the flow's identity for its incremental state, when it must not follow the flow's
+ * name (two files with a flow of the same name, or a flow renamed without starting over).
+ */
+export interface FlowId extends NodeBase {
+  kind: 'FlowId';
+  value: StringLiteral;
+}
+
+/** The identity a flow's incremental state is kept under: its `id "..."`, else its name. */
+export function flowStateId(flow: Flow, name: string): string {
+  for (const s of flow.settings) if (s.kind === 'FlowId') return s.value.value;
+  return name;
+}
 
 export type DurationUnit = 's' | 'm' | 'h' | 'd';
 

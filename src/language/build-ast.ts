@@ -8,6 +8,9 @@ import * as A from './ast.js';
 import * as T from './tokens.js';
 import { CODES } from './codes.js';
 
+/** The form of a flow id (`id "..."`): it names the flow's state, on the command line too. */
+export const FLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 type Part = Range | IToken | null | undefined;
 
@@ -129,6 +132,22 @@ export class AstBuilder {
       const options = this.withClause(this.node(rc, 'withClause'));
       if (!action) return null;
       return { kind: 'OnReject', action, options, range: this.span(this.tok(rc, 'On'), action.range, ...options.map((o) => o.range)) };
+    }
+    const idNode = this.node(c, 'flowId');
+    if (idNode) {
+      const ic = idNode.children as Children;
+      const word = this.tok(ic, 'Identifier');
+      const str = this.tok(ic, 'StringLiteral');
+      if (!word || !str) return null;
+      if (word.image !== 'id') {
+        this.error(CODES.unknownSetting, `unknown flow setting \`${word.image}\`: a flow block takes \`id "..."\`, \`schedule ...\` and \`on reject ...\` before its pipeline`, this.span(word));
+        return null;
+      }
+      const value = this.stringLiteral(str);
+      if (!FLOW_ID.test(value.value)) {
+        this.error(CODES.badFlowId, `a flow id is 1 to 100 letters, digits, \`_\`, \`-\` or \`.\`, starting with a letter or digit; found ${JSON.stringify(value.value.slice(0, 60))}`, value.range);
+      }
+      return { kind: 'FlowId', value, range: this.span(word, str) };
     }
     return null;
   }

@@ -15,4 +15,6 @@ export const CODES = {
   missingPipeline: 'SL1018',
   duplicateSetting: 'SL1019',
   emptyFile: 'SL1020',
+  unknownSetting: 'SL1021',
+  badFlowId: 'SL1022',
 } as const;

@@ -157,7 +157,7 @@ function structure(flows: A.Flow[], tokens: IToken[], broken: Range[]): Diagnost
     }
     const seen = new Map<string, A.Setting>();
     for (const s of f.settings) {
-      const key = s.kind === 'OnReject' ? 'on reject' : 'schedule';
+      const key = s.kind === 'OnReject' ? 'on reject' : s.kind === 'FlowId' ? 'id' : 'schedule';
       const first = seen.get(key);
       if (first) {
         out.push({

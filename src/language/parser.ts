@@ -40,7 +40,14 @@ export class FlowParser extends CstParser {
   });
 
   setting = this.RULE('setting', () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.schedule) }, { ALT: () => this.SUBRULE(this.onReject) }]);
+    this.OR([{ ALT: () => this.SUBRULE(this.schedule) }, { ALT: () => this.SUBRULE(this.onReject) }, { ALT: () => this.SUBRULE(this.flowId) }]);
+  });
+
+  // `id "..."`: `id` stays an ordinary name (a field is often called `id`); the AST builder
+  // reports any other name in this place.
+  flowId = this.RULE('flowId', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.StringLiteral);
   });
 
   schedule = this.RULE('schedule', () => {

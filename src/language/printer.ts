@@ -225,6 +225,8 @@ function printSetting(s: A.Setting): string {
       return `schedule cron ${printString(s.expression.value)}`;
     case 'OnReject':
       return `on reject ${s.action.name}${printOptions(s.options)}`;
+    case 'FlowId':
+      return `id ${printString(s.value.value)}`;
   }
 }
 

@@ -302,7 +302,7 @@ class Hovers {
     else if (this.options.state && this.flow) {
       const src = this.flow.source;
       const source = src ? `${src.ref.name}${src.connection ? `@${src.connection.name}` : ''}` : undefined;
-      const s = await this.options.state.templateValue(t.name as 'CreatedDate' | 'LastRunTime', this.a.fileName, this.flow.name, source);
+      const s = await this.options.state.templateValue(t.name as 'CreatedDate' | 'LastRunTime', this.a.fileName, this.flow.name, this.flow.stateId, source);
       lines.push(s.value ? `Resolves to ${code(s.value)} now. ${s.note}` : s.note);
     }
     return md(lines.join('\n\n'), range);

@@ -64,11 +64,14 @@ export class StateReader {
    * The value of a state template for one flow. `source` is the interpreter's source name
    * (`pipedrive.persons@acme`); `file` the absolute path of the flow file.
    */
-  async templateValue(name: 'CreatedDate' | 'LastRunTime', file: string, flow: string, source: string | undefined): Promise<TemplateState> {
+  async templateValue(name: 'CreatedDate' | 'LastRunTime', file: string, flow: string, stateId: string, source: string | undefined): Promise<TemplateState> {
     const store = await this.open();
     if (!store || !this.module) return { note: `Not known: ${this.problem}; ${FIRST_RUN}.` };
     try {
-      const key = this.module.flowKey(file, flow);
+      // The flow's identity; state an older version kept under the file's key until the next run.
+      const own = this.module.projectFlowKey(stateId);
+      const legacy = this.module.flowKey(file, flow);
+      const key = store.hasFlow(own) || !store.hasFlow(legacy) ? own : legacy;
       if (name === 'CreatedDate') {
         if (!source) return { note: `Not known: the flow has no source yet; ${FIRST_RUN}.` };
         const wm = store.watermark(key, source);

@@ -57,6 +57,8 @@ function setting(s: A.Setting): string {
       return `schedule cron ${JSON.stringify(s.expression.value)}`;
     case 'OnReject':
       return `on reject ${s.action.name}`;
+    case 'FlowId':
+      return `id ${JSON.stringify(s.value.value)}`;
   }
 }
 

@@ -26,7 +26,7 @@ import type { Destination, Rejection, WriteHooks } from './dests/destination.js'
 import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
 import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues } from './io.js';
 import type { Source } from './sources/source.js';
-import { compareCursors, normaliseCursor, templateValues, type Cursor, type StateStore } from './state/index.js';
+import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from './state/index.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
 
@@ -83,8 +83,14 @@ export interface RunFlowOptions {
   vars: Record<string, string>;
   dryRun: boolean;
   trigger: 'cli' | 'agent';
-  /** The state key; defaults to the file and flow name. */
+  /** The state key; defaults to the flow's identity (`flow:<id or name>`). */
   flowKey?: string;
+  /** Older keys of this flow's state, adopted before the run (the file's own is always tried). */
+  legacyKeys?: string[];
+  /** The file that claims the flow's identity (default `file`); null: none (a deployment without a path). */
+  claimFile?: string | null;
+  /** Forget the flow's watermarks before running: read from `--since` or the beginning. */
+  fresh?: boolean;
   signal: AbortSignal;
   onProgress?: (p: ProgressEvent) => void;
   /** Dry runs describe what they would do here. */
@@ -189,10 +195,20 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const destAction = resolveAction(o.registry, f.dest);
   const srcApp = o.registry.app(srcAction.app)!;
   const destApp = o.registry.app(destAction.app)!;
-  const key = o.flowKey ?? (o.store ? o.store.flowKey(o.file, f.name, o.io.cwd) : `${o.file}#${f.name}`);
+  const key = o.flowKey ?? projectFlowKey(f.stateId);
+  const legacy = [...(o.legacyKeys ?? []), legacyFileKey(o.file, f.name, o.io.cwd)];
   const sourceName = sourceNameOf(srcRef);
+  // A dry run reads the state the real run would start from, and writes none: not even the
+  // adoption of an older key, which it reads in place.
+  let stateKey = key;
+  if (o.dryRun) stateKey = o.store ? ([key, ...legacy].find((k) => o.store!.hasFlow(k)) ?? key) : key;
+  else if (o.store) {
+    o.store.claimFlow(key, { file: o.claimFile === undefined ? flowFilePath(o.file, o.io.cwd) : o.claimFile, legacyKeys: legacy });
+    if (o.fresh) o.store.reset(key);
+  }
+  const stateStore = o.dryRun && o.fresh ? null : o.store;
 
-  const tpl = templateValues(o.dryRun ? null : o.store, key, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
+  const tpl = templateValues(stateStore, stateKey, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
   const ectx: EvalContext = { templates: tpl.values, now: started.toISOString(), env: o.io.env };
 
   // ---- the source: what goes to the API, what the engine applies, and `since`.
@@ -227,7 +243,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
       );
     }
   }
-  const wm = !o.dryRun && o.store && since ? o.store.watermark(key, sourceName) : null;
+  const wm = stateStore && since ? stateStore.watermark(stateKey, sourceName) : null;
   const boundary = new Set(wm?.boundaryIds ?? []);
   const cursorField = since?.field ?? srcAction.cursorField;
 

@@ -8,6 +8,16 @@ describe('rule: flows', () => {
       flow: 'flow a { source pipedrive.persons -> dest stdout }\nflow a { source pipedrive.persons -> dest stdout }',
       expected: [{ code: 'SL2070', line: 2, column: 6, endColumn: 7 }],
     },
+    {
+      name: 'an id that another flow of the file already stands for',
+      flow: 'flow a { source pipedrive.persons -> dest stdout }\nflow b { id "a" source pipedrive.persons -> dest stdout }',
+      expected: [{ code: 'SL2071', line: 2, column: 10, endColumn: 16 }],
+    },
+    {
+      name: 'ids tell flows apart',
+      flow: 'flow a { id "x" source pipedrive.persons -> dest stdout }\nflow b { id "y" source pipedrive.persons -> dest stdout }',
+      expected: [],
+    },
   ]);
 });
 

@@ -88,11 +88,14 @@ const schedule: fc.Arbitrary<A.Setting> = fc.oneof(
   str.map((expression): A.Setting => ({ kind: 'ScheduleCron', expression, range: R })),
 );
 const onReject: fc.Arbitrary<A.Setting> = fc.record({ action: actionRef, options }).map((x): A.Setting => ({ kind: 'OnReject', ...x, range: R }));
+const flowId: fc.Arbitrary<A.Setting> = fc
+  .stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,20}$/)
+  .map((value): A.Setting => ({ kind: 'FlowId', value: { kind: 'String', value, range: R }, range: R }));
 /** At most one of each setting (two are an error), in either order. */
 const settings: fc.Arbitrary<A.Setting[]> = fc
-  .tuple(fc.option(schedule, { nil: undefined }), fc.option(onReject, { nil: undefined }), fc.boolean())
-  .map(([s, r, swap]) => {
-    const list = [s, r].filter((x): x is A.Setting => x !== undefined);
+  .tuple(fc.option(schedule, { nil: undefined }), fc.option(onReject, { nil: undefined }), fc.option(flowId, { nil: undefined }), fc.boolean())
+  .map(([s, r, i, swap]) => {
+    const list = [i, s, r].filter((x): x is A.Setting => x !== undefined);
     return swap ? list.reverse() : list;
   });
 

@@ -138,6 +138,21 @@ export const INVALID: { name: string; text: string; expected: Expected[] }[] = [
     expected: [{ code: 'SL1019', line: 3, column: 3, endLine: 3, endColumn: 20 }],
   },
   {
+    name: 'an unknown flow setting',
+    text: 'flow f {\n  key "x"\n  source a.b -> dest stdout\n}',
+    expected: [{ code: 'SL1021', line: 2, column: 3, endLine: 2, endColumn: 6 }],
+  },
+  {
+    name: 'a flow id that cannot name state',
+    text: 'flow f {\n  id "a b"\n  source a.b -> dest stdout\n}',
+    expected: [{ code: 'SL1022', line: 2, column: 6, endLine: 2, endColumn: 11 }],
+  },
+  {
+    name: 'two flow ids',
+    text: 'flow f {\n  id "a"\n  id "b"\n  source a.b -> dest stdout\n}',
+    expected: [{ code: 'SL1019', line: 3, column: 3, endLine: 3, endColumn: 9 }],
+  },
+  {
     name: 'flow without pipeline',
     text: 'flow f {\n  schedule every 1m\n}',
     expected: [{ code: 'SL1018', line: 1, column: 6, endLine: 1, endColumn: 7 }],

@@ -22,6 +22,7 @@ interface DeploymentJson {
   enabled: boolean;
   next_run: string | null;
   running: { since: string; version: number } | null;
+  state?: { key: string; watermarks: Record<string, string> };
   last_run: { status: string; started_at: string; duration_ms: number | null; read: number; written: number; rejected: number; error: { code?: string; message: string } | null } | null;
 }
 
@@ -38,6 +39,7 @@ export const deploy: Command = {
     flow: { type: 'string', valueName: 'NAME', description: 'deploy only this flow of the file (default: every flow in it)' },
     name: { type: 'string', valueName: 'NAME', description: 'the deployment name (default: the flow name); needs a single flow' },
     var: { type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a value for ~{NAME}~ templates, kept with the deployment' },
+    fresh: { type: 'boolean', description: "forget the flow's watermark: its next run reads from the beginning" },
     format: formatOption,
   },
   details: `The agent checks the flow as \`sluice check\` does (and its schedule); a flow that does not
@@ -46,8 +48,10 @@ text as a new version of the deployment (1, 2, ...) and schedules it: \`schedule
 runs first at once, then every N; \`schedule cron "..."\` at the next match; a flow without a schedule
 runs only with \`sluice trigger\`. Later edits to the file change nothing until it is deployed again.
 
-Relative paths in the flow resolve against the folder you deploy from, as with \`sluice run\`. Each
-deployment keeps its own state (\`agent:NAME\`), whatever file it came from. --var values are stored
+Relative paths in the flow resolve against the folder you deploy from, as with \`sluice run\`. A
+deployed flow keeps the state of the flow (its \`id "..."\`, else its name), shared with \`sluice run\`:
+a flow run by hand and then deployed continues from its watermark (deploy says from where), and
+every later version continues too. --fresh starts it over. --var values are stored
 in the state database: give secrets through connections or env("NAME"), not --var.
 
 ${NOT_RUNNING_NOTE}`,
@@ -75,6 +79,7 @@ ${NOT_RUNNING_NOTE}`,
       base_dir: io.cwd,
       ...(str(args, 'flow') !== undefined ? { flow: str(args, 'flow') } : {}),
       ...(str(args, 'name') !== undefined ? { name: str(args, 'name') } : {}),
+      ...(flag(args, 'fresh') ? { fresh: true } : {}),
       vars,
     };
     const e = errColors(io);
@@ -107,6 +112,9 @@ ${NOT_RUNNING_NOTE}`,
           ? `${d.schedule}; next run ${d.next_run ? shortTime(d.next_run) : 'never (the cron expression has no future match)'}`
           : `no schedule: runs with \`sluice trigger ${d.name}\``;
         io.stdout.write(`${c.green('deployed')} ${c.bold(d.name)} v${d.version} (${when})\n`);
+        const marks = Object.entries(d.state?.watermarks ?? {});
+        for (const [source, value] of marks) io.stdout.write(`  continuing from watermark ${value} (${source})\n`);
+        if (flag(args, 'fresh')) io.stdout.write('  state reset (--fresh): the next run starts over\n');
       }
       return EXIT.ok;
     });

@@ -22,11 +22,14 @@ const run: Command = {
     flow: { type: 'string', valueName: 'NAME', description: 'run only this flow of the file' },
     since: { type: 'string', valueName: 'TIME', description: 'the first run reads changes since TIME (ISO 8601); later runs continue from their watermark' },
     var: { type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a value for ~{NAME}~ templates' },
-    'dry-run': { type: 'boolean', description: 'read the first page, print what would be written and requested, write nothing' },
+    'dry-run': { type: 'boolean', description: 'read what the run would read (from the saved watermark), print what it would write; change nothing' },
+    fresh: { type: 'boolean', description: "forget the flow's watermark first: read from --since or the beginning (as `sluice state reset`)" },
     format: formatOption,
   },
   details: `A flow that does not check does not run. State (watermarks, run history, rejected records)
-is kept in $SLUICE_HOME (default .sluice in this folder). Ctrl-C stops cleanly: writes in flight
+is kept in $SLUICE_HOME (default .sluice in this folder) under the flow's identity: its \`id "..."\`,
+else its name. The agent runs a deployed flow from the same state, so a flow run by hand and then
+deployed (or the other way round) continues where it stopped; --fresh starts it over. Ctrl-C stops cleanly: writes in flight
 finish and what was written is remembered.
 
 Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage error;
@@ -57,7 +60,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
 
     const dryRun = flag(args, 'dry-run');
     const home = dataDir(io.env, io.cwd);
-    const store = dryRun ? StateStore.openExisting(home) : StateStore.open(home);
+    const store = dryRun ? StateStore.openExisting(home, { recover: false }) : StateStore.open(home);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
@@ -83,6 +86,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
           ...(str(args, 'since') ? { since: str(args, 'since')! } : {}),
           vars,
           dryRun,
+          fresh: flag(args, 'fresh'),
           trigger: 'cli',
           signal: controller.signal,
           onProgress: progress.update,

@@ -151,6 +151,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN deployment_version INTEGER;
     `,
   },
+  {
+    // A flow's state belongs to the flow's identity in the project ('flow:<id>', the flow's
+    // `id "..."` or name), shared by `sluice run` and every deployment of it. Older keys ('<file>#<flow>',
+    // 'agent:<name>') stay as they are until a run of that flow adopts them (StateStore.claimFlow).
+    version: 3,
+    name: 'flow-identity',
+    up: `
+      ALTER TABLE deployments ADD COLUMN state_key TEXT;
+      UPDATE deployments SET state_key = 'flow:' || flow;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,6 +18,7 @@ export const STATE_ERRORS = {
   runInterrupted: 'SL6016',
   flowNotFound: 'SL6020',
   flowAmbiguous: 'SL6021',
+  flowClaimed: 'SL6022',
   varMalformed: 'SL6030',
   varBuiltin: 'SL6031',
   cacheUnwritable: 'SL6101',

@@ -14,13 +14,14 @@
 // never interleave a read-compare-write of the same watermark (a DEFERRED transaction would read
 // under a shared lock and could then fail to upgrade it, or worse, compare against a stale value).
 // better-sqlite3 is synchronous, so nothing else in this process runs inside a transaction either.
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { openStateDb, stateDbPath, translate, type OpenStateDbOptions, type SqliteDatabase } from './db.js';
 import { compareCursors, normaliseCursor, type Comparator, type CursorInput, type CursorKind } from './cursor.js';
 import { STATE_ERRORS as E, StateError } from './errors.js';
+import { mergeFlowState } from './merge.js';
 import { scrubSecrets } from './scrub.js';
 
 export type RunTrigger = 'cli' | 'agent';
@@ -145,16 +146,32 @@ export interface StateStoreOptions extends OpenStateDbOptions {
  */
 export function flowKey(file: string, flow: string, cwd: string = process.cwd()): FlowKey {
   checkFlowName(flow);
-  let abs = resolve(cwd, file);
-  try {
-    abs = realpathSync(abs);
-  } catch {
-    // Not there (yet): the resolved path is the best identity we have.
-  }
-  return `${abs}#${flow}`;
+  return `${flowFilePath(file, cwd)}#${flow}`;
 }
 
-/** A flow the agent names itself (a deployment), independent of where its file is. */
+/** The absolute path of a flow file, symlinks resolved when it exists. */
+export function flowFilePath(file: string, cwd: string = process.cwd()): string {
+  const abs = resolve(cwd, file);
+  try {
+    return realpathSync(abs);
+  } catch {
+    // Not there (yet): the resolved path is the best identity we have.
+    return abs;
+  }
+}
+
+/**
+ * The key of a flow's state: its identity in the project (its `id "..."`, else its name), shared by
+ * `sluice run`, the agent and every version of a deployment. The state database is the project's
+ * (`$SLUICE_HOME`), so the identity only needs to be unique within it; `claimFlow` refuses a second
+ * file claiming the same identity.
+ */
+export function projectFlowKey(id: string): FlowKey {
+  checkFlowName(id);
+  return `flow:${id}`;
+}
+
+/** The key older versions kept a deployment's state under; adopted by `claimFlow`. */
 export function agentFlowKey(name: string): FlowKey {
   checkFlowName(name);
   return `agent:${name}`;
@@ -165,6 +182,7 @@ function checkFlowName(name: string): void {
 }
 
 export function parseFlowKey(key: FlowKey): { name: string; file: string | null } {
+  if (key.startsWith('flow:') && key.length > 'flow:'.length) return { name: key.slice('flow:'.length), file: null };
   if (key.startsWith('agent:') && key.length > 'agent:'.length) return { name: key.slice('agent:'.length), file: null };
   const i = key.lastIndexOf('#');
   if (i > 0 && i < key.length - 1 && isAbsolute(key.slice(0, i))) return { name: key.slice(i + 1), file: key.slice(0, i) };
@@ -302,6 +320,11 @@ export class StateStore {
     }
   }
 
+  /** Whether any state (runs, watermarks, rejected records) is kept under `key`. */
+  hasFlow(key: FlowKey): boolean {
+    return this.flowIdOf(key) !== undefined;
+  }
+
   private flowIdOf(key: FlowKey): number | undefined {
     return (this.stmt.flowId.get(key) as { id: number } | undefined)?.id;
   }
@@ -322,7 +345,59 @@ export class StateStore {
     return row ? toRun(row) : undefined;
   }
 
+  /**
+   * Takes the state identity `key` for a run of the flow in `file`, before the run starts:
+   * - State kept under `legacyKeys` (older kinds of key for the same flow) is merged into it, so a
+   *   flow continues where it stopped whoever ran it (see merge.ts).
+   * - A second flow file claiming the same identity while the first still exists is refused: the
+   *   two would share a watermark and each lose the other's records. A file that moved takes the
+   *   identity over.
+   * Returns the keys it adopted.
+   */
+  claimFlow(key: FlowKey, options: { file?: string | null; legacyKeys?: readonly FlowKey[] } = {}): { adopted: FlowKey[] } {
+    return this.write(() => {
+      const adopted: FlowKey[] = [];
+      for (const legacy of options.legacyKeys ?? []) {
+        if (legacy === key) continue;
+        const fromId = this.flowIdOf(legacy);
+        if (fromId === undefined) continue;
+        this.recoverInterrupted({ flowKey: legacy });
+        this.refuseIfRunning(fromId, legacy);
+        mergeFlowState(this.db, fromId, this.ensureFlow(key));
+        adopted.push(legacy);
+      }
+      const file = options.file ? flowFilePath(options.file) : null;
+      if (file) {
+        const flowId = this.ensureFlow(key);
+        const row = this.db.prepare('SELECT file FROM flows WHERE id = ?').get(flowId) as { file: string | null };
+        if (row.file && row.file !== file && existsSync(row.file)) {
+          const { name } = parseFlowKey(key);
+          throw new StateError(E.flowClaimed, `the state of flow \`${name}\` belongs to ${row.file}, and ${file} has a flow with the same identity`, {
+            hint: `Two flows sharing a state would each skip the other's records. Give one of them its own identity with \`id "..."\` inside its \`flow NAME { ... }\` block, or, if ${file} replaces the other file, delete or rename that one.`,
+          });
+        }
+        if (row.file !== file) this.db.prepare('UPDATE flows SET file = ? WHERE id = ?').run(file, flowId);
+      }
+      return { adopted };
+    });
+  }
+
   // ---- watermarks ----
+
+  /** The sources of a flow with their saved watermarks (none before its first commit). */
+  sources(key: FlowKey): SourceState[] {
+    const flowId = this.flowIdOf(key);
+    if (flowId === undefined) return [];
+    return (
+      this.db
+        .prepare(
+          `SELECT w.source, w.value, w.kind, w.updated_at, w.run_id,
+             (SELECT COUNT(*) FROM boundary_ids b WHERE b.flow_id = w.flow_id AND b.source = w.source) AS boundary
+           FROM watermarks w WHERE w.flow_id = ? ORDER BY w.source`,
+        )
+        .all(flowId) as { source: string; value: string; kind: CursorKind; updated_at: string; run_id: number | null; boundary: number }[]
+    ).map((s) => ({ source: s.source, value: s.value, kind: s.kind, boundaryIds: s.boundary, updatedAt: s.updated_at, runId: s.run_id }));
+  }
 
   watermark(key: FlowKey, source: string): WatermarkState {
     const flowId = this.flowIdOf(key);
@@ -663,24 +738,12 @@ export class StateStore {
          FROM flows f ORDER BY f.name, f.key`,
       )
       .all() as { id: number; key: string; name: string; file: string | null; created_at: string; runs: number; rejected: number; last_run: number | null; last_success: number | null }[];
-    const sources = this.db.prepare(
-      `SELECT w.source, w.value, w.kind, w.updated_at, w.run_id,
-         (SELECT COUNT(*) FROM boundary_ids b WHERE b.flow_id = w.flow_id AND b.source = w.source) AS boundary
-       FROM watermarks w WHERE w.flow_id = ? ORDER BY w.source`,
-    );
     return flows.map((f) => ({
       key: f.key,
       name: f.name,
       file: f.file,
       createdAt: f.created_at,
-      sources: (sources.all(f.id) as { source: string; value: string; kind: CursorKind; updated_at: string; run_id: number | null; boundary: number }[]).map((s) => ({
-        source: s.source,
-        value: s.value,
-        kind: s.kind,
-        boundaryIds: s.boundary,
-        updatedAt: s.updated_at,
-        runId: s.run_id,
-      })),
+      sources: this.sources(f.key),
       lastRun: f.last_run === null ? null : this.run(f.last_run)!,
       lastSuccess: f.last_success === null ? null : this.run(f.last_success)!,
       runs: f.runs,
