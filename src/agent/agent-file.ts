@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ensureHome } from '../runtime/state/home.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
+import { pidAlive } from '../util/process.js';
 
 export const AGENT_FILE = 'agent.json';
 
@@ -25,15 +26,6 @@ export type AgentFileContent = { state: 'running'; info: AgentInfo } | { state: 
 
 export const agentFilePath = (home: string): string => join(home, AGENT_FILE);
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The file's content, or null when there is none (or it is unreadable or not ours). */
 export function readAgentFile(home: string): AgentFileContent | null {

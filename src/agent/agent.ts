@@ -132,6 +132,7 @@ export class Agent {
       checker: this.checker,
       http: this.http,
       env: options.env,
+      home: options.home,
       stdout: options.stdout,
       log: options.log,
       hardStop: this.hardStop.signal,

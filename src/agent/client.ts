@@ -1,7 +1,8 @@
 // The CLI's side of the agent's API: finds the agent through `$SLUICE_HOME/agent.json`, sends the
 // token in the Authorization header, and turns every way of not reaching it into one clear error.
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
-import { pidAlive, readAgentFile, type AgentInfo } from './agent-file.js';
+import { pidAlive } from '../util/process.js';
+import { readAgentFile, type AgentInfo } from './agent-file.js';
 
 export const NOT_RUNNING = 'the agent is not running: start it with `sluice agent start`';
 

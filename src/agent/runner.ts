@@ -31,6 +31,8 @@ export interface RunnerOptions {
   checker: FlowChecker;
   http: HttpIo;
   env: Record<string, string | undefined>;
+  /** `$SLUICE_HOME` of the agent. */
+  home: string;
   /** Where `dest stdout` writes. */
   stdout: Writable;
   log: (line: string) => void;
@@ -171,7 +173,7 @@ export class Runner {
         registry: this.o.registry,
         store: this.o.store,
         http: this.o.http,
-        io: { cwd: dep.baseDir, stdout: this.o.stdout, env: this.o.env },
+        io: { cwd: dep.baseDir, stdout: this.o.stdout, env: this.o.env, home: this.o.home },
         vars: dep.vars,
         dryRun: false,
         trigger: 'agent',

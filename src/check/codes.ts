@@ -29,6 +29,7 @@ export const CHECK = {
   destNullable: 'SL2065',
   duplicateFlow: 'SL2070',
   duplicateFlowId: 'SL2071',
+  fileReplacedByChanges: 'SL2072',
   unknownConnection: 'SL2080',
   connectionApp: 'SL2081',
   takeCount: 'SL2090',

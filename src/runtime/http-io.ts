@@ -35,12 +35,18 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
   const registry = loadRegistry();
   const clients = new Map<string, ApiClient>();
   const stats = { requests: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0, status429: 0 };
+  // Wall time spent waiting: concurrent requests waiting together count once. A wait is reported
+  // when it ends, so it covered [now - ms, now]; the union of those intervals is what a person waited.
+  let waitedUntil = 0;
   const onEvent = (e: HttpEvent) => {
     if (e.type === 'request') stats.requests++;
     else if (e.type === 'retry') stats.retries++;
     else if (e.type === 'rate-limit-wait') {
       stats.rateLimitWaits++;
-      stats.waitedMs += e.ms;
+      const end = performance.now();
+      const start = Math.max(end - e.ms, waitedUntil);
+      if (end > start) stats.waitedMs += Math.round(end - start);
+      waitedUntil = Math.max(waitedUntil, end);
     } else if (e.type === '429') stats.status429++;
   };
   const cache = lookupCache(o.home ? { home: o.home } : {});
@@ -63,6 +69,18 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
   const beforeRun = stalenessChecker(registry, (name) => clientNamed(name, 'pipedrive'), o.signal);
 
   return {
+    waiting() {
+      for (const [name, client] of clients) {
+        const l = client.limiter.stats();
+        if (l.waiting > 0 && (l.paused || l.inWindow >= l.burst)) {
+          const app = registry.app(client.connection.app);
+          const plan = client.connection.plan ?? app?.http?.rateLimit?.defaultPlan ?? 'unknown';
+          return { connection: name, app: app?.title ?? client.connection.app, plan, burst: l.burst, windowSeconds: l.windowMs / 1000, paused: l.paused };
+        }
+      }
+      return null;
+    },
+
     source(ref, action, query, opts): Source {
       const { client } = clientFor(ref, action);
       const { path, rest } = fillPath(action, query);
@@ -105,11 +123,14 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
             }
           };
           const writeOne = async (rec: Rec, index: number): Promise<{ ok: true; rec: Rec } | { ok: false; rej: Rejection } | undefined> => {
-            // A null for a field that does not take null is left out (README: nulls at destinations).
+            // A missing value (null, or a blank string such as an empty CSV cell) leaves the field
+            // as it is, unless the flow writes the literal for it (README: missing values at
+            // destinations); a null for a field that does not take null is left out too.
             const body: Rec = {};
+            const given = withoutMissing(rec, opts.explicit);
             let fields: Rec;
             try {
-              fields = toApi ? toApi(rec) : rec;
+              fields = toApi ? toApi(given) : given;
             } catch (err) {
               if (err instanceof CustomValueError) return { ok: false, rej: { record: rec, reason: err.message, code: 'invalid' } };
               throw err;
@@ -234,6 +255,18 @@ function ajvMessage(v: ValidateFunction): string {
 }
 
 /** Fields whose schema accepts null: only there is a null sent rather than left out. */
+/** The record without the fields whose value is missing (null or blank text), except those the flow sets explicitly. */
+function withoutMissing(rec: Rec, explicit: ReadonlySet<string> | undefined): Rec {
+  let out: Rec | undefined;
+  for (const [k, v] of Object.entries(rec)) {
+    if ((v === null || (typeof v === 'string' && v.trim() === '')) && !explicit?.has(k)) {
+      out ??= { ...rec };
+      delete out[k];
+    }
+  }
+  return out ?? rec;
+}
+
 function nullableFields(schema: JsonSchema | null): Set<string> {
   const out = new Set<string>();
   if (!schema || typeof schema !== 'object') return out;

@@ -20,6 +20,23 @@ export interface IoContext {
   cwd: string;
   stdout: Writable;
   env: Record<string, string | undefined>;
+  /** `$SLUICE_HOME`: file destinations leave a note of their temp files there for `sluice cache clear`. */
+  home?: string;
+}
+
+/** What a destination needs to know of the run it writes for. */
+export interface RunContext {
+  /** The source has `since`: each run brings only what changed, so files append by default. */
+  incremental: boolean;
+  /** When the run started (`{run_started}` in a file path). */
+  started: Date;
+  /** The fields of the records reaching the destination, when the checker knows them all. */
+  columns?: string[];
+}
+
+/** `{run_started}` as a file name can hold it: 20261203T221500Z. */
+export function runStartedStamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 }
 
 /** A `with` option's value, evaluated (options may hold templates and expressions). */
@@ -42,13 +59,16 @@ export function builtinSource(app: AppDef, action: ResolvedAction, options: Opti
   }
 }
 
-export function builtinDestination(app: AppDef, action: ResolvedAction, options: OptionValues, ctx: IoContext): Destination {
+export function builtinDestination(app: AppDef, action: ResolvedAction, options: OptionValues, ctx: IoContext, run: RunContext): Destination {
   const path = (k: string) => resolve(ctx.cwd, str(options, k) ?? '');
+  const outPath = () => path('path').replaceAll('{run_started}', runStartedStamp(run.started));
+  // An incremental run brings only the changes: replacing the file would drop what earlier runs wrote.
+  const append = bool(options, 'append', run.incremental);
   switch (`${app.kind}:${action.name}`) {
     case 'file:jsonl':
-      return new JsonlDestination(path('path'), bool(options, 'append', false));
+      return new JsonlDestination(outPath(), append, ctx.home);
     case 'file:csv':
-      return new CsvDestination(path('path'), { delimiter: str(options, 'delimiter', ',')!, header: bool(options, 'header', true), append: bool(options, 'append', false) });
+      return new CsvDestination(outPath(), { delimiter: str(options, 'delimiter', ',')!, header: bool(options, 'header', true), append, ...(run.columns ? { columns: run.columns } : {}) }, ctx.home);
     case 'sqlite:table':
       return new SqliteDestination(path('db'), str(options, 'table')!, str(options, 'key'));
     case 'stdout:':

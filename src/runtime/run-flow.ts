@@ -24,9 +24,10 @@ import { printExpr } from '../language/printer.js';
 import { SluiceError } from '../errors.js';
 import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
 import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
-import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues } from './io.js';
+import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues, type RunContext } from './io.js';
 import type { Source } from './sources/source.js';
 import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from './state/index.js';
+import { paramValue } from './params.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
 
@@ -40,8 +41,13 @@ export interface RunSummary {
   rejected: number;
   /** Records dropped because an earlier run already wrote them (boundary dedupe). */
   skipped: number;
-  /** Records the engine's `where` conditions or `filter` steps left out. */
+  /** Records the engine's `where` conditions or `filter`/`dedupe` steps left out. */
   filtered: number;
+  /**
+   * Records read but left for the next run: past a `take`, or never sent because the run stopped.
+   * read = written + rejected + skipped + filtered + unsent.
+   */
+  unsent: number;
   pages: number;
   watermark: string | null;
   /** Whether the source was read to its end (else the watermark stays). */
@@ -54,6 +60,16 @@ export interface RunSummary {
   http?: { requests: number; retries: number; rateLimitWaits: number; waitedMs: number; status429: number };
 }
 
+export interface RateLimitWait {
+  connection: string;
+  app: string;
+  plan: string;
+  burst: number;
+  windowSeconds: number;
+  /** A 429 paused every request (else the window is full). */
+  paused: boolean;
+}
+
 export interface ProgressEvent {
   read: number;
   written: number;
@@ -64,9 +80,15 @@ export interface ProgressEvent {
 /** What the interpreter needs of apps reached over HTTP (implemented in http-io.ts). */
 export interface HttpIo {
   source(ref: ResolvedRef, action: ResolvedAction, query: Record<string, string | number | boolean>, opts: { limit?: number; signal: AbortSignal }): Source;
-  destination(ref: ResolvedRef, action: ResolvedAction, opts: { dryRun: boolean; log?: (line: string) => void }): Destination;
+  /**
+   * `explicit`: the fields the flow sets to a literal `null` or `""` (sent as such); any other
+   * missing value leaves the field unchanged.
+   */
+  destination(ref: ResolvedRef, action: ResolvedAction, opts: { dryRun: boolean; log?: (line: string) => void; explicit?: ReadonlySet<string> }): Destination;
   lookup(ref: ResolvedRef, action: ResolvedAction): (params: Record<string, Value>) => Promise<Rec | null>;
   stats(): RunSummary['http'];
+  /** Whether requests are waiting on a rate limit now, and whose (for progress lines). */
+  waiting?(): RateLimitWait | null;
   /** Before anything is read or written: throws when the flow cannot run as checked (a stale custom-field schema); returns warnings. */
   beforeRun?(flow: FlowModel): Promise<string[]>;
 }
@@ -157,6 +179,28 @@ function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition
   return [...names].sort();
 }
 
+/**
+ * The fields of the records reaching the destination that the flow sets to a literal `null` or
+ * `""` (directly or as a branch of `if`): only those clear a field; any other null or blank value
+ * means "no value" and leaves the field as it is.
+ */
+function explicitFields(steps: readonly A.Step[]): Set<string> {
+  const out = new Set<string>();
+  const last = [...steps].reverse().find((s): s is A.MapStep => s.kind === 'Map');
+  const literal = (e: A.Expr): boolean =>
+    e.kind === 'Null' || (e.kind === 'String' && e.value.trim() === '') || (e.kind === 'If' && (literal(e.then) || literal(e.else)));
+  for (const entry of last?.entries ?? []) if (entry.kind !== 'Spread' && literal(entry.value)) out.add(entry.key.value);
+  return out;
+}
+
+/** A `where` condition that sets the action's `since` parameter to the watermark template. */
+function impliedSince(where: readonly A.Condition[], action: ResolvedAction): A.Expr | null {
+  if (action.since?.kind !== 'param') return null;
+  const param = action.since.param;
+  const c = where.find((x) => x.key.length === 1 && x.key[0].value === param && x.op === '=' && x.value.kind === 'Template' && x.value.name === 'CreatedDate');
+  return c?.value ?? null;
+}
+
 function cursorOf(rec: Rec, field: string | null): Cursor | null {
   if (!field) return null;
   const v = getPath(rec, field);
@@ -182,6 +226,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     rejected: 0,
     skipped: 0,
     filtered: 0,
+    unsent: 0,
     pages: 0,
     watermark: null,
     complete: false,
@@ -221,17 +266,20 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     const v = evaluate(c.value, {}, ectx);
     if (place.kind === 'limit') limit = typeof v === 'number' ? v : undefined;
     else if (place.kind === 'api' || place.kind === 'path') {
-      if (v !== null && typeof v !== 'object') query[place.param.name] = v;
+      if (v !== null && typeof v !== 'object') query[place.param.name] = paramValue(srcAction, place.param.name, v);
     } else engineConds.push(c);
   }
-  const since = src.since && srcAction.since ? srcAction.since : null;
+  // `where since_timestamp = ~{CreatedDate}~` (the seed's own filter) says what `since` says: read
+  // from the watermark, and move it.
+  const sinceExpr = src.since ?? impliedSince(src.where, srcAction);
+  const since = sinceExpr && srcAction.since ? srcAction.since : null;
   let lower: Cursor | null = null;
-  if (since && src.since) {
-    const v = evaluate(src.since, {}, ectx);
+  if (since && sinceExpr) {
+    const v = evaluate(sinceExpr, {}, ectx);
     try {
       lower = v === null ? null : normaliseCursor(v as string);
     } catch {
-      throw new SluiceError('SL7003', `\`since ${printExpr(src.since)}\` is not a time: ${JSON.stringify(v)}`);
+      throw new SluiceError('SL7003', `\`since ${printExpr(sinceExpr)}\` is not a time: ${JSON.stringify(v)}`);
     }
     if (lower) {
       if (since.kind === 'param') query[since.param] = formatTime(lower.value, since.format);
@@ -255,13 +303,18 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const readerLimit = since ? undefined : limit;
   if (srcApp.kind === 'http') source = o.http.source(srcRef, srcAction, query, { ...(readerLimit !== undefined ? { limit: readerLimit } : {}), signal: o.signal });
   else source = builtinSource(srcApp, srcAction, evalOptions(src.options, ectx), src.recordType ? declaredRecord(src.recordType) : undefined, o.io);
-  source.onReject = onReject;
+  // A record the source itself refuses (a CSV row that does not convert) was read too.
+  source.onReject = (r) => {
+    summary.read++;
+    onReject(r);
+  };
 
   // ---- the destination and the steps
+  const runContext: RunContext = { incremental: since !== null, started, ...(f.output.open ? {} : { columns: [...f.output.fields.keys()] }) };
   let dest: Destination;
-  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) });
+  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}) });
   else if (o.dryRun) dest = dryDestination(destAction.qualifiedName, o.log);
-  else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io);
+  else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io, runContext);
   summary.destination = dest.describe;
   // `on reject APP.ACTION`: refused records also go there (they are kept in the state store anyway).
   const rejectSetting = f.flow.settings.find((x): x is A.OnReject => x.kind === 'OnReject');
@@ -269,7 +322,8 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   if (rejectSetting && f.onReject && !o.dryRun) {
     const ra = resolveAction(o.registry, f.onReject);
     const rapp = o.registry.app(ra.app)!;
-    rejectDest = rapp.kind === 'http' ? o.http.destination(f.onReject, ra, { dryRun: false }) : builtinDestination(rapp, ra, evalOptions(rejectSetting.options, ectx), o.io);
+    // Rejections of every run are kept, so a reject file is appended to unless the flow says otherwise.
+    rejectDest = rapp.kind === 'http' ? o.http.destination(f.onReject, ra, { dryRun: false }) : builtinDestination(rapp, ra, evalOptions(rejectSetting.options, ectx), o.io, { ...runContext, incremental: true, columns: undefined });
   }
 
   const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();
@@ -340,6 +394,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
             if (compareCursors(c, lower) < 0) {
               // Older than the watermark: with a newest-first source nothing after it is new either.
               if (since.kind === 'sort') reachedWatermark = true;
+              summary.skipped++;
               continue;
             }
           }
@@ -406,15 +461,19 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
           }
         });
         for (const x of seen) if (x.bi < 0 || finished[x.bi]) note(x.k, x.c);
+        for (const done of finished) if (!done) summary.unsent++;
         // A destination that is durable per batch lets the progress be saved per batch, so that a
         // crash repeats nothing already written.
         if (saving && dest.durability === 'batch' && processed.length) {
           o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: processed, counts: counts(summary) });
           processed.length = 0;
+        } else if (!o.dryRun && o.store && runId !== null && dest.durability === 'batch') {
+          // What this run has made durable so far: the history of a run killed later shows it.
+          o.store.commitProgress(runId, key, sourceName, { watermark: null, counts: counts(summary) });
         }
         o.onProgress?.({ read: summary.read, written: summary.written, rejected: summary.rejected, pages: summary.pages });
-        if (o.dryRun || out.done || reachedWatermark || limitReached || unattempted || o.signal.aborted) {
-          stoppedEarly = out.done || limitReached || unattempted || o.dryRun || o.signal.aborted;
+        if (out.done || reachedWatermark || limitReached || unattempted || o.signal.aborted) {
+          stoppedEarly = out.done || limitReached || unattempted || o.signal.aborted;
           break outer;
         }
       }

@@ -13,6 +13,12 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+/** The PID in a name tempPathFor() made (`.NAME.<pid>.<hex>.tmp`), or null for any other name. */
+export function tempOwner(name: string): number | null {
+  const m = /^\..+\.(\d{1,10})\.[0-9a-f]+\.tmp$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
 export function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);

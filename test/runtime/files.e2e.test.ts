@@ -27,7 +27,7 @@ describe('sluice run: files and SQLite', () => {
     const r = await runSluice(['run', 'f.flow', '--format', 'json'], { cwd: dir, env });
     expect(r.stderr).toBe('');
     const s = JSON.parse(r.stdout);
-    expect(s).toMatchObject({ flow: 'f', status: 'succeeded', read: 3, written: 2, rejected: 2, filtered: 1 });
+    expect(s).toMatchObject({ flow: 'f', status: 'succeeded', read: 5, written: 2, rejected: 2, filtered: 1 });
     expect(r.code).toBe(3); // succeeded, with rejected records
     const db = new Database(join(dir, 'out/p.db'), { readonly: true });
     expect(db.prepare('SELECT id, name, n FROM people ORDER BY id').all()).toEqual([
@@ -105,7 +105,7 @@ describe('on reject', () => {
     );
     const r = await runSluice(['run', 'f.flow', '--format', 'json'], { cwd: dir, env: { SLUICE_HOME: join(dir, '.sluice') } });
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout)).toMatchObject({ read: 2, written: 2, rejected: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ read: 3, written: 2, rejected: 1 });
     expect(readFileSync(join(dir, 'out/ok.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([1, 3]);
     const rejected = readFileSync(join(dir, 'out/rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(rejected).toEqual([{ id: 'x', title: 'Two', _rejected: { reason: 'line 3: field `id`: expected a number, found "x"', code: 'invalid', destination: join(dir, 'out/ok.jsonl') } }]);

@@ -5,6 +5,7 @@ import { actionsRule } from './actions.js';
 import { connectionsRule } from './connections.js';
 import { destRule } from './dest.js';
 import { fieldsRule } from './fields.js';
+import { fileHistoryRule } from './file-history.js';
 import { flowsRule } from './flows.js';
 import { functionsRule } from './functions.js';
 import { operatorsRule } from './operators.js';
@@ -27,4 +28,5 @@ export const RULES: readonly Rule[] = [
   operatorsRule,
   stepsRule,
   destRule,
+  fileHistoryRule,
 ];

@@ -4,7 +4,7 @@ import { checkSource } from '../../check/check-source.js';
 import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
-import { runFlow, type RunSummary } from '../../runtime/run-flow.js';
+import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
 import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
 import { dataDir } from '../../util/paths.js';
 import { checkEnvFor } from '../check-env.js';
@@ -33,7 +33,7 @@ deployed (or the other way round) continues where it stopped; --fresh starts it 
 finish and what was written is remembered.
 
 Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage error;
-3 succeeded but some records were rejected (kept in the state store: sluice state show);
+3 succeeded but some records were rejected (kept: sluice state rejected, sluice replay);
 130 interrupted.`,
   async run(args, io) {
     const format = outputFormat(args);
@@ -75,14 +75,14 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     const summaries: RunSummary[] = [];
     try {
       for (const flow of flows) {
-        const progress = progressLine(io, flow.name, format);
+        const progress = progressLine(io, flow.name, format, () => http.waiting?.() ?? null);
         const s = await runFlow({
           flow,
           file,
           registry: loadRegistry(),
           store,
           http,
-          io: { cwd: io.cwd, stdout: io.stdout, env: io.env },
+          io: { cwd: io.cwd, stdout: io.stdout, env: io.env, home },
           ...(str(args, 'since') ? { since: str(args, 'since')! } : {}),
           vars,
           dryRun,
@@ -111,21 +111,30 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
   },
 };
 
-/** On a terminal: one line, rewritten in place (records, pages, rate). Elsewhere: nothing. */
-function progressLine(io: CliIO, flow: string, format: string) {
+/**
+ * On a terminal: one line, rewritten in place at least every second from the start (records,
+ * rate, and what the run waits on). Elsewhere: nothing, so that scripts read only the summary.
+ */
+function progressLine(io: CliIO, flow: string, format: string, waiting: () => RateLimitWait | null) {
   const tty = Boolean(io.stderr.isTTY) && format === 'text';
   const t0 = performance.now();
-  let last = 0;
+  let p: ProgressEvent = { read: 0, written: 0, rejected: 0, pages: 0 };
+  const render = () => {
+    const secs = Math.max(0.001, (performance.now() - t0) / 1000);
+    const w = waiting();
+    const wait = w
+      ? `; waiting on ${w.app}'s rate limit (plan ${w.plan}, ${w.burst} requests / ${w.windowSeconds} s${w.paused ? ', paused after a 429' : ''})`
+      : '';
+    io.stderr.write(`\r\u001b[2K${flow}: read ${p.read}, written ${p.written}, rejected ${p.rejected}, pages ${p.pages}, ${(p.read / secs).toFixed(0)} records/s, ${secs.toFixed(0)} s${wait}`);
+  };
+  const timer = tty ? setInterval(render, 500) : undefined;
+  timer?.unref();
   return {
-    update: (p: { read: number; written: number; rejected: number; pages: number }) => {
-      if (!tty) return;
-      const now = performance.now();
-      if (now - last < 100) return;
-      last = now;
-      const rate = p.read / Math.max(0.001, (now - t0) / 1000);
-      io.stderr.write(`\r\u001b[2K${flow}: read ${p.read}, written ${p.written}, rejected ${p.rejected}, pages ${p.pages}, ${rate.toFixed(0)} records/s`);
+    update: (next: ProgressEvent) => {
+      p = next;
     },
     done: () => {
+      if (timer) clearInterval(timer);
       if (tty) io.stderr.write('\r\u001b[2K');
     },
   };
@@ -138,11 +147,13 @@ function printSummary(io: CliIO, s: RunSummary, dryRun: boolean): void {
   const status = s.status === 'succeeded' ? c.green(dryRun ? 'dry run' : 'succeeded') : s.status === 'interrupted' ? c.yellow('interrupted') : c.red('failed');
   const lines = [
     `${c.bold(s.flow)}: ${status} in ${(s.duration_ms / 1000).toFixed(1)} s`,
-    `  read ${s.read}, written ${s.written} to ${s.destination}, rejected ${s.rejected}, skipped ${s.skipped} (already written), filtered ${s.filtered}`,
+    `  read ${s.read} = written ${s.written} to ${s.destination} + rejected ${s.rejected} + skipped ${s.skipped} (already written) + filtered ${s.filtered}${s.unsent ? ` + left for the next run ${s.unsent}` : ''}`,
   ];
-  if (s.http && s.http.requests > 0) lines.push(`  requests ${s.http.requests}, retries ${s.http.retries}, rate-limit waits ${s.http.rateLimitWaits} (${(s.http.waitedMs / 1000).toFixed(1)} s), 429s ${s.http.status429}`);
+  if (s.http && s.http.requests > 0) lines.push(`  requests ${s.http.requests}, retries ${s.http.retries}, 429s ${s.http.status429}, waited ${(s.http.waitedMs / 1000).toFixed(1)} s on the rate limit`);
   if (s.watermark) lines.push(`  watermark ${s.watermark}${s.complete ? '' : ' (kept: the run stopped before the end of the source)'}`);
-  if (s.rejected > 0) lines.push(c.yellow(`  ${s.rejected} record${s.rejected === 1 ? ' was' : 's were'} rejected and kept: sluice state show ${s.flow}`));
+  if (s.rejected > 0) {
+    lines.push(c.yellow(`  ${s.rejected} record${s.rejected === 1 ? ' was' : 's were'} rejected and kept: \`sluice state rejected ${s.flow}\` lists them; \`sluice replay ${s.flow}\` sends them again once the flow is fixed`));
+  }
   for (const w of s.warnings) lines.push(c.yellow(`  warning: ${w}`));
   if (s.error) lines.push(c.red(`  error ${s.error.code}: ${s.error.message}`), ...(s.error.hint ? [`  hint: ${s.error.hint}`] : []));
   out.write(`${lines.join('\n')}\n`);

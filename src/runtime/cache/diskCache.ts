@@ -8,8 +8,8 @@
 // from under a live run: the rename at its commit would fail and the run with it.
 import { createHash, randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { basename, isAbsolute, join, relative } from 'node:path';
+import { tempOwner, writeFileAtomic } from '../../util/atomic-write.js';
 import { ensureHome } from '../state/home.js';
 import { existingLookupCache, type LookupCacheStats } from './lookup.js';
 
@@ -19,6 +19,7 @@ export interface LookupCacheControl {
   stats(): LookupCacheStats;
 }
 import { cacheDir, generationFile, tmpDir } from './paths.js';
+import { pidAlive } from '../../util/process.js';
 
 export { cacheDir, tmpDir } from './paths.js';
 
@@ -127,14 +128,6 @@ function rmQuiet(path: string): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface FolderUsage {
   files: number;
@@ -200,6 +193,24 @@ function holdReason(f: WalkedFile, now: number, graceMs: number, maxHoldMs: numb
   return undefined;
 }
 
+/**
+ * A note `output.<pid>.<hex>.tmp` that a file destination leaves in `$SLUICE_HOME/tmp` names the
+ * temp file it writes beside its output; once the note may go (its process is gone), so may that
+ * file. Only a temp-file name of the same process is followed, never an arbitrary path.
+ */
+function outputTempOf(note: WalkedFile): string | null {
+  const m = /^output\.(\d{1,10})\.[0-9a-f]+\.tmp$/.exec(note.name);
+  if (!m || note.size > 4096) return null;
+  let target: string;
+  try {
+    target = readFileSync(note.path, 'utf8');
+  } catch {
+    return null;
+  }
+  const owner = tempOwner(basename(target));
+  return isAbsolute(target) && owner === Number(m[1]) ? target : null;
+}
+
 export interface ClearOptions {
   /** The lookup cache to empty; default: this process's, if it has one. */
   lookup?: LookupCacheControl;
@@ -241,6 +252,17 @@ export function clearCache(home: string, options: ClearOptions = {}): ClearRepor
       if (reason) {
         report.skipped.push({ path: f.path, reason });
         continue;
+      }
+      const output = root === tmpDir(home) ? outputTempOf(f) : null;
+      if (output) {
+        try {
+          const size = statSync(output).size;
+          unlinkSync(output);
+          usage.files++;
+          usage.bytes += size;
+        } catch {
+          // Already renamed into place or removed: only the note is left.
+        }
       }
       try {
         unlinkSync(f.path);

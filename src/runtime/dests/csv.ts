@@ -13,9 +13,10 @@ export class CsvDestination implements Destination {
 
   constructor(
     path: string,
-    private readonly options: { delimiter: string; header: boolean; append: boolean },
+    private readonly options: { delimiter: string; header: boolean; append: boolean; columns?: string[] },
+    home?: string,
   ) {
-    this.file = new TempFile(path, options.append);
+    this.file = new TempFile(path, options.append, home);
   }
 
   get describe(): string {
@@ -45,7 +46,11 @@ export class CsvDestination implements Destination {
     return { accepted, rejected };
   }
 
-  commit(): Promise<void> {
+  async commit(): Promise<void> {
+    // A replaced file with no rows still says what its columns are (when the flow's type knows them).
+    if (!this.columns && !this.options.append && this.options.header && this.options.columns?.length) {
+      await this.file.write(stringify([this.options.columns], { delimiter: this.options.delimiter }));
+    }
     return this.file.commit();
   }
 

@@ -1,5 +1,5 @@
 // `dest file.jsonl`: one JSON object per line, published when the run commits (see temp-file.ts).
-// With `append = true` the new records follow the old file's.
+// With `append = true` (the default in an incremental flow) the new records follow the old file's.
 import type { Rec } from '../eval.js';
 import type { Destination, WriteResult } from './destination.js';
 import { TempFile } from './temp-file.js';
@@ -8,8 +8,8 @@ export class JsonlDestination implements Destination {
   readonly durability = 'commit' as const;
   private readonly file: TempFile;
 
-  constructor(path: string, append: boolean) {
-    this.file = new TempFile(path, append);
+  constructor(path: string, append: boolean, home?: string) {
+    this.file = new TempFile(path, append, home);
   }
 
   get describe(): string {

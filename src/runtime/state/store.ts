@@ -23,6 +23,7 @@ import { compareCursors, normaliseCursor, type Comparator, type CursorInput, typ
 import { STATE_ERRORS as E, StateError } from './errors.js';
 import { mergeFlowState } from './merge.js';
 import { scrubSecrets } from './scrub.js';
+import { pidAlive } from '../../util/process.js';
 
 export type RunTrigger = 'cli' | 'agent';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
@@ -250,15 +251,6 @@ function recordJson(record: unknown): string {
   return text === undefined ? 'null' : text;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 // ---- the store ----
 

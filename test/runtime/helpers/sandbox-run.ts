@@ -36,6 +36,7 @@ export interface Summary {
   rejected: number;
   skipped: number;
   filtered: number;
+  unsent: number;
   pages: number;
   watermark: string | null;
   complete: boolean;
