@@ -17,6 +17,7 @@ export const registry: CommandEntry[] = [
   { name: 'discover', summary: "read a company's custom fields so that flows can use them by name", load: () => import('./commands/discover.js') },
   { name: 'connections', summary: 'configure, validate and list app connections (credentials)', load: () => import('./commands/connections.js') },
   { name: 'state', summary: 'show or reset what each flow remembers (watermarks, last run, rejected records)', load: () => import('./commands/state.js') },
+  { name: 'replay', summary: "send a flow's rejected records again, through the flow as it is now", load: () => import('./commands/replay.js') },
   { name: 'runs', summary: 'list recent runs with their status and record counts', load: () => import('./commands/runs.js') },
   { name: 'cache', summary: 'clear the cache and temp files, or show their size', load: () => import('./commands/cache.js') },
   { name: 'sandbox', summary: 'run a local Pipedrive API for demos, tests and benchmarks', load: () => import('./commands/sandbox.js') },

@@ -11,6 +11,7 @@ import type { Destination, Rejection, WriteResult } from './dests/destination.js
 import type { Rec, Value } from './eval.js';
 import { ApiClient, ApiError, expandPath, pages, UncertainWriteError, extractRecords, type HttpEvent, type Query } from './http/index.js';
 import type { HttpIo, RunSummary } from './run-flow.js';
+import { paramValue } from './params.js';
 import type { Source } from './sources/source.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
@@ -193,7 +194,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       return async (params: Record<string, Value>) => {
         const { client, conn } = clientFor(ref, action);
         const q: Record<string, string | number | boolean> = {};
-        for (const [k, v] of Object.entries(params)) if (v !== null && typeof v !== 'object') q[k] = v;
+        for (const [k, v] of Object.entries(params)) if (v !== null && typeof v !== 'object') q[k] = paramValue(action, k, v);
         const { path, rest } = fillPath(action, q);
         const key = lookupKey({ connection: connectionFingerprint({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token }), method: 'GET', path, query: rest });
         // The cache keeps what the API answered; names are applied after it, so that a new schema

@@ -122,14 +122,14 @@ export interface RunFlowOptions {
 
 const sourceNameOf = (ref: ResolvedRef) => `${ref.ref.name}${ref.connection ? `@${ref.connection.name}` : ''}`;
 
-function resolveAction(registry: AppRegistry, ref: ResolvedRef | undefined): ResolvedAction {
+export function resolveAction(registry: AppRegistry, ref: ResolvedRef | undefined): ResolvedAction {
   if (!ref?.action) throw new SluiceError('SL7002', `cannot resolve \`${ref?.ref.name ?? '?'}\``);
   const a = registry.action(ref.action.qualified, ref.role, ref.action.version ?? null);
   if (!a) throw new SluiceError('SL7002', `cannot resolve \`${ref.action.qualified}\``);
   return a;
 }
 
-function evalOptions(options: A.Option[], ctx: EvalContext): OptionValues {
+export function evalOptions(options: A.Option[], ctx: EvalContext): OptionValues {
   const out: OptionValues = {};
   for (const o of options) out[o.key.value] = evaluate(o.value, {}, ctx);
   return out;
@@ -184,7 +184,7 @@ function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition
  * `""` (directly or as a branch of `if`): only those clear a field; any other null or blank value
  * means "no value" and leaves the field as it is.
  */
-function explicitFields(steps: readonly A.Step[]): Set<string> {
+export function explicitFields(steps: readonly A.Step[]): Set<string> {
   const out = new Set<string>();
   const last = [...steps].reverse().find((s): s is A.MapStep => s.kind === 'Map');
   const literal = (e: A.Expr): boolean =>
@@ -361,7 +361,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     const batch = rejects.splice(0);
     for (const r of batch) {
       summary.rejected++;
-      if (o.store && runId !== null) o.store.reject(runId, key, { destination: dest.describe, record: r.record, reason: r.reason, code: r.code });
+      if (o.store && runId !== null) o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source } : {}), reason: r.reason, code: r.code });
     }
     if (rejectDest && batch.length) {
       await rejectDest.write(batch.map((r) => ({ ...r.record, _rejected: { reason: r.reason, code: r.code, destination: dest.describe } })));
@@ -410,7 +410,8 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
             // An earlier run died while sending it: it may have been applied. Kept, not sent again.
             rejects.push({
               record: rec,
-              reason: 'an earlier run was stopped while this record was being sent: it may or may not have been applied (not sent again; check the destination, then send it yourself if it is missing)',
+              source: rec,
+              reason: 'an earlier run was stopped while this record was being sent: it may or may not have been applied (not sent again: `sluice replay` checks whether it arrived before sending it)',
               code: 'uncertain',
             });
             seen.push({ k, c, bi: -1 });
@@ -444,7 +445,10 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
           : undefined;
         const result = await dest.write(out.records, hooks);
         summary.written += result.accepted.length;
-        rejects.push(...result.rejected);
+        if (result.rejected.length) {
+          const sourceOf = new Map(out.records.map((r, i) => [r, batch[out.origins[i]]]));
+          for (const r of result.rejected) rejects.push({ ...r, source: sourceOf.get(r.record) ?? r.record });
+        }
         await flushRejects();
         // Handled to the end: taken by the steps, and accepted or rejected if it reached the
         // destination. The rest (after a `take`'s count, or not attempted when interrupted) is left

@@ -7,6 +7,8 @@ export interface Rejection {
   reason: string;
   /** `invalid` (schema), `refused` (4xx), `uncertain` (a write that may or may not have happened). */
   code: 'invalid' | 'refused' | 'uncertain';
+  /** The source record it came from, kept so that `sluice replay` can send it through a fixed flow. */
+  source?: Rec;
 }
 
 export interface WriteResult {

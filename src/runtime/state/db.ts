@@ -156,10 +156,14 @@ export const MIGRATIONS: readonly Migration[] = [
     // `id "..."` or name), shared by `sluice run` and every deployment of it. Older keys ('<file>#<flow>',
     // 'agent:<name>') stay as they are until a run of that flow adopts them (StateStore.claimFlow).
     version: 3,
-    name: 'flow-identity',
+    name: 'flow-identity-and-replay',
     up: `
       ALTER TABLE deployments ADD COLUMN state_key TEXT;
       UPDATE deployments SET state_key = 'flow:' || flow;
+
+      -- The source record a rejected record came from, so that \`sluice replay\` can send it
+      -- through the flow again once the author fixed it (NULL: only the refused record is known).
+      ALTER TABLE rejected ADD COLUMN source_record TEXT;
     `,
   },
 ];

@@ -108,6 +108,8 @@ export interface RejectedRecord {
   destination: string;
   recordId: string | null;
   record: unknown;
+  /** The source record it came from, when known (replay sends it through the flow again). */
+  source: unknown;
   reason: string;
   code: string | null;
   createdAt: string;
@@ -656,18 +658,19 @@ export class StateStore {
    * interpreter reports totals). Inside commitProgress's `extra` it joins that transaction, so a
    * rejection is saved exactly when the batch it belongs to is.
    */
-  reject(runId: number | null, key: FlowKey, input: { destination: string; record: unknown; reason: string; code?: string | null; recordId?: string | number | null }): number {
+  reject(runId: number | null, key: FlowKey, input: { destination: string; record: unknown; source?: unknown; reason: string; code?: string | null; recordId?: string | number | null }): number {
     return this.write(() => {
       const flowId = this.ensureFlow(key);
       if (runId !== null && !this.runRow(runId)) throw new StateError(E.runNotFound, `there is no run ${runId} in ${this.path}`);
       const info = this.db
-        .prepare('INSERT INTO rejected (flow_id, run_id, destination, record_id, record, reason, code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare('INSERT INTO rejected (flow_id, run_id, destination, record_id, record, source_record, reason, code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(
           flowId,
           runId,
           input.destination,
           input.recordId === undefined || input.recordId === null ? null : String(input.recordId),
           recordJson(input.record),
+          input.source === undefined ? null : recordJson(input.source),
           scrubSecrets(input.reason),
           input.code ?? null,
           this.iso(),
@@ -690,7 +693,7 @@ export class StateStore {
     const limit = Math.max(1, Math.min(options.limit ?? 100, 1_000_000));
     const rows = this.db
       .prepare(
-        `SELECT x.id, f.key, x.run_id, x.destination, x.record_id, x.record, x.reason, x.code, x.created_at
+        `SELECT x.id, f.key, x.run_id, x.destination, x.record_id, x.record, x.source_record, x.reason, x.code, x.created_at
          FROM rejected x JOIN flows f ON f.id = x.flow_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY x.id DESC LIMIT ?`,
       )
       .all(...params, limit) as {
@@ -700,6 +703,7 @@ export class StateStore {
       destination: string;
       record_id: string | null;
       record: string;
+      source_record: string | null;
       reason: string;
       code: string | null;
       created_at: string;
@@ -711,10 +715,28 @@ export class StateStore {
       destination: r.destination,
       recordId: r.record_id,
       record: JSON.parse(r.record) as unknown,
+      source: r.source_record === null ? null : (JSON.parse(r.source_record) as unknown),
       reason: r.reason,
       code: r.code,
       createdAt: r.created_at,
     }));
+  }
+
+  /** Forgets rejected records (replayed successfully). */
+  removeRejected(ids: readonly number[]): number {
+    return this.write(() => {
+      const del = this.db.prepare('DELETE FROM rejected WHERE id = ?');
+      let n = 0;
+      for (const id of ids) n += del.run(id).changes;
+      return n;
+    });
+  }
+
+  /** Gives a rejected record a new reason (a replay that failed again, or is about to send it). */
+  updateRejected(id: number, update: { reason: string; code: string | null }): void {
+    this.write(() => {
+      this.db.prepare('UPDATE rejected SET reason = ?, code = ? WHERE id = ?').run(scrubSecrets(update.reason), update.code, id);
+    });
   }
 
   // ---- flows ----

@@ -1,0 +1,169 @@
+// `sluice replay`: sends a flow's rejected records again, through the flow as it is now (the author
+// has fixed the mapping, the data or the destination), to the flow's destination.
+//
+// - A record whose source record was kept goes through the flow's steps again; one kept without it
+//   (older state) goes to the destination as it was refused.
+// - Accepted: removed from the rejected list. Refused again: kept, with the new reason.
+// - Never a duplicate. A record marked `uncertain` (a write that may have arrived) is first looked
+//   for at the destination, where the app can be asked (ARRIVAL_CHECKS); found, it is removed as
+//   delivered; not found, it is sent; where it cannot be looked for, it stays (--include-uncertain
+//   sends it anyway). Before a record that cannot be repeated leaves, its row is marked uncertain,
+//   so a replay killed mid-way leaves it for the arrival check rather than sending it twice.
+import type { AppRegistry, ResolvedAction } from '../apps/index.js';
+import type { FlowModel, ResolvedRef } from '../check/model.js';
+import { SluiceError } from '../errors.js';
+import type { Destination, Rejection } from './dests/destination.js';
+import type { EvalContext, Rec, Value } from './eval.js';
+import { builtinDestination, type IoContext, type LookupRunner } from './io.js';
+import { evalOptions, explicitFields, resolveAction, type HttpIo } from './run-flow.js';
+import type { RejectedRecord, StateStore } from './state/index.js';
+import { compileSteps } from './steps.js';
+import type * as A from '../language/ast.js';
+
+/**
+ * How to tell whether a create arrived: list the read action filtered by one of `by` (the first the
+ * record has) and look for a record equal on every `match` field the record sent.
+ */
+interface ArrivalCheck {
+  read: string;
+  by: string[];
+  match: string[];
+}
+
+const ARRIVAL_CHECKS: Readonly<Record<string, ArrivalCheck>> = {
+  'pipedrive.leads': { read: 'pipedrive.leads', by: ['person_id', 'organization_id'], match: ['title', 'person_id', 'organization_id'] },
+};
+
+export type ReplayOutcome = 'sent' | 'arrived' | 'refused' | 'kept' | 'filtered' | 'would-send';
+
+export interface ReplayItem {
+  id: number;
+  outcome: ReplayOutcome;
+  reason?: string;
+}
+
+export interface ReplaySummary {
+  flow: string;
+  destination: string;
+  considered: number;
+  sent: number;
+  arrived: number;
+  refused: number;
+  kept: number;
+  items: ReplayItem[];
+}
+
+export interface ReplayOptions {
+  flow: FlowModel;
+  key: string;
+  store: StateStore;
+  registry: AppRegistry;
+  http: HttpIo;
+  io: IoContext;
+  vars: Record<string, string>;
+  ids?: number[];
+  /** Only records whose reason or code contains this text. */
+  reason?: string;
+  dryRun: boolean;
+  includeUncertain: boolean;
+  signal: AbortSignal;
+  log?: (line: string) => void;
+}
+
+const matches = (r: RejectedRecord, o: ReplayOptions): boolean =>
+  (!o.ids?.length || o.ids.includes(r.id)) && (!o.reason || `${r.reason} ${r.code ?? ''}`.toLowerCase().includes(o.reason.toLowerCase()));
+
+export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
+  const f = o.flow;
+  const p = f.flow.pipeline!;
+  const started = new Date();
+  const ectx: EvalContext = { templates: { ...o.vars, Now: started.toISOString() }, now: started.toISOString(), env: o.io.env };
+  const destAction = resolveAction(o.registry, f.dest);
+  const destApp = o.registry.app(destAction.app)!;
+  let dest: Destination;
+  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}) });
+  else if (o.dryRun) throw new SluiceError('SL7030', 'a dry replay is for API destinations; for a file or database destination, look at the records with `sluice state rejected`');
+  else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io, { incremental: true, started });
+
+  const stepRejects: Rejection[] = [];
+  const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();
+  for (const [step, ref] of f.lookups) lookups.set(step, o.http.lookup(ref, resolveAction(o.registry, ref)));
+  const lookup: LookupRunner = (step, params) => lookups.get(step)!(params);
+  const steps = compileSteps(p.steps, { eval: ectx, lookup, reject: (r) => stepRejects.push(r) });
+
+  const rows = o.store.rejected(o.key, { limit: 1_000_000 }).filter((r) => matches(r, o)).reverse();
+  const summary: ReplaySummary = { flow: f.name, destination: dest.describe, considered: rows.length, sent: 0, arrived: 0, refused: 0, kept: 0, items: [] };
+  const check = ARRIVAL_CHECKS[destAction.qualifiedName];
+  const checkAction = check && destApp.kind === 'http' ? o.registry.action(check.read, 'read', f.dest?.action?.version ?? null) : undefined;
+
+  try {
+    for (const row of rows) {
+      if (o.signal.aborted) break;
+      const item = await replayOne(row);
+      summary.items.push(item);
+      if (item.outcome === 'sent' || item.outcome === 'would-send') summary.sent++;
+      else if (item.outcome === 'arrived') summary.arrived++;
+      else if (item.outcome === 'refused') summary.refused++;
+      else summary.kept++;
+    }
+    await dest.commit();
+  } catch (err) {
+    await dest.abort().catch(() => undefined);
+    throw err;
+  }
+  return summary;
+
+  async function replayOne(row: RejectedRecord): Promise<ReplayItem> {
+    // Through the flow as it is now, when the source record is known.
+    let record: Rec;
+    if (row.source !== null && typeof row.source === 'object') {
+      stepRejects.length = 0;
+      const out = await steps([row.source as Rec]);
+      if (stepRejects.length) return keep(row, 'refused', stepRejects[0].reason, stepRejects[0].code);
+      if (out.records.length === 0) return { id: row.id, outcome: 'filtered', reason: 'kept: the flow now leaves this record out' };
+      record = out.records[0];
+    } else record = row.record as Rec;
+
+    if (row.code === 'uncertain') {
+      const found = checkAction && check ? await arrived(record, check, checkAction) : null;
+      if (found === true) {
+        if (!o.dryRun) o.store.removeRejected([row.id]);
+        return { id: row.id, outcome: 'arrived', reason: 'it had arrived: found at the destination, not sent again' };
+      }
+      if (found === null && !o.includeUncertain) {
+        return { id: row.id, outcome: 'kept', reason: `whether it arrived cannot be checked at ${destAction.qualifiedName}: look there, then replay with --include-uncertain if it is missing` };
+      }
+    }
+    const repeatable = destAction.idempotent ?? (destAction.method ?? 'POST') !== 'POST';
+    // Marked before it leaves: a replay killed now leaves it for the arrival check, never a second send.
+    if (!o.dryRun && !repeatable) o.store.updateRejected(row.id, { reason: 'a replay was sending it when it stopped: it may or may not have arrived', code: 'uncertain' });
+    const result = await dest.write([record]);
+    if (result.accepted.length) {
+      if (!o.dryRun) o.store.removeRejected([row.id]);
+      return { id: row.id, outcome: o.dryRun ? 'would-send' : 'sent' };
+    }
+    const r = result.rejected[0];
+    if (!r) return keep(row, 'kept', 'not sent: the replay was stopped', row.code);
+    return keep(row, r.code === 'uncertain' ? 'kept' : 'refused', r.reason, r.code);
+  }
+
+  function keep(row: RejectedRecord, outcome: 'refused' | 'kept', reason: string, code: string | null): ReplayItem {
+    if (!o.dryRun) o.store.updateRejected(row.id, { reason, code });
+    return { id: row.id, outcome, reason };
+  }
+
+  /** True when a record equal on the fields it sent is at the destination; null when that cannot be asked. */
+  async function arrived(record: Rec, c: ArrivalCheck, read: ResolvedAction): Promise<boolean | null> {
+    const by = c.by.find((k) => record[k] !== null && record[k] !== undefined);
+    if (!by) return null;
+    const v = record[by];
+    if (typeof v !== 'string' && typeof v !== 'number') return null;
+    const source = o.http.source(f.dest as ResolvedRef, read, { [by]: v }, { signal: o.signal });
+    for await (const page of source.pages()) {
+      for (const existing of page) {
+        if (c.match.every((k) => record[k] === undefined || record[k] === null || existing[k] === record[k])) return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,102 @@
+// `sluice replay` as a real process against the sandbox: refused records sent again through the
+// fixed flow, and uncertain writes looked for before they are sent, so that nothing arrives twice.
+import { afterEach, describe, expect, it } from 'vitest';
+import { project, sandbox, type TestSandbox } from './helpers/sandbox-run.js';
+
+const open: TestSandbox[] = [];
+async function sb(options: Parameters<typeof sandbox>[0] = {}): Promise<TestSandbox> {
+  const s = await sandbox(options);
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+const flow = (title: string) => `source pipedrive.persons since ~{CreatedDate}~
+  -> map { title: ${title}, person_id: id }
+  -> dest pipedrive.leads
+`;
+
+const rejected = async (p: ReturnType<typeof project>) =>
+  (JSON.parse((await p.sluice(['state', 'rejected', '--format', 'json'])).stdout) as { rejected: { id: number; code: string; reason: string }[] }).rejected;
+
+describe('sluice replay', () => {
+  it('sends refused records again through the fixed flow, and forgets them once accepted', async () => {
+    const s = await sb({ persons: 12, leads: 0 });
+    const p = project(s, { 'f.flow': flow('if id % 4 == 0 then null else "Lead: " + name') });
+    const r = await p.run('f.flow');
+    expect(r.code).toBe(3);
+    expect(r.summary).toMatchObject({ written: 9, rejected: 3 });
+    expect(await rejected(p)).toHaveLength(3);
+
+    // Replaying the same flow refuses them again, with the reason, and keeps them.
+    const same = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(same.code, same.stderr).toBe(3);
+    expect(JSON.parse(same.stdout)).toMatchObject({ considered: 3, sent: 0, refused: 3 });
+    expect(await rejected(p)).toHaveLength(3);
+
+    p.write('f.flow', flow('if id % 4 == 0 then "Lead (no name)" else "Lead: " + name'));
+    const dry = await p.sluice(['replay', 'f', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr.match(/would send POST \/leads/g)).toHaveLength(3);
+    expect(s.data.leads.all()).toHaveLength(9);
+
+    const fixed = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ considered: 3, sent: 3, refused: 0, kept: 0 });
+    expect(await rejected(p)).toEqual([]);
+    const leads = s.data.leads.all();
+    expect(leads.map((l) => l.person_id).sort((a, b) => Number(a) - Number(b))).toEqual(s.data.persons.all().map((x) => x.id));
+    expect(leads.filter((l) => l.title === 'Lead (no name)')).toHaveLength(3);
+    // Nothing left: a second replay sends nothing, and the next run neither.
+    expect(JSON.parse((await p.sluice(['replay', 'f', '--format', 'json'])).stdout)).toMatchObject({ considered: 0 });
+    expect((await p.run('f.flow')).summary).toMatchObject({ written: 0 });
+  });
+
+  // A file source: the sandbox's next requests are then the POSTs themselves.
+  const fromFile = (n: number) => ({
+    'in.jsonl': Array.from({ length: n }, (_, i) => JSON.stringify({ id: i + 1, name: `P${i + 1}` })).join('\n') + '\n',
+    'f.flow': `source file.jsonl with path = "in.jsonl" as { id: integer, name: string }
+  -> map { title: "Lead: " + name, person_id: id }
+  -> dest pipedrive.leads
+`,
+  });
+
+  it('an uncertain write that arrived is found and not sent again', async () => {
+    const s = await sb({ persons: 6, leads: 0 });
+    const p = project(s, fromFile(6));
+    // The first POST's answer is cut after the sandbox created the lead: it may or may not have
+    // arrived, as far as the client can tell, so it is kept as uncertain and not retried.
+    s.failNext('reset', 1);
+    const r = await p.run('f.flow');
+    expect(r.summary).toMatchObject({ written: 5, rejected: 1 });
+    const kept = await rejected(p);
+    expect(kept.map((k) => k.code)).toEqual(['uncertain']);
+    expect(s.data.leads.all()).toHaveLength(6);
+
+    const replay = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ considered: 1, arrived: 1, sent: 0 });
+    expect(s.data.leads.all()).toHaveLength(6);
+    expect(await rejected(p)).toEqual([]);
+  });
+
+  it('an uncertain write that never arrived is sent by replay, exactly once', async () => {
+    const s = await sb({ persons: 4, leads: 0 });
+    const p = project(s, fromFile(4));
+    // A 503 comes before the sandbox touches anything; the client cannot know that of a POST.
+    s.failNext(503, 2);
+    const r = await p.run('f.flow');
+    expect(r.summary).toMatchObject({ written: 2, rejected: 2 });
+    expect((await rejected(p)).map((k) => k.code)).toEqual(['uncertain', 'uncertain']);
+    expect(s.data.leads.all()).toHaveLength(2);
+
+    const replay = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ considered: 2, arrived: 0, sent: 2 });
+    const leads = s.data.leads.all();
+    expect(leads.map((l) => l.person_id).sort()).toEqual([1, 2, 3, 4]);
+    expect(await rejected(p)).toEqual([]);
+  });
+});
