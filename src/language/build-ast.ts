@@ -7,6 +7,7 @@ import type { Diagnostic, Position, Range } from '../diagnostics.js';
 import * as A from './ast.js';
 import * as T from './tokens.js';
 import { CODES } from './codes.js';
+import { MAX_EXPRESSION_DEPTH, tooDeep } from './limits.js';
 
 type Children = Record<string, (CstNode | IToken)[] | undefined>;
 type Part = Range | IToken | null | undefined;
@@ -203,7 +204,7 @@ export class AstBuilder {
     if (sinceNode) {
       const sc = sinceNode.children as Children;
       sinceKw = this.tok(sc, 'Since');
-      since = this.expression(this.node(sc, 'expression'));
+      since = this.top(this.expression(this.node(sc, 'expression')));
     }
     if (!action) return null;
     const range = this.span(kw, action.range, ...options.map((o) => o.range), recordType?.range, ...where.map((w) => w.range), sinceKw, since?.range);
@@ -225,7 +226,7 @@ export class AstBuilder {
       const c = o.children as Children;
       const key = this.tok(c, 'AnyName');
       if (!key) continue;
-      const value = this.expression(this.node(c, 'expression'));
+      const value = this.top(this.expression(this.node(c, 'expression')));
       out.push({ kind: 'Option', key: this.name(key), value, range: this.span(key, value.range) });
     }
     return out;
@@ -278,7 +279,7 @@ export class AstBuilder {
       const key = this.toks(c, 'AnyName').map((t) => this.name(t));
       const opTok = this.toks(c, 'Equals', 'NotEq', 'LtEq', 'GtEq', 'Lt', 'Gt', 'In', 'Contains', 'EqEq')[0];
       if (key.length === 0 || !opTok) continue;
-      const value = this.additive(this.node(c, 'additiveExpr'));
+      const value = this.top(this.additive(this.node(c, 'additiveExpr')));
       let op = opTok.image as A.ConditionOp;
       if (opTok.tokenType === T.EqEq) {
         op = '=';
@@ -310,13 +311,13 @@ export class AstBuilder {
           const keyTok = this.tok(ec, 'AnyName') ?? this.tok(ec, 'StringLiteral');
           if (!keyTok) continue;
           const key = keyTok.tokenType === T.StringLiteral ? this.stringLiteral(keyTok) : this.name(keyTok);
-          const value = this.expression(this.node(ec, 'expression'));
+          const value = this.top(this.expression(this.node(ec, 'expression')));
           entries.push({ kind: 'FieldEntry', key, value, range: this.span(key.range, value.range) });
         }
         return { kind: 'Map', entries, range: this.span(this.tok(sc, 'Map'), this.tok(sc, 'RCurly'), ...entries.map((e) => e.range)) };
       }
       case 'filterStep': {
-        const expr = this.expression(this.node(sc, 'expression'));
+        const expr = this.top(this.expression(this.node(sc, 'expression')));
         return { kind: 'Filter', expr, range: this.span(this.tok(sc, 'Filter'), expr.range) };
       }
       case 'lookupStep': {
@@ -329,11 +330,11 @@ export class AstBuilder {
         return { kind: 'Lookup', name: this.name(nameTok), action, options, where, range };
       }
       case 'dedupeStep': {
-        const expr = this.expression(this.node(sc, 'expression'));
+        const expr = this.top(this.expression(this.node(sc, 'expression')));
         return { kind: 'Dedupe', expr, range: this.span(this.tok(sc, 'Dedupe'), this.tok(sc, 'By'), expr.range) };
       }
       case 'takeStep': {
-        const count = this.additive(this.node(sc, 'additiveExpr'));
+        const count = this.top(this.additive(this.node(sc, 'additiveExpr')));
         return { kind: 'Take', count, range: this.span(this.tok(sc, 'Take'), count.range) };
       }
       case 'destClause': {
@@ -348,6 +349,15 @@ export class AstBuilder {
   }
 
   // ---- expressions
+
+  /** A whole expression (a value of an option, entry, condition or step), cut off past the depth limit. */
+  private top(e: A.Expr): A.Expr {
+    if (!tooDeep(e)) return e;
+    this.error(CODES.expressionTooDeep, `this expression nests more than ${MAX_EXPRESSION_DEPTH} levels deep`, e.range, {
+      hint: 'Split it over several steps, e.g. sum part of the terms in one `map` and the rest in the next.',
+    });
+    return { kind: 'ErrorExpr', range: e.range };
+  }
 
   private errorExpr(): A.ErrorExpr {
     return { kind: 'ErrorExpr', range: this.span() };

@@ -15,4 +15,6 @@ export const CODES = {
   missingPipeline: 'SL1018',
   duplicateSetting: 'SL1019',
   emptyFile: 'SL1020',
+  nestingTooDeep: 'SL1021',
+  expressionTooDeep: 'SL1022',
 } as const;

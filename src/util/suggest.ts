@@ -31,6 +31,9 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   let bestScore = Infinity;
   for (const c of candidates) {
     if (c === name) continue;
+    // The distance is at least the difference in length; past the limit it cannot be a typo, and
+    // skipping it keeps a huge name from costing length x length steps.
+    if (Math.abs(c.length - name.length) > Math.max(1, Math.floor(Math.max(name.length, c.length) / 3))) continue;
     const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
     if (d < bestScore) {
       bestScore = d;
