@@ -34,4 +34,5 @@ export const CHECK = {
   spreadNotFirst: 'SL2091',
   duplicateKey: 'SL2092',
   unknownType: 'SL2093',
+  numberTooLarge: 'SL2094',
 } as const;

@@ -25,7 +25,12 @@ function precedence(e: A.Expr): number {
   }
 }
 
+/**
+ * A number as a literal that reads back as the same value. Literals have no sign (`-` is an
+ * operator), and one too large for a double reads as infinity: `1e999` is what reads back as that.
+ */
 export function printNumber(n: number): string {
+  if (n === Infinity) return '1e999';
   return String(n);
 }
 

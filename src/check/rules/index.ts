@@ -7,6 +7,7 @@ import { destRule } from './dest.js';
 import { fieldsRule } from './fields.js';
 import { flowsRule } from './flows.js';
 import { functionsRule } from './functions.js';
+import { literalsRule } from './literals.js';
 import { operatorsRule } from './operators.js';
 import { optionsRule } from './options.js';
 import { sinceRule } from './since.js';
@@ -22,6 +23,7 @@ export const RULES: readonly Rule[] = [
   whereRule,
   sinceRule,
   templatesRule,
+  literalsRule,
   fieldsRule,
   functionsRule,
   operatorsRule,
