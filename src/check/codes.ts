@@ -35,4 +35,7 @@ export const CHECK = {
   duplicateKey: 'SL2092',
   unknownType: 'SL2093',
   numberTooLarge: 'SL2094',
+  duplicateVar: 'SL2095',
+  varDefault: 'SL2096',
+  varBuiltin: 'SL2097',
 } as const;

@@ -94,8 +94,12 @@ export class AstBuilder {
 
   // ---- file structure
 
-  file(cst: CstNode, flows: A.Flow[]): void {
+  file(cst: CstNode, flows: A.Flow[], vars: A.VarDecl[] = []): void {
     const c = cst.children as Children;
+    for (const v of this.nodes(c, 'varDecl')) {
+      const decl = this.varDecl(v);
+      if (decl) vars.push(decl);
+    }
     const blocks = this.nodes(c, 'flowBlock');
     const bare = this.nodes(c, 'pipeline');
     // Only a file that mixes the two (an error) needs sorting by position.
@@ -107,6 +111,18 @@ export class AstBuilder {
         flows.push({ kind: 'Flow', name: null, settings: [], pipeline, range: pipeline.range });
       }
     }
+  }
+
+  varDecl(cst: CstNode): A.VarDecl | null {
+    const c = cst.children as Children;
+    const kw = this.tok(c, 'Identifier', 0);
+    const nameTok = this.tok(c, 'Identifier', 1);
+    const tn = this.node(c, 'typeExpr');
+    if (!nameTok || !tn) return null;
+    const type = this.typeExpr(tn);
+    const value = this.node(c, 'expression');
+    const dflt = value ? this.top(this.expression(value)) : null;
+    return { kind: 'Var', name: this.name(nameTok), type, default: dflt, range: this.span(kw, type.range, dflt?.range) };
   }
 
   flowBlock(cst: CstNode): A.Flow {

@@ -23,6 +23,7 @@ export function parse(text: string): ParseResult {
 
   const builder = new AstBuilder();
   const flows: A.Flow[] = [];
+  const vars: A.VarDecl[] = [];
   const parser = flowParser();
   parseContext.tokens = tokens;
   // Each `flow` block is parsed on its own, so a mistake in one can never hide the next.
@@ -68,20 +69,22 @@ export function parse(text: string): ParseResult {
     }
     if (chunkBroken && chunk.length > 0) broken.push(tokenSpan(chunk));
     const built: A.Flow[] = [];
+    const declared: A.VarDecl[] = [];
     try {
-      builder.file(cst, built);
+      builder.file(cst, built, declared);
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
       diagnostics.push(tooDeepChunk(chunk));
       continue;
     }
     flows.push(...built);
+    vars.push(...declared);
   }
   parseContext.tokens = [];
   diagnostics.push(...builder.diagnostics, ...structure(flows, tokens, broken));
   diagnostics.sort(compareDiagnostics);
   const end = endPosition(text);
-  const program: A.Program = { kind: 'Program', flows, comments, range: { start: { line: 1, column: 1, offset: 0 }, end } };
+  const program: A.Program = { kind: 'Program', vars, flows, comments, range: { start: { line: 1, column: 1, offset: 0 }, end } };
   return { program, diagnostics: dedupe(diagnostics), tokens };
 }
 

@@ -167,6 +167,12 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
   const codeEnds = new Map<number, number>();
   // Offsets of the flows' closing braces are anchors too, for comments at the end of a block.
   const closers = new Map<A.Flow, number>();
+  for (const v of program.vars) {
+    cm.add(v.range.start.offset);
+    walk(v, (n) => {
+      if ('range' in n) markCodeLine(n.range, codeEnds);
+    });
+  }
   for (const f of program.flows) {
     cm.add(f.range.start.offset);
     for (const s of f.settings) cm.add(s.range.start.offset);
@@ -198,9 +204,16 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
     for (const c of rest) out.push(`${indent}#${c.text}`);
   };
 
-  program.flows.forEach((f, i) => {
-    if (i > 0) out.push('');
+  // Declarations and flows in source order; a run of declarations is one paragraph.
+  const items: (A.VarDecl | A.Flow)[] = [...program.vars, ...program.flows].sort((x, y) => x.range.start.offset - y.range.start.offset);
+  items.forEach((f, i) => {
+    if (i > 0 && !(f.kind === 'Var' && items[i - 1].kind === 'Var')) out.push('');
     const fa = cm.get(f.range);
+    if (f.kind === 'Var') {
+      emitLeading(fa, '');
+      emit(printVar(f), fa, '');
+      return;
+    }
     if (f.name) {
       emitLeading(fa, '');
       emit(`flow ${f.name.value} {`, fa, '  ');
@@ -220,6 +233,10 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
   });
   for (const c of cm.dangling) out.push(`#${c.text}`);
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+function printVar(v: A.VarDecl): string {
+  return `var ${v.name.value}: ${printType(v.type)}${v.default ? ` = ${printExpr(v.default)}` : ''}`;
 }
 
 function printSetting(s: A.Setting): string {
@@ -317,18 +334,19 @@ function printMap(
 
 /** Records, per line, where the first code on it ends, to tell trailing comments from own-line ones. */
 function collectCodeLines(f: A.Flow, lines: Map<number, number>): void {
-  const mark = (r: Range) => {
-    for (const [line, off] of [
-      [r.start.line, r.start.offset + 1],
-      [r.end.line, r.end.offset],
-    ] as const) {
-      const prev = lines.get(line);
-      if (prev === undefined || off < prev) lines.set(line, off);
-    }
-  };
   walk(f, (n) => {
-    if ('range' in n) mark(n.range);
+    if ('range' in n) markCodeLine(n.range, lines);
   });
+}
+
+function markCodeLine(r: Range, lines: Map<number, number>): void {
+  for (const [line, off] of [
+    [r.start.line, r.start.offset + 1],
+    [r.end.line, r.end.offset],
+  ] as const) {
+    const prev = lines.get(line);
+    if (prev === undefined || off < prev) lines.set(line, off);
+  }
 }
 
 /** Visits every node of a subtree (used for code lines, and by tests). */

@@ -273,9 +273,9 @@ function duplicateFlows(units: Unit[]): Diagnostic[] {
     for (const f of u.program.flows) flows.push(f.name ? { ...f, name: { ...f.name, range: u.toDocRange(f.name.range) } } : f);
   }
   const out: Diagnostic[] = [];
-  const program: A.Program = { kind: 'Program', flows, comments: [], range: { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } } };
+  const program: A.Program = { kind: 'Program', vars: [], flows, comments: [], range: { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } } };
   // The rule reads only the program; the rest of the context is for other rules.
-  flowsRule.run({ program, model: { flows: [], env: undefined as never }, env: undefined as never, report: (d) => out.push(d) });
+  flowsRule.run({ program, model: { flows: [], env: undefined as never, vars: new Map() }, env: undefined as never, report: (d) => out.push(d) });
   return out;
 }
 
@@ -297,11 +297,15 @@ function shiftDiagnostic(d: Diagnostic, u: Unit): Diagnostic {
  * error depends on the named blocks elsewhere in the file; it stays in the unit before it.
  */
 const BLOCK_LINE = /[ \t]*flow(?![A-Za-z0-9_])[ \t]*([A-Za-z_][A-Za-z0-9_]*)/y;
+/** A line that starts with a `var` declaration. */
+const VAR_LINE = /^[ \t]*var[ \t]+[A-Za-z_]/m;
 /** A line ending in one of these (and holding no comment) cannot end with a `.` token. */
 const SAFE_LAST = /[A-Za-z0-9_})\]"][ \t\r]*$/;
 
 /** Offsets where units start: 0, then each line that starts a flow block the way `parse` cuts them. */
 export function unitStarts(text: string): number[] {
+  // Every flow of the file sees its `var` declarations: such a file is checked as one unit.
+  if (VAR_LINE.test(text)) return [0];
   const starts = [0];
   let from = 0;
   for (;;) {

@@ -29,6 +29,7 @@ import type { Source } from './sources/source.js';
 import { compareCursors, normaliseCursor, templateValues, type Cursor, type StateStore } from './state/index.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
+import { varValues } from './vars.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
 
@@ -193,7 +194,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const sourceName = sourceNameOf(srcRef);
 
   const tpl = templateValues(o.dryRun ? null : o.store, key, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
-  const ectx: EvalContext = { templates: tpl.values, now: started.toISOString(), env: o.io.env };
+  const ectx: EvalContext = { templates: { ...tpl.values, ...varValues(f.vars, o.vars) }, now: started.toISOString(), env: o.io.env };
 
   // ---- the source: what goes to the API, what the engine applies, and `since`.
   const engineConds: A.Condition[] = [];

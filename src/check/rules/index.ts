@@ -13,6 +13,7 @@ import { optionsRule } from './options.js';
 import { sinceRule } from './since.js';
 import { stepsRule } from './steps.js';
 import { templatesRule } from './templates.js';
+import { varsRule } from './vars.js';
 import { whereRule } from './where.js';
 
 export const RULES: readonly Rule[] = [
@@ -22,6 +23,7 @@ export const RULES: readonly Rule[] = [
   optionsRule,
   whereRule,
   sinceRule,
+  varsRule,
   templatesRule,
   literalsRule,
   fieldsRule,
