@@ -86,7 +86,7 @@ function exprText(e: A.Expr): string {
   }
 }
 
-function printType(t: A.TypeExpr): string {
+export function printType(t: A.TypeExpr): string {
   const q = t.nullable ? '?' : '';
   switch (t.kind) {
     case 'NamedType':

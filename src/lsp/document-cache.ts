@@ -28,7 +28,9 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { checkSource, type CheckedSource } from '../check/check-source.js';
 import { CHECK } from '../check/codes.js';
 import type { CheckEnv } from '../check/env.js';
-import type { FlowModel } from '../check/model.js';
+import type { FlowModel, VarModel } from '../check/model.js';
+
+const NO_VARS: ReadonlyMap<string, VarModel> = new Map();
 import { flowsRule } from '../check/rules/flows.js';
 import { compareDiagnostics, type Diagnostic, type Position, type Range } from '../diagnostics.js';
 import type * as A from '../language/ast.js';
@@ -91,6 +93,11 @@ export class Unit {
 
   get flows(): FlowModel[] {
     return this.entry.checked.model?.flows ?? [];
+  }
+
+  /** The file's `var` declarations (a file with any is one unit, so this is all of them). */
+  get vars(): ReadonlyMap<string, VarModel> {
+    return this.entry.checked.model?.vars ?? NO_VARS;
   }
 
   /** Tokens and comments, lexed on first use (completion, semantic tokens) and kept with the entry. */

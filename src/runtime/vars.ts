@@ -1,5 +1,5 @@
 // The values of the file's variables for one run: `--var NAME=VALUE` (text, read as the declared
-// type), else the declared default. A variable with neither, or a value that cannot be read as its
+// type), else the declared default (null for a type that allows it). A variable with neither, or a value that cannot be read as its
 // type, stops the run before anything is read or written.
 import type { VarModel } from '../check/model.js';
 import { constantValue, NOT_CONSTANT } from '../check/constant.js';
@@ -16,7 +16,8 @@ export function varValues(vars: ReadonlyMap<string, VarModel>, given: Readonly<R
       out[name] = readAs(name, v.type, text);
       continue;
     }
-    const d = v.decl.default ? constantValue(v.decl.default) : NOT_CONSTANT;
+    // A variable that may be null and has no default is null unless given.
+    const d = v.decl.default ? constantValue(v.decl.default) : isNullable(v.type) ? null : NOT_CONSTANT;
     if (d === NOT_CONSTANT) {
       throw new SluiceError('SL7004', `the variable \`${name}\` has no value: give it with --var ${name}=VALUE`, {
         hint: `Or give it a default in the file: \`var ${name}: ${show(v.type)} = ...\`.`,

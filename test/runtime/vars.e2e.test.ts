@@ -56,6 +56,21 @@ describe('declared variables at run time', () => {
     expect(r.stderr).toContain('`min` is declared as integer');
   });
 
+  it('sluice describe FILE lists the variables and flows', async () => {
+    const p = project();
+    const r = await runSluice(['describe', 'f.flow', '--format', 'json'], { cwd: p.dir, env: p.env });
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.stdout);
+    expect(d.vars).toEqual([
+      { name: 'rep', type: 'string', default: '"Eva Olsen"', required: false, line: 1 },
+      { name: 'min', type: 'integer', required: true, line: 2 },
+    ]);
+    expect(d.flows).toEqual([{ name: 'f', source: 'file.jsonl', dest: 'file.jsonl', line: 3 }]);
+    const text = await runSluice(['describe', 'f.flow'], { cwd: p.dir, env: p.env });
+    expect(text.stdout).toContain('rep  string   default "Eva Olsen"');
+    expect(text.stdout).toContain('min  integer  required');
+  });
+
   it('sluice check accepts the file without --var (the editor sees no SL2040)', async () => {
     const p = project();
     const r = await runSluice(['check', 'f.flow'], { cwd: p.dir, env: p.env });
