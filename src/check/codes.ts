@@ -22,6 +22,7 @@ export const CHECK = {
   notAnObject: 'SL2054',
   nullableOperand: 'SL2055',
   filterNotBoolean: 'SL2056',
+  enumLabel: 'SL2057',
   destMissingField: 'SL2060',
   destMissingOneOf: 'SL2061',
   destFieldType: 'SL2062',

@@ -44,3 +44,22 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   const limit = Math.max(1, Math.floor(Math.max(name.length, best.length) / 3));
   return bestScore <= limit ? best : undefined;
 }
+
+const stem = (s: string): string => s.toLowerCase().replace(/_/g, '');
+
+/**
+ * A candidate that `name` spells out or abbreviates (`lowercase` for `lower`, `length` for `len`,
+ * `tostring` for `to_string`): what edit distance misses when the two differ by a whole word.
+ */
+export function closestByStem(name: string, candidates: Iterable<string>): string | undefined {
+  const n = stem(name);
+  let best: string | undefined;
+  for (const c of candidates) {
+    const s = stem(c);
+    if (s.length < 3 || n.length < 3) continue;
+    if (s === n || n.startsWith(s) || s.startsWith(n)) {
+      if (best === undefined || stem(best).length < s.length) best = c;
+    }
+  }
+  return best === name ? undefined : best;
+}

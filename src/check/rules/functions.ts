@@ -2,6 +2,7 @@
 import { CHECK } from '../codes.js';
 import { diag, didYouMean, expressions, listHint, type Rule } from '../rule.js';
 import { assignable, show } from '../types.js';
+import { closestByStem } from '../../util/suggest.js';
 
 export const functionsRule: Rule = {
   name: 'functions',
@@ -14,6 +15,8 @@ export const functionsRule: Rule = {
         const fn = fns.get(e.callee.value);
         if (!fn) {
           const s = didYouMean(e.callee.value, fns.keys(), e.callee.range);
+          const stem = s.text ? undefined : closestByStem(e.callee.value, fns.keys());
+          if (stem) Object.assign(s, { text: `; did you mean \`${stem}\`?`, suggest: [{ title: `Change to \`${stem}\``, range: e.callee.range, replacement: stem }] });
           ctx.report(diag(CHECK.unknownFunction, 'error', `unknown function \`${e.callee.value}\`${s.text}`, e.callee.range, { hint: listHint('Functions', fns.keys(), 20), suggest: s.suggest }));
           continue;
         }

@@ -7,6 +7,7 @@ import { destRule } from './dest.js';
 import { fieldsRule } from './fields.js';
 import { flowsRule } from './flows.js';
 import { functionsRule } from './functions.js';
+import { labelsRule } from './labels.js';
 import { literalsRule } from './literals.js';
 import { operatorsRule } from './operators.js';
 import { optionsRule } from './options.js';
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   fieldsRule,
   functionsRule,
   operatorsRule,
+  labelsRule,
   stepsRule,
   destRule,
 ];
