@@ -30,6 +30,7 @@ import {
   ConnectionError,
   type StoredConnection,
 } from '../connections/index.js';
+import { schemasHome } from '../custom-fields/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
 import { createHttpIo } from '../runtime/http-io.js';
@@ -119,7 +120,7 @@ export class Agent {
     private readonly token: string,
   ) {
     this.registry = loadRegistry();
-    this.checker = new FlowChecker(this.registry, options.home);
+    this.checker = new FlowChecker(this.registry, schemasHome(options.env));
     this.deployments = new Deployments(store.db);
     // One HTTP layer for the process: every flow on a connection shares its rate limiter.
     this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home });

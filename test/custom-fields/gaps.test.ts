@@ -107,3 +107,20 @@ describe('did you mean, more', () => {
     expect(d[0].hint).toContain('`pipedrive.recents`');
   });
 });
+
+describe('a connection never discovered', () => {
+  it('an unknown name says to run `sluice discover NAME`', () => {
+    const plain = stdlibEnv({ connections: [{ name: 'acme', app: 'pipedrive', apiVersion: 'v1' }] });
+    const r = checkSource('source pipedrive.persons with connection = "acme" -> map { s: Segment, l: custom["Lead source"] } -> dest stdout', { fileName: 't.flow', env: plain });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['SL2050', 'SL2050']);
+    expect(r.diagnostics[0].hint).toContain('If `Segment` is a custom field: run `sluice discover acme` first');
+    expect(r.diagnostics[1].hint).toContain('`custom[...]` reads custom fields: run `sluice discover acme` first');
+  });
+
+  it('no such hint once the connection has a schema, or for sources without custom fields', () => {
+    const d = check('source pipedrive.persons -> map { s: Segmnt2x } -> dest stdout').diagnostics;
+    expect(d[0].hint ?? '').not.toContain('sluice discover');
+    const users = checkSource('source pipedrive.users -> map { s: Segment } -> dest stdout', { fileName: 't.flow', env: stdlibEnv() }).diagnostics;
+    expect(users[0].hint ?? '').not.toContain('sluice discover');
+  });
+});
