@@ -191,14 +191,17 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
     });
   }
   for (const f of program.flows) {
-    span(f.range);
+    // Containers (a flow block, a map) hold comments of their own only on their first line: one
+    // alone on a line inside them belongs to the node after it.
+    cm.add(f.range.start.offset, f.name ? f.name.range.end.offset : f.range.end.offset);
     for (const s of f.settings) span(s.range);
     const p = f.pipeline;
     if (p) {
       if (p.source) span(p.source.range);
       for (const s of [...p.steps, ...(p.dest ? [p.dest] : [])]) {
-        span(s.range);
-        if (s.kind === 'Map') {
+        if (s.kind !== 'Map') span(s.range);
+        else {
+          cm.add(s.range.start.offset, s.range.start.offset + 'map'.length);
           for (const e of s.entries) span(e.range);
           // The closing brace, for comments before it or after it on its line.
           cm.add(s.range.end.offset - 1, s.range.end.offset);

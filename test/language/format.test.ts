@@ -105,3 +105,43 @@ describe('long if/then/else', () => {
     expect(f('source pipedrive.deals -> map { a: if value > 1 then 1 else 0 } -> dest stdout')).toBe('source pipedrive.deals\n  -> map { a: if value > 1 then 1 else 0 }\n  -> dest stdout\n');
   });
 });
+
+describe('comments stay where they were written', () => {
+  const f = (text: string) => {
+    const r = format(text);
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    return r.text;
+  };
+
+  it('own-line comments inside a flow block and a map stay on their own lines; trailing ones stay after their token', () => {
+    const src = `flow a {  # the flow
+  # runs often
+  schedule every 15m
+  source pipedrive.persons
+    -> map {
+      # first
+      name: name,  # the name
+      # last
+    }  # after the map
+    -> dest # a comment inside the step
+      stdout
+}  # the end
+`;
+    expect(f(src)).toBe(`flow a {  # the flow
+  # runs often
+  schedule every 15m
+  source pipedrive.persons
+    -> map {
+      # first
+      name: name,  # the name
+      # last
+    }  # after the map
+    -> dest stdout  # a comment inside the step
+}  # the end
+`);
+  });
+
+  it('a trailing comment after a one-line map stays after its closing brace', () => {
+    expect(f('source pipedrive.persons -> map { a: id } # done\n-> dest stdout')).toBe('source pipedrive.persons\n  -> map { a: id }  # done\n  -> dest stdout\n');
+  });
+});
