@@ -49,6 +49,15 @@ describe('declared variables in the editor', () => {
   });
 });
 
+describe('declared variables, go to definition', () => {
+  it('from a use to its declaration', async () => {
+    const { definition } = await import('../../src/lsp/definition.js');
+    const { a, position } = at(FLOW);
+    const locs = definition(a, position);
+    expect(locs?.map((l) => [l.range.start.line, l.range.start.character, l.range.end.character])).toEqual([[0, 4, 7]]);
+  });
+});
+
 describe('declared variables, highlighted', () => {
   it('`var` is a keyword and the name a declared variable', async () => {
     const { tokensOf } = await import('../../src/lsp/semantic-tokens.js');
