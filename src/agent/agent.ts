@@ -30,9 +30,12 @@ import {
   ConnectionError,
   type StoredConnection,
 } from '../connections/index.js';
+import { schemasHome } from '../custom-fields/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
+import { SluiceError } from '../errors.js';
 import { createHttpIo } from '../runtime/http-io.js';
+import { varValues } from '../runtime/vars.js';
 import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../runtime/state/index.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
@@ -121,7 +124,7 @@ export class Agent {
     private readonly token: string,
   ) {
     this.registry = loadRegistry();
-    this.checker = new FlowChecker(this.registry, options.home);
+    this.checker = new FlowChecker(this.registry, schemasHome(options.env));
     this.deployments = new Deployments(store.db);
     // One HTTP layer for the process: every flow on a connection shares its rate limiter.
     this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home });
@@ -215,6 +218,15 @@ export class Agent {
       }
     }
     if (flows.length === 0) throw new AgentError(E.noSuchFlow, `${req.file_name} has no flow to deploy`);
+    // The file's variables need a value (a default or --var) of their type before any run can start.
+    for (const f of flows) {
+      try {
+        varValues(f.model.vars, vars);
+      } catch (err) {
+        if (err instanceof SluiceError) throw new AgentError(E.doesNotCheck, `${err.message}: nothing was deployed`, err.hint ? { hint: err.hint } : {});
+        throw err;
+      }
+    }
     if (req.name !== undefined && flows.length > 1) {
       throw new AgentError(E.badName, `${req.file_name} has ${flows.length} flows: a deployment name can only be given for one`, { hint: 'Add --flow NAME to choose the flow.' });
     }

@@ -74,7 +74,7 @@ export class FlowChecker {
 
   constructor(
     private readonly registry: AppRegistry,
-    /** $SLUICE_HOME, where `sluice discover` keeps the custom-field schemas. */
+    /** Where `sluice discover` keeps the custom-field schemas (schemasHome: the config folder). */
     private readonly home?: string,
     private readonly max = 128,
   ) {}

@@ -22,6 +22,7 @@ export const CHECK = {
   notAnObject: 'SL2054',
   nullableOperand: 'SL2055',
   filterNotBoolean: 'SL2056',
+  enumLabel: 'SL2057',
   destMissingField: 'SL2060',
   destMissingOneOf: 'SL2061',
   destFieldType: 'SL2062',
@@ -36,4 +37,8 @@ export const CHECK = {
   spreadNotFirst: 'SL2091',
   duplicateKey: 'SL2092',
   unknownType: 'SL2093',
+  numberTooLarge: 'SL2094',
+  duplicateVar: 'SL2095',
+  varDefault: 'SL2096',
+  varBuiltin: 'SL2097',
 } as const;

@@ -32,11 +32,21 @@ export interface ResolvedRef {
   connection?: { name: string; explicit: boolean; node?: A.Option };
 }
 
+/** A `var` declared in the file. */
+export interface VarModel {
+  decl: A.VarDecl;
+  type: Type;
+  /** The type of its default value, when it has one. */
+  defaultType?: Type;
+}
+
 export interface FlowModel {
   flow: A.Flow;
   name: string;
   /** Whose incremental state this flow reads and writes (`id "..."`, else the name). */
   stateId: string;
+  /** The file's variables (the same map for every flow of the file). */
+  vars: ReadonlyMap<string, VarModel>;
   source?: ResolvedRef;
   dest?: ResolvedRef;
   onReject?: ResolvedRef;
@@ -53,13 +63,27 @@ export interface FlowModel {
 export interface ProgramModel {
   flows: FlowModel[];
   env: CheckEnv;
+  vars: ReadonlyMap<string, VarModel>;
 }
 
 const UNTYPED = openRecord();
 
 export function buildModel(program: A.Program, env: CheckEnv, defaultName: string): ProgramModel {
-  return { flows: program.flows.map((f) => new FlowAnalysis(env, f, defaultName).run()), env };
+  const vars = new Map<string, VarModel>();
+  for (const v of program.vars) {
+    // A second declaration of a name is reported (rules/vars.ts); the first one counts.
+    if (vars.has(v.name.value)) continue;
+    const m: VarModel = { decl: v, type: declaredType(v.type) };
+    if (v.default) {
+      const bare: A.Flow = { kind: 'Flow', name: null, settings: [], pipeline: null, range: v.range };
+      m.defaultType = new FlowAnalysis(env, bare, defaultName, vars).expr(v.default, EMPTY);
+    }
+    vars.set(v.name.value, m);
+  }
+  return { flows: program.flows.map((f) => new FlowAnalysis(env, f, defaultName, vars).run()), env, vars };
 }
+
+const EMPTY: RecordType = { kind: 'record', fields: new Map(), open: false };
 
 class FlowAnalysis {
   private readonly m: FlowModel;
@@ -68,11 +92,13 @@ class FlowAnalysis {
     private readonly env: CheckEnv,
     flow: A.Flow,
     defaultName: string,
+    vars: ReadonlyMap<string, VarModel>,
   ) {
     this.m = {
       flow,
       name: flow.name?.value ?? defaultName,
       stateId: flowStateId(flow, flow.name?.value ?? defaultName),
+      vars,
       lookups: new Map(),
       input: new Map(),
       output: UNTYPED,
@@ -199,8 +225,11 @@ class FlowAnalysis {
         return NULL;
       case 'ErrorExpr':
         return ANY;
-      case 'Template':
+      case 'Template': {
+        const declared = this.m.vars.get(e.name);
+        if (declared) return declared.type;
         return e.name in BUILTIN_TEMPLATES ? { kind: 'string', format: 'date-time' } : STRING;
+      }
       case 'List': {
         const items = e.items.map((i) => this.expr(i, scope));
         return { kind: 'list', element: items.length ? union(...items) : ANY };

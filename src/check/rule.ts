@@ -26,8 +26,13 @@ export function diag(code: string, severity: Severity, message: string, range: R
 }
 
 /** "did you mean" as a message suffix and a fix an editor can apply. */
-export function didYouMean(name: string, candidates: Iterable<string>, range: Range): Pick<Diagnostic, 'suggest'> & { text: string } {
-  const guess = closest(name, candidates);
+export function didYouMean(
+  name: string,
+  candidates: Iterable<string>,
+  range: Range,
+  pick: (name: string, candidates: string[]) => string | undefined = closest,
+): Pick<Diagnostic, 'suggest'> & { text: string } {
+  const guess = pick(name, [...candidates]);
   if (!guess) return { text: '' };
   return { text: `; did you mean \`${guess}\`?`, suggest: [{ title: `Change to \`${guess}\``, range, replacement: guess }] };
 }

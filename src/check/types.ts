@@ -126,19 +126,24 @@ export function assignable(from: Type, to: Type): Assignability {
       return to.integer && !from.integer ? 'mismatch' : 'ok';
     case 'boolean':
       return from.kind === 'boolean' ? 'ok' : 'mismatch';
+    // Inside lists and objects a null is sent as it is (only top-level fields are left out when
+    // null), so a nested value that may be null where none is accepted makes the whole `nullable`.
     case 'list':
-      return from.kind === 'list' ? (assignable(from.element, to.element) === 'mismatch' ? 'mismatch' : 'ok') : 'mismatch';
+      return from.kind === 'list' ? assignable(from.element, to.element) : 'mismatch';
     case 'record': {
       if (from.kind !== 'record') return 'mismatch';
+      let result: Assignability = 'ok';
       for (const [name, f] of to.fields) {
         const g = from.fields.get(name);
         if (!g) {
           if (f.required && !from.open) return 'mismatch';
           continue;
         }
-        if (assignable(g.type, f.type) === 'mismatch') return 'mismatch';
+        const r = assignable(g.type, f.type);
+        if (r === 'mismatch') return 'mismatch';
+        if (r === 'nullable') result = 'nullable';
       }
-      return 'ok';
+      return result;
     }
   }
 }

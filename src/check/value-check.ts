@@ -2,6 +2,7 @@
 // type and limits, with messages in the author's terms.
 import type * as A from '../language/ast.js';
 import { constantValue, NOT_CONSTANT } from './constant.js';
+import { dateExample, isDateFormat, isDateText } from './dates.js';
 import { assignable, nonNull, show, type Type } from './types.js';
 
 /** A problem with the value, in words, or undefined when it fits. */
@@ -18,6 +19,7 @@ export function valueProblem(what: string, expected: Type, e: A.Expr, actual: Ty
     }
     if (base.kind === 'string' && typeof v === 'string') {
       if (base.enum && !base.enum.includes(v)) return `${what} must be one of ${base.enum.map((x) => JSON.stringify(x)).join(', ')}, found ${JSON.stringify(v)}`;
+      if (isDateFormat(base.format) && !isDateText(base.format, v)) return `${what} must be a ${base.format === 'date' ? 'date' : 'date and time'} such as ${dateExample(base.format)}, found ${JSON.stringify(v)}`;
       if (base.minLength !== undefined && v.length < base.minLength) return `${what} must have at least ${base.minLength} character${base.minLength === 1 ? '' : 's'}, found ${JSON.stringify(v)}`;
       if (base.maxLength !== undefined && v.length > base.maxLength) return `${what} must have at most ${base.maxLength} character${base.maxLength === 1 ? '' : 's'}, found ${JSON.stringify(v)}`;
       return undefined;

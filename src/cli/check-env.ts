@@ -2,8 +2,7 @@
 // can be read) and the --var names.
 import type { CheckEnv } from '../check/env.js';
 import { stdlibEnv } from '../check/stdlib-env.js';
-import { loadSchemas } from '../custom-fields/schema.js';
-import { dataDir } from '../util/paths.js';
+import { loadSchemas, schemasHome } from '../custom-fields/schema.js';
 import { listConnections } from '../connections/index.js';
 import type { CliIO } from './io.js';
 
@@ -18,7 +17,7 @@ export function checkEnvFor(io: CliIO, varNames: Iterable<string>): CheckEnv {
     connections = undefined;
   }
   // Custom fields stored by `sluice discover` (JSON only, cheap). Without any, checking is as before.
-  const { schemas, problems } = loadSchemas(dataDir(io.env, io.cwd));
+  const { schemas, problems } = loadSchemas(schemasHome(io.env));
   for (const p of problems) io.stderr.write(`warning: custom fields: ${p}\n`);
   return stdlibEnv({ ...(connections ? { connections } : {}), vars: varNames, ...(schemas.size ? { customSchemas: schemas } : {}) });
 }

@@ -1,11 +1,13 @@
-// A company's custom fields as `sluice discover` read them, stored per connection in
-// `$SLUICE_HOME/schemas/<connection>.json`. Only JSON: the checker loads it on every `sluice check`
+// A company's custom fields as `sluice discover` read them, stored per connection beside the saved
+// connections: `$SLUICE_CONFIG_DIR/schemas/<connection>.json` (schemasHome), so that every folder a
+// command runs from sees the same fields for the same connection. Only JSON: the checker loads it on every `sluice check`
 // and the language server on start, so it must stay cheap (no HTTP client, no SQLite here).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JsonSchemaObject } from '../apps/types.js';
 import { SluiceError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { configDir } from '../util/paths.js';
 
 /** The Pipedrive entities that have custom fields (leads inherit the deal fields; not mapped yet). */
 export type Entity = 'person' | 'deal' | 'organization';
@@ -71,6 +73,8 @@ export interface StoredSchema {
 }
 
 export const SCHEMAS_DIR = 'schemas';
+/** Where the schemas live: the config folder of the connections, not the folder a command runs in. */
+export const schemasHome = (env: Record<string, string | undefined>): string => configDir(env);
 export const schemasDir = (home: string): string => join(home, SCHEMAS_DIR);
 export const schemaPath = (home: string, connection: string): string => join(schemasDir(home), `${connection}.json`);
 

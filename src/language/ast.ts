@@ -21,8 +21,18 @@ export interface Name extends NodeBase {
 
 export interface Program extends NodeBase {
   kind: 'Program';
+  /** `var NAME: TYPE [= VALUE]` declarations, in source order; every flow of the file sees them. */
+  vars: VarDecl[];
   flows: Flow[];
   comments: Comment[];
+}
+
+export interface VarDecl extends NodeBase {
+  kind: 'Var';
+  name: Name;
+  type: TypeExpr;
+  /** The value when `--var NAME=...` gives none; null when the variable must be given. */
+  default: Expr | null;
 }
 
 export interface Flow extends NodeBase {
@@ -293,6 +303,7 @@ export interface ErrorExpr extends NodeBase {
 
 export type Node =
   | Program
+  | VarDecl
   | Flow
   | Setting
   | Pipeline

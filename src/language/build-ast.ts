@@ -7,6 +7,7 @@ import type { Diagnostic, Position, Range } from '../diagnostics.js';
 import * as A from './ast.js';
 import * as T from './tokens.js';
 import { CODES } from './codes.js';
+import { MAX_EXPRESSION_DEPTH, tooDeep } from './limits.js';
 
 /** The form of a flow id (`id "..."`): it names the flow's state, on the command line too. */
 export const FLOW_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -96,8 +97,12 @@ export class AstBuilder {
 
   // ---- file structure
 
-  file(cst: CstNode, flows: A.Flow[]): void {
+  file(cst: CstNode, flows: A.Flow[], vars: A.VarDecl[] = []): void {
     const c = cst.children as Children;
+    for (const v of this.nodes(c, 'varDecl')) {
+      const decl = this.varDecl(v);
+      if (decl) vars.push(decl);
+    }
     const blocks = this.nodes(c, 'flowBlock');
     const bare = this.nodes(c, 'pipeline');
     // Only a file that mixes the two (an error) needs sorting by position.
@@ -109,6 +114,18 @@ export class AstBuilder {
         flows.push({ kind: 'Flow', name: null, settings: [], pipeline, range: pipeline.range });
       }
     }
+  }
+
+  varDecl(cst: CstNode): A.VarDecl | null {
+    const c = cst.children as Children;
+    const kw = this.tok(c, 'Identifier', 0);
+    const nameTok = this.tok(c, 'Identifier', 1);
+    const tn = this.node(c, 'typeExpr');
+    if (!nameTok || !tn) return null;
+    const type = this.typeExpr(tn);
+    const value = this.node(c, 'expression');
+    const dflt = value ? this.top(this.expression(value)) : null;
+    return { kind: 'Var', name: this.name(nameTok), type, default: dflt, range: this.span(kw, type.range, dflt?.range) };
   }
 
   flowBlock(cst: CstNode): A.Flow {
@@ -222,7 +239,7 @@ export class AstBuilder {
     if (sinceNode) {
       const sc = sinceNode.children as Children;
       sinceKw = this.tok(sc, 'Since');
-      since = this.expression(this.node(sc, 'expression'));
+      since = this.top(this.expression(this.node(sc, 'expression')));
     }
     if (!action) return null;
     const range = this.span(kw, action.range, ...options.map((o) => o.range), recordType?.range, ...where.map((w) => w.range), sinceKw, since?.range);
@@ -244,7 +261,7 @@ export class AstBuilder {
       const c = o.children as Children;
       const key = this.tok(c, 'AnyName');
       if (!key) continue;
-      const value = this.expression(this.node(c, 'expression'));
+      const value = this.top(this.expression(this.node(c, 'expression')));
       out.push({ kind: 'Option', key: this.name(key), value, range: this.span(key, value.range) });
     }
     return out;
@@ -297,7 +314,7 @@ export class AstBuilder {
       const key = this.toks(c, 'AnyName').map((t) => this.name(t));
       const opTok = this.toks(c, 'Equals', 'NotEq', 'LtEq', 'GtEq', 'Lt', 'Gt', 'In', 'Contains', 'EqEq')[0];
       if (key.length === 0 || !opTok) continue;
-      const value = this.additive(this.node(c, 'additiveExpr'));
+      const value = this.top(this.additive(this.node(c, 'additiveExpr')));
       let op = opTok.image as A.ConditionOp;
       if (opTok.tokenType === T.EqEq) {
         op = '=';
@@ -329,13 +346,13 @@ export class AstBuilder {
           const keyTok = this.tok(ec, 'AnyName') ?? this.tok(ec, 'StringLiteral');
           if (!keyTok) continue;
           const key = keyTok.tokenType === T.StringLiteral ? this.stringLiteral(keyTok) : this.name(keyTok);
-          const value = this.expression(this.node(ec, 'expression'));
+          const value = this.top(this.expression(this.node(ec, 'expression')));
           entries.push({ kind: 'FieldEntry', key, value, range: this.span(key.range, value.range) });
         }
         return { kind: 'Map', entries, range: this.span(this.tok(sc, 'Map'), this.tok(sc, 'RCurly'), ...entries.map((e) => e.range)) };
       }
       case 'filterStep': {
-        const expr = this.expression(this.node(sc, 'expression'));
+        const expr = this.top(this.expression(this.node(sc, 'expression')));
         return { kind: 'Filter', expr, range: this.span(this.tok(sc, 'Filter'), expr.range) };
       }
       case 'lookupStep': {
@@ -348,11 +365,11 @@ export class AstBuilder {
         return { kind: 'Lookup', name: this.name(nameTok), action, options, where, range };
       }
       case 'dedupeStep': {
-        const expr = this.expression(this.node(sc, 'expression'));
+        const expr = this.top(this.expression(this.node(sc, 'expression')));
         return { kind: 'Dedupe', expr, range: this.span(this.tok(sc, 'Dedupe'), this.tok(sc, 'By'), expr.range) };
       }
       case 'takeStep': {
-        const count = this.additive(this.node(sc, 'additiveExpr'));
+        const count = this.top(this.additive(this.node(sc, 'additiveExpr')));
         return { kind: 'Take', count, range: this.span(this.tok(sc, 'Take'), count.range) };
       }
       case 'destClause': {
@@ -367,6 +384,15 @@ export class AstBuilder {
   }
 
   // ---- expressions
+
+  /** A whole expression (a value of an option, entry, condition or step), cut off past the depth limit. */
+  private top(e: A.Expr): A.Expr {
+    if (!tooDeep(e)) return e;
+    this.error(CODES.expressionTooDeep, `this expression nests more than ${MAX_EXPRESSION_DEPTH} levels deep`, e.range, {
+      hint: 'Split it over several steps, e.g. sum part of the terms in one `map` and the rest in the next.',
+    });
+    return { kind: 'ErrorExpr', range: e.range };
+  }
 
   private errorExpr(): A.ErrorExpr {
     return { kind: 'ErrorExpr', range: this.span() };

@@ -15,6 +15,8 @@ export const CODES = {
   missingPipeline: 'SL1018',
   duplicateSetting: 'SL1019',
   emptyFile: 'SL1020',
-  unknownSetting: 'SL1021',
-  badFlowId: 'SL1022',
+  nestingTooDeep: 'SL1021',
+  expressionTooDeep: 'SL1022',
+  unknownSetting: 'SL1023',
+  badFlowId: 'SL1024',
 } as const;

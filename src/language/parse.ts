@@ -1,9 +1,10 @@
 // Text -> tokens -> CST -> AST, with every syntax problem as a Diagnostic. Never throws.
-import type { IToken, ILexingError } from 'chevrotain';
+import type { CstNode, IToken, ILexingError } from 'chevrotain';
 import { compareDiagnostics, type Diagnostic, type Range } from '../diagnostics.js';
 import type * as A from './ast.js';
 import { AstBuilder, keywordOf, tokenRange } from './build-ast.js';
 import { CODES } from './codes.js';
+import { MAX_EXPRESSION_DEPTH, MAX_NESTING, tooDeepBracket } from './limits.js';
 import { flowParser, parseContext } from './parser.js';
 import * as T from './tokens.js';
 
@@ -22,14 +23,36 @@ export function parse(text: string): ParseResult {
 
   const builder = new AstBuilder();
   const flows: A.Flow[] = [];
+  const vars: A.VarDecl[] = [];
   const parser = flowParser();
   parseContext.tokens = tokens;
   // Each `flow` block is parsed on its own, so a mistake in one can never hide the next.
   const lexErrorAt = lexed.errors.map((e) => e.offset);
   const broken: Range[] = [];
   for (const chunk of chunks(tokens)) {
+    const deep = tooDeepBracket(chunk);
+    if (deep) {
+      // Parsing it would recurse once per level; the chunk is reported and left out of the tree.
+      diagnostics.push({
+        code: CODES.nestingTooDeep,
+        severity: 'error',
+        message: `brackets nest more than ${MAX_NESTING} deep here`,
+        range: tokenRange(deep),
+        hint: 'Split the expression into steps (`map`, then another `map`), or name parts with `lookup`.',
+      });
+      broken.push(tokenSpan(chunk));
+      continue;
+    }
     parser.input = chunk;
-    const cst = parser.file();
+    let cst: CstNode;
+    try {
+      cst = parser.file();
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      diagnostics.push(tooDeepChunk(chunk));
+      broken.push(tokenSpan(chunk));
+      continue;
+    }
     const from = chunk[0]?.startOffset ?? 0;
     const to = chunk[chunk.length - 1]?.endOffset ?? from;
     let chunkBroken = lexErrorAt.some((o) => o >= from && o <= to + 1);
@@ -45,13 +68,23 @@ export function parse(text: string): ParseResult {
       diagnostics.push(syntaxError(e, tokens));
     }
     if (chunkBroken && chunk.length > 0) broken.push(tokenSpan(chunk));
-    builder.file(cst, flows);
+    const built: A.Flow[] = [];
+    const declared: A.VarDecl[] = [];
+    try {
+      builder.file(cst, built, declared);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      diagnostics.push(tooDeepChunk(chunk));
+      continue;
+    }
+    flows.push(...built);
+    vars.push(...declared);
   }
   parseContext.tokens = [];
   diagnostics.push(...builder.diagnostics, ...structure(flows, tokens, broken));
   diagnostics.sort(compareDiagnostics);
   const end = endPosition(text);
-  const program: A.Program = { kind: 'Program', flows, comments, range: { start: { line: 1, column: 1, offset: 0 }, end } };
+  const program: A.Program = { kind: 'Program', vars, flows, comments, range: { start: { line: 1, column: 1, offset: 0 }, end } };
   return { program, diagnostics: dedupe(diagnostics), tokens };
 }
 
@@ -71,6 +104,16 @@ function chunks(tokens: IToken[]): IToken[][] {
   }
   if (current.length > 0 || out.length === 0) out.push(current);
   return out;
+}
+
+/** The safety net for nesting the bracket count does not see (thousands of `if`s in a row). */
+function tooDeepChunk(chunk: IToken[]): Diagnostic {
+  return {
+    code: CODES.expressionTooDeep,
+    severity: 'error',
+    message: `this flow nests too deep to read (more than ${MAX_EXPRESSION_DEPTH} levels)`,
+    range: tokenSpan(chunk),
+  };
 }
 
 function tokenSpan(ts: IToken[]): Range {

@@ -20,13 +20,27 @@ export class FlowParser extends CstParser {
     this.performSelfAnalysis();
   }
 
-  /** A file: flow blocks and/or one bare pipeline (the checker reports mixing them). */
+  /** A file: variables, flow blocks and/or one bare pipeline (the checker reports mixing them). */
   file = this.RULE('file', () => {
     this.MANY(() => {
       this.OR([
+        // `var` is a keyword only here, so that a field named `var` stays a plain name elsewhere.
+        { GATE: () => this.LA(1).image === 'var', ALT: () => this.SUBRULE(this.varDecl) },
         { ALT: () => this.SUBRULE(this.flowBlock) },
         { ALT: () => this.SUBRULE(this.pipeline) },
       ]);
+    });
+  });
+
+  /** `var NAME: TYPE [= VALUE]`: a value of the file, used as `~{NAME}~`, set with `--var NAME=...`. */
+  varDecl = this.RULE('varDecl', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME2(T.Identifier);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeExpr);
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.expression);
     });
   });
 

@@ -25,7 +25,12 @@ function precedence(e: A.Expr): number {
   }
 }
 
+/**
+ * A number as a literal that reads back as the same value. Literals have no sign (`-` is an
+ * operator), and one too large for a double reads as infinity: `1e999` is what reads back as that.
+ */
 export function printNumber(n: number): string {
+  if (n === Infinity) return '1e999';
   return String(n);
 }
 
@@ -81,7 +86,7 @@ function exprText(e: A.Expr): string {
   }
 }
 
-function printType(t: A.TypeExpr): string {
+export function printType(t: A.TypeExpr): string {
   const q = t.nullable ? '?' : '';
   switch (t.kind) {
     case 'NamedType':
@@ -101,13 +106,18 @@ const printWhere = (cs: A.Condition[]): string =>
 
 interface Anchor {
   start: number;
+  /** Where the node ends: a comment before it is inside the node. */
+  end: number;
   leading: A.Comment[];
   trailing: A.Comment[];
 }
 
 /**
- * Attaches each comment to a line-level node: a comment alone on its line goes before the next
- * node; a comment after code on the same line stays at the end of that node's line.
+ * Attaches each comment to a line-level node (a setting, a clause, a step, a map entry, a closing
+ * brace), so that printing keeps every comment, in order:
+ * - inside a node (before its last token): after that node's line;
+ * - after code on its line: after the node that ends last before it (a closing brace over what it closes);
+ * - alone on its line: before the next node, or at the end of the file.
  */
 class CommentMap {
   private anchors: Anchor[] = [];
@@ -115,9 +125,14 @@ class CommentMap {
   /** Comments after the last node of the file. */
   readonly dangling: A.Comment[] = [];
 
-  add(start: number): void {
-    if (this.byStart.has(start)) return;
-    const a: Anchor = { start, leading: [], trailing: [] };
+  add(start: number, end: number): void {
+    const known = this.byStart.get(start);
+    // Nodes that start together (a bare flow and its source): the smaller one says where "inside" ends.
+    if (known) {
+      known.end = Math.min(known.end, end);
+      return;
+    }
+    const a: Anchor = { start, end, leading: [], trailing: [] };
     this.anchors.push(a);
     this.byStart.set(start, a);
   }
@@ -130,22 +145,28 @@ class CommentMap {
       const isTrailing = codeEnd !== undefined && codeEnd <= off;
       let before: Anchor | undefined;
       let after: Anchor | undefined;
+      let ended: Anchor | undefined;
       for (const a of this.anchors) {
-        if (a.start < off) before = a;
-        else {
+        if (a.start >= off) {
           after = a;
           break;
         }
+        before = a;
+        if (a.end <= off && (!ended || a.end >= ended.end)) ended = a;
       }
-      if (isTrailing && before) before.trailing.push(c);
+      if (before && off < before.end) before.trailing.push(c);
+      else if (isTrailing && (ended ?? before)) (ended ?? before)!.trailing.push(c);
       else if (after) after.leading.push(c);
-      else if (before && isTrailing) before.trailing.push(c);
       else this.dangling.push(c);
     }
   }
 
   get(r: Range | undefined): Anchor | undefined {
     return r ? this.byStart.get(r.start.offset) : undefined;
+  }
+
+  at(offset: number): Anchor | undefined {
+    return this.byStart.get(offset);
   }
 }
 
@@ -162,21 +183,35 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
   const codeEnds = new Map<number, number>();
   // Offsets of the flows' closing braces are anchors too, for comments at the end of a block.
   const closers = new Map<A.Flow, number>();
+  const span = (r: Range) => cm.add(r.start.offset, r.end.offset);
+  for (const v of program.vars) {
+    span(v.range);
+    walk(v, (n) => {
+      if ('range' in n) markCodeLine(n.range, codeEnds);
+    });
+  }
   for (const f of program.flows) {
-    cm.add(f.range.start.offset);
-    for (const s of f.settings) cm.add(s.range.start.offset);
+    // Containers (a flow block, a map) hold comments of their own only on their first line: one
+    // alone on a line inside them belongs to the node after it.
+    cm.add(f.range.start.offset, f.name ? f.name.range.end.offset : f.range.end.offset);
+    for (const s of f.settings) span(s.range);
     const p = f.pipeline;
     if (p) {
-      if (p.source) cm.add(p.source.range.start.offset);
+      if (p.source) span(p.source.range);
       for (const s of [...p.steps, ...(p.dest ? [p.dest] : [])]) {
-        cm.add(s.range.start.offset);
-        if (s.kind === 'Map') for (const e of s.entries) cm.add(e.range.start.offset);
+        if (s.kind !== 'Map') span(s.range);
+        else {
+          cm.add(s.range.start.offset, s.range.start.offset + 'map'.length);
+          for (const e of s.entries) span(e.range);
+          // The closing brace, for comments before it or after it on its line.
+          cm.add(s.range.end.offset - 1, s.range.end.offset);
+        }
       }
     }
     if (f.name) {
       const close = f.range.end.offset - 1;
       closers.set(f, close);
-      cm.add(close);
+      cm.add(close, close + 1);
     }
     collectCodeLines(f, codeEnds);
   }
@@ -193,9 +228,16 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
     for (const c of rest) out.push(`${indent}#${c.text}`);
   };
 
-  program.flows.forEach((f, i) => {
-    if (i > 0) out.push('');
+  // Declarations and flows in source order; a run of declarations is one paragraph.
+  const items: (A.VarDecl | A.Flow)[] = [...program.vars, ...program.flows].sort((x, y) => x.range.start.offset - y.range.start.offset);
+  items.forEach((f, i) => {
+    if (i > 0 && !(f.kind === 'Var' && items[i - 1].kind === 'Var')) out.push('');
     const fa = cm.get(f.range);
+    if (f.kind === 'Var') {
+      emitLeading(fa, '');
+      emit(printVar(f), fa, '');
+      return;
+    }
     if (f.name) {
       emitLeading(fa, '');
       emit(`flow ${f.name.value} {`, fa, '  ');
@@ -205,7 +247,7 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
         emit(`  ${printSetting(s)}`, sa, '  ');
       }
       if (f.pipeline) printPipeline(f.pipeline, '  ', cm, out, emitLeading, emit);
-      const close = cm.get({ start: { line: 0, column: 0, offset: closers.get(f)! }, end: { line: 0, column: 0, offset: 0 } });
+      const close = cm.at(closers.get(f)!);
       emitLeading(close, '  ');
       emit('}', close, '');
     } else {
@@ -215,6 +257,10 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
   });
   for (const c of cm.dangling) out.push(`#${c.text}`);
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
+}
+
+function printVar(v: A.VarDecl): string {
+  return `var ${v.name.value}: ${printType(v.type)}${v.default ? ` = ${printExpr(v.default)}` : ''}`;
 }
 
 function printSetting(s: A.Setting): string {
@@ -267,8 +313,33 @@ function printPipeline(
       printMap(st, stepIndent, cm, out, emitLeading, emit, a);
       continue;
     }
-    emit(`${stepIndent}-> ${printStep(st)}`, a, stepIndent);
+    const line = `${stepIndent}-> ${printStep(st)}`;
+    const cond = st.kind === 'Filter' ? st.expr : st.kind === 'Dedupe' ? st.expr : undefined;
+    if (line.length > WIDTH && cond?.kind === 'If') {
+      emitLines(ifLines(cond, `${stepIndent}-> ${st.kind === 'Filter' ? 'filter' : 'dedupe by'} `, `${stepIndent}  `, ''), a, stepIndent, out, emit);
+    } else emit(line, a, stepIndent);
   }
+}
+
+/**
+ * A long `if C then A else B` over lines, `then` and `else` indented under it; an `else if` goes on
+ * as a chain at the same indent. Used when the one-line form is wider than WIDTH.
+ */
+function ifLines(e: A.IfExpr, head: string, indent: string, tail: string): string[] {
+  const lines = [`${head}if ${printExpr(e.cond)}`, `${indent}then ${printExpr(e.then)}`];
+  let rest: A.Expr = e.else;
+  while (rest.kind === 'If') {
+    lines.push(`${indent}else if ${printExpr(rest.cond)}`, `${indent}then ${printExpr(rest.then)}`);
+    rest = rest.else;
+  }
+  lines.push(`${indent}else ${printExpr(rest)}${tail}`);
+  return lines;
+}
+
+/** Lines of one node: comments of the node go after its last line. */
+function emitLines(lines: string[], a: Anchor | undefined, indent: string, out: string[], emit: (line: string, a: Anchor | undefined, indent: string) => void): void {
+  out.push(...lines.slice(0, -1));
+  emit(lines[lines.length - 1], a, indent);
 }
 
 function printStep(s: Exclude<A.Step, A.MapStep> | A.Dest): string {
@@ -298,34 +369,41 @@ function printMap(
   a: Anchor | undefined,
 ): void {
   const entryAnchors = m.entries.map((e) => cm.get(e.range));
-  const hasComments = entryAnchors.some((ea) => ea && (ea.leading.length > 0 || ea.trailing.length > 0)) || (a?.trailing.length ?? 0) > 0;
+  const close = cm.at(m.range.end.offset - 1);
+  const hasComments =
+    entryAnchors.some((ea) => ea && (ea.leading.length > 0 || ea.trailing.length > 0)) || (a?.trailing.length ?? 0) > 0 || (close?.leading.length ?? 0) > 0;
   const oneLine = `${indent}-> map ${m.entries.length === 0 ? '{}' : `{ ${m.entries.map(printEntry).join(', ')} }`}`;
   if (!hasComments && oneLine.length <= WIDTH) {
-    emit(oneLine, a, indent);
+    emit(oneLine, close, indent);
     return;
   }
   emit(`${indent}-> map {`, a, `${indent}  `);
   m.entries.forEach((e, i) => {
     emitLeading(entryAnchors[i], `${indent}  `);
-    emit(`${indent}  ${printEntry(e)},`, entryAnchors[i], `${indent}  `);
+    const line = `${indent}  ${printEntry(e)},`;
+    if (line.length > WIDTH && e.kind === 'FieldEntry' && e.value.kind === 'If') {
+      emitLines(ifLines(e.value, `${indent}  ${printKey(e.key)}: `, `${indent}    `, ','), entryAnchors[i], `${indent}  `, out, emit);
+    } else emit(line, entryAnchors[i], `${indent}  `);
   });
-  out.push(`${indent}}`);
+  emitLeading(close, `${indent}  `);
+  emit(`${indent}}`, close, indent);
 }
 
 /** Records, per line, where the first code on it ends, to tell trailing comments from own-line ones. */
 function collectCodeLines(f: A.Flow, lines: Map<number, number>): void {
-  const mark = (r: Range) => {
-    for (const [line, off] of [
-      [r.start.line, r.start.offset + 1],
-      [r.end.line, r.end.offset],
-    ] as const) {
-      const prev = lines.get(line);
-      if (prev === undefined || off < prev) lines.set(line, off);
-    }
-  };
   walk(f, (n) => {
-    if ('range' in n) mark(n.range);
+    if ('range' in n) markCodeLine(n.range, lines);
   });
+}
+
+function markCodeLine(r: Range, lines: Map<number, number>): void {
+  for (const [line, off] of [
+    [r.start.line, r.start.offset + 1],
+    [r.end.line, r.end.offset],
+  ] as const) {
+    const prev = lines.get(line);
+    if (prev === undefined || off < prev) lines.set(line, off);
+  }
 }
 
 /** Visits every node of a subtree (used for code lines, and by tests). */

@@ -8,7 +8,7 @@ import { loadRegistry } from '../apps/index.js';
 import { BUILTIN_TEMPLATES, type ParamInfo, type Role } from '../check/env.js';
 import { TYPE_NAMES, fieldType, memberType, type FlowModel, type ResolvedRef } from '../check/model.js';
 import { ANY, nonNull, openRecord, show, type Field, type RecordType, type Type } from '../check/types.js';
-import { isBareFieldName } from '../language/printer.js';
+import { isBareFieldName, printExpr } from '../language/printer.js';
 import * as T from '../language/tokens.js';
 import type { Analysis, Unit } from './document-cache.js';
 import { locate, offsetsToRange, tokenIndexBefore } from './position.js';
@@ -701,7 +701,12 @@ class Completer {
   }
 
   private templateList(): [string, string][] {
-    return [...Object.entries(BUILTIN_TEMPLATES), ...[...this.a.env.vars].map((v): [string, string] => [v, 'given with --var'])];
+    const declared = [...this.unit.vars].map(([name, v]): [string, string] => [
+      name,
+      `var ${name}: ${show(v.type)}${v.decl.default ? ` = ${printExpr(v.decl.default)}` : ''}`,
+    ]);
+    const given = [...this.a.env.vars].filter((v) => !this.unit.vars.has(v)).map((v): [string, string] => [v, 'given with --var']);
+    return [...Object.entries(BUILTIN_TEMPLATES), ...declared, ...given];
   }
 }
 

@@ -3,6 +3,7 @@
 //   standard library, the JSON file and pointer the registry loaded it from (the app's file when the
 //   cursor is on the app part of `app.action`);
 // - a function name: its entry in stdlib/functions.json;
+// - a template naming a variable of the file (`~{rep}~`): its `var` declaration;
 // - a flow name given twice: the first flow of that name (what the duplicate-name error points at);
 // - a field name: the `map` entry, `lookup` or `as { ... }` field that made it, or the source action
 //   whose records carry it;
@@ -40,6 +41,10 @@ export function definition(a: Analysis, pos: Position): Location[] | null {
     const fn = registry()?.function(node.value);
     const loc = fn ? stdlibLocation(fn.source) : null;
     if (loc) return [loc];
+  }
+  if (node?.kind === 'Template') {
+    const v = unit.vars.get(node.name);
+    if (v) return [{ uri: a.uri, range: unitRange(a, unit, v.decl.name.range) }];
   }
   if (node?.kind === 'FieldRef' && flowNode) {
     const loc = fieldOrigin(a, unit, flowNode, path, node.name, flow ? [flow.source].filter((x): x is ResolvedRef => x !== undefined) : []);

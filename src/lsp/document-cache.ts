@@ -28,7 +28,9 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { checkSource, type CheckedSource } from '../check/check-source.js';
 import { CHECK } from '../check/codes.js';
 import type { CheckEnv } from '../check/env.js';
-import type { FlowModel } from '../check/model.js';
+import type { FlowModel, VarModel } from '../check/model.js';
+
+const NO_VARS: ReadonlyMap<string, VarModel> = new Map();
 import { flowsRule } from '../check/rules/flows.js';
 import { compareDiagnostics, type Diagnostic, type Position, type Range } from '../diagnostics.js';
 import type * as A from '../language/ast.js';
@@ -91,6 +93,11 @@ export class Unit {
 
   get flows(): FlowModel[] {
     return this.entry.checked.model?.flows ?? [];
+  }
+
+  /** The file's `var` declarations (a file with any is one unit, so this is all of them). */
+  get vars(): ReadonlyMap<string, VarModel> {
+    return this.entry.checked.model?.vars ?? NO_VARS;
   }
 
   /** Tokens and comments, lexed on first use (completion, semantic tokens) and kept with the entry. */
@@ -273,9 +280,9 @@ function duplicateFlows(units: Unit[]): Diagnostic[] {
     for (const f of u.program.flows) flows.push(f.name ? { ...f, name: { ...f.name, range: u.toDocRange(f.name.range) } } : f);
   }
   const out: Diagnostic[] = [];
-  const program: A.Program = { kind: 'Program', flows, comments: [], range: { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } } };
+  const program: A.Program = { kind: 'Program', vars: [], flows, comments: [], range: { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } } };
   // The rule reads only the program; the rest of the context is for other rules.
-  flowsRule.run({ program, model: { flows: [], env: undefined as never }, env: undefined as never, report: (d) => out.push(d) });
+  flowsRule.run({ program, model: { flows: [], env: undefined as never, vars: new Map() }, env: undefined as never, report: (d) => out.push(d) });
   return out;
 }
 
@@ -297,11 +304,15 @@ function shiftDiagnostic(d: Diagnostic, u: Unit): Diagnostic {
  * error depends on the named blocks elsewhere in the file; it stays in the unit before it.
  */
 const BLOCK_LINE = /[ \t]*flow(?![A-Za-z0-9_])[ \t]*([A-Za-z_][A-Za-z0-9_]*)/y;
+/** A line that starts with a `var` declaration. */
+const VAR_LINE = /^[ \t]*var[ \t]+[A-Za-z_]/m;
 /** A line ending in one of these (and holding no comment) cannot end with a `.` token. */
 const SAFE_LAST = /[A-Za-z0-9_})\]"][ \t\r]*$/;
 
 /** Offsets where units start: 0, then each line that starts a flow block the way `parse` cuts them. */
 export function unitStarts(text: string): number[] {
+  // Every flow of the file sees its `var` declarations: such a file is checked as one unit.
+  if (VAR_LINE.test(text)) return [0];
   const starts = [0];
   let from = 0;
   for (;;) {

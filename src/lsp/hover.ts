@@ -96,6 +96,7 @@ class Hovers {
       case 'ActionRef':
         return this.action(node);
       case 'Name':
+        if (parent?.kind === 'Var' && parent.name === node) return this.variable(parent.name.value, this.range(node.range));
         if (parent) {
           const r = this.name(node, parent);
           if (r !== undefined) return r;
@@ -289,10 +290,20 @@ class Hovers {
     return md(`**flow ${flow.name.value}** · ${when}\n\n${parts.map((x) => code(String(x))).join(' → ')}`, this.range(flow.name.range));
   }
 
+  /** A variable declared in the file: its type, its default, how to set it. */
+  private variable(name: string, range: Hover['range']): Hover | null {
+    const v = this.unit.vars.get(name);
+    if (!v) return null;
+    const line = this.unit.toDoc(v.decl.range.start).line;
+    const dflt = v.decl.default ? `default ${code(printExpr(v.decl.default))}` : v.decl.type.nullable ? 'default `null`' : 'no default: `sluice run` needs it';
+    return md(`**~{${name}}~** · variable of this file (line ${line})\n\n${code(show(v.type))}, ${dflt}. Set it with ${code(`--var ${name}=VALUE`)}.`, range);
+  }
+
   private async template(t: A.Template): Promise<Hover | null> {
     const range = this.range(t.range);
     const head = `**~{${t.name}}~**`;
     const builtin = BUILTIN_TEMPLATES[t.name];
+    if (this.unit.vars.has(t.name)) return this.variable(t.name, range);
     if (!builtin) {
       return md(this.a.env.vars.has(t.name) ? `${head}: given with \`--var ${t.name}=VALUE\` when the flow runs.` : `${head}: unknown template. Give it with \`--var ${t.name}=VALUE\`.`, range);
     }

@@ -91,6 +91,11 @@ function rolesOf(u: Unit): Map<number, Role> {
       case 'Flow':
         set(n.name, { type: 'class', modifiers: ['declaration'] });
         break;
+      case 'Var':
+        // `var` is a keyword only at the start of a declaration (the lexer sees an identifier).
+        roles.set(n.range.start.offset, { type: 'keyword' });
+        set(n.name, { type: 'variable', modifiers: ['declaration'] });
+        break;
       case 'ActionRef': {
         // `stdout` names an app's default action; `pipedrive.` (being typed) is still the app.
         const appOnly = n.parts.length === 1 && u.text[n.parts[0].range.end.offset] === '.';

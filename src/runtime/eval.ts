@@ -9,7 +9,8 @@ export type Value = null | string | number | boolean | Value[] | { [k: string]: 
 export type Rec = Record<string, Value>;
 
 export interface EvalContext {
-  templates: Record<string, string>;
+  /** Template values: text for the built-in ones, typed values for the file's variables. */
+  templates: Record<string, Value>;
   /** When the run started, ISO 8601 (now() and ~{Now}~). */
   now: string;
   env: Record<string, string | undefined>;

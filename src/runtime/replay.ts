@@ -18,6 +18,7 @@ import { builtinDestination, type IoContext, type LookupRunner } from './io.js';
 import { evalOptions, explicitFields, resolveAction, type HttpIo } from './run-flow.js';
 import type { RejectedRecord, StateStore } from './state/index.js';
 import { compileSteps } from './steps.js';
+import { varValues } from './vars.js';
 import type * as A from '../language/ast.js';
 
 /**
@@ -77,7 +78,7 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   const f = o.flow;
   const p = f.flow.pipeline!;
   const started = new Date();
-  const ectx: EvalContext = { templates: { ...o.vars, Now: started.toISOString() }, now: started.toISOString(), env: o.io.env };
+  const ectx: EvalContext = { templates: { ...o.vars, ...varValues(f.vars, o.vars), Now: started.toISOString() }, now: started.toISOString(), env: o.io.env };
   const destAction = resolveAction(o.registry, f.dest);
   const destApp = o.registry.app(destAction.app)!;
   let dest: Destination;

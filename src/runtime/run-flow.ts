@@ -30,6 +30,7 @@ import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor
 import { paramValue } from './params.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
+import { varValues } from './vars.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
 
@@ -254,7 +255,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const stateStore = o.dryRun && o.fresh ? null : o.store;
 
   const tpl = templateValues(stateStore, stateKey, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
-  const ectx: EvalContext = { templates: tpl.values, now: started.toISOString(), env: o.io.env };
+  const ectx: EvalContext = { templates: { ...tpl.values, ...varValues(f.vars, o.vars) }, now: started.toISOString(), env: o.io.env };
 
   // ---- the source: what goes to the API, what the engine applies, and `since`.
   const engineConds: A.Condition[] = [];

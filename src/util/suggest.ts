@@ -31,6 +31,9 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   let bestScore = Infinity;
   for (const c of candidates) {
     if (c === name) continue;
+    // The distance is at least the difference in length; past the limit it cannot be a typo, and
+    // skipping it keeps a huge name from costing length x length steps.
+    if (Math.abs(c.length - name.length) > Math.max(1, Math.floor(Math.max(name.length, c.length) / 3))) continue;
     const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase());
     if (d < bestScore) {
       bestScore = d;
@@ -40,4 +43,23 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   if (best === undefined) return undefined;
   const limit = Math.max(1, Math.floor(Math.max(name.length, best.length) / 3));
   return bestScore <= limit ? best : undefined;
+}
+
+const stem = (s: string): string => s.toLowerCase().replace(/_/g, '');
+
+/**
+ * A candidate that `name` spells out or abbreviates (`lowercase` for `lower`, `length` for `len`,
+ * `tostring` for `to_string`): what edit distance misses when the two differ by a whole word.
+ */
+export function closestByStem(name: string, candidates: Iterable<string>): string | undefined {
+  const n = stem(name);
+  let best: string | undefined;
+  for (const c of candidates) {
+    const s = stem(c);
+    if (s.length < 3 || n.length < 3) continue;
+    if (s === n || n.startsWith(s) || s.startsWith(n)) {
+      if (best === undefined || stem(best).length < s.length) best = c;
+    }
+  }
+  return best === name ? undefined : best;
 }

@@ -73,13 +73,14 @@ describe('custom fields by name against `sluice sandbox pipedrive`', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/unknown field `custom`/);
     expect(r.stdout).toMatch(/unknown field `Segment`/);
+    expect(r.stdout).toContain('run `sluice discover pipedrive` first (connection `pipedrive` has no discovered custom fields)');
   });
 
   it('discover stores the schema and says where; describe shows the fields as flows name them', async () => {
     const r = await sluice(['discover', 'pipedrive']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const file = join(dir, '.sluice', 'schemas', 'pipedrive.json');
+    const file = join(dir, '.config', 'schemas', 'pipedrive.json');
     expect(r.stdout).toContain('Discovered 11 custom fields of `pipedrive`');
     expect(r.stdout).toMatch(/persons\s+5\n\s+deals\s+3\n\s+organizations\s+3/);
     expect(r.stdout).toContain(`Stored in ${file}`);
@@ -111,6 +112,19 @@ describe('custom fields by name against `sluice sandbox pipedrive`', () => {
     const typo = await sluice(['check', 'typo.flow']);
     expect(typo.code).toBe(1);
     expect(typo.stdout).toContain('"Lead sorce" is not a field of this object; did you mean "Lead source"?');
+  });
+
+  it('the schema goes with the connection, not with the folder: check and run from another folder see it', async () => {
+    const other = join(dir, 'elsewhere');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(join(other, 'read.flow'), READ_FLOW);
+    // Another folder and another SLUICE_HOME (state is per folder), the same SLUICE_CONFIG_DIR.
+    const opts = { cwd: other, env: { ...env, SLUICE_HOME: join(other, '.sluice') }, timeoutMs: 60_000 };
+    const checked = await runSluice(['check', 'read.flow'], opts);
+    expect(checked.stdout).toContain('0 errors, 0 warnings in 1 file');
+    const ran = await runSluice(['run', 'read.flow'], opts);
+    expect(ran.code).toBe(0);
+    expect(readFileSync(join(other, 'out', 'persons.jsonl'), 'utf8').trim().split('\n')).toHaveLength(40);
   });
 
   it('run (v1 read): records carry names and labels, equal to what the sandbox holds under the hash keys', async () => {
@@ -200,7 +214,7 @@ describe('custom fields by name against `sluice sandbox pipedrive`', () => {
   it('a stale schema (a field renamed since discover): a clear error, nothing read or written; discover refreshes it', async () => {
     // The sandbox's fields cannot be renamed, so the stored schema is edited to say what it would
     // have said before a rename in Pipedrive: the field was called "Lead origin".
-    const file = join(dir, '.sluice', 'schemas', 'pipedrive.json');
+    const file = join(dir, '.config', 'schemas', 'pipedrive.json');
     const fresh = readFileSync(file, 'utf8');
     writeFileSync(file, fresh.replace('"name": "Lead source"', '"name": "Lead origin"'));
     write('stale-read.flow', READ_FLOW.replace('custom["Lead source"]', 'custom["Lead origin"]').replace('out/persons.jsonl', 'out/stale.jsonl'));

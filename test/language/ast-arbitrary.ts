@@ -103,9 +103,14 @@ const namedFlow: fc.Arbitrary<A.Flow> = fc
   .record({ name: name(identifier), settings, pipeline })
   .map((f) => ({ kind: 'Flow', ...f, range: R }));
 
+const varDecl: fc.Arbitrary<A.VarDecl> = fc
+  .record({ name: name(identifier), type: typeExpr, default: fc.option(expr, { nil: null }) })
+  .map((v) => ({ kind: 'Var', ...v, range: R }));
+const vars = fc.array(varDecl, { maxLength: 2 });
+
 export const program: fc.Arbitrary<A.Program> = fc.oneof(
-  pipeline.map((p): A.Program => ({ kind: 'Program', flows: [{ kind: 'Flow', name: null, settings: [], pipeline: p, range: R }], comments: [], range: R })),
-  fc.array(namedFlow, { minLength: 1, maxLength: 3 }).map((flows): A.Program => ({ kind: 'Program', flows, comments: [], range: R })),
+  fc.tuple(vars, pipeline).map(([vs, p]): A.Program => ({ kind: 'Program', vars: vs, flows: [{ kind: 'Flow', name: null, settings: [], pipeline: p, range: R }], comments: [], range: R })),
+  fc.tuple(vars, fc.array(namedFlow, { minLength: 1, maxLength: 3 })).map(([vs, flows]): A.Program => ({ kind: 'Program', vars: vs, flows, comments: [], range: R })),
 );
 
 /** The tree without positions, for comparing a re-parsed tree with the original. */

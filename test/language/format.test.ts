@@ -65,3 +65,83 @@ flow leads {
     if (!r.ok) expect(r.diagnostics[0].code).toBe('SL1010');
   });
 });
+
+describe('long if/then/else', () => {
+  const f = (text: string) => {
+    const r = format(text);
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    return r.text;
+  };
+
+  it('is broken over lines in a map, like a long map, with else-if chains at one indent', () => {
+    const src =
+      'source pipedrive.deals -> map { tier: if value > 100000 then { level: "gold", discount: 15, note: "key account" } else if value > 10000 then { level: "silver", discount: 5 } else { level: "basic", discount: 0 } } -> dest stdout';
+    const out = f(src);
+    expect(out).toBe(`source pipedrive.deals
+  -> map {
+    tier: if value > 100000
+      then { level: "gold", discount: 15, note: "key account" }
+      else if value > 10000
+      then { level: "silver", discount: 5 }
+      else { level: "basic", discount: 0 },
+  }
+  -> dest stdout
+`);
+    expect(f(out)).toBe(out);
+    for (const line of out.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('in a filter', () => {
+    const src = `source pipedrive.deals -> filter if status == "open" then value > 1000 and currency == "EUR" and owner_name != null else stage_id == 4 -> dest stdout`;
+    expect(f(src)).toBe(`source pipedrive.deals
+  -> filter if status == "open"
+    then value > 1000 and currency == "EUR" and owner_name != null
+    else stage_id == 4
+  -> dest stdout
+`);
+  });
+
+  it('a short one stays on its line', () => {
+    expect(f('source pipedrive.deals -> map { a: if value > 1 then 1 else 0 } -> dest stdout')).toBe('source pipedrive.deals\n  -> map { a: if value > 1 then 1 else 0 }\n  -> dest stdout\n');
+  });
+});
+
+describe('comments stay where they were written', () => {
+  const f = (text: string) => {
+    const r = format(text);
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    return r.text;
+  };
+
+  it('own-line comments inside a flow block and a map stay on their own lines; trailing ones stay after their token', () => {
+    const src = `flow a {  # the flow
+  # runs often
+  schedule every 15m
+  source pipedrive.persons
+    -> map {
+      # first
+      name: name,  # the name
+      # last
+    }  # after the map
+    -> dest # a comment inside the step
+      stdout
+}  # the end
+`;
+    expect(f(src)).toBe(`flow a {  # the flow
+  # runs often
+  schedule every 15m
+  source pipedrive.persons
+    -> map {
+      # first
+      name: name,  # the name
+      # last
+    }  # after the map
+    -> dest stdout  # a comment inside the step
+}  # the end
+`);
+  });
+
+  it('a trailing comment after a one-line map stays after its closing brace', () => {
+    expect(f('source pipedrive.persons -> map { a: id } # done\n-> dest stdout')).toBe('source pipedrive.persons\n  -> map { a: id }  # done\n  -> dest stdout\n');
+  });
+});

@@ -140,12 +140,12 @@ export const INVALID: { name: string; text: string; expected: Expected[] }[] = [
   {
     name: 'an unknown flow setting',
     text: 'flow f {\n  key "x"\n  source a.b -> dest stdout\n}',
-    expected: [{ code: 'SL1021', line: 2, column: 3, endLine: 2, endColumn: 6 }],
+    expected: [{ code: 'SL1023', line: 2, column: 3, endLine: 2, endColumn: 6 }],
   },
   {
     name: 'a flow id that cannot name state',
     text: 'flow f {\n  id "a b"\n  source a.b -> dest stdout\n}',
-    expected: [{ code: 'SL1022', line: 2, column: 6, endLine: 2, endColumn: 11 }],
+    expected: [{ code: 'SL1024', line: 2, column: 6, endLine: 2, endColumn: 11 }],
   },
   {
     name: 'two flow ids',

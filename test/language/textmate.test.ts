@@ -50,4 +50,12 @@ describe('TextMate grammar scopes', () => {
     expect(scopeOf('-> map { a: "x\\ty" }', '\\t')).toBe('constant.character.escape.flow');
     expect(scopeOf('-> map { a: "x\\qy" }', '\\q')).toBe('invalid.illegal.escape.flow');
   });
+
+  it('variable declarations; `var` elsewhere is a plain name', () => {
+    const line = 'var rep: string = "Eva Olsen"';
+    expect(scopeOf(line, 'var')).toBe('storage.type.var.flow');
+    expect(scopeOf(line, 'rep')).toBe('variable.other.constant.declaration.flow');
+    expect(scopeOf(line, 'string')).toBe('support.type.flow');
+    expect(scopeOf('-> map { a: var }', 'var')).toBe('variable.other.field.flow');
+  });
 });

@@ -5,7 +5,10 @@ import type { Range } from '../../diagnostics.js';
 import { CHECK } from '../codes.js';
 import type { FlowModel } from '../model.js';
 import { diag, didYouMean, listHint, type Rule, type RuleContext } from '../rule.js';
-import { assignable, isNullable, nonNull, show, type RecordType, type Type } from '../types.js';
+import { assignable, isNullable, nonNull, NULL, show, type RecordType, type Type } from '../types.js';
+import { dateExample, isDateFormat, isDateText } from '../dates.js';
+import { BINARY_PRECEDENCE, PRECEDENCE } from '../../language/ast.js';
+import { printExpr } from '../../language/printer.js';
 import { constantValue } from '../constant.js';
 import { closest } from '../../util/suggest.js';
 
@@ -81,7 +84,16 @@ function checkRecord(ctx: RuleContext, f: FlowModel, dest: A.Dest, out: RecordTy
     const valueRange = at?.value.range ?? range;
     if (at) checkLiteral(ctx, action.qualified, name, at.value, target.type);
     if (r === 'mismatch') {
-      ctx.report(diag(CHECK.destFieldType, 'error', `\`${name}\` must be ${show(target.type)} for \`${action.qualified}\`, found ${show(field.type)}`, valueRange));
+      const ids = idSuggestions(at?.value, field.type, target.type);
+      ctx.report(
+        diag(CHECK.destFieldType, 'error', `\`${name}\` must be ${show(target.type)} for \`${action.qualified}\`, found ${ids ? 'an object' : show(field.type)}`, valueRange, {
+          ...(ids ? { hint: `It is an object here (${show(field.type)}); write ${ids.map((x) => `\`${x}\``).join(' or ')}.`, suggest: ids.map((x) => ({ title: `Change to \`${x}\``, range: valueRange, replacement: x })) } : {}),
+        }),
+      );
+    } else if (r === 'nullable' && assignable(nonNull(field.type), target.type) === 'nullable') {
+      // The value itself is there; something inside it may be null, and is sent as null.
+      const inner = nestedNull(f, at?.value, nonNull(field.type), target.type, name);
+      if (inner) reportNestedNull(ctx, action.qualified, inner, valueRange);
     } else if (r === 'nullable') {
       const required = 'required' in target ? target.required : false;
       // A null for an optional field is left out of the request; only a required one is at risk.
@@ -94,6 +106,74 @@ function checkRecord(ctx: RuleContext, f: FlowModel, dest: A.Dest, out: RecordTy
       }
     }
   }
+}
+
+interface NestedNull {
+  path: string;
+  /** The expression that may be null, when the value is written out in the map. */
+  expr?: A.Expr;
+  target: Type;
+}
+
+/** The first place inside a value (an object's field, a list's item) that may be null where the destination takes none. */
+function nestedNull(f: FlowModel, expr: A.Expr | undefined, type: Type, target: Type, path: string): NestedNull | undefined {
+  if (isNullable(type) && assignable(NULL, target) !== 'ok') return { path, ...(expr ? { expr } : {}), target };
+  const base = nonNull(type);
+  const want = nonNull(target);
+  const typeOf = (e: A.Expr | undefined, fallback: Type) => (e ? (f.types.get(e) ?? fallback) : fallback);
+  if (base.kind === 'record' && want.kind === 'record') {
+    for (const [k, field] of base.fields) {
+      const t = want.fields.get(k)?.type ?? want.patterns?.find((p) => p.regex.test(k))?.type;
+      if (!t) continue;
+      const sub = expr?.kind === 'Object' ? expr.entries.find((en) => en.key.value === k)?.value : undefined;
+      const found = nestedNull(f, sub, typeOf(sub, field.type), t, `${path}.${k}`);
+      if (found) return found;
+    }
+  }
+  if (base.kind === 'list' && want.kind === 'list') {
+    for (const item of expr?.kind === 'List' ? expr.items : []) {
+      const found = nestedNull(f, item, typeOf(item, base.element), want.element, `${path}[]`);
+      if (found) return found;
+    }
+    return nestedNull(f, undefined, base.element, want.element, `${path}[]`);
+  }
+  return undefined;
+}
+
+/** A default that fits a type, for the `??` fix. */
+function defaultFor(t: Type): string | undefined {
+  const b = nonNull(t);
+  if (b.kind === 'number') return '0';
+  if (b.kind === 'string' && !b.enum && !b.format) return '""';
+  if (b.kind === 'boolean') return 'false';
+  if (b.kind === 'list') return '[]';
+  return undefined;
+}
+
+function reportNestedNull(ctx: RuleContext, dest: string, n: NestedNull, fallback: Range): void {
+  const dflt = defaultFor(n.target);
+  const fix = n.expr && dflt !== undefined ? [{ title: `Default to ${dflt} with \`??\``, range: n.expr.range, replacement: `${printExpr(n.expr, BINARY_PRECEDENCE['??'])} ?? ${dflt}` }] : undefined;
+  ctx.report(
+    diag(CHECK.destNullable, 'warning', `\`${n.path}\` may be null, but \`${dest}\` needs ${article(show(n.target))} there: such records will be rejected`, n.expr?.range ?? fallback, {
+      hint: `Give a default with \`??\`${dflt !== undefined ? ` (e.g. \`?? ${dflt}\`)` : ''}, or filter those records out first (\`-> filter ... != null\`).`,
+      ...(fix ? { suggest: fix } : {}),
+    }),
+  );
+}
+
+const article = (t: string): string => (/^[aeiou]/.test(t) ? `an ${t}` : /^[a-z]/.test(t) ? `a ${t}` : t);
+
+/** `x.value` / `x.id` when an object stands where its id is expected (v1 gives `owner_id` as `{ id, name, value, ... }`). */
+function idSuggestions(expr: A.Expr | undefined, type: Type, target: Type): string[] | undefined {
+  const base = nonNull(type);
+  const want = nonNull(target);
+  if (!expr || base.kind !== 'record' || (want.kind !== 'number' && want.kind !== 'string')) return undefined;
+  const text = printExpr(expr, PRECEDENCE.postfix);
+  const out = ['value', 'id'].filter((k) => {
+    const t = base.fields.get(k)?.type;
+    return t !== undefined && assignable(t, want) !== 'mismatch';
+  });
+  return out.length ? out.map((k) => `${text}.${k}`) : undefined;
 }
 
 /**
@@ -112,6 +192,10 @@ function checkLiteral(ctx: RuleContext, dest: string, path: string, value: A.Exp
         ...(guess ? { suggest: [{ title: `Change to ${JSON.stringify(guess)}`, range: value.range, replacement: JSON.stringify(guess) }] } : {}),
       }),
     );
+    return;
+  }
+  if (base.kind === 'string' && isDateFormat(base.format) && typeof v === 'string' && !isDateText(base.format, v)) {
+    ctx.report(diag(CHECK.destFieldType, 'error', `${what} must be a ${base.format === 'date' ? 'date' : 'date and time'} such as ${dateExample(base.format)} for \`${dest}\`, found ${JSON.stringify(v)}`, value.range));
     return;
   }
   if (base.kind === 'list' && value.kind === 'List') {

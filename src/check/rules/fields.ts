@@ -1,6 +1,7 @@
 // Field names: a bare name is a field of the record at that step; `a.b` needs `a` to be an object.
 import { CHECK } from '../codes.js';
-import { fieldType } from '../model.js';
+import { entityOfAction } from '../../custom-fields/names.js';
+import { fieldType, type FlowModel } from '../model.js';
 import { diag, didYouMean, expressions, listHint, type Rule } from '../rule.js';
 import { nonNull, show } from '../types.js';
 import type { Range } from '../../diagnostics.js';
@@ -13,6 +14,20 @@ function aliasDiag(key: string, writeAs: string, range: Range, replace: boolean)
     ...(replace ? { suggest: [{ title: `Change to \`${writeAs}\``, range, replacement: writeAs }] } : {}),
   });
 }
+
+/**
+ * For a source whose records can carry custom fields but whose connection has none discovered: an
+ * unknown name may be one of them, which `sluice discover` would make known.
+ */
+function discoverHint(f: FlowModel, name: string): string | undefined {
+  const src = f.source;
+  if (!src?.action || src.action.custom || !src.connection || !entityOfAction(src.action.action)) return undefined;
+  const conn = src.connection.name;
+  const what = name === 'custom' ? '`custom[...]` reads custom fields' : `If \`${name}\` is a custom field`;
+  return `${what}: run \`sluice discover ${conn}\` first (connection \`${conn}\` has no discovered custom fields).`;
+}
+
+const withHint = (first: string | undefined, second: string | undefined) => (first && second ? `${first} ${second}` : (first ?? second));
 
 export const fieldsRule: Rule = {
   name: 'fields',
@@ -30,7 +45,7 @@ export const fieldsRule: Rule = {
           const s = didYouMean(e.name, scope.fields.keys(), e.range);
           ctx.report(
             diag(CHECK.unknownField, 'error', `unknown field \`${e.name}\`${s.text}`, e.range, {
-              hint: listHint('Fields here', scope.fields.keys()),
+              hint: withHint(listHint('Fields here', scope.fields.keys()), s.text ? undefined : discoverHint(f, e.name)),
               suggest: s.suggest,
             }),
           );

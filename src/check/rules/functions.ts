@@ -2,6 +2,7 @@
 import { CHECK } from '../codes.js';
 import { diag, didYouMean, expressions, listHint, type Rule } from '../rule.js';
 import { assignable, show } from '../types.js';
+import { closest, closestByStem } from '../../util/suggest.js';
 
 export const functionsRule: Rule = {
   name: 'functions',
@@ -13,7 +14,8 @@ export const functionsRule: Rule = {
         if (e.kind !== 'Call') continue;
         const fn = fns.get(e.callee.value);
         if (!fn) {
-          const s = didYouMean(e.callee.value, fns.keys(), e.callee.range);
+          // `lowercase` for `lower`: a whole word more is no typo by edit distance, but a likely guess.
+          const s = didYouMean(e.callee.value, fns.keys(), e.callee.range, (n, c) => closest(n, c) ?? closestByStem(n, c));
           ctx.report(diag(CHECK.unknownFunction, 'error', `unknown function \`${e.callee.value}\`${s.text}`, e.callee.range, { hint: listHint('Functions', fns.keys(), 20), suggest: s.suggest }));
           continue;
         }

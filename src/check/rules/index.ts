@@ -8,11 +8,14 @@ import { fieldsRule } from './fields.js';
 import { fileHistoryRule } from './file-history.js';
 import { flowsRule } from './flows.js';
 import { functionsRule } from './functions.js';
+import { labelsRule } from './labels.js';
+import { literalsRule } from './literals.js';
 import { operatorsRule } from './operators.js';
 import { optionsRule } from './options.js';
 import { sinceRule } from './since.js';
 import { stepsRule } from './steps.js';
 import { templatesRule } from './templates.js';
+import { varsRule } from './vars.js';
 import { whereRule } from './where.js';
 
 export const RULES: readonly Rule[] = [
@@ -22,10 +25,13 @@ export const RULES: readonly Rule[] = [
   optionsRule,
   whereRule,
   sinceRule,
+  varsRule,
   templatesRule,
+  literalsRule,
   fieldsRule,
   functionsRule,
   operatorsRule,
+  labelsRule,
   stepsRule,
   destRule,
   fileHistoryRule,

@@ -15,7 +15,8 @@ export const stepsRule: Rule = {
       for (const step of f.pipeline?.steps ?? []) {
         if (step.kind === 'Take') {
           const v = constantValue(step.count);
-          if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+          // A number too large to hold has its own diagnostic (rules/literals.ts).
+          if ((typeof v !== 'number' || !Number.isInteger(v) || v < 0) && v !== Infinity) {
             ctx.report(diag(CHECK.takeCount, 'error', '`take` needs a whole number of records, 0 or more, written out (e.g. `take 100`)', step.count.range));
           }
         }

@@ -1,4 +1,4 @@
-// Template names: the built-in ones, or names given with --var.
+// Template names: the built-in ones, variables declared in the file, or names given with --var.
 import type * as A from '../../language/ast.js';
 import { walk } from '../../language/printer.js';
 import { BUILTIN_TEMPLATES } from '../env.js';
@@ -7,9 +7,9 @@ import { diag, didYouMean, type Rule } from '../rule.js';
 
 export const templatesRule: Rule = {
   name: 'templates',
-  description: 'templates name a built-in value or a --var',
+  description: 'templates name a built-in value, a declared variable or a --var',
   run(ctx) {
-    const known = [...Object.keys(BUILTIN_TEMPLATES), ...ctx.env.vars];
+    const known = [...Object.keys(BUILTIN_TEMPLATES), ...ctx.env.vars, ...ctx.model.vars.keys()];
     for (const f of ctx.program.flows) {
       walk(f, (n) => {
         if (n.kind !== 'Template') return;
@@ -18,7 +18,7 @@ export const templatesRule: Rule = {
         const s = didYouMean(t.name, known, t.nameRange);
         ctx.report(
           diag(CHECK.unknownTemplate, 'error', `unknown template \`~{${t.name}}~\`${s.text}`, t.range, {
-            hint: `Built in: ~{CreatedDate}~, ~{LastRunTime}~, ~{Now}~. Give others with --var ${t.name}=VALUE.`,
+            hint: `Built in: ~{CreatedDate}~, ~{LastRunTime}~, ~{Now}~. Declare others in the file (\`var ${t.name}: string\`) or give them with --var ${t.name}=VALUE.`,
             suggest: s.suggest,
           }),
         );

@@ -37,9 +37,10 @@ function checkConditions(ctx: RuleContext, f: FlowModel, action: ActionInfo, rec
     if (p.kind === 'unknown') {
       const candidates = [...action.params.keys(), ...action.pathParams.keys(), ...(lookupRef ? [] : record.fields.keys())];
       const s = didYouMean(c.key[0].value, candidates, c.key[0].range);
+      const elsewhere = s.text ? undefined : otherActionHint(ctx, action, key);
       ctx.report(
         diag(CHECK.unknownFilterKey, 'error', `\`${key}\` is neither a parameter of \`${action.qualified}\` nor a field of its records${s.text}`, keyRange, {
-          hint: listHint('Parameters', [...action.params.keys(), ...action.pathParams.keys()]),
+          hint: elsewhere ?? listHint('Parameters', [...action.params.keys(), ...action.pathParams.keys()]),
           suggest: s.suggest,
         }),
       );
@@ -79,6 +80,24 @@ function checkConditions(ctx: RuleContext, f: FlowModel, action: ActionInfo, rec
       diag(CHECK.paramMissing, 'error', `\`${action.qualified}\` needs the parameter \`${param.name}\`: add \`where ${param.name} = ...\``, at.range, param.help ? { hint: param.help } : {}),
     );
   }
+}
+
+/**
+ * When the key is a parameter of another read action of the app (`items` of `pipedrive.recents`),
+ * says which; when it is what `since` sends there, points to `since` as well.
+ */
+function otherActionHint(ctx: RuleContext, action: ActionInfo, key: string): string | undefined {
+  const owners: ActionInfo[] = [];
+  for (const a of ctx.env.actions(action.app)) {
+    if (!a.roles.includes('read') || a.name === action.action) continue;
+    const other = ctx.env.action(action.app, a.name, 'read', action.version);
+    if (other && (other.params.has(key) || other.pathParams.has(key))) owners.push(other);
+  }
+  if (owners.length === 0) return undefined;
+  const names = owners.map((o) => `\`${o.qualified}\``).join(', ');
+  const isSince = owners.some((o) => o.since?.kind === 'param' && o.since.param === key);
+  const since = isSince && action.since ? `For changes since a time write \`since ~{CreatedDate}~\`: \`${action.qualified}\` supports it. ` : '';
+  return `${since}\`${key}\` is a parameter of ${names}.`;
 }
 
 function checkFieldComparison(ctx: RuleContext, c: A.Condition, key: string, field: Type, value: Type): void {

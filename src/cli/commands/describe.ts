@@ -18,7 +18,10 @@ import {
   type Role,
   type SinceDef,
 } from '../../apps/index.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { describeFile, fileText } from '../describe-file.js';
 import { closest } from '../../util/suggest.js';
 import { formatOption, outputFormat, str, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -214,13 +217,24 @@ function notFound(reg: AppRegistry, name: string, role: Role | undefined): never
 async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const format = outputFormat(args);
   if (args.positionals.length !== 1) {
-    throw new UsageError('`sluice describe` takes one name, e.g. `pipedrive.persons`', 'Usage: sluice describe APP.ACTION|APP|FUNCTION [--role read|write] [--version VERSION]');
+    throw new UsageError('`sluice describe` takes one name, e.g. `pipedrive.persons`', 'Usage: sluice describe APP.ACTION|APP|FUNCTION|FILE.flow [--role read|write] [--version VERSION]');
   }
   const name = args.positionals[0].replace(/\(\)$/, '');
+  const c = outColors(io);
+  if (name.endsWith('.flow')) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, name), 'utf8');
+    } catch {
+      throw new UsageError(`no such file: ${name}`);
+    }
+    const d = describeFile(name, text);
+    io.stdout.write(format === 'json' ? `${JSON.stringify(d, null, 2)}\n` : fileText(d, c));
+    return EXIT.ok;
+  }
   const reg = loadRegistry();
   const version = versionOption(args, reg);
   const role = roleOption(args);
-  const c = outColors(io);
   const write = (text: string, json: unknown) => io.stdout.write(format === 'json' ? JSON.stringify(json, null, 2) + '\n' : text);
 
   const r = reg.resolve(name.split('.'));
@@ -259,8 +273,8 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 export const commands: Command[] = [
   {
     name: 'describe',
-    summary: 'show an action\'s parameters, options and record schema (or an app, or a function)',
-    usage: 'describe APP.ACTION|APP|FUNCTION [--role read|write] [--version VERSION] [--connection NAME] [--format text|json]',
+    summary: 'show an action\'s parameters, options and record schema (or an app, a function, a flow file)',
+    usage: 'describe APP.ACTION|APP|FUNCTION|FILE.flow [--role read|write] [--version VERSION] [--connection NAME] [--format text|json]',
     details: [
       'Examples:',
       '  sluice describe pipedrive.persons             help, parameters, how since works, the record fields',
@@ -269,6 +283,7 @@ export const commands: Command[] = [
       '  sluice describe pipedrive.persons --connection acme   also the custom fields of acme (sluice discover acme)',
       '  sluice describe pipedrive                      connection, rate limits, actions',
       '  sluice describe primary                        a function\'s signature',
+      '  sluice describe flows/leads.flow               a file\'s variables (--var) and flows',
     ].join('\n'),
     options: {
       role: { type: 'string', valueName: 'read|write', description: 'only the read (source) or write (dest) form of a name' },

@@ -1,16 +1,16 @@
 // `sluice discover CONNECTION`: reads the company's custom fields (persons, deals, organizations) and
-// stores them in $SLUICE_HOME/schemas/CONNECTION.json, so that flows using that connection can read
+// stores them in $SLUICE_CONFIG_DIR/schemas/CONNECTION.json, so that flows using that connection can read
 // and write custom fields by name (src/custom-fields/README.md). Also the custom-field section of
 // `sluice describe APP.ACTION --connection NAME`.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadRegistry, typeLabel, type AppRegistry } from '../../apps/index.js';
 import { checkConnectionName, lookupConnection, resolveConnection } from '../../connections/index.js';
 import { discoverSchema } from '../../custom-fields/discover.js';
 import { CUSTOM, entityOfAction, namedFields, writtenAs } from '../../custom-fields/names.js';
-import { CUSTOM_FIELD_ERRORS, ENTITIES, loadSchema, saveSchema, schemaPath } from '../../custom-fields/schema.js';
+import { CUSTOM_FIELD_ERRORS, ENTITIES, loadSchema, saveSchema, schemaPath, schemasHome, SCHEMAS_DIR } from '../../custom-fields/schema.js';
 import { SluiceError, UsageError } from '../../errors.js';
 import { ApiClient } from '../../runtime/http/index.js';
-import { ensureHome } from '../../runtime/state/home.js';
-import { dataDir } from '../../util/paths.js';
 import { formatOption, outputFormat, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { outColors, type CliIO } from '../io.js';
@@ -24,7 +24,7 @@ const discover: Command = {
   options: { format: formatOption },
   details: `Reads personFields, dealFields and organizationFields (every page) through the connection and
 stores the custom fields (names, hash keys, types, options) with the time they were read in
-$SLUICE_HOME/schemas/CONNECTION.json. From then on \`sluice check\` and \`sluice run\` let flows that use
+$SLUICE_CONFIG_DIR/schemas/CONNECTION.json, beside the connections. From then on \`sluice check\` and \`sluice run\` let flows that use
 the connection read and write custom fields by name: \`Segment\` or \`custom["Lead source"]\`.
 Run it again after custom fields change in Pipedrive: a run whose schema is stale stops with a
 clear error before it reads or writes anything.
@@ -45,8 +45,8 @@ Exit codes: 0 stored; 1 the connection or the API failed; 2 usage error.`,
       const registry = loadRegistry();
       const client = new ApiClient(registry.app('pipedrive')!, conn);
       const schema = await discoverSchema(client, registry);
-      const home = dataDir(io.env, io.cwd);
-      ensureHome(home);
+      const home = schemasHome(io.env);
+      mkdirSync(join(home, SCHEMAS_DIR), { recursive: true, mode: 0o700 });
       const file = saveSchema(home, schema);
       const counts = Object.fromEntries(ENTITIES.map((e) => [e, schema.entities[e].custom.length]));
       if (format === 'json') {
@@ -77,7 +77,7 @@ export const commands: Command[] = [discover];
  * text to append and JSON to add. Throws SL9001 when the connection has no stored schema.
  */
 export function customFieldsSection(io: CliIO, registry: AppRegistry, actionName: string, connection: string): { text: string; json: unknown } {
-  const home = dataDir(io.env, io.cwd);
+  const home = schemasHome(io.env);
   const schema = loadSchema(home, checkConnectionName(connection));
   if (!schema) {
     throw new SluiceError(CUSTOM_FIELD_ERRORS.noSchema, `no custom fields are stored for connection \`${connection}\` (${schemaPath(home, connection)})`, {

@@ -4,8 +4,10 @@
 // the client goes away; vscode-languageserver calls process.exit with it.
 // Static imports: this module is itself loaded only for `sluice lsp` (and a code-split dynamic
 // import of the CommonJS server library would expose only its default export).
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node.js';
+import { createConnection, ProposedFeatures, StreamMessageWriter } from 'vscode-languageserver/node.js';
 import { UsageError } from '../../errors.js';
+import { RecoveringMessageReader } from '../../lsp/framing.js';
+import { InitializeGate } from '../../lsp/gate.js';
 import { startServer } from '../../lsp/server.js';
 import { flag, type Command } from '../command.js';
 
@@ -27,8 +29,17 @@ quick fixes and semantic highlighting. Setup for VS Code and Neovim: grammar/EDI
       throw new UsageError('`sluice lsp` needs --stdio', 'The language server talks LSP over stdin/stdout only: configure your editor to start `sluice lsp --stdio`.');
     }
     redirectConsole(io.stderr);
-    const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+    const writer = new StreamMessageWriter(process.stdout);
+    const reader = new InitializeGate(
+      new RecoveringMessageReader(process.stdin, { onSkip: (reason) => io.stderr.write(`sluice lsp: malformed input: ${reason}\n`) }),
+      writer,
+    );
+    const connection = createConnection(ProposedFeatures.all, reader, writer);
     startServer(connection, { processEnv: io.env, cwd: io.cwd });
+    // With a reader of its own the library no longer watches stdin: the editor going away ends the server.
+    const gone = () => process.exit(reader.shutdownRequested ? 0 : 1);
+    process.stdin.on('end', gone);
+    process.stdin.on('close', gone);
     // A last line of defence: a bug outside any request (a timer, a stream) is logged, and the
     // server goes on with the documents it has.
     process.on('uncaughtException', (err) => io.stderr.write(`sluice lsp: internal error: ${err.stack ?? err.message}\n`));
