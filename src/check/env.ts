@@ -46,6 +46,10 @@ export interface ActionInfo {
   since?: SinceInfo;
   /** Whether the source needs `as { ... }` to be typed (file.csv, file.jsonl). */
   declaresRecordType?: boolean;
+  /** The date from which the API no longer supports this variant's endpoint. */
+  unsupportedSince?: string;
+  /** Versions newer than `version` that the action also exists in. */
+  newerVersions?: string[];
   /** Custom fields by name (src/custom-fields): what the record and input types include, and what the runtime maps with. */
   custom?: CustomBinding;
 }

@@ -85,7 +85,13 @@ function actionInfo(a: ResolvedAction, def: ActionDef): ActionInfo {
     ...(input ? { input } : {}),
     ...(a.since ? { since: { kind: a.since.kind, field: a.since.field, ...(a.since.kind === 'param' ? { param: a.since.param } : {}) } } : {}),
     ...(def.as ? { declaresRecordType: true } : {}),
+    ...(a.unsupportedSince ? { unsupportedSince: a.unsupportedSince, newerVersions: newerThan(def, a.version) } : {}),
   };
+}
+
+function newerThan(def: ActionDef, version: string | null): string[] {
+  const versions = def.variants.map((v) => v.version);
+  return versions.slice(versions.indexOf(version) + 1).filter((v): v is string => v !== null);
 }
 
 function specType(t: TypeSpec): Type {

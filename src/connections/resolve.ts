@@ -8,7 +8,7 @@
 // `SLUICE_ACME_EU_...`):
 //   SLUICE_<NAME>_URL             company URL
 //   SLUICE_<NAME>_TOKEN           API token
-//   SLUICE_<NAME>_API_VERSION     v1 or v2
+//   SLUICE_<NAME>_API_VERSION     auto, v1 or v2
 //   SLUICE_<NAME>_ALLOW_INSECURE  1 to allow a loopback http URL (the sandbox)
 // For the default connection these are SLUICE_PIPEDRIVE_URL, SLUICE_PIPEDRIVE_TOKEN, ...
 // There is deliberately no app-wide fallback (a SLUICE_PIPEDRIVE_TOKEN applying to every Pipedrive
@@ -18,7 +18,7 @@
 // Precedence, highest first (environment over file, like most tools, so CI can override):
 //   token:       SLUICE_<NAME>_TOKEN > the variable named by the saved `token_env` > the saved `token`
 //   URL:         SLUICE_<NAME>_URL > saved `company_url`
-//   API version: SLUICE_<NAME>_API_VERSION > saved `api_version` > v1
+//   API version: SLUICE_<NAME>_API_VERSION > saved `api_version` > auto
 //   insecure:    SLUICE_<NAME>_ALLOW_INSECURE=1 or saved `allow_insecure`
 // A connection exists when it is saved, or when SLUICE_<NAME>_URL is set (with a token from
 // SLUICE_<NAME>_TOKEN).
@@ -28,6 +28,7 @@ import { CONNECTION_ERRORS as E, ConnectionError } from './errors.js';
 import { Secret, mask } from './secret.js';
 import { connectionsPath, readStore, type StoreFile, type StoredConnection } from './store.js';
 import {
+  API_VERSIONS,
   DEFAULT_API_VERSION,
   checkConnectionName,
   checkTokenFormat,
@@ -192,12 +193,12 @@ function info(name: string, saved: StoredConnection | undefined, app: string, en
   } else {
     tokenSource = { kind: 'missing', variable: vars.token };
   }
-  const v = (envVersion ?? saved?.api_version ?? DEFAULT_API_VERSION).toLowerCase();
+  const v = (envVersion ?? saved?.api_version ?? DEFAULT_API_VERSION).toLowerCase().trim();
   return {
     name,
     app: saved?.app ?? app,
     companyUrl: envValue(env, vars.url) ?? saved?.company_url,
-    apiVersion: v === 'v2' ? 'v2' : 'v1',
+    apiVersion: (API_VERSIONS as readonly string[]).includes(v) ? (v as ApiVersion) : DEFAULT_API_VERSION,
     origin: saved ? 'file' : 'env',
     tokenSource,
     ...(token ? { tokenMasked: mask(token) } : {}),

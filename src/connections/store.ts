@@ -120,7 +120,7 @@ export function parseStore(text: string, path = CONNECTIONS_FILE): StoreFile {
     const c = raw as Record<string, unknown>;
     if (typeof c.app !== 'string') bad(`connection "${name}" has no "app"`);
     if (typeof c.company_url !== 'string') bad(`connection "${name}" has no "company_url"`);
-    if (typeof c.api_version !== 'string' || !(API_VERSIONS as readonly string[]).includes(c.api_version)) bad(`connection "${name}": "api_version" must be "v1" or "v2"`);
+    if (typeof c.api_version !== 'string' || !(API_VERSIONS as readonly string[]).includes(c.api_version)) bad(`connection "${name}": "api_version" must be "auto", "v1" or "v2"`);
     if (c.token !== undefined && typeof c.token !== 'string') bad(`connection "${name}": "token" must be a string`);
     if (c.token_env !== undefined && (typeof c.token_env !== 'string' || !isEnvVarName(c.token_env))) bad(`connection "${name}": "token_env" must be an environment variable name`);
     if (c.allow_insecure !== undefined && typeof c.allow_insecure !== 'boolean') bad(`connection "${name}": "allow_insecure" must be true or false`);

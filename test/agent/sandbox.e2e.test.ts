@@ -161,7 +161,7 @@ describe('sluice agent against the sandbox', () => {
       {
         'l.flow': `flow owners {
   source pipedrive.persons where limit = 40
-    -> lookup owner = pipedrive.users.find where term = owner_name
+    -> lookup owner = pipedrive.users.find where term = name
     -> map { id: id, owner: owner.id }
     -> dest file.jsonl with path = "out/owners.jsonl"
 }

@@ -24,9 +24,19 @@ describe('the seed document\'s actions', () => {
     expect([a.method, a.path, a.help, a.version]).toEqual([method, path, help, 'v1']);
   });
 
-  it('keeps the default version v1, as the seed configures', () => {
-    expect(reg.app('pipedrive')?.defaultVersion).toBe('v1');
-    expect(act('pipedrive.persons', 'read').version).toBe('v1');
+  it('defaults to auto: v2 where an action has it, v1 where it has only v1', () => {
+    expect(reg.app('pipedrive')?.defaultVersion).toBe('auto');
+    expect(act('pipedrive.persons', 'read').version).toBe('v2');
+    expect(act('pipedrive.persons.update', 'write', 'auto').version).toBe('v2');
+    expect(act('pipedrive.leads', 'write').version).toBe('v1');
+    expect(act('pipedrive.recents', 'read', 'auto').version).toBe('v1');
+  });
+
+  it('still forces v1 where it exists, and marks the v1 endpoints out of support', () => {
+    expect(act('pipedrive.persons', 'read', 'v1').version).toBe('v1');
+    expect(act('pipedrive.persons', 'read', 'v1').unsupportedSince).toBe('2026-08-01');
+    expect(act('pipedrive.persons', 'read', 'v2').unsupportedSince).toBeNull();
+    expect(act('pipedrive.leads', 'read', 'v1').unsupportedSince).toBeNull();
   });
 });
 

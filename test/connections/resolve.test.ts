@@ -87,7 +87,7 @@ describe('resolveConnection', () => {
   it('works with no file at all from SLUICE_PIPEDRIVE_URL + SLUICE_PIPEDRIVE_TOKEN (CI)', () => {
     const env = { SLUICE_CONFIG_DIR: tempDir(), SLUICE_PIPEDRIVE_URL: 'https://acme.pipedrive.com', SLUICE_PIPEDRIVE_TOKEN: T1 };
     const c = resolveConnection(undefined, 'pipedrive', env);
-    expect(plain(c)).toMatchObject({ name: 'pipedrive', baseUrl: 'https://acme.pipedrive.com', apiVersion: 'v1', token: T1, origin: 'env', tokenSource: { kind: 'env', variable: 'SLUICE_PIPEDRIVE_TOKEN' } });
+    expect(plain(c)).toMatchObject({ name: 'pipedrive', baseUrl: 'https://acme.pipedrive.com', apiVersion: 'auto', token: T1, origin: 'env', tokenSource: { kind: 'env', variable: 'SLUICE_PIPEDRIVE_TOKEN' } });
     expect(resolveConnection(undefined, 'pipedrive', { ...env, SLUICE_PIPEDRIVE_API_VERSION: 'v2' }).apiVersion).toBe('v2');
   });
 

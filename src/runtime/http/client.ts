@@ -173,12 +173,21 @@ export class ApiClient {
 
   /** The versioned base URL, e.g. `https://acme.pipedrive.com/api/v1`. */
   baseUrl(version?: string | null): string {
-    const v = version ?? this.connection.apiVersion;
+    const v = this.concreteVersion(version);
     return this.http.baseUrl.replace(/\{([^}]+)\}/g, (_, field: string) => {
       if (field === 'version') return v;
       if (field === 'company_url' || field === 'base_url' || field === 'url') return this.connection.baseUrl;
       throw new RangeError(`the base URL of ${this.app.name} uses {${field}}, which a connection does not provide`);
     });
+  }
+
+  /**
+   * The version a request goes to: the action variant's; else the connection's, where `auto` (a
+   * request that names no variant) means the newest version the app has.
+   */
+  private concreteVersion(version?: string | null): string {
+    const v = version ?? this.connection.apiVersion;
+    return v === 'auto' ? (this.app.versions[this.app.versions.length - 1] ?? 'v1') : v;
   }
 
   /** Daily-budget tokens one request of this class costs in this version. */
@@ -199,7 +208,7 @@ export class ApiClient {
 
   async request(o: RequestOptions): Promise<ApiResponse> {
     if (!o.path.startsWith('/') || /[?#]/.test(o.path)) throw new RangeError(`request path must start with / and carry no query: ${o.path}`);
-    const version = o.version ?? this.connection.apiVersion;
+    const version = this.concreteVersion(o.version);
     const base = this.baseUrl(version);
     const site = this.site(o.method, o.path, version);
     const query: Record<string, QueryValue> = { ...o.query };
