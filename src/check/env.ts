@@ -19,6 +19,8 @@ export interface SinceInfo {
   /** `param`: an API parameter; `sort`: sort newest first and stop early; `client`: filter after fetching. */
   kind: 'param' | 'sort' | 'client';
   param?: string;
+  /** `param`: query parameters sent with it (an ascending sort by `field`). */
+  params?: Record<string, string | number | boolean>;
   field?: string;
 }
 

@@ -83,7 +83,7 @@ function actionInfo(a: ResolvedAction, def: ActionDef): ActionInfo {
     options: new Map(Object.values(a.options).filter((o) => o.scope !== 'connection').map((o) => [o.name, param(o)])),
     ...(rec ? { record: rec } : {}),
     ...(input ? { input } : {}),
-    ...(a.since ? { since: { kind: a.since.kind, field: a.since.field, ...(a.since.kind === 'param' ? { param: a.since.param } : {}) } } : {}),
+    ...(a.since ? { since: { kind: a.since.kind, field: a.since.field, ...(a.since.kind === 'param' ? { param: a.since.param, ...(a.since.params ? { params: a.since.params } : {}) } : {}) } } : {}),
     ...(def.as ? { declaresRecordType: true } : {}),
     ...(a.unsupportedSince ? { unsupportedSince: a.unsupportedSince, newerVersions: newerThan(def, a.version) } : {}),
   };

@@ -14,6 +14,11 @@ export interface FlowPlan {
   text: string;
 }
 
+const query = (params: Record<string, string | number | boolean>): string =>
+  `\`${Object.entries(params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('&')}\``;
+
 export function explainFlows(model: ProgramModel): FlowPlan[] {
   return model.flows.map((f) => {
     const src = f.flow.pipeline?.source;
@@ -42,7 +47,7 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
         const s = action.since;
         plan.since =
           s.kind === 'param'
-            ? `sent as the API parameter \`${s.param}\`; records at or after the watermark of \`${s.field}\``
+            ? `sent as the API parameter \`${s.param}\`${s.params ? ` with ${query(s.params)} (oldest change first: a record changed during the run moves behind what was read)` : ''}; records at or after the watermark of \`${s.field}\``
             : s.kind === 'sort'
               ? `the API sorts by \`${s.field}\`, newest first, and reading stops at the watermark`
               : `every record is read and those with \`${s.field}\` at or after the watermark are kept`;

@@ -217,6 +217,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     } catch {
       throw new SluiceError('SL7003', `\`since ${printExpr(src.since)}\` is not a time: ${JSON.stringify(v)}`);
     }
+    if (since.kind === 'param' && since.params) Object.assign(query, since.params);
     if (lower) {
       if (since.kind === 'param') query[since.param] = formatTime(lower.value, since.format);
       else if (since.kind === 'sort') Object.assign(query, since.params);

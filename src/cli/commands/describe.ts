@@ -40,7 +40,7 @@ export function sinceText(s: SinceDef | null): string {
   const fmt = s.fieldFormat ? `, ${s.fieldFormat}` : '';
   switch (s.kind) {
     case 'param':
-      return `sent as the parameter ${s.param} (${s.format}); watermark field ${s.field}${fmt}`;
+      return `sent as the parameter ${s.param} (${s.format})${s.params ? `, with ${Object.entries(s.params).map(([k, v]) => `${k}=${String(v)}`).join('&')}` : ''}; watermark field ${s.field}${fmt}`;
     case 'sort':
       return `sorts newest first (${Object.entries(s.params).map(([k, v]) => `${k}=${String(v)}`).join('&')}) and stops at the first record older than the watermark; field ${s.field}${fmt}`;
     case 'client':
