@@ -1,6 +1,7 @@
 // The sandbox held to Pipedrive's own OpenAPI descriptions: for every route it serves (v1 and v2,
 // lists, single records, writes) and for its errors, the answer fits the documented response
-// schema, and the request the test sends uses only documented parameters with documented values.
+// schema, the request the test sends uses only documented parameters with documented values, and
+// the daily budget is charged the operation's `x-token-cost`.
 // Known errors of the descriptions are in exceptions.ts, nowhere else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/sandbox/routes/index.js';
@@ -140,7 +141,8 @@ async function send(pr: Probe) {
 
 describe.skipIf(!present)('the sandbox against Pipedrive\'s OpenAPI descriptions', () => {
   beforeAll(async () => {
-    sb = await startSandbox({ seed: 13, plan: 'unlimited' });
+    // Ultimate: a daily budget to charge (the probes stay far below its burst).
+    sb = await startSandbox({ seed: 13, plan: 'ultimate' });
     const d = sb.data;
     ids.person = d.persons.all()[0].id;
     ids.org = d.organizations.all()[0].id;
@@ -166,13 +168,16 @@ describe.skipIf(!present)('the sandbox against Pipedrive\'s OpenAPI descriptions
     expect(missing).toEqual([]);
   });
 
-  it('answers fit the documented response schemas; requests use documented parameters', async () => {
+  it('answers fit the documented response schemas; requests use documented parameters; each costs its x-token-cost', async () => {
     const problems: string[] = [];
     for (const pr of [...probes(), ...errorProbes()]) {
       const op = operation(pr.version, pr.method, openApiPath(pr.route))!;
       const what = `${pr.method} /${pr.version}${pr.path}`;
       if (!pr.invalid) problems.push(...checkRequest(op, pr.query ?? {}, pr.body, EXCEPTIONS).map((m) => `${what}: request: ${m}`));
+      const budget = sb.dailyRemaining();
       const res = await send(pr);
+      const charged = budget - sb.dailyRemaining();
+      if (res.status < 400 && charged !== op.tokenCost) problems.push(`${what}: charged ${charged} tokens, x-token-cost is ${op.tokenCost}`);
       if (res.status !== pr.status) {
         problems.push(`${what}: status ${res.status}, expected ${pr.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
         continue;
