@@ -44,7 +44,7 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
 const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env']);
 
@@ -449,9 +449,12 @@ class Loader {
       for (const p of Object.keys(pathParams)) if (!req.includes(p)) fail(at('input'), `must require "${p}": the path parameter {${p}} comes from the record`);
     }
     const cost = (m.cost as CostClass | undefined) ?? null;
-    if (cost !== null && version !== null && app.http && Object.keys(app.http.costs).length > 0 && app.http.costs[version]?.[cost] === undefined) {
+    const own = (m.tokens as number | undefined) ?? null;
+    if (own === null && cost !== null && version !== null && app.http && Object.keys(app.http.costs).length > 0 && app.http.costs[version]?.[cost] === undefined) {
       fail(at('cost'), `"${cost}" has no price in http.costs.${version}`);
     }
+    const tokens = own ?? (cost !== null && version !== null ? (app.http?.costs[version]?.[cost] ?? null) : null);
+    if (tokens === null && app.http?.rateLimit?.daily) fail(vPtr, `needs "tokens" (what one request costs in the daily budget)${what}`);
     return {
       version,
       method,
@@ -468,6 +471,7 @@ class Loader {
       key,
       cursorField,
       unsupportedSince: (m.unsupportedSince as string | undefined) ?? null,
+      tokens,
       source: { file, display: this.display(file), pointer: vPtr },
     };
   }

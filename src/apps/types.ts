@@ -155,6 +155,8 @@ export interface VariantDef {
   /** The records a write accepts (null for reads). */
   input: JsonSchema | null;
   cost: CostClass | null;
+  /** Daily-budget tokens one request costs (Pipedrive's `x-token-cost`), or null where unknown. */
+  tokens: number | null;
   /** Repeating the request cannot apply it twice (GET, PUT, PATCH, DELETE; POST is not). */
   idempotent: boolean;
   /** The field(s) that identify a record, or null. */

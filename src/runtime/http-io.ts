@@ -142,7 +142,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
               // Ctrl-C must not cut a write off half-way (README: "writes in flight finish"): an
               // aborted POST may still have been applied, and nothing would remember it. Only a
               // write that may be repeated follows the run's signal.
-              await client!.request({ method, path, body, cost: action.cost, idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
+              await client!.request({ method, path, body, cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
               if (!idempotent) hooks?.accepted(index);
               return { ok: true, rec };
             } catch (err) {
@@ -178,7 +178,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
         // The cache keeps what the API answered; names are applied after it, so that a new schema
         // never meets records named by an old one.
         const found = (await cache.getOrLoad(key, async () => {
-          const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, version: action.version, signal: o.signal });
+          const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal: o.signal });
           const list = extractRecords(res.body, action.extract) ?? [];
           return (list[0] as Rec | undefined) ?? null;
         })) as Rec | null;
@@ -197,6 +197,9 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     },
   };
 }
+
+/** What one request of the action costs in the daily budget, when its definition says. */
+const tokensOf = (action: ResolvedAction): { tokens?: number } => (action.tokens !== null ? { tokens: action.tokens } : {});
 
 /** Moves path parameters (`{id}`) out of the query into the path. */
 function fillPath(action: ResolvedAction, query: Record<string, string | number | boolean>): { path: string; rest: Record<string, string | number | boolean> } {

@@ -245,7 +245,7 @@ describe('extending the stdlib with JSON only', () => {
         pathParams: { id: { type: 'integer', minimum: 1, help: 'The ID of the deal.' } },
         extract: { pointer: '/data', shape: 'object' },
         key: 'id',
-        variants: { v1: { record: { $ref: '../schemas/deal.v1.json' } }, v2: { record: { $ref: '../schemas/deal.v2.json' } } },
+        variants: { v1: { tokens: 2, record: { $ref: '../schemas/deal.v1.json' } }, v2: { tokens: 1, record: { $ref: '../schemas/deal.v2.json' } } },
       }),
     );
     const loaded = loadStdlib(dir);

@@ -103,7 +103,7 @@ describe('v1 and v2 persons differ as PIPEDRIVE.md says', () => {
 
   it('implements since by sorting in v1 and by updated_since in v2', () => {
     expect(v1.since).toEqual({ kind: 'sort', params: { sort: 'update_time DESC' }, field: 'update_time', fieldFormat: 'YYYY-MM-DD HH:mm:ss' });
-    expect(v2.since).toEqual({ kind: 'param', param: 'updated_since', format: 'rfc3339', field: 'update_time', fieldFormat: 'rfc3339' });
+    expect(v2.since).toEqual({ kind: 'param', param: 'updated_since', params: { sort_by: 'update_time', sort_direction: 'asc' }, format: 'rfc3339', field: 'update_time', fieldFormat: 'rfc3339' });
   });
 
   it('has a v2 parameter set of its own', () => {

@@ -136,10 +136,10 @@ export function toJsonSchema(s: Json): Json {
 const KNOWN_FORMATS = new Set(['date', 'date-time', 'uuid', 'email']);
 
 /** The JSON Schema an answer of `op` with `status` must fit, with the documented exceptions applied. */
-export function responseSchema(op: Operation, status: number, exceptions: readonly Exception[]): Schema | undefined {
+export function responseSchema(op: Operation, status: number, exceptions: readonly Exception[], purpose: 'answers' | 'definitions' = 'answers'): Schema | undefined {
   const raw = op.responses[String(status)] ?? op.responses[`${String(status)[0]}XX`] ?? op.responses.default;
   if (!raw) return undefined;
-  return applyExceptions(toJsonSchema(raw) as Schema, op, status, exceptions);
+  return applyExceptions(toJsonSchema(raw) as Schema, op, status, purpose === 'answers' ? exceptions : exceptions.filter((e) => !e.answersOnly));
 }
 
 /** `/persons/:id` (the sandbox's routes) to `/persons/{id}` (the descriptions'). */

@@ -53,6 +53,18 @@ function coerce(value: string | number, schema: Schema | undefined): unknown {
   return value;
 }
 
+/** The documented request body with the exceptions for its fields. */
+function bodySchema(op: Operation, exceptions: readonly Exception[]): Schema {
+  type B = Schema & { properties?: Record<string, Schema>; allOf?: B[]; anyOf?: B[]; oneOf?: B[] };
+  const patch = (s: B): B => {
+    const out: B = { ...s };
+    for (const k of ['allOf', 'anyOf', 'oneOf'] as const) if (s[k]) out[k] = s[k]!.map(patch);
+    if (s.properties) out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, paramSchema(op, k, v, exceptions, 'body')]));
+    return out;
+  };
+  return patch(toJsonSchema(op.requestBody!) as B);
+}
+
 /** What is wrong with a request's query and body against the documented parameters and request body. */
 export function checkRequest(op: Operation, query: Record<string, string | number>, body: unknown, exceptions: readonly Exception[]): string[] {
   const problems: string[] = [];
@@ -72,7 +84,7 @@ export function checkRequest(op: Operation, query: Record<string, string | numbe
   if (body !== undefined) {
     if (!op.requestBody) problems.push('a body is sent, but the description documents none');
     else {
-      const v = compile(`${op.file} ${op.method} ${op.path} body`, toJsonSchema(op.requestBody) as Schema);
+      const v = compile(`${op.file} ${op.method} ${op.path} body`, bodySchema(op, exceptions));
       if (!v(body)) problems.push(`body: ${messages(v.errors, body).join('; ')}`);
     }
   }

@@ -107,8 +107,7 @@ function describeAction(app: AppDef, a: ResolvedAction, c: Palette): string {
   }
   if (a.key) facts.push(['Key', a.key.join(', ')]);
   if (a.cost) {
-    const tokens = a.version ? app.http?.costs[a.version]?.[a.cost] : undefined;
-    facts.push(['Cost', `${a.cost}${tokens !== undefined ? `, ${tokens} rate-limit tokens` : ''}`]);
+    facts.push(['Cost', `${a.cost}${a.tokens !== null ? `, ${a.tokens} daily-budget tokens` : ''}`]);
   }
   if (a.as) facts.push(['Record type', a.as === 'optional' ? 'untyped unless the source declares `as { ... }`' : 'the source must declare `as { ... }`']);
   out.push('', formatTable(null, facts).trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));

@@ -31,6 +31,8 @@ export interface RequestOptions {
   body?: unknown;
   /** For the daily budget and the per-class burst (search). */
   cost: CostClass | null;
+  /** Daily-budget tokens of this request (the action's `x-token-cost`); default: the price of `cost`. */
+  tokens?: number;
   /** Whether repeating the request cannot apply it twice. Default: every method but POST. */
   idempotent?: boolean;
   /** The API version of the action's variant (v1-only actions on a v2 connection); default the connection's. */
@@ -216,7 +218,7 @@ export class ApiClient {
     const qs = encodeQuery(query, this.http.queryEncoding);
     const url = `${base}${o.path}${qs ? `?${qs}` : ''}`;
     const idempotent = o.idempotent ?? o.method !== 'POST';
-    const tokens = this.tokensFor(version, o.cost);
+    const tokens = o.tokens ?? this.tokensFor(version, o.cost);
     const started = performance.now();
     let failures = 0;
     let n429 = 0;
