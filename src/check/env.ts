@@ -48,6 +48,10 @@ export interface ActionInfo {
   since?: SinceInfo;
   /** Whether the source needs `as { ... }` to be typed (file.csv, file.jsonl). */
   declaresRecordType?: boolean;
+  /** Daily-budget tokens one request costs (Pipedrive's x-token-cost). */
+  tokens?: number;
+  /** Records per page at most, for paginated reads. */
+  pageSize?: number;
   /** The date from which the API no longer supports this variant's endpoint. */
   unsupportedSince?: string;
   /** Versions newer than `version` that the action also exists in. */

@@ -85,6 +85,8 @@ function actionInfo(a: ResolvedAction, def: ActionDef): ActionInfo {
     ...(input ? { input } : {}),
     ...(a.since ? { since: { kind: a.since.kind, field: a.since.field, ...(a.since.kind === 'param' ? { param: a.since.param, ...(a.since.params ? { params: a.since.params } : {}) } : {}) } } : {}),
     ...(def.as ? { declaresRecordType: true } : {}),
+    ...(a.tokens !== null ? { tokens: a.tokens } : {}),
+    ...(a.pagination.type !== 'none' ? { pageSize: a.pagination.pageSizeMax } : {}),
     ...(a.unsupportedSince ? { unsupportedSince: a.unsupportedSince, newerVersions: newerThan(def, a.version) } : {}),
   };
 }

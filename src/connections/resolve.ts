@@ -53,6 +53,10 @@ export interface ResolvedConnection {
   origin: 'file' | 'env';
   /** The rate-limit plan (`SLUICE_<NAME>_PLAN`, else the saved one); unset: the runtime starts safe. */
   plan?: string;
+  /** Seats of the company (`SLUICE_<NAME>_SEATS`, else the saved one): the daily budget is per seat. */
+  seats?: number;
+  /** The whole daily token budget (`SLUICE_<NAME>_DAILY_BUDGET`, else the saved one). */
+  dailyBudget?: number;
 }
 
 export interface ConnectionEnvVars {
@@ -61,11 +65,13 @@ export interface ConnectionEnvVars {
   apiVersion: string;
   allowInsecure: string;
   plan: string;
+  seats: string;
+  dailyBudget: string;
 }
 
 export function envVarsFor(name: string): ConnectionEnvVars {
   const p = envPrefix(name);
-  return { url: `${p}_URL`, token: `${p}_TOKEN`, apiVersion: `${p}_API_VERSION`, allowInsecure: `${p}_ALLOW_INSECURE`, plan: `${p}_PLAN` };
+  return { url: `${p}_URL`, token: `${p}_TOKEN`, apiVersion: `${p}_API_VERSION`, allowInsecure: `${p}_ALLOW_INSECURE`, plan: `${p}_PLAN`, seats: `${p}_SEATS`, dailyBudget: `${p}_DAILY_BUDGET` };
 }
 
 export function describeTokenSource(source: TokenSource): string {
@@ -110,7 +116,29 @@ export function resolveConnection(name: string | undefined, app: string, env: En
   const { value, source } = findToken(n, saved, vars, env);
   const token = withContext(describeTokenSource(source), () => checkTokenFormat(value, `the API token (${describeTokenSource(source)})`));
   const plan = envValue(env, vars.plan) ?? saved?.plan;
-  return { name: n, app, baseUrl, apiVersion, token: new Secret(token), tokenSource: source, origin: saved ? 'file' : 'env', ...(plan ? { plan } : {}) };
+  const seats = wholeNumber(env, vars.seats) ?? saved?.seats;
+  const dailyBudget = wholeNumber(env, vars.dailyBudget) ?? saved?.daily_budget;
+  return {
+    name: n,
+    app,
+    baseUrl,
+    apiVersion,
+    token: new Secret(token),
+    tokenSource: source,
+    origin: saved ? 'file' : 'env',
+    ...(plan ? { plan } : {}),
+    ...(seats !== undefined ? { seats } : {}),
+    ...(dailyBudget !== undefined ? { dailyBudget } : {}),
+  };
+}
+
+/** A whole number of at least 1 from the environment; an unreadable one is an error naming the variable. */
+function wholeNumber(env: Env, variable: string): number | undefined {
+  const raw = envValue(env, variable);
+  if (raw === undefined) return undefined;
+  const n = Number(raw.trim());
+  if (!Number.isSafeInteger(n) || n < 1) throw new ConnectionError(E.envInvalid, `${variable} must be a whole number of at least 1, not \`${raw.slice(0, 20)}\``, `Unset ${variable}, or give it a number such as 5.`);
+  return n;
 }
 
 /** Own entries only: a connection named `constructor` must not find Object.prototype's. */

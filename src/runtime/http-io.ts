@@ -2,7 +2,7 @@
 // one rate limiter per (base URL, token) for the whole process, retries that never duplicate a write.
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
-import type { JsonSchema, ResolvedAction } from '../apps/index.js';
+import type { AppDef, JsonSchema, ResolvedAction } from '../apps/index.js';
 import { loadRegistry } from '../apps/index.js';
 import type { ResolvedRef } from '../check/model.js';
 import { resolveConnection, type ResolvedConnection } from '../connections/index.js';
@@ -12,6 +12,7 @@ import type { Rec, Value } from './eval.js';
 import { ApiClient, ApiError, expandPath, pages, UncertainWriteError, extractRecords, type HttpEvent, type Query } from './http/index.js';
 import type { HttpIo, RunSummary } from './run-flow.js';
 import type { Source } from './sources/source.js';
+import { BudgetLedger, DailyBudget, dailyLimit } from './http/budget.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
@@ -44,6 +45,22 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     } else if (e.type === '429') stats.status429++;
   };
   const cache = lookupCache(o.home ? { home: o.home } : {});
+  // The daily budget of each company (host), shared by every connection to it.
+  const budgets = new Map<string, DailyBudget>();
+  let ledger: BudgetLedger | undefined;
+  const reported = new Map<DailyBudget, number>();
+  const budgetFor = (conn: ResolvedConnection, app: AppDef): DailyBudget | undefined => {
+    const limit = dailyLimit(app.http?.rateLimit, conn);
+    if (limit === undefined) return undefined;
+    const company = new URL(conn.baseUrl).host;
+    let b = budgets.get(company);
+    if (!b) {
+      ledger ??= o.home ? BudgetLedger.open(o.home) : undefined;
+      b = new DailyBudget(company, limit, ledger);
+      budgets.set(company, b);
+    }
+    return b;
+  };
 
   function clientFor(ref: ResolvedRef, action: ResolvedAction): { client: ApiClient; conn: ResolvedConnection } {
     const client = clientNamed(ref.connection?.name ?? action.app, action.app);
@@ -54,7 +71,9 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     let client = clients.get(name);
     if (!client) {
       const conn = resolveConnection(name, app, o.env);
-      client = new ApiClient(registry.app(app)!, conn, { onEvent, ...(conn.plan ? { plan: conn.plan } : {}) });
+      const def = registry.app(app)!;
+      const budget = budgetFor(conn, def);
+      client = new ApiClient(def, conn, { onEvent, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
       clients.set(name, client);
     }
     return client;
@@ -188,12 +207,26 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
 
     beforeRun,
 
+    // Called once at the end of each run: tokens and budget warnings are those since the last call.
     stats(): RunSummary['http'] {
-      return { ...stats };
+      const list = [...budgets.values()];
+      if (list.length === 0) return { ...stats };
+      let tokens = 0;
+      const warnings: string[] = [];
+      for (const b of list) {
+        const since = b.spentHere - (reported.get(b) ?? 0);
+        reported.set(b, b.spentHere);
+        tokens += since;
+        const w = since > 0 ? b.warning() : undefined;
+        if (w) warnings.push(w);
+      }
+      return { ...stats, tokens, budget: list.map((b) => b.status()), ...(warnings.length ? { warnings } : {}) };
     },
 
     async close() {
       clients.clear();
+      ledger?.close();
+      ledger = undefined;
     },
   };
 }

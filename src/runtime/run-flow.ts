@@ -25,6 +25,7 @@ import { SluiceError } from '../errors.js';
 import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
 import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
 import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues } from './io.js';
+import type { HttpBudgetStats } from './http/budget.js';
 import type { Source } from './sources/source.js';
 import { compareCursors, normaliseCursor, templateValues, type Cursor, type StateStore } from './state/index.js';
 import { compileSteps, engineFilter } from './steps.js';
@@ -51,7 +52,7 @@ export interface RunSummary {
   run_id: number | null;
   error?: { code: string; message: string; hint?: string };
   warnings: string[];
-  http?: { requests: number; retries: number; rateLimitWaits: number; waitedMs: number; status429: number };
+  http?: { requests: number; retries: number; rateLimitWaits: number; waitedMs: number; status429: number } & HttpBudgetStats;
 }
 
 export interface ProgressEvent {
@@ -437,7 +438,12 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     }
   }
   if (since && summary.watermark === null) summary.watermark = wm?.value ?? null;
-  summary.http = o.http.stats();
+  const httpStats = o.http.stats();
+  if (httpStats) {
+    const { warnings: budgetWarnings = [], ...http } = httpStats;
+    summary.http = http;
+    summary.warnings.push(...budgetWarnings);
+  }
   summary.duration_ms = Math.round(performance.now() - t0);
   return summary;
 }

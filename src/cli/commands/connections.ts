@@ -175,6 +175,8 @@ const add: Command = {
     'api-token': { type: 'string', valueName: 'TOKEN', description: 'the API token (prefer --api-token-env or the prompt)' },
     'allow-insecure': { type: 'boolean', description: 'allow an http:// loopback URL (127.0.0.1, localhost): the local sandbox' },
     plan: { type: 'string', valueName: 'PLAN', description: "the company's Pipedrive plan (lite, growth, premium, ultimate; unlimited for the sandbox): paces requests from the first one" },
+    seats: { type: 'string', valueName: 'N', description: "the company's seats (users): the daily token budget is 30,000 x plan multiplier x seats (default 1)" },
+    'daily-budget': { type: 'string', valueName: 'TOKENS', description: "the company's whole daily token budget, when known (with top-ups); overrides plan x seats" },
     'no-validate': { type: 'boolean', description: 'save without testing the connection' },
     replace: { type: 'boolean', description: 'replace a saved connection of the same name' },
     timeout: timeoutOption,
@@ -241,6 +243,8 @@ const add: Command = {
         ...(url.loopback ? { allow_insecure: true } : {}),
         added_at: new Date().toISOString(),
         ...(str(args, 'plan') ? { plan: checkPlanName(str(args, 'plan')!) } : {}),
+        ...(str(args, 'seats') ? { seats: checkWholeNumber('seats', str(args, 'seats')!) } : {}),
+        ...(str(args, 'daily-budget') ? { daily_budget: checkWholeNumber('daily-budget', str(args, 'daily-budget')!) } : {}),
       };
       const path = updateStore(io.env, (store) => {
         store.connections[name] = entry;
@@ -415,6 +419,12 @@ const remove: Command = {
 };
 
 export const commands: Command[] = [add, test, list, remove];
+
+function checkWholeNumber(flag: string, raw: string): number {
+  const n = Number(raw.trim());
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} takes a whole number of at least 1, not \`${raw.slice(0, 20)}\``);
+  return n;
+}
 
 /** A plan name as the app definitions spell them; which plans exist is checked when a flow runs. */
 function checkPlanName(plan: string): string {

@@ -7,6 +7,7 @@ import { createHttpIo } from '../../runtime/http-io.js';
 import { runFlow, type RunSummary } from '../../runtime/run-flow.js';
 import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
 import { dataDir } from '../../util/paths.js';
+import { budgetLine } from '../budget-text.js';
 import { checkEnvFor } from '../check-env.js';
 import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -137,6 +138,7 @@ function printSummary(io: CliIO, s: RunSummary, dryRun: boolean): void {
     `  read ${s.read}, written ${s.written} to ${s.destination}, rejected ${s.rejected}, skipped ${s.skipped} (already written), filtered ${s.filtered}`,
   ];
   if (s.http && s.http.requests > 0) lines.push(`  requests ${s.http.requests}, retries ${s.http.retries}, rate-limit waits ${s.http.rateLimitWaits} (${(s.http.waitedMs / 1000).toFixed(1)} s), 429s ${s.http.status429}`);
+  if (s.http?.tokens) lines.push(`  ${budgetLine(s.http.tokens, s.http.budget ?? [])}`);
   if (s.watermark) lines.push(`  watermark ${s.watermark}${s.complete ? '' : ' (kept: the run stopped before the end of the source)'}`);
   if (s.rejected > 0) lines.push(c.yellow(`  ${s.rejected} record${s.rejected === 1 ? ' was' : 's were'} rejected and kept: sluice state show ${s.flow}`));
   for (const w of s.warnings) lines.push(c.yellow(`  warning: ${w}`));

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDef, CostClass, HttpDef, HttpMethod } from '../../apps/types.js';
 import { redact, type ResolvedConnection } from '../../connections/index.js';
 import { agentsFor, type Agents } from './agents.js';
+import type { DailyBudget } from './budget.js';
 import { ApiError, DailyBudgetExhausted, MalformedResponseError, NetworkError, UncertainWriteError, describeFailure, type RequestSite } from './errors.js';
 import { headerNames, readRateLimitHeaders, type RateLimitHeaderNames, type ResponseHeaders } from './headers.js';
 import { limiterFor, limiterKey, limiterPlan, type Grant, type RateLimiter } from './limiter.js';
@@ -85,6 +86,8 @@ export interface ClientOptions {
   auth?: 'header' | 'query';
   /** Progress events; must not throw (a throw is ignored rather than failing the request). */
   onEvent?: (event: HttpEvent) => void;
+  /** The company's daily budget as Sluice counts it (budget.ts): charged before each attempt. */
+  budget?: DailyBudget;
   /** [0, 1) for backoff jitter (tests make it deterministic). */
   random?: () => number;
   userAgent?: string;
@@ -225,7 +228,10 @@ export class ApiClient {
 
     for (let attempt = 1; ; attempt++) {
       o.signal?.throwIfAborted();
-      const outcome = await this.limiter.run((grant) => this.send(url, o, grant, site, attempt), { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}) });
+      const outcome = await this.limiter.run((grant) => {
+        this.options.budget?.take(tokens, site, attempt);
+        return this.send(url, o, grant, site, attempt);
+      }, { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}) });
 
       if (outcome.kind === 'network') {
         const f = outcome.failure;
