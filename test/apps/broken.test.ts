@@ -21,6 +21,13 @@ interface Case {
 
 const cases: Case[] = [
   {
+    what: 'a variant without a price in the daily budget',
+    file: PERSONS,
+    edit: (d) => delete d.actions[0].variants.v2.tokens,
+    code: APP_ERROR.semantic,
+    message: `stdlib/${PERSONS}: /actions/0/variants/v2 needs "tokens" (what one request costs in the daily budget) (v2)`,
+  },
+  {
     what: 'a wrong type in a parameter',
     file: PERSONS,
     edit: (d) => (d.actions[0].params.limit.maximum = 'five hundred'),

@@ -147,6 +147,13 @@ describe('sluice connections (no server needed)', () => {
     expect(statSync(config).mode & 0o777).toBe(0o700);
     expect(statSync(join(config, 'connections.json')).mode & 0o777).toBe(0o600);
     expect(readdirSync(config)).toEqual(['connections.json']);
+    const budget = await run(['add', 'pipedrive', '--name', 'big', '--company-url', 'https://big.pipedrive.com', '--plan', 'premium', '--seats', '12', '--daily-budget', '2000000', '--api-token', TOKEN, '--no-validate'], env);
+    expect(budget.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(config, 'connections.json'), 'utf8')).connections.big).toMatchObject({ plan: 'premium', seats: 12, daily_budget: 2000000 });
+    const bad = await run(['add', 'pipedrive', '--name', 'bad', '--company-url', 'https://bad.pipedrive.com', '--seats', 'many', '--api-token', TOKEN, '--no-validate'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--seats takes a whole number of at least 1, not `many`');
+    expect((await run(['remove', 'big'], env)).code).toBe(0);
 
     const dup = await run(['add', 'pipedrive', '--name', 'acme', '--company-url', 'https://acme.pipedrive.com', '--api-token', TOKEN, '--no-validate'], env);
     expect(dup.code).toBe(1);

@@ -206,4 +206,13 @@ describe('rate-limit plan', () => {
     expect(resolveConnection('bare', 'pipedrive', env).plan).toBeUndefined();
     expect(resolveConnection('acme', 'pipedrive', { ...env, SLUICE_ACME_PLAN: 'premium' }).plan).toBe('premium');
   });
+
+  it('takes seats and the daily budget from the environment, else the saved connection', () => {
+    const env: Record<string, string | undefined> = { SLUICE_CONFIG_DIR: tempDir() };
+    writeStore({ version: 1, connections: { acme: { app: 'pipedrive', company_url: 'https://acme.pipedrive.com', api_version: 'auto', token: 'a'.repeat(40), seats: 4 } } }, env);
+    expect(resolveConnection('acme', 'pipedrive', env)).toMatchObject({ seats: 4 });
+    expect(resolveConnection('acme', 'pipedrive', env).dailyBudget).toBeUndefined();
+    expect(resolveConnection('acme', 'pipedrive', { ...env, SLUICE_ACME_SEATS: '9', SLUICE_ACME_DAILY_BUDGET: '500000' })).toMatchObject({ seats: 9, dailyBudget: 500000 });
+    expect(() => resolveConnection('acme', 'pipedrive', { ...env, SLUICE_ACME_SEATS: 'lots' })).toThrow(expect.objectContaining({ code: 'SL5051', message: 'SLUICE_ACME_SEATS must be a whole number of at least 1, not `lots`' }));
+  });
 });
