@@ -52,11 +52,11 @@ try {
   const edit: number[] = [];
   let errorsSeen = 0;
   for (let k = 0; k < WARMUP + EDITS; k++) {
-    // Even edits type `x` into `owner_name` of a flow; odd ones delete it again.
+    // Even edits type `x` into the `name` of a flow's lookup (`term = naxme`); odd ones delete it again.
     const flow = (Math.floor(k / 2) * 37) % flows;
-    const p = at(flow, 'owner_name', 5);
+    const p = at(flow, 'term = name', 5);
     const insert = k % 2 === 0;
-    const start = { line: p.line, character: p.character + 5 };
+    const start = { line: p.line, character: p.character + 'term = na'.length };
     const change = insert ? { range: { start, end: start }, text: 'x' } : { range: { start, end: { line: start.line, character: start.character + 1 } }, text: '' };
     version++;
     t0 = performance.now();

@@ -8,9 +8,11 @@
 //    using the official client doing the same (a process too).
 // 3. Memory: 1,000,000 records through `map` to `file.jsonl`: the peak RSS of the `sluice run`
 //    process, and its ratio to the peak at 100,000 records.
+// 4. Daily-budget tokens (bench/tokens.ts): a full read of 100,000 persons and an incremental run
+//    with 100 changes, on API v1 and v2.
 //
 // Env: BENCH_SKIP=1,3 skips benchmarks by number; BENCH_PERSONS (default 100000), BENCH_RECORDS
-// (default 1000000) change the sizes of 2 and 3.
+// (default 1000000) change the sizes of 2 and 3; BENCH_TOKEN_PERSONS (default 100000) that of 4.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -20,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main as rateLimitedRead } from './rate-limited-read.js';
+import { main as tokens } from './tokens.js';
 
 /** The repository: the folder above this file (bench/) or above its bundle (dist/run/) that holds bin/sluice.js. */
 function findRoot(): string {
@@ -321,6 +324,14 @@ async function mainBench(): Promise<void> {
   if (!skip.has('3')) {
     const r = await memory();
     summary.push(`3. memory: peak RSS ${fmt(r.peakMb, 1)} MB at ${fmt(Number(process.env.BENCH_RECORDS ?? 1_000_000))} records (target < 200), ${fmt(r.ratio, 2)}x the peak at a tenth of them (target <= 1.2)`);
+    log();
+  }
+  if (!skip.has('4')) {
+    log('4. Daily-budget tokens');
+    const [v1, v2] = await tokens({ bin: BIN, log: (line) => log(`   ${line}`) });
+    summary.push(
+      `4. tokens: full read v1 ${fmt(v1.full.tokens)} / v2 ${fmt(v2.full.tokens)} (v2 ${fmt(v2.full.tokens / v1.full.tokens, 2)}x, expect 0.5); incremental with 100 changes v1 ${fmt(v1.incremental.tokens)} in ${v1.incremental.requests} request(s) / v2 ${fmt(v2.incremental.tokens)} in ${v2.incremental.requests} (expect one page)`,
+    );
     log();
   }
   log('Summary');

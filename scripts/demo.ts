@@ -2,8 +2,8 @@
 // 1. check the example flows and explain what each asks of the API;
 // 2. start the sandbox on a free port and save a validated connection to it (the seed's
 //    "Validate" then "Save"), in a demo folder;
-// 3. run every example flow: persons to JSONL, persons to SQLite, new persons to leads with an owner
-//    lookup, recent changes with `items` and `since`;
+// 3. run every example flow (on API v2 where Pipedrive has it, the connection's default `auto`):
+//    persons to JSONL, persons to SQLite, new persons to leads, recent changes with `items` and `since`;
 // 4. change some persons in the sandbox and run again: only the changes are read and written.
 // Everything it writes is under demo/ (git-ignored).
 import { spawn } from 'node:child_process';
@@ -63,7 +63,7 @@ try {
 
   step('Validate, then save the sandbox connection (the token comes from the environment)');
   env.DEMO_PIPEDRIVE_TOKEN = sandbox.token;
-  await sluice(['connections', 'add', 'pipedrive', '--company-url', sandbox.url, '--api-version', 'v1', '--api-token-env', 'DEMO_PIPEDRIVE_TOKEN', '--allow-insecure']);
+  await sluice(['connections', 'add', 'pipedrive', '--company-url', sandbox.url, '--api-token-env', 'DEMO_PIPEDRIVE_TOKEN', '--allow-insecure']);
   await sluice(['connections', 'list']);
 
   step('Run the example flows');

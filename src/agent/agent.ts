@@ -22,6 +22,7 @@ import {
   listConnections,
   normaliseCompanyUrl,
   parseApiVersion,
+  DEFAULT_API_VERSION,
   readStore,
   redact,
   savedConnection,
@@ -362,7 +363,7 @@ export class Agent {
     const app = checkApp(typeof input.app === 'string' && input.app !== '' ? input.app : 'pipedrive');
     const name = checkConnectionName(typeof input.name === 'string' && input.name !== '' ? input.name : app);
     const url = normaliseCompanyUrl(typeof input.company_url === 'string' ? input.company_url : '', { allowInsecure: input.allow_insecure === true });
-    const apiVersion = parseApiVersion(typeof input.api_version === 'string' && input.api_version !== '' ? input.api_version : 'v1');
+    const apiVersion = parseApiVersion(typeof input.api_version === 'string' && input.api_version !== '' ? input.api_version : DEFAULT_API_VERSION);
     const token = new Secret(checkTokenFormat(typeof input.token === 'string' ? input.token : ''));
     hold(token);
     const { probeConnection } = await import('../connections/probe.js');

@@ -31,6 +31,7 @@ import type {
   VariantDef,
 } from './types.js';
 import { chooseValidators, validateWith } from './validate.js';
+import { AUTO_VERSION } from './versions.js';
 
 export interface LoadedStdlib {
   stdlibDir: string;
@@ -43,7 +44,7 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
 const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env']);
 
@@ -172,7 +173,7 @@ class Loader {
     const kind = raw.kind as AppKind;
     const versions = (raw.versions as string[] | undefined) ?? [];
     const defaultVersion = (raw.defaultVersion as string | undefined) ?? versions[0] ?? null;
-    if (defaultVersion !== null && !versions.includes(defaultVersion)) this.fail(APP_ERROR.semantic, appFile, '/defaultVersion', `"${defaultVersion}" is not one of versions (${versions.join(', ') || 'none'})`);
+    if (defaultVersion !== null && defaultVersion !== AUTO_VERSION && !versions.includes(defaultVersion)) this.fail(APP_ERROR.semantic, appFile, '/defaultVersion', `"${defaultVersion}" is not one of versions (${versions.join(', ') || 'none'})`);
     if (kind === 'http' && !raw.http) this.fail(APP_ERROR.semantic, appFile, '', 'is an http app without "http" (base URL, auth, envelope)');
     if (kind !== 'http' && raw.http) this.fail(APP_ERROR.semantic, appFile, '/http', `is only for http apps, not "${kind}"`);
 
@@ -433,6 +434,7 @@ class Loader {
     if (since) {
       if (role === 'write') fail(at('since'), 'is only for read actions');
       if (since.kind === 'param' && !(since.param in params)) fail(at('since', 'param'), `names "${since.param}", which is not a parameter of this action`);
+      if (since.kind === 'param') for (const k of Object.keys(since.params ?? {})) if (!(k in params)) fail(at('since', 'params', k), `is not a parameter of this action`);
       if (since.kind === 'sort') for (const k of Object.keys(since.params)) if (!(k in params)) fail(at('since', 'params', k), `is not a parameter of this action`);
       if (!hasField(shape, since.field)) fail(at('since', 'field'), `names "${since.field}", which the record schema does not have`);
     }
@@ -447,9 +449,12 @@ class Loader {
       for (const p of Object.keys(pathParams)) if (!req.includes(p)) fail(at('input'), `must require "${p}": the path parameter {${p}} comes from the record`);
     }
     const cost = (m.cost as CostClass | undefined) ?? null;
-    if (cost !== null && version !== null && app.http && Object.keys(app.http.costs).length > 0 && app.http.costs[version]?.[cost] === undefined) {
+    const own = (m.tokens as number | undefined) ?? null;
+    if (own === null && cost !== null && version !== null && app.http && Object.keys(app.http.costs).length > 0 && app.http.costs[version]?.[cost] === undefined) {
       fail(at('cost'), `"${cost}" has no price in http.costs.${version}`);
     }
+    const tokens = own ?? (cost !== null && version !== null ? (app.http?.costs[version]?.[cost] ?? null) : null);
+    if (tokens === null && app.http?.rateLimit?.daily) fail(vPtr, `needs "tokens" (what one request costs in the daily budget)${what}`);
     return {
       version,
       method,
@@ -465,6 +470,8 @@ class Loader {
       idempotent: (m.idempotent as boolean | undefined) ?? (method === null ? role === 'read' : method !== 'POST'),
       key,
       cursorField,
+      unsupportedSince: (m.unsupportedSince as string | undefined) ?? null,
+      tokens,
       source: { file, display: this.display(file), pointer: vPtr },
     };
   }

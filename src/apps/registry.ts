@@ -4,6 +4,7 @@ import { closest } from '../util/suggest.js';
 import { loadStdlib, type LoadedStdlib } from './load.js';
 import { defaultStdlibDir } from './locate.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { pickVariant } from './versions.js';
 import type { ActionDef, AppDef, FunctionDef, ResolvedAction, Role, VariantDef } from './types.js';
 
 export type * from './types.js';
@@ -83,8 +84,9 @@ export class AppRegistry {
 
   /**
    * The action `qualifiedName` (`pipedrive.users.find`, `file.csv`, `stdout`) for a role, with the
-   * variant for `version` merged in. Without a version, or when the action has no variant for it
-   * (Pipedrive keeps leads, users, notes and recents in v1), the app's default version is used.
+   * variant for `version` merged in. Without a version the app's default version is asked for; for
+   * `auto`, or when the action has no variant for the version asked (Pipedrive keeps leads, users,
+   * notes and recents in v1), the newest variant the action has is used.
    */
   action(qualifiedName: string, role: Role, version?: string | null): ResolvedAction | undefined {
     const r = this.resolve(qualifiedName.split('.'), role);
@@ -152,10 +154,7 @@ const qualify = (app: string, name: string): string => (name === '' ? app : `${a
 /** Picks the variant for `version` (see AppRegistry.action) and merges it into the action. */
 export function resolveVariant(app: AppDef, action: ActionDef, version: string | null): ResolvedAction {
   const requested = version ?? app.defaultVersion;
-  const variant: VariantDef =
-    action.variants.find((v) => v.version === requested) ??
-    action.variants.find((v) => v.version === app.defaultVersion) ??
-    (action.variants[0] as VariantDef);
+  const variant: VariantDef = pickVariant(action, requested);
   const { variants, ...shared } = action;
   const { source: variantSource, ...v } = variant;
   return { ...shared, ...v, requestedVersion: requested, versions: variants.map((x) => x.version), variantSource };

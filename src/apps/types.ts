@@ -97,8 +97,8 @@ export interface OptionDef {
 
 /** How `since VALUE` is implemented by a read action. */
 export type SinceDef =
-  /** An API parameter takes the watermark, formatted as `format`. */
-  | { kind: 'param'; param: string; format: TimeFormat; field: string; fieldFormat?: TimeFormat }
+  /** An API parameter takes the watermark, formatted as `format`; `params` go with it (an ascending sort by `field`). */
+  | { kind: 'param'; param: string; format: TimeFormat; field: string; fieldFormat?: TimeFormat; params?: Record<string, string | number | boolean> }
   /** Set `params` so the API sorts by `field` newest first, and stop at the first record older than the watermark. */
   | { kind: 'sort'; params: Record<string, string | number | boolean>; field: string; fieldFormat?: TimeFormat }
   /** Fetch everything and keep records whose `field` is at or after the watermark. */
@@ -155,12 +155,16 @@ export interface VariantDef {
   /** The records a write accepts (null for reads). */
   input: JsonSchema | null;
   cost: CostClass | null;
+  /** Daily-budget tokens one request costs (Pipedrive's `x-token-cost`), or null where unknown. */
+  tokens: number | null;
   /** Repeating the request cannot apply it twice (GET, PUT, PATCH, DELETE; POST is not). */
   idempotent: boolean;
   /** The field(s) that identify a record, or null. */
   key: string[] | null;
   /** The field whose largest value is the watermark (usually `update_time`), or null. */
   cursorField: string | null;
+  /** The date (YYYY-MM-DD) from which the API no longer supports this endpoint, or null. */
+  unsupportedSince: string | null;
   source: SourceRef;
 }
 
@@ -239,6 +243,7 @@ export interface AppDef {
   kind: AppKind;
   /** API versions, empty for unversioned apps. */
   versions: readonly string[];
+  /** One of `versions`, `auto` (each action's newest version), or null for unversioned apps. */
   defaultVersion: string | null;
   connection: ConnectionDef | null;
   /** Options every action of the app accepts. */

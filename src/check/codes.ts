@@ -4,6 +4,7 @@ export const CHECK = {
   unknownAction: 'SL2002',
   wrongRole: 'SL2003',
   versionMissing: 'SL2004',
+  unsupportedEndpoint: 'SL2005',
   unknownOption: 'SL2010',
   optionType: 'SL2011',
   optionMissing: 'SL2012',

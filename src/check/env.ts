@@ -19,6 +19,8 @@ export interface SinceInfo {
   /** `param`: an API parameter; `sort`: sort newest first and stop early; `client`: filter after fetching. */
   kind: 'param' | 'sort' | 'client';
   param?: string;
+  /** `param`: query parameters sent with it (an ascending sort by `field`). */
+  params?: Record<string, string | number | boolean>;
   field?: string;
 }
 
@@ -46,6 +48,14 @@ export interface ActionInfo {
   since?: SinceInfo;
   /** Whether the source needs `as { ... }` to be typed (file.csv, file.jsonl). */
   declaresRecordType?: boolean;
+  /** Daily-budget tokens one request costs (Pipedrive's x-token-cost). */
+  tokens?: number;
+  /** Records per page at most, for paginated reads. */
+  pageSize?: number;
+  /** The date from which the API no longer supports this variant's endpoint. */
+  unsupportedSince?: string;
+  /** Versions newer than `version` that the action also exists in. */
+  newerVersions?: string[];
   /** Custom fields by name (src/custom-fields): what the record and input types include, and what the runtime maps with. */
   custom?: CustomBinding;
 }

@@ -83,9 +83,17 @@ function actionInfo(a: ResolvedAction, def: ActionDef): ActionInfo {
     options: new Map(Object.values(a.options).filter((o) => o.scope !== 'connection').map((o) => [o.name, param(o)])),
     ...(rec ? { record: rec } : {}),
     ...(input ? { input } : {}),
-    ...(a.since ? { since: { kind: a.since.kind, field: a.since.field, ...(a.since.kind === 'param' ? { param: a.since.param } : {}) } } : {}),
+    ...(a.since ? { since: { kind: a.since.kind, field: a.since.field, ...(a.since.kind === 'param' ? { param: a.since.param, ...(a.since.params ? { params: a.since.params } : {}) } : {}) } } : {}),
     ...(def.as ? { declaresRecordType: true } : {}),
+    ...(a.tokens !== null ? { tokens: a.tokens } : {}),
+    ...(a.pagination.type !== 'none' ? { pageSize: a.pagination.pageSizeMax } : {}),
+    ...(a.unsupportedSince ? { unsupportedSince: a.unsupportedSince, newerVersions: newerThan(def, a.version) } : {}),
   };
+}
+
+function newerThan(def: ActionDef, version: string | null): string[] {
+  const versions = def.variants.map((v) => v.version);
+  return versions.slice(versions.indexOf(version) + 1).filter((v): v is string => v !== null);
 }
 
 function specType(t: TypeSpec): Type {

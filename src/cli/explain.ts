@@ -11,8 +11,15 @@ export interface FlowPlan {
   since?: string;
   steps: string[];
   dest?: { action: string; version?: string; method?: string; path?: string };
+  /** Daily-budget tokens: per page read (and its size), per lookup request, per record written. */
+  cost?: { sourcePage?: number; pageSize?: number; lookups?: { name: string; tokens: number }[]; destRecord?: number };
   text: string;
 }
+
+const query = (params: Record<string, string | number | boolean>): string =>
+  `\`${Object.entries(params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join('&')}\``;
 
 export function explainFlows(model: ProgramModel): FlowPlan[] {
   return model.flows.map((f) => {
@@ -38,11 +45,15 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
         plan.conditions.push({ condition: text, placement: p.kind, explanation });
         lines.push(`    where ${text}: ${explanation}`);
       }
+      if (action.tokens !== undefined) {
+        plan.cost = { sourcePage: action.tokens, ...(action.pageSize ? { pageSize: action.pageSize } : {}) };
+        lines.push(`    cost: ${action.tokens} tokens of the daily budget ${action.pageSize ? `per page (up to ${action.pageSize} records)` : 'per request'}`);
+      }
       if (src.since && action.since) {
         const s = action.since;
         plan.since =
           s.kind === 'param'
-            ? `sent as the API parameter \`${s.param}\`; records at or after the watermark of \`${s.field}\``
+            ? `sent as the API parameter \`${s.param}\`${s.params ? ` with ${query(s.params)} (oldest change first: a record changed during the run moves behind what was read)` : ''}; records at or after the watermark of \`${s.field}\``
             : s.kind === 'sort'
               ? `the API sorts by \`${s.field}\`, newest first, and reading stops at the watermark`
               : `every record is read and those with \`${s.field}\` at or after the watermark are kept`;
@@ -50,14 +61,22 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
       }
     }
     for (const step of f.flow.pipeline?.steps ?? []) {
-      const d = step.kind === 'Lookup' ? `lookup ${step.name.value} = ${step.action.name} (once per distinct request, cached)` : step.kind.toLowerCase();
+      const tokens = step.kind === 'Lookup' ? f.lookups.get(step)?.action?.tokens : undefined;
+      if (step.kind === 'Lookup' && tokens !== undefined) (plan.cost ??= {}).lookups = [...(plan.cost?.lookups ?? []), { name: step.name.value, tokens }];
+      const d =
+        step.kind === 'Lookup'
+          ? `lookup ${step.name.value} = ${step.action.name} (once per distinct request, cached${tokens !== undefined ? `; ${tokens} tokens a request` : ''})`
+          : step.kind.toLowerCase();
       plan.steps.push(d);
       lines.push(`  -> ${d}`);
     }
     const dest = f.dest?.action;
     if (dest) {
       plan.dest = { action: dest.qualified, ...(dest.version ? { version: dest.version } : {}), ...(dest.method ? { method: dest.method } : {}), ...(dest.path ? { path: dest.path } : {}) };
-      lines.push(`  -> dest ${dest.qualified}${dest.method ? `: ${dest.method} ${dest.path}` : ''}${dest.version ? ` (API ${dest.version})` : ''}`);
+      if (dest.tokens !== undefined) (plan.cost ??= {}).destRecord = dest.tokens;
+      lines.push(
+        `  -> dest ${dest.qualified}${dest.method ? `: ${dest.method} ${dest.path}` : ''}${dest.version ? ` (API ${dest.version}${dest.tokens !== undefined ? `; ${dest.tokens} tokens a record` : ''})` : ''}`,
+      );
     }
     plan.text = lines.join('\n');
     return plan;

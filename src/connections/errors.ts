@@ -35,6 +35,8 @@ export const CONNECTION_ERRORS = {
   appMismatch: 'SL5048',
   envIncomplete: 'SL5049',
   cancelled: 'SL5050',
+  /** A SLUICE_<NAME>_* variable holds a value that is not what it must be (seats, daily budget). */
+  envInvalid: 'SL5051',
 } as const;
 
 export type ConnectionErrorCode = (typeof CONNECTION_ERRORS)[keyof typeof CONNECTION_ERRORS];

@@ -81,7 +81,7 @@ export async function probeConnection(target: ProbeTarget, options: ProbeOptions
   const me = await request(got, target, host, 'api/v1/users/me', options);
   checked.push('/api/v1/users/me');
   const data = (me as { data?: Record<string, unknown> }).data ?? {};
-  if (target.apiVersion === 'v2') {
+  if (target.apiVersion !== 'v1') {
     await request(got, target, host, V2_PROBE_PATH, options);
     checked.push(`/${V2_PROBE_PATH}`);
   }
@@ -149,7 +149,7 @@ function interpret(res: Response<string>, target: ProbeTarget, host: string, sho
     throw new ConnectionError(
       E.versionNotServed,
       `${host} does not serve API ${version}: ${shownPath} answered 404${said}`,
-      version === target.apiVersion && target.apiVersion === 'v2' ? 'Try --api-version v1, or check the company URL.' : 'Check the company URL: it should be the address of your Pipedrive company.',
+      version !== 'v1' && target.apiVersion !== 'v1' ? 'Try --api-version v1, or check the company URL.' : 'Check the company URL: it should be the address of your Pipedrive company.',
     );
   }
   if (status >= 300 && status < 400) {

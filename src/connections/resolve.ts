@@ -8,7 +8,7 @@
 // `SLUICE_ACME_EU_...`):
 //   SLUICE_<NAME>_URL             company URL
 //   SLUICE_<NAME>_TOKEN           API token
-//   SLUICE_<NAME>_API_VERSION     v1 or v2
+//   SLUICE_<NAME>_API_VERSION     auto, v1 or v2
 //   SLUICE_<NAME>_ALLOW_INSECURE  1 to allow a loopback http URL (the sandbox)
 // For the default connection these are SLUICE_PIPEDRIVE_URL, SLUICE_PIPEDRIVE_TOKEN, ...
 // There is deliberately no app-wide fallback (a SLUICE_PIPEDRIVE_TOKEN applying to every Pipedrive
@@ -18,7 +18,7 @@
 // Precedence, highest first (environment over file, like most tools, so CI can override):
 //   token:       SLUICE_<NAME>_TOKEN > the variable named by the saved `token_env` > the saved `token`
 //   URL:         SLUICE_<NAME>_URL > saved `company_url`
-//   API version: SLUICE_<NAME>_API_VERSION > saved `api_version` > v1
+//   API version: SLUICE_<NAME>_API_VERSION > saved `api_version` > auto
 //   insecure:    SLUICE_<NAME>_ALLOW_INSECURE=1 or saved `allow_insecure`
 // A connection exists when it is saved, or when SLUICE_<NAME>_URL is set (with a token from
 // SLUICE_<NAME>_TOKEN).
@@ -28,6 +28,7 @@ import { CONNECTION_ERRORS as E, ConnectionError } from './errors.js';
 import { Secret, mask } from './secret.js';
 import { connectionsPath, readStore, type StoreFile, type StoredConnection } from './store.js';
 import {
+  API_VERSIONS,
   DEFAULT_API_VERSION,
   checkConnectionName,
   checkTokenFormat,
@@ -52,6 +53,10 @@ export interface ResolvedConnection {
   origin: 'file' | 'env';
   /** The rate-limit plan (`SLUICE_<NAME>_PLAN`, else the saved one); unset: the runtime starts safe. */
   plan?: string;
+  /** Seats of the company (`SLUICE_<NAME>_SEATS`, else the saved one): the daily budget is per seat. */
+  seats?: number;
+  /** The whole daily token budget (`SLUICE_<NAME>_DAILY_BUDGET`, else the saved one). */
+  dailyBudget?: number;
 }
 
 export interface ConnectionEnvVars {
@@ -60,11 +65,13 @@ export interface ConnectionEnvVars {
   apiVersion: string;
   allowInsecure: string;
   plan: string;
+  seats: string;
+  dailyBudget: string;
 }
 
 export function envVarsFor(name: string): ConnectionEnvVars {
   const p = envPrefix(name);
-  return { url: `${p}_URL`, token: `${p}_TOKEN`, apiVersion: `${p}_API_VERSION`, allowInsecure: `${p}_ALLOW_INSECURE`, plan: `${p}_PLAN` };
+  return { url: `${p}_URL`, token: `${p}_TOKEN`, apiVersion: `${p}_API_VERSION`, allowInsecure: `${p}_ALLOW_INSECURE`, plan: `${p}_PLAN`, seats: `${p}_SEATS`, dailyBudget: `${p}_DAILY_BUDGET` };
 }
 
 export function describeTokenSource(source: TokenSource): string {
@@ -109,7 +116,29 @@ export function resolveConnection(name: string | undefined, app: string, env: En
   const { value, source } = findToken(n, saved, vars, env);
   const token = withContext(describeTokenSource(source), () => checkTokenFormat(value, `the API token (${describeTokenSource(source)})`));
   const plan = envValue(env, vars.plan) ?? saved?.plan;
-  return { name: n, app, baseUrl, apiVersion, token: new Secret(token), tokenSource: source, origin: saved ? 'file' : 'env', ...(plan ? { plan } : {}) };
+  const seats = wholeNumber(env, vars.seats) ?? saved?.seats;
+  const dailyBudget = wholeNumber(env, vars.dailyBudget) ?? saved?.daily_budget;
+  return {
+    name: n,
+    app,
+    baseUrl,
+    apiVersion,
+    token: new Secret(token),
+    tokenSource: source,
+    origin: saved ? 'file' : 'env',
+    ...(plan ? { plan } : {}),
+    ...(seats !== undefined ? { seats } : {}),
+    ...(dailyBudget !== undefined ? { dailyBudget } : {}),
+  };
+}
+
+/** A whole number of at least 1 from the environment; an unreadable one is an error naming the variable. */
+function wholeNumber(env: Env, variable: string): number | undefined {
+  const raw = envValue(env, variable);
+  if (raw === undefined) return undefined;
+  const n = Number(raw.trim());
+  if (!Number.isSafeInteger(n) || n < 1) throw new ConnectionError(E.envInvalid, `${variable} must be a whole number of at least 1, not \`${raw.slice(0, 20)}\``, `Unset ${variable}, or give it a number such as 5.`);
+  return n;
 }
 
 /** Own entries only: a connection named `constructor` must not find Object.prototype's. */
@@ -192,12 +221,12 @@ function info(name: string, saved: StoredConnection | undefined, app: string, en
   } else {
     tokenSource = { kind: 'missing', variable: vars.token };
   }
-  const v = (envVersion ?? saved?.api_version ?? DEFAULT_API_VERSION).toLowerCase();
+  const v = (envVersion ?? saved?.api_version ?? DEFAULT_API_VERSION).toLowerCase().trim();
   return {
     name,
     app: saved?.app ?? app,
     companyUrl: envValue(env, vars.url) ?? saved?.company_url,
-    apiVersion: v === 'v2' ? 'v2' : 'v1',
+    apiVersion: (API_VERSIONS as readonly string[]).includes(v) ? (v as ApiVersion) : DEFAULT_API_VERSION,
     origin: saved ? 'file' : 'env',
     tokenSource,
     ...(token ? { tokenMasked: mask(token) } : {}),

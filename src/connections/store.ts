@@ -31,6 +31,10 @@ export interface StoredConnection {
   added_at?: string;
   /** The company's rate-limit plan (`lite`, `premium`, ...); unset: learned from the answers' headers. */
   plan?: string;
+  /** Seats (users) of the company: the daily token budget is per seat. Unset: 1, the safest reading. */
+  seats?: number;
+  /** The company's whole daily token budget, when known (top-ups); overrides plan x seats. */
+  daily_budget?: number;
 }
 
 export interface StoreFile {
@@ -120,10 +124,13 @@ export function parseStore(text: string, path = CONNECTIONS_FILE): StoreFile {
     const c = raw as Record<string, unknown>;
     if (typeof c.app !== 'string') bad(`connection "${name}" has no "app"`);
     if (typeof c.company_url !== 'string') bad(`connection "${name}" has no "company_url"`);
-    if (typeof c.api_version !== 'string' || !(API_VERSIONS as readonly string[]).includes(c.api_version)) bad(`connection "${name}": "api_version" must be "v1" or "v2"`);
+    if (typeof c.api_version !== 'string' || !(API_VERSIONS as readonly string[]).includes(c.api_version)) bad(`connection "${name}": "api_version" must be "auto", "v1" or "v2"`);
     if (c.token !== undefined && typeof c.token !== 'string') bad(`connection "${name}": "token" must be a string`);
     if (c.token_env !== undefined && (typeof c.token_env !== 'string' || !isEnvVarName(c.token_env))) bad(`connection "${name}": "token_env" must be an environment variable name`);
     if (c.allow_insecure !== undefined && typeof c.allow_insecure !== 'boolean') bad(`connection "${name}": "allow_insecure" must be true or false`);
+    for (const k of ['seats', 'daily_budget'] as const) {
+      if (c[k] !== undefined && (typeof c[k] !== 'number' || !Number.isSafeInteger(c[k]) || (c[k] as number) < 1)) bad(`connection "${name}": "${k}" must be a whole number of at least 1`);
+    }
     if (c.plan !== undefined && (typeof c.plan !== 'string' || !/^[a-z][a-z0-9_-]*$/.test(c.plan))) bad(`connection "${name}": "plan" must be a plan name such as "premium"`);
     out.push([name, {
       app: c.app as string,
@@ -134,6 +141,8 @@ export function parseStore(text: string, path = CONNECTIONS_FILE): StoreFile {
       ...(c.allow_insecure === true ? { allow_insecure: true } : {}),
       ...(typeof c.added_at === 'string' ? { added_at: c.added_at } : {}),
       ...(typeof c.plan === 'string' ? { plan: c.plan } : {}),
+      ...(typeof c.seats === 'number' ? { seats: c.seats } : {}),
+      ...(typeof c.daily_budget === 'number' ? { daily_budget: c.daily_budget } : {}),
     }]);
   }
   return { version: STORE_FORMAT_VERSION, connections: Object.fromEntries(out) };

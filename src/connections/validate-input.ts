@@ -5,10 +5,17 @@ import { isIP } from 'node:net';
 import { CONNECTION_ERRORS as E, ConnectionError } from './errors.js';
 import { mask, scrubTokenLike } from './secret.js';
 
-export const API_VERSIONS = ['v1', 'v2'] as const;
+/**
+ * `auto`: each action on v2 where Pipedrive has it, v1 where it has only v1 (leads, recents, users,
+ * notes). `v1` / `v2` ask for that version wherever an action has it.
+ */
+export const API_VERSIONS = ['auto', 'v1', 'v2'] as const;
 export type ApiVersion = (typeof API_VERSIONS)[number];
-/** What the seed document configures, and what `sluice check` assumes without a connection. */
-export const DEFAULT_API_VERSION: ApiVersion = 'v1';
+/**
+ * What a new connection uses, and what `sluice check` assumes without one: Pipedrive took the v1
+ * persons, deals, organizations, activities, pipelines and stages out of support on 2026-08-01.
+ */
+export const DEFAULT_API_VERSION: ApiVersion = 'auto';
 
 /** The apps that have connections today. */
 export const CONNECTION_APPS = ['pipedrive'] as const;
@@ -115,7 +122,7 @@ export function parseApiVersion(raw: string): ApiVersion {
   if ((API_VERSIONS as readonly string[]).includes(v)) return v as ApiVersion;
   const shown = scrubTokenLike(raw.length > 20 ? `${raw.slice(0, 17)}...` : raw);
   const near = /^v?1(\.0)?$/.test(v) ? ' Did you mean v1?' : /^v?2(\.0)?$/.test(v) ? ' Did you mean v2?' : '';
-  throw new ConnectionError(E.versionInvalid, `the API version \`${shown}\` is not one Pipedrive has: use v1 or v2`, `v1 is what most integrations use today; v2 is where Pipedrive is moving persons, deals and organizations.${near}`);
+  throw new ConnectionError(E.versionInvalid, `the API version \`${shown}\` is not one Sluice knows: use auto, v1 or v2`, `auto (the default) uses v2 wherever Pipedrive has it and v1 elsewhere; v1 forces the v1 endpoints, which Pipedrive no longer supports for persons, deals, organizations, activities, pipelines and stages.${near}`);
 }
 
 const TOKEN = /^[0-9a-f]{40}$/i;

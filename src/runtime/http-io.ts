@@ -2,7 +2,7 @@
 // one rate limiter per (base URL, token) for the whole process, retries that never duplicate a write.
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
-import type { JsonSchema, ResolvedAction } from '../apps/index.js';
+import type { AppDef, JsonSchema, ResolvedAction } from '../apps/index.js';
 import { loadRegistry } from '../apps/index.js';
 import type { ResolvedRef } from '../check/model.js';
 import { resolveConnection, type ResolvedConnection } from '../connections/index.js';
@@ -13,6 +13,7 @@ import { ApiClient, ApiError, expandPath, pages, UncertainWriteError, extractRec
 import type { HttpIo, RunSummary } from './run-flow.js';
 import { paramValue } from './params.js';
 import type { Source } from './sources/source.js';
+import { BudgetLedger, DailyBudget, dailyLimit } from './http/budget.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
@@ -51,6 +52,22 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     } else if (e.type === '429') stats.status429++;
   };
   const cache = lookupCache(o.home ? { home: o.home } : {});
+  // The daily budget of each company (host), shared by every connection to it.
+  const budgets = new Map<string, DailyBudget>();
+  let ledger: BudgetLedger | undefined;
+  const reported = new Map<DailyBudget, number>();
+  const budgetFor = (conn: ResolvedConnection, app: AppDef): DailyBudget | undefined => {
+    const limit = dailyLimit(app.http?.rateLimit, conn);
+    if (limit === undefined) return undefined;
+    const company = new URL(conn.baseUrl).host;
+    let b = budgets.get(company);
+    if (!b) {
+      ledger ??= o.home ? BudgetLedger.open(o.home) : undefined;
+      b = new DailyBudget(company, limit, ledger);
+      budgets.set(company, b);
+    }
+    return b;
+  };
 
   function clientFor(ref: ResolvedRef, action: ResolvedAction): { client: ApiClient; conn: ResolvedConnection } {
     const client = clientNamed(ref.connection?.name ?? action.app, action.app);
@@ -61,7 +78,9 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     let client = clients.get(name);
     if (!client) {
       const conn = resolveConnection(name, app, o.env);
-      client = new ApiClient(registry.app(app)!, conn, { onEvent, ...(conn.plan ? { plan: conn.plan } : {}) });
+      const def = registry.app(app)!;
+      const budget = budgetFor(conn, def);
+      client = new ApiClient(def, conn, { onEvent, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
       clients.set(name, client);
     }
     return client;
@@ -164,7 +183,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
               // Ctrl-C must not cut a write off half-way (README: "writes in flight finish"): an
               // aborted POST may still have been applied, and nothing would remember it. Only a
               // write that may be repeated follows the run's signal.
-              await client!.request({ method, path, body, cost: action.cost, idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
+              await client!.request({ method, path, body, cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
               if (!idempotent) hooks?.accepted(index);
               return { ok: true, rec };
             } catch (err) {
@@ -200,7 +219,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
         // The cache keeps what the API answered; names are applied after it, so that a new schema
         // never meets records named by an old one.
         const found = (await cache.getOrLoad(key, async () => {
-          const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, version: action.version, signal: o.signal });
+          const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal: o.signal });
           const list = extractRecords(res.body, action.extract) ?? [];
           return (list[0] as Rec | undefined) ?? null;
         })) as Rec | null;
@@ -210,15 +229,32 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
 
     beforeRun,
 
+    // Called once at the end of each run: tokens and budget warnings are those since the last call.
     stats(): RunSummary['http'] {
-      return { ...stats };
+      const list = [...budgets.values()];
+      if (list.length === 0) return { ...stats };
+      let tokens = 0;
+      const warnings: string[] = [];
+      for (const b of list) {
+        const since = b.spentHere - (reported.get(b) ?? 0);
+        reported.set(b, b.spentHere);
+        tokens += since;
+        const w = since > 0 ? b.warning() : undefined;
+        if (w) warnings.push(w);
+      }
+      return { ...stats, tokens, budget: list.map((b) => b.status()), ...(warnings.length ? { warnings } : {}) };
     },
 
     async close() {
       clients.clear();
+      ledger?.close();
+      ledger = undefined;
     },
   };
 }
+
+/** What one request of the action costs in the daily budget, when its definition says. */
+const tokensOf = (action: ResolvedAction): { tokens?: number } => (action.tokens !== null ? { tokens: action.tokens } : {});
 
 /** Moves path parameters (`{id}`) out of the query into the path. */
 function fillPath(action: ResolvedAction, query: Record<string, string | number | boolean>): { path: string; rest: Record<string, string | number | boolean> } {

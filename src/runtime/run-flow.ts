@@ -25,6 +25,7 @@ import { SluiceError } from '../errors.js';
 import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
 import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
 import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues, type RunContext } from './io.js';
+import type { HttpBudgetStats } from './http/budget.js';
 import type { Source } from './sources/source.js';
 import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from './state/index.js';
 import { paramValue } from './params.js';
@@ -58,7 +59,7 @@ export interface RunSummary {
   run_id: number | null;
   error?: { code: string; message: string; hint?: string };
   warnings: string[];
-  http?: { requests: number; retries: number; rateLimitWaits: number; waitedMs: number; status429: number };
+  http?: { requests: number; retries: number; rateLimitWaits: number; waitedMs: number; status429: number } & HttpBudgetStats;
 }
 
 export interface RateLimitWait {
@@ -282,6 +283,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     } catch {
       throw new SluiceError('SL7003', `\`since ${printExpr(sinceExpr)}\` is not a time: ${JSON.stringify(v)}`);
     }
+    if (since.kind === 'param' && since.params) Object.assign(query, since.params);
     if (lower) {
       if (since.kind === 'param') query[since.param] = formatTime(lower.value, since.format);
       else if (since.kind === 'sort') Object.assign(query, since.params);
@@ -516,7 +518,12 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     }
   }
   if (since && summary.watermark === null) summary.watermark = wm?.value ?? null;
-  summary.http = o.http.stats();
+  const httpStats = o.http.stats();
+  if (httpStats) {
+    const { warnings: budgetWarnings = [], ...http } = httpStats;
+    summary.http = http;
+    summary.warnings.push(...budgetWarnings);
+  }
   summary.duration_ms = Math.round(performance.now() - t0);
   return summary;
 }

@@ -28,6 +28,8 @@ export interface Route {
   version: ApiVersion;
   path: string;
   cost: CostKind;
+  /** Daily-budget tokens, where Pipedrive's `x-token-cost` differs from the kind's usual price. */
+  tokens?: number;
   handler: (req: Req) => Reply;
 }
 

@@ -144,7 +144,7 @@ export function createHandler(deps: ServerDeps): (req: IncomingMessage, res: Ser
 
     const match = router.match(method, version, sub);
     const kind = match?.route.cost ?? 'get';
-    const decision = limiter.take(token, kind, requestCost(version, kind));
+    const decision = limiter.take(token, kind, match?.route.tokens ?? requestCost(version, kind));
     headers = decision.headers;
     if (!decision.allowed) {
       req.resume();

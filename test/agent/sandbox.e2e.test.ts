@@ -157,11 +157,13 @@ describe('sluice agent against the sandbox', () => {
   });
 
   it('`sluice cache clear` empties the running agent\'s lookup cache within a second', async () => {
+    // Few distinct terms (one per owner): users.find is paced as a search (10 per 2 s), and a run of
+    // many lookups would outlast the cache's freshness.
     const p = project(
       {
         'l.flow': `flow owners {
   source pipedrive.persons where limit = 40
-    -> lookup owner = pipedrive.users.find where term = owner_name
+    -> lookup owner = pipedrive.users.find where term = to_string(owner_id)
     -> map { id: id, owner: owner.id }
     -> dest file.jsonl with path = "out/owners.jsonl"
 }

@@ -21,6 +21,13 @@ interface Case {
 
 const cases: Case[] = [
   {
+    what: 'a variant without a price in the daily budget',
+    file: PERSONS,
+    edit: (d) => delete d.actions[0].variants.v2.tokens,
+    code: APP_ERROR.semantic,
+    message: `stdlib/${PERSONS}: /actions/0/variants/v2 needs "tokens" (what one request costs in the daily budget) (v2)`,
+  },
+  {
     what: 'a wrong type in a parameter',
     file: PERSONS,
     edit: (d) => (d.actions[0].params.limit.maximum = 'five hundred'),
@@ -245,7 +252,7 @@ describe('extending the stdlib with JSON only', () => {
         pathParams: { id: { type: 'integer', minimum: 1, help: 'The ID of the deal.' } },
         extract: { pointer: '/data', shape: 'object' },
         key: 'id',
-        variants: { v1: { record: { $ref: '../schemas/deal.v1.json' } }, v2: { record: { $ref: '../schemas/deal.v2.json' } } },
+        variants: { v1: { tokens: 2, record: { $ref: '../schemas/deal.v1.json' } }, v2: { tokens: 1, record: { $ref: '../schemas/deal.v2.json' } } },
       }),
     );
     const loaded = loadStdlib(dir);

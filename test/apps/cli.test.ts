@@ -14,7 +14,7 @@ describe('sluice apps', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^APP\s+ACTION\s+ROLE\s+METHOD\s+PATH\s+VERSIONS\s+HELP$/m);
-    expect(row(r.stdout, 'pipedrive', 'pipedrive.persons', 'read', 'GET', '/v1/persons', 'v1,v2', 'Returns all persons.')).toBe(true);
+    expect(row(r.stdout, 'pipedrive', 'pipedrive.persons', 'read', 'GET', '/v2/persons', 'v1,v2', 'Returns all persons.')).toBe(true);
     expect(row(r.stdout, 'pipedrive', 'pipedrive.users.find', 'read', 'GET', '/v1/users/find', 'v1', 'Finds users by their name.')).toBe(true);
     expect(row(r.stdout, 'pipedrive', 'pipedrive.leads', 'write', 'POST', '/v1/leads', 'v1', 'Creates a lead.')).toBe(true);
     expect(row(r.stdout, 'pipedrive', 'pipedrive.leads.update', 'write', 'PATCH', '/v1/leads/{id}', 'v1', 'Updates one or more properties of a lead.')).toBe(true);
@@ -59,11 +59,12 @@ describe('sluice apps', () => {
 
 describe('sluice describe', () => {
   it('prints help, request, parameters, since and the record fields', async () => {
-    const r = await runSluice(['describe', 'pipedrive.persons']);
+    const r = await runSluice(['describe', 'pipedrive.persons', '--version', 'v1']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^pipedrive\.persons\s+read\s+Returns all persons\.$/m);
     expect(r.stdout).toMatch(/Request\s+GET \/v1\/persons/);
+    expect(r.stdout).toMatch(/Support\s+\/v1\/persons is out of support since 2026-08-01/);
     expect(r.stdout).toMatch(/Pagination\s+offset: start\/limit, at most 500 a page/);
     expect(r.stdout).toMatch(/Since\s+sorts newest first \(sort=update_time DESC\)/);
     expect(r.stdout).toMatch(/^\s+limit\s+integer, >= 1\s+total to fetch\s+How many records/m);
@@ -75,9 +76,12 @@ describe('sluice describe', () => {
     expect(r.stdout).toContain('source pipedrive.persons where limit = 10 since ~{CreatedDate}~');
   });
 
-  it('describes the v2 form with --version', async () => {
-    const r = await runSluice(['describe', 'pipedrive.persons', '--version', 'v2']);
+  it('describes the v2 form by default (auto)', async () => {
+    const r = await runSluice(['describe', 'pipedrive.persons']);
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Request\s+GET \/v2\/persons/);
+    expect(r.stdout).toMatch(/Versions\s+v1, v2 \(default, shown\)/);
+    expect(r.stdout).not.toMatch(/Support\s/);
     expect(r.stdout).toMatch(/Since\s+sent as the parameter updated_since \(rfc3339\)/);
     expect(r.stdout).toMatch(/^\s+emails\s+list<object>/m);
     expect(r.stdout).toMatch(/^\s+owner_id\s+integer\s+required/m);

@@ -24,9 +24,19 @@ describe('the seed document\'s actions', () => {
     expect([a.method, a.path, a.help, a.version]).toEqual([method, path, help, 'v1']);
   });
 
-  it('keeps the default version v1, as the seed configures', () => {
-    expect(reg.app('pipedrive')?.defaultVersion).toBe('v1');
-    expect(act('pipedrive.persons', 'read').version).toBe('v1');
+  it('defaults to auto: v2 where an action has it, v1 where it has only v1', () => {
+    expect(reg.app('pipedrive')?.defaultVersion).toBe('auto');
+    expect(act('pipedrive.persons', 'read').version).toBe('v2');
+    expect(act('pipedrive.persons.update', 'write', 'auto').version).toBe('v2');
+    expect(act('pipedrive.leads', 'write').version).toBe('v1');
+    expect(act('pipedrive.recents', 'read', 'auto').version).toBe('v1');
+  });
+
+  it('still forces v1 where it exists, and marks the v1 endpoints out of support', () => {
+    expect(act('pipedrive.persons', 'read', 'v1').version).toBe('v1');
+    expect(act('pipedrive.persons', 'read', 'v1').unsupportedSince).toBe('2026-08-01');
+    expect(act('pipedrive.persons', 'read', 'v2').unsupportedSince).toBeNull();
+    expect(act('pipedrive.leads', 'read', 'v1').unsupportedSince).toBeNull();
   });
 });
 
@@ -93,7 +103,7 @@ describe('v1 and v2 persons differ as PIPEDRIVE.md says', () => {
 
   it('implements since by sorting in v1 and by updated_since in v2', () => {
     expect(v1.since).toEqual({ kind: 'sort', params: { sort: 'update_time DESC' }, field: 'update_time', fieldFormat: 'YYYY-MM-DD HH:mm:ss' });
-    expect(v2.since).toEqual({ kind: 'param', param: 'updated_since', format: 'rfc3339', field: 'update_time', fieldFormat: 'rfc3339' });
+    expect(v2.since).toEqual({ kind: 'param', param: 'updated_since', params: { sort_by: 'update_time', sort_direction: 'asc' }, format: 'rfc3339', field: 'update_time', fieldFormat: 'rfc3339' });
   });
 
   it('has a v2 parameter set of its own', () => {

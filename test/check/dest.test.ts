@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { runCases } from './harness.js';
+import { runCases, V1 } from './harness.js';
 
 describe('rule: dest', () => {
   runCases([
@@ -44,6 +44,7 @@ describe('rule: dest', () => {
   -> map { title: "Lead: " + name, person_id: id, owner_id: owner.id }
   -> dest pipedrive.leads
 }`,
+      connections: V1,
       expected: [],
     },
   ]);

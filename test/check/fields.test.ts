@@ -1,9 +1,9 @@
 import { describe } from 'vitest';
-import { runCases } from './harness.js';
+import { runCases, V1 } from './harness.js';
 
 describe('rule: fields', () => {
   runCases([
-    { name: 'fields of persons (v1)', flow: 'source pipedrive.persons -> map { n: name, o: owner_id.name, e: primary(email), c: org_id.name } -> dest stdout', expected: [] },
+    { name: 'fields of persons (v1)', flow: 'source pipedrive.persons -> map { n: name, o: owner_id.name, e: primary(email), c: org_id.name } -> dest stdout', connections: V1, expected: [] },
     {
       name: 'unknown field with did you mean',
       flow: 'source pipedrive.persons -> map { n: naem } -> dest stdout',
@@ -18,6 +18,7 @@ describe('rule: fields', () => {
     {
       name: 'a field of a nested object',
       flow: 'source pipedrive.persons -> map { o: owner_id.nme } -> dest stdout',
+      connections: V1,
       expected: [{ code: 'SL2050', line: 1, column: 47, endColumn: 50, message: '`nme` is not a field of this object; did you mean `name`?' }],
     },
     {
@@ -25,7 +26,8 @@ describe('rule: fields', () => {
       flow: 'source pipedrive.persons -> map { o: name.first } -> dest stdout',
       expected: [{ code: 'SL2054', line: 1, column: 43, endColumn: 48, message: '`.first` needs an object, but this is string' }],
     },
-    { name: 'a lookup adds its field', flow: 'source pipedrive.persons -> lookup owner = pipedrive.users.find where term = owner_name -> map { o: owner.email } -> dest stdout', expected: [] },
+    { name: 'a lookup adds its field', flow: 'source pipedrive.persons -> lookup owner = pipedrive.users.find where term = owner_name -> map { o: owner.email } -> dest stdout', connections: V1, expected: [] },
+    { name: 'fields of persons (auto: v2)', flow: 'source pipedrive.persons -> map { n: name, o: owner_id + 1, e: primary(emails), c: org_id ?? 0 } -> dest stdout', expected: [] },
     {
       name: 'v2 persons have emails, not email',
       flow: 'source pipedrive.persons with connection = "v2c" -> map { e: primary(email) } -> dest stdout',

@@ -1,11 +1,12 @@
 import { describe } from 'vitest';
-import { runCases } from './harness.js';
+import { runCases, V1 } from './harness.js';
 
 describe('rule: functions', () => {
   runCases([
     {
       name: 'every function of LANGUAGE.md',
       flow: 'source pipedrive.persons -> map { a: lower(name), b: upper(name), c: trim(name), d: len(name), e: concat(name, "x", 1), f: coalesce(name, "x"), g: first(email), h: primary(phone), i: to_number("1"), j: to_string(1), k: now(), l: date(update_time), m: env("HOME") } -> dest stdout',
+      connections: V1,
       expected: [],
     },
     {

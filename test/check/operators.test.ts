@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { runCases } from './harness.js';
+import { runCases, V1 } from './harness.js';
 
 describe('rule: operators', () => {
   runCases([
@@ -27,8 +27,9 @@ describe('rule: operators', () => {
     {
       name: 'arithmetic with a value that may be null is a warning',
       flow: 'source pipedrive.persons -> map { x: label + 1 } -> dest stdout',
+      connections: V1,
       expected: [{ code: 'SL2055', line: 1, column: 38, endColumn: 43, severity: 'warning' }],
     },
-    { name: '?? removes the warning', flow: 'source pipedrive.persons -> map { x: (label ?? 0) + 1 } -> dest stdout', expected: [] },
+    { name: '?? removes the warning', flow: 'source pipedrive.persons -> map { x: (label ?? 0) + 1 } -> dest stdout', connections: V1, expected: [] },
   ]);
 });

@@ -5,12 +5,12 @@ describe('rule: vars (declared in the file)', () => {
   runCases([
     {
       name: 'a declared variable is a known template, typed as declared',
-      flow: 'var rep: string = "Eva Olsen"\nvar n: integer = 10\nsource pipedrive.persons where limit = ~{n}~\n  -> filter owner_name == ~{rep}~\n  -> dest stdout',
+      flow: 'var rep: string = "Eva Olsen"\nvar n: integer = 10\nsource pipedrive.persons where limit = ~{n}~\n  -> filter name == ~{rep}~\n  -> dest stdout',
       expected: [],
     },
     {
       name: 'without a default (given with --var at run time)',
-      flow: 'var rep: string\nsource pipedrive.persons -> filter owner_name == ~{rep}~ -> dest stdout',
+      flow: 'var rep: string\nsource pipedrive.persons -> filter name == ~{rep}~ -> dest stdout',
       expected: [],
     },
     {
@@ -50,12 +50,12 @@ describe('rule: vars (declared in the file)', () => {
     },
     {
       name: 'an undeclared template is still an error, with did you mean',
-      flow: 'var rep: string\nsource pipedrive.persons -> filter owner_name == ~{rpe}~ -> dest stdout',
-      expected: [{ code: 'SL2040', line: 2, column: 50, endColumn: 57, message: 'unknown template `~{rpe}~`; did you mean `rep`?' }],
+      flow: 'var rep: string\nsource pipedrive.persons -> filter name == ~{rpe}~ -> dest stdout',
+      expected: [{ code: 'SL2040', line: 2, column: 44, endColumn: 51, message: 'unknown template `~{rpe}~`; did you mean `rep`?' }],
     },
     {
       name: 'every flow block of the file sees the variables',
-      flow: 'var rep: string = "Eva"\nflow a { source pipedrive.persons -> filter owner_name == ~{rep}~ -> dest stdout }\nflow b { source pipedrive.persons -> filter owner_name == ~{rep}~ -> dest stdout }',
+      flow: 'var rep: string = "Eva"\nflow a { source pipedrive.persons -> filter name == ~{rep}~ -> dest stdout }\nflow b { source pipedrive.persons -> filter name == ~{rep}~ -> dest stdout }',
       expected: [],
     },
   ]);

@@ -1,9 +1,10 @@
 import { describe } from 'vitest';
-import { conn, runCases } from './harness.js';
+import { conn, runCases, V1 } from './harness.js';
 
 describe('rule: where', () => {
   runCases([
-    { name: 'API parameters and record fields', flow: 'source pipedrive.persons where limit = 1000 and first_char = "a" and name contains "x" and id in [1, 2] -> dest stdout', expected: [] },
+    { name: 'API parameters and record fields', flow: 'source pipedrive.persons where limit = 1000 and first_char = "a" and name contains "x" and id in [1, 2] -> dest stdout', connections: V1, expected: [] },
+    { name: 'v2 parameters by default (auto)', flow: 'source pipedrive.persons where limit = 1000 and owner_id = 3 and sort_by = "update_time" and name contains "x" -> dest stdout', expected: [] },
     {
       name: 'limit = "ten" is not a number',
       flow: 'source pipedrive.persons where limit = "ten" -> dest stdout',
@@ -12,6 +13,7 @@ describe('rule: where', () => {
     {
       name: 'first_char takes one character',
       flow: 'source pipedrive.persons where first_char = "ab" -> dest stdout',
+      connections: V1,
       expected: [{ code: 'SL2021', line: 1, column: 45, endColumn: 49, message: '`first_char` must have at most 1 character, found "ab"' }],
     },
     {
@@ -62,7 +64,7 @@ describe('rule: where', () => {
     {
       name: 'v2 persons take updated_since, v1 do not',
       flow: 'flow a { source pipedrive.persons with connection = "v2c" where updated_since = "2026-01-01T00:00:00Z" -> dest stdout }\nflow b { source pipedrive.persons where updated_since = "x" -> dest stdout }',
-      connections: [conn('v2c', 'v2')],
+      connections: [conn('v2c', 'v2'), ...V1],
       expected: [{ code: 'SL2020', line: 2, column: 41, endColumn: 54 }],
     },
   ]);

@@ -81,7 +81,7 @@ describe('sluice connections (no server needed)', () => {
     ['not a Pipedrive URL', ['--company-url', 'https://example.com', '--api-token', TOKEN], 'SL5003', /`example.com` is not a Pipedrive company address/],
     ['loopback without --allow-insecure', ['--company-url', 'http://127.0.0.1:9', '--api-token', TOKEN], 'SL5002', /is not https/],
     ['--allow-insecure off loopback', ['--company-url', 'http://10.1.2.3:80', '--allow-insecure', '--api-token', TOKEN], 'SL5004', /only allows loopback addresses/],
-    ['bad version', ['--company-url', 'https://acme.pipedrive.com', '--api-version', 'v3', '--api-token', TOKEN], 'SL5010', /the API version `v3` is not one Pipedrive has: use v1 or v2/],
+    ['bad version', ['--company-url', 'https://acme.pipedrive.com', '--api-version', 'v3', '--api-token', TOKEN], 'SL5010', /the API version `v3` is not one Sluice knows: use auto, v1 or v2/],
     ['bad name', ['--name', 'Acme Corp', '--company-url', 'https://acme.pipedrive.com', '--api-token', TOKEN], 'SL5045', /the connection name `Acme Corp` is not valid/],
   ])('%s: its own error, exit 1, nothing saved, token not echoed', async (_what, args, code, message) => {
     const { config, env } = sandboxEnv();
@@ -147,6 +147,13 @@ describe('sluice connections (no server needed)', () => {
     expect(statSync(config).mode & 0o777).toBe(0o700);
     expect(statSync(join(config, 'connections.json')).mode & 0o777).toBe(0o600);
     expect(readdirSync(config)).toEqual(['connections.json']);
+    const budget = await run(['add', 'pipedrive', '--name', 'big', '--company-url', 'https://big.pipedrive.com', '--plan', 'premium', '--seats', '12', '--daily-budget', '2000000', '--api-token', TOKEN, '--no-validate'], env);
+    expect(budget.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(config, 'connections.json'), 'utf8')).connections.big).toMatchObject({ plan: 'premium', seats: 12, daily_budget: 2000000 });
+    const bad = await run(['add', 'pipedrive', '--name', 'bad', '--company-url', 'https://bad.pipedrive.com', '--seats', 'many', '--api-token', TOKEN, '--no-validate'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--seats takes a whole number of at least 1, not `many`');
+    expect((await run(['remove', 'big'], env)).code).toBe(0);
 
     const dup = await run(['add', 'pipedrive', '--name', 'acme', '--company-url', 'https://acme.pipedrive.com', '--api-token', TOKEN, '--no-validate'], env);
     expect(dup.code).toBe(1);
@@ -158,11 +165,11 @@ describe('sluice connections (no server needed)', () => {
     const list = await run(['list'], env);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^NAME\s+APP\s+COMPANY URL\s+API\s+TOKEN\s+TOKEN FROM\n/);
-    expect(list.stdout).toMatch(/acme\s+pipedrive\s+https:\/\/acme2\.pipedrive\.com\s+v1\s+\*\*\*\*7e57\s+saved/);
+    expect(list.stdout).toMatch(/acme\s+pipedrive\s+https:\/\/acme2\.pipedrive\.com\s+auto\s+\*\*\*\*7e57\s+saved/);
     expect(list.stdout).not.toContain(TOKEN);
     const json = JSON.parse((await run(['list', '--format', 'json'], env)).stdout);
     expect(json.connections).toEqual([
-      { name: 'acme', app: 'pipedrive', company_url: 'https://acme2.pipedrive.com', api_version: 'v1', token: '****7e57', token_source: { kind: 'file', path: join(config, 'connections.json') }, origin: 'file', added_at: expect.any(String) },
+      { name: 'acme', app: 'pipedrive', company_url: 'https://acme2.pipedrive.com', api_version: 'auto', token: '****7e57', token_source: { kind: 'file', path: join(config, 'connections.json') }, origin: 'file', added_at: expect.any(String) },
     ]);
 
     const wrong = await run(['remove', 'acm'], env);
@@ -194,7 +201,7 @@ describe('sluice connections (no server needed)', () => {
     const port = await refusingPort();
     const ci = { ...env, SLUICE_PIPEDRIVE_URL: `http://127.0.0.1:${port}`, SLUICE_PIPEDRIVE_TOKEN: TOKEN, SLUICE_PIPEDRIVE_ALLOW_INSECURE: '1' };
     const list = await run(['list'], ci);
-    expect(list.stdout).toMatch(/pipedrive\s+pipedrive\s+http:\/\/127\.0\.0\.1:\d+\s+v1\s+\*\*\*\*7e57\s+env SLUICE_PIPEDRIVE_TOKEN \(env-only connection\)/);
+    expect(list.stdout).toMatch(/pipedrive\s+pipedrive\s+http:\/\/127\.0\.0\.1:\d+\s+auto\s+\*\*\*\*7e57\s+env SLUICE_PIPEDRIVE_TOKEN \(env-only connection\)/);
     const test = await run(['test'], ci);
     expect(test.code).toBe(1);
     expect(test.stderr).toContain(`error SL5030: 127.0.0.1:${port} refused the connection`);

@@ -87,7 +87,7 @@ describe('resolveConnection', () => {
   it('works with no file at all from SLUICE_PIPEDRIVE_URL + SLUICE_PIPEDRIVE_TOKEN (CI)', () => {
     const env = { SLUICE_CONFIG_DIR: tempDir(), SLUICE_PIPEDRIVE_URL: 'https://acme.pipedrive.com', SLUICE_PIPEDRIVE_TOKEN: T1 };
     const c = resolveConnection(undefined, 'pipedrive', env);
-    expect(plain(c)).toMatchObject({ name: 'pipedrive', baseUrl: 'https://acme.pipedrive.com', apiVersion: 'v1', token: T1, origin: 'env', tokenSource: { kind: 'env', variable: 'SLUICE_PIPEDRIVE_TOKEN' } });
+    expect(plain(c)).toMatchObject({ name: 'pipedrive', baseUrl: 'https://acme.pipedrive.com', apiVersion: 'auto', token: T1, origin: 'env', tokenSource: { kind: 'env', variable: 'SLUICE_PIPEDRIVE_TOKEN' } });
     expect(resolveConnection(undefined, 'pipedrive', { ...env, SLUICE_PIPEDRIVE_API_VERSION: 'v2' }).apiVersion).toBe('v2');
   });
 
@@ -205,5 +205,14 @@ describe('rate-limit plan', () => {
     expect(resolveConnection('acme', 'pipedrive', env).plan).toBe('growth');
     expect(resolveConnection('bare', 'pipedrive', env).plan).toBeUndefined();
     expect(resolveConnection('acme', 'pipedrive', { ...env, SLUICE_ACME_PLAN: 'premium' }).plan).toBe('premium');
+  });
+
+  it('takes seats and the daily budget from the environment, else the saved connection', () => {
+    const env: Record<string, string | undefined> = { SLUICE_CONFIG_DIR: tempDir() };
+    writeStore({ version: 1, connections: { acme: { app: 'pipedrive', company_url: 'https://acme.pipedrive.com', api_version: 'auto', token: 'a'.repeat(40), seats: 4 } } }, env);
+    expect(resolveConnection('acme', 'pipedrive', env)).toMatchObject({ seats: 4 });
+    expect(resolveConnection('acme', 'pipedrive', env).dailyBudget).toBeUndefined();
+    expect(resolveConnection('acme', 'pipedrive', { ...env, SLUICE_ACME_SEATS: '9', SLUICE_ACME_DAILY_BUDGET: '500000' })).toMatchObject({ seats: 9, dailyBudget: 500000 });
+    expect(() => resolveConnection('acme', 'pipedrive', { ...env, SLUICE_ACME_SEATS: 'lots' })).toThrow(expect.objectContaining({ code: 'SL5051', message: 'SLUICE_ACME_SEATS must be a whole number of at least 1, not `lots`' }));
   });
 });

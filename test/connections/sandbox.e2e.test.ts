@@ -79,13 +79,13 @@ describe('sluice connections against the sandbox', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Test Connection Successful: .+ at .+\n/);
-    expect(r.stdout).toContain(`Saved connection \`pipedrive\`: pipedrive, ${a().url}, API v1, token ****a11c (environment variable PD_TOKEN)`);
+    expect(r.stdout).toContain(`Saved connection \`pipedrive\`: pipedrive, ${a().url}, API auto, token ****a11c (environment variable PD_TOKEN)`);
     expect(statSync(config).mode & 0o777).toBe(0o700);
     expect(statSync(join(config, 'connections.json')).mode & 0o777).toBe(0o600);
     const saved = JSON.parse(readFileSync(join(config, 'connections.json'), 'utf8'));
     expect(saved).toEqual({
       version: 1,
-      connections: { pipedrive: { app: 'pipedrive', company_url: a().url, api_version: 'v1', token_env: 'PD_TOKEN', allow_insecure: true, added_at: expect.any(String) } },
+      connections: { pipedrive: { app: 'pipedrive', company_url: a().url, api_version: 'auto', token_env: 'PD_TOKEN', allow_insecure: true, added_at: expect.any(String) } },
     });
   });
 
@@ -94,7 +94,7 @@ describe('sluice connections against the sandbox', () => {
     const r = await sluice(['add', 'pipedrive', '--company-url', a().url, '--allow-insecure', '--api-token', TOKEN_A, '--format', 'json'], env);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ ok: true, name: 'pipedrive', validated: true, saved: true, token: '****a11c', checked: ['/api/v1/users/me'] });
+    expect(out).toMatchObject({ ok: true, name: 'pipedrive', validated: true, saved: true, token: '****a11c', checked: ['/api/v1/users/me', '/api/v2/persons?limit=1'] });
     expect(typeof out.user.name).toBe('string');
     expect(typeof out.company.name).toBe('string');
     expect(r.stdout).not.toContain(TOKEN_A);
@@ -113,7 +113,7 @@ describe('sluice connections against the sandbox', () => {
 
   it.each([
     ['a malformed token', ['--api-token', 'deadbeef'], 'SL5020', 'the API token has 8 characters, not 40'],
-    ['a malformed version', ['--api-token', TOKEN_A, '--api-version', 'v9'], 'SL5010', 'the API version `v9` is not one Pipedrive has: use v1 or v2'],
+    ['a malformed version', ['--api-token', TOKEN_A, '--api-version', 'v9'], 'SL5010', 'the API version `v9` is not one Sluice knows: use auto, v1 or v2'],
     ['an unknown flag', ['--api-token', TOKEN_A, '--no-allow'], 'SL0002', "Unknown option '--no-allow'"],
   ])('add with %s: its own error, nothing saved', async (_what, extra, code, message) => {
     const { config, env } = dirs();
@@ -151,11 +151,11 @@ describe('sluice connections against the sandbox', () => {
     const test = await sluice(['test', 'acme'], env);
     expect(test.code).toBe(0);
     expect(test.stdout).toMatch(/^Test Connection Successful: .+ at .+\n/);
-    expect(test.stdout).toContain(`Connection \`acme\`: pipedrive, ${a().url}, API v1, token ****a11c (saved in ${join(config, 'connections.json')})`);
+    expect(test.stdout).toContain(`Connection \`acme\`: pipedrive, ${a().url}, API auto, token ****a11c (saved in ${join(config, 'connections.json')})`);
 
     const list = await sluice(['list'], env);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`acme\\s+pipedrive\\s+${a().url.replace(/[.]/g, '\\.')}\\s+v1\\s+\\*\\*\\*\\*a11c\\s+saved`));
+    expect(list.stdout).toMatch(new RegExp(`acme\\s+pipedrive\\s+${a().url.replace(/[.]/g, '\\.')}\\s+auto\\s+\\*\\*\\*\\*a11c\\s+saved`));
     const json = JSON.parse((await sluice(['list', '--format', 'json'], env)).stdout);
     expect(json.connections[0]).toMatchObject({ name: 'acme', token: '****a11c', token_source: { kind: 'file' } });
 

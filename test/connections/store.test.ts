@@ -138,7 +138,7 @@ describe('connections store', () => {
     [{ version: 1, connections: [] }, '"connections" must be an object'],
     [{ version: 1, connections: { x: 'y' } }, 'connection "x" must be an object'],
     [{ version: 1, connections: { x: { company_url: 'u', api_version: 'v1' } } }, 'connection "x" has no "app"'],
-    [{ version: 1, connections: { x: { app: 'pipedrive', company_url: 'u', api_version: 'v3' } } }, '"api_version" must be "v1" or "v2"'],
+    [{ version: 1, connections: { x: { app: 'pipedrive', company_url: 'u', api_version: 'v3' } } }, '"api_version" must be "auto", "v1" or "v2"'],
     [{ version: 1, connections: { x: { app: 'pipedrive', company_url: 'u', api_version: 'v1', token_env: 'A B' } } }, '"token_env" must be an environment variable name'],
   ])('checks entries: %j', (data, message) => {
     expect(failure(() => parseStore(JSON.stringify(data))).message).toContain(message);

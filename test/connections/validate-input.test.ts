@@ -113,13 +113,13 @@ describe('company URL', () => {
 });
 
 describe('API version', () => {
-  it.each([['v1', 'v1'], ['v2', 'v2'], [' V2 ', 'v2']])('accepts %j', (input, expected) => {
+  it.each([['auto', 'auto'], ['v1', 'v1'], ['v2', 'v2'], [' V2 ', 'v2'], ['AUTO', 'auto']])('accepts %j', (input, expected) => {
     expect(parseApiVersion(input)).toBe(expected);
   });
-  it.each(['v3', '1', '', 'latest', 'v1.0'])('refuses %j listing v1 and v2', (input) => {
+  it.each(['v3', '1', '', 'latest', 'v1.0'])('refuses %j listing auto, v1 and v2', (input) => {
     const e = failure(() => parseApiVersion(input));
     expect(e.code).toBe('SL5010');
-    expect(e.message).toContain('use v1 or v2');
+    expect(e.message).toContain('use auto, v1 or v2');
   });
   it('suggests the likely version', () => {
     expect(failure(() => parseApiVersion('1')).hint).toContain('Did you mean v1?');

@@ -8,7 +8,12 @@ import { fixtureSchema } from './fixture.js';
 
 const conns: ConnectionInfo[] = [{ name: 'pipedrive', app: 'pipedrive', apiVersion: 'v1' }];
 const env = stdlibEnv({ connections: conns, customSchemas: new Map([['pipedrive', fixtureSchema()]]) });
-const check = (flow: string) => checkSource(flow, { fileName: 'test.flow', env });
+// On v1 on purpose (its records carry `owner_id` objects, `email` lists): every case would also carry
+// the v1-out-of-support warning, which is not what these cases are about.
+const check = (flow: string) => {
+  const r = checkSource(flow, { fileName: 'test.flow', env });
+  return { ...r, diagnostics: r.diagnostics.filter((d) => d.code !== 'SL2005') };
+};
 const at = (flow: string, text: string): string => {
   const i = flow.indexOf(text);
   if (i < 0) throw new Error(`${text} is not in ${flow}`);
@@ -112,9 +117,10 @@ describe('a connection never discovered', () => {
   it('an unknown name says to run `sluice discover NAME`', () => {
     const plain = stdlibEnv({ connections: [{ name: 'acme', app: 'pipedrive', apiVersion: 'v1' }] });
     const r = checkSource('source pipedrive.persons with connection = "acme" -> map { s: Segment, l: custom["Lead source"] } -> dest stdout', { fileName: 't.flow', env: plain });
-    expect(r.diagnostics.map((d) => d.code)).toEqual(['SL2050', 'SL2050']);
-    expect(r.diagnostics[0].hint).toContain('If `Segment` is a custom field: run `sluice discover acme` first');
-    expect(r.diagnostics[1].hint).toContain('`custom[...]` reads custom fields: run `sluice discover acme` first');
+    const d = r.diagnostics.filter((x) => x.code !== 'SL2005');
+    expect(d.map((x) => x.code)).toEqual(['SL2050', 'SL2050']);
+    expect(d[0].hint).toContain('If `Segment` is a custom field: run `sluice discover acme` first');
+    expect(d[1].hint).toContain('`custom[...]` reads custom fields: run `sluice discover acme` first');
   });
 
   it('no such hint once the connection has a schema, or for sources without custom fields', () => {

@@ -18,8 +18,8 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 const VALID = `flow new_persons_to_leads {
   schedule every 15m
   source pipedrive.persons since ~{CreatedDate}~
-    -> filter primary(email) != null
-    -> lookup owner = pipedrive.users.find where term = owner_name
+    -> filter primary(emails) != null
+    -> lookup owner = pipedrive.users.find where term = name
     -> map { title: "Lead: " + name, person_id: id, owner_id: owner.id }
     -> dest pipedrive.leads
 }
@@ -37,20 +37,20 @@ describe('sluice lsp --stdio', () => {
       const uri = pathToFileURL(join(home, 'leads.flow')).href;
       expect((await c.open(uri, VALID)).diagnostics).toEqual([]);
 
-      // Edit into an error: `owner_name` -> `owner_nme` (an incremental change of one character).
+      // Edit into an error: `name` -> `nae` (an incremental change of one character).
       const line = 4;
-      const col = '    -> lookup owner = pipedrive.users.find where term = owner_n'.length;
+      const col = '    -> lookup owner = pipedrive.users.find where term = na'.length;
       const broken = await c.change(uri, 2, [{ range: { start: { line, character: col }, end: { line, character: col + 1 } }, text: '' }]);
       expect(broken!.diagnostics).toHaveLength(1);
       const [d] = broken!.diagnostics;
       expect(d.code).toBe('SL2050');
-      expect(d.message).toMatch(/^unknown field `owner_nme`; did you mean `owner_name`\?/);
-      expect(d.range).toEqual({ start: { line, character: col - 7 }, end: { line, character: col + 2 } });
+      expect(d.message).toMatch(/^unknown field `nae`; did you mean `name`\?/);
+      expect(d.range).toEqual({ start: { line, character: col - 2 }, end: { line, character: col + 1 } });
       // And a syntax error on top of it, then back to clean in two edits.
       const worse = await c.change(uri, 3, [{ range: { start: { line: 5, character: 11 }, end: { line: 5, character: 12 } }, text: '' }]);
       expect(worse!.diagnostics.map((x) => x.code)).toContain('SL1010');
       await c.change(uri, 4, [{ range: { start: { line: 5, character: 11 }, end: { line: 5, character: 11 } }, text: '{' }]);
-      const clean = await c.change(uri, 5, [{ range: { start: { line, character: col }, end: { line, character: col } }, text: 'a' }]);
+      const clean = await c.change(uri, 5, [{ range: { start: { line, character: col }, end: { line, character: col } }, text: 'm' }]);
       expect(clean!.diagnostics).toEqual([]);
 
       const items = await c.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 5, character: '    -> map { title: "Lead: " + name, person_id: id, owner_id: owner.'.length } });

@@ -9,7 +9,15 @@ export const URI = 'file:///work/flows/test.flow';
 export const MARK = '$0';
 
 let shared: CheckEnv | undefined;
-export const env = (): CheckEnv => (shared ??= stdlibEnv());
+/**
+ * The providers are tested on the seed's configuration, the default connection on API v1 (records
+ * with `email`, parameters such as `first_char`).
+ */
+export const SEED_CONNECTIONS: ConnectionInfo[] = [{ name: 'pipedrive', app: 'pipedrive', apiVersion: 'v1' }];
+export const env = (): CheckEnv => (shared ??= stdlibEnv({ connections: SEED_CONNECTIONS }));
+let auto: CheckEnv | undefined;
+/** A workspace without saved connections: every action on its default (auto) version. */
+export const autoEnv = (): CheckEnv => (auto ??= stdlibEnv());
 
 /** The text without its cursor mark, and the cursor as an LSP position and offset. */
 export function cursor(marked: string): { text: string; position: Position; offset: number } {
@@ -20,8 +28,8 @@ export function cursor(marked: string): { text: string; position: Position; offs
   return { text, position: TextDocument.create(URI, 'flow', 1, text).positionAt(offset), offset };
 }
 
-export function analyse(text: string, options: { uri?: string; connections?: ConnectionInfo[]; vars?: string[] } = {}): Analysis {
-  const e = options.connections || options.vars ? stdlibEnv({ ...(options.connections ? { connections: options.connections } : {}), vars: options.vars ?? [] }) : env();
+export function analyse(text: string, options: { uri?: string; connections?: ConnectionInfo[]; vars?: string[]; auto?: boolean } = {}): Analysis {
+  const e = options.connections || options.vars ? stdlibEnv({ ...(options.connections ? { connections: options.connections } : {}), vars: options.vars ?? [] }) : options.auto ? autoEnv() : env();
   return new DocumentCache(() => e).get(TextDocument.create(options.uri ?? URI, 'flow', 1, text));
 }
 

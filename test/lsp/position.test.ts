@@ -8,12 +8,12 @@ import { diagnostics, toLspDiagnostic } from '../../src/lsp/diagnostics.js';
 import { nodePath, offsetsToRange, tokenAt } from '../../src/lsp/position.js';
 import { parse } from '../../src/language/parse.js';
 import { INVALID, VALID } from '../language/samples.js';
-import { analyse, cursor, env, URI } from './helpers.js';
+import { analyse, autoEnv as env, cursor, URI } from './helpers.js';
 
 describe('diagnostics as LSP', () => {
   const texts = [...INVALID.map((c) => c.text), ...VALID.map((c) => c.text), 'source pipedrive.persns -> map { x: nam } -> dest pipedrive.leads'];
   it.each(texts)('keeps code, severity, message and the range (line - 1, column - 1): %s', (text) => {
-    const a = analyse(text);
+    const a = analyse(text, { auto: true });
     const ours = checkSource(text, { fileName: '/work/flows/test.flow', env: env() }).diagnostics;
     const lsp = diagnostics(a);
     expect(lsp.length).toBe(ours.length);
@@ -42,7 +42,7 @@ describe('diagnostics as LSP', () => {
   it('places diagnostics right after CRLF and lone CR line breaks', () => {
     for (const nl of ['\r\n', '\r']) {
       const text = `flow a {${nl}  source pipedrive.persons${nl}    -> map { x: nam }${nl}    -> dest stdout${nl}}${nl}`;
-      const a = analyse(text);
+      const a = analyse(text, { auto: true });
       const [l] = diagnostics(a);
       expect(l.message).toMatch(/unknown field `nam`/);
       expect(l.range.start).toEqual({ line: 2, character: '    -> map { x: '.length });
@@ -50,7 +50,7 @@ describe('diagnostics as LSP', () => {
   });
 
   it('relates a duplicate flow name to the first one', () => {
-    const a = analyse('flow a {\n  source pipedrive.persons -> dest stdout\n}\nflow a {\n  source pipedrive.persons -> dest stdout\n}\n');
+    const a = analyse('flow a {\n  source pipedrive.persons -> dest stdout\n}\nflow a {\n  source pipedrive.persons -> dest stdout\n}\n', { auto: true });
     const [l] = diagnostics(a);
     expect(l.range.start).toEqual({ line: 3, character: 5 });
     expect(l.relatedInformation).toEqual([{ location: { uri: URI, range: { start: { line: 0, character: 5 }, end: { line: 0, character: 6 } } }, message: 'first defined here' }]);

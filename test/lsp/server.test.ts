@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CompletionRequest, DidCloseTextDocumentNotification, DocumentSymbolRequest, HoverRequest, SemanticTokensRequest } from 'vscode-languageserver-protocol/node.js';
 import { PROVIDERS } from '../../src/lsp/server.js';
 import { LspClient } from './client.js';
-import { env } from './helpers.js';
+import { autoEnv as env } from './helpers.js';
 
 const FLOW = 'source pipedrive.persons\n  -> map { name: name }\n  -> dest stdout\n';
 

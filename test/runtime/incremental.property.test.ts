@@ -142,7 +142,7 @@ describe('incremental runs (property)', () => {
       }),
       { numRuns: 120, seed: 20261128 },
     );
-  }, 60_000);
+  }, 180_000);
 
   it('regression: the same person changed twice in the second of the watermark', async () => {
     await check({

@@ -14,6 +14,7 @@ import { operatorsRule } from './operators.js';
 import { optionsRule } from './options.js';
 import { sinceRule } from './since.js';
 import { stepsRule } from './steps.js';
+import { supportRule } from './support.js';
 import { templatesRule } from './templates.js';
 import { varsRule } from './vars.js';
 import { whereRule } from './where.js';
@@ -21,6 +22,7 @@ import { whereRule } from './where.js';
 export const RULES: readonly Rule[] = [
   flowsRule,
   actionsRule,
+  supportRule,
   connectionsRule,
   optionsRule,
   whereRule,

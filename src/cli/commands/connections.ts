@@ -22,6 +22,7 @@ import {
   mask,
   normaliseCompanyUrl,
   parseApiVersion,
+  DEFAULT_API_VERSION,
   readStore,
   redact,
   resolveConnection,
@@ -164,23 +165,25 @@ async function readTokenInput(args: ParsedArgs, io: CliIO, validate: boolean): P
 const add: Command = {
   name: 'connections add',
   summary: 'validate and save a connection (company URL, API version, API token)',
-  usage: 'connections add APP --company-url URL [--name NAME] [--api-version v1|v2] [--api-token-env VAR | --api-token TOKEN] [options]',
+  usage: 'connections add APP --company-url URL [--name NAME] [--api-version auto|v1|v2] [--api-token-env VAR | --api-token TOKEN] [options]',
   positionals: true,
   options: {
     name: { type: 'string', valueName: 'NAME', description: 'name of the connection (default: the app, e.g. pipedrive)' },
     'company-url': { type: 'string', valueName: 'URL', description: 'your company address, https://COMPANY.pipedrive.com' },
-    'api-version': { type: 'string', valueName: 'v1|v2', description: 'Pipedrive API version (default v1)' },
+    'api-version': { type: 'string', valueName: 'auto|v1|v2', description: 'Pipedrive API version: auto (default: v2 where Pipedrive has it, v1 elsewhere), or v1 / v2 wherever an action has it' },
     'api-token-env': { type: 'string', valueName: 'VAR', description: 'read the API token from environment variable VAR (not saved)' },
     'api-token': { type: 'string', valueName: 'TOKEN', description: 'the API token (prefer --api-token-env or the prompt)' },
     'allow-insecure': { type: 'boolean', description: 'allow an http:// loopback URL (127.0.0.1, localhost): the local sandbox' },
     plan: { type: 'string', valueName: 'PLAN', description: "the company's Pipedrive plan (lite, growth, premium, ultimate; unlimited for the sandbox): paces requests from the first one" },
+    seats: { type: 'string', valueName: 'N', description: "the company's seats (users): the daily token budget is 30,000 x plan multiplier x seats (default 1)" },
+    'daily-budget': { type: 'string', valueName: 'TOKENS', description: "the company's whole daily token budget, when known (with top-ups); overrides plan x seats" },
     'no-validate': { type: 'boolean', description: 'save without testing the connection' },
     replace: { type: 'boolean', description: 'replace a saved connection of the same name' },
     timeout: timeoutOption,
     format: formatOption,
   },
   details: [
-    'Validation sends GET /api/v1/users/me (and, for v2, GET /api/v2/persons?limit=1) with the token',
+    'Validation sends GET /api/v1/users/me (and, for auto and v2, GET /api/v2/persons?limit=1) with the token',
     'in the x-api-token header, prints "Test Connection Successful" with the user and company it reached,',
     'then saves. If anything is wrong, nothing is saved.',
     '',
@@ -210,7 +213,7 @@ const add: Command = {
       // Everything that can be checked locally is checked before asking for the token, so that
       // nobody types a token only to learn that the URL had a typo.
       const url = normaliseCompanyUrl(rawUrl, { allowInsecure });
-      const apiVersion: ApiVersion = parseApiVersion(str(args, 'api-version') ?? 'v1');
+      const apiVersion: ApiVersion = parseApiVersion(str(args, 'api-version') ?? DEFAULT_API_VERSION);
       const existing = savedConnection(readStore(io.env), name);
       if (existing && !flag(args, 'replace')) {
         throw new ConnectionError(E.alreadyExists, `a connection named \`${name}\` is already saved (${existing.company_url})`, `Add --replace to replace it, choose another --name, or \`sluice connections remove ${name}\` first.`);
@@ -240,6 +243,8 @@ const add: Command = {
         ...(url.loopback ? { allow_insecure: true } : {}),
         added_at: new Date().toISOString(),
         ...(str(args, 'plan') ? { plan: checkPlanName(str(args, 'plan')!) } : {}),
+        ...(str(args, 'seats') ? { seats: checkWholeNumber('seats', str(args, 'seats')!) } : {}),
+        ...(str(args, 'daily-budget') ? { daily_budget: checkWholeNumber('daily-budget', str(args, 'daily-budget')!) } : {}),
       };
       const path = updateStore(io.env, (store) => {
         store.connections[name] = entry;
@@ -414,6 +419,12 @@ const remove: Command = {
 };
 
 export const commands: Command[] = [add, test, list, remove];
+
+function checkWholeNumber(flag: string, raw: string): number {
+  const n = Number(raw.trim());
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} takes a whole number of at least 1, not \`${raw.slice(0, 20)}\``);
+  return n;
+}
 
 /** A plan name as the app definitions spell them; which plans exist is checked when a flow runs. */
 function checkPlanName(plan: string): string {

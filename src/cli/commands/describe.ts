@@ -2,6 +2,7 @@
 // with types and limits, options, how `since` works, the record or input fields), an app (connection,
 // rate limits, actions) or a function (signature).
 import {
+  AUTO_VERSION,
   constraintsLabel,
   loadRegistry,
   resolveVariant,
@@ -42,7 +43,7 @@ export function sinceText(s: SinceDef | null): string {
   const fmt = s.fieldFormat ? `, ${s.fieldFormat}` : '';
   switch (s.kind) {
     case 'param':
-      return `sent as the parameter ${s.param} (${s.format}); watermark field ${s.field}${fmt}`;
+      return `sent as the parameter ${s.param} (${s.format})${s.params ? `, with ${Object.entries(s.params).map(([k, v]) => `${k}=${String(v)}`).join('&')}` : ''}; watermark field ${s.field}${fmt}`;
     case 'sort':
       return `sorts newest first (${Object.entries(s.params).map(([k, v]) => `${k}=${String(v)}`).join('&')}) and stops at the first record older than the watermark; field ${s.field}${fmt}`;
     case 'client':
@@ -89,13 +90,15 @@ function describeAction(app: AppDef, a: ResolvedAction, c: Palette): string {
   const facts: string[][] = [];
   if (a.method) facts.push(['Request', `${a.method} ${endpoint(app, a)}`]);
   if (a.versions.length > 1 || a.versions[0] !== null) {
+    const byDefault = app.defaultVersion === AUTO_VERSION ? a.versions[a.versions.length - 1] : app.defaultVersion;
     const vs = a.versions
       .map((v) => {
-        const tags = [v === app.defaultVersion ? 'default' : '', v === a.version && a.versions.length > 1 ? 'shown' : ''].filter(Boolean);
+        const tags = [v === byDefault ? 'default' : '', v === a.version && a.versions.length > 1 ? 'shown' : ''].filter(Boolean);
         return tags.length ? `${v} (${tags.join(', ')})` : v;
       })
       .join(', ');
-    const note = a.requestedVersion !== a.version ? `; a ${a.requestedVersion} connection uses ${a.version}` : '';
+    const note = a.requestedVersion !== a.version && a.requestedVersion !== AUTO_VERSION ? `; a ${a.requestedVersion} connection uses ${a.version}` : '';
+    if (a.unsupportedSince) facts.push(['Support', `${endpoint(app, a)} is out of support since ${a.unsupportedSince}`]);
     facts.push(['Versions', vs + note]);
   }
   if (a.role === 'read') {
@@ -107,8 +110,7 @@ function describeAction(app: AppDef, a: ResolvedAction, c: Palette): string {
   }
   if (a.key) facts.push(['Key', a.key.join(', ')]);
   if (a.cost) {
-    const tokens = a.version ? app.http?.costs[a.version]?.[a.cost] : undefined;
-    facts.push(['Cost', `${a.cost}${tokens !== undefined ? `, ${tokens} rate-limit tokens` : ''}`]);
+    facts.push(['Cost', `${a.cost}${a.tokens !== null ? `, ${a.tokens} daily-budget tokens` : ''}`]);
   }
   if (a.as) facts.push(['Record type', a.as === 'optional' ? 'untyped unless the source declares `as { ... }`' : 'the source must declare `as { ... }`']);
   out.push('', formatTable(null, facts).trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
@@ -160,7 +162,10 @@ function describeApp(app: AppDef, c: Palette): string {
       if (rl.daily) facts.push(['Daily budget', `${rl.daily.baseTokens} tokens x plan multiplier${rl.daily.perSeat ? ' x seats' : ''}`]);
     }
   }
-  if (app.versions.length) facts.push(['Versions', app.versions.map((v) => (v === app.defaultVersion ? `${v} (default)` : v)).join(', ')]);
+  if (app.versions.length) {
+    const auto = app.defaultVersion === AUTO_VERSION ? '; default auto: each action on the newest version it has' : '';
+    facts.push(['Versions', app.versions.map((v) => (v === app.defaultVersion ? `${v} (default)` : v)).join(', ') + auto]);
+  }
   if (facts.length) out.push('', indent(formatTable(null, facts).trimEnd()));
   if (app.connection) {
     out.push('', c.bold('Connection fields'), indent(formatTable(null, optionRows(Object.values(app.connection.fields))).trimEnd()));

@@ -7,6 +7,7 @@ import { createHttpIo } from '../../runtime/http-io.js';
 import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
 import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
 import { dataDir } from '../../util/paths.js';
+import { budgetLine } from '../budget-text.js';
 import { checkEnvFor } from '../check-env.js';
 import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -150,6 +151,7 @@ function printSummary(io: CliIO, s: RunSummary, dryRun: boolean): void {
     `  read ${s.read} = written ${s.written} to ${s.destination} + rejected ${s.rejected} + skipped ${s.skipped} (already written) + filtered ${s.filtered}${s.unsent ? ` + left for the next run ${s.unsent}` : ''}`,
   ];
   if (s.http && s.http.requests > 0) lines.push(`  requests ${s.http.requests}, retries ${s.http.retries}, 429s ${s.http.status429}, waited ${(s.http.waitedMs / 1000).toFixed(1)} s on the rate limit`);
+  if (s.http?.tokens) lines.push(`  ${budgetLine(s.http.tokens, s.http.budget ?? [])}`);
   if (s.watermark) lines.push(`  watermark ${s.watermark}${s.complete ? '' : ' (kept: the run stopped before the end of the source)'}`);
   if (s.rejected > 0) {
     lines.push(c.yellow(`  ${s.rejected} record${s.rejected === 1 ? ' was' : 's were'} rejected and kept: \`sluice state rejected ${s.flow}\` lists them; \`sluice replay ${s.flow}\` sends them again once the flow is fixed`));

@@ -3,6 +3,8 @@ import { UsageError } from '../../errors.js';
 import { dataDir } from '../../util/paths.js';
 import { formatOption, outputFormat, str, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { todaysBudgets } from '../../runtime/http/budget.js';
+import { budgetStatusText } from '../budget-text.js';
 import { outColors } from '../io.js';
 import type { RunStatus } from '../../runtime/state/store.js';
 import { NO_RUNS, duration, guarded, openExisting, parseLimit, resolveFlows, runJson, shortPath, shortTime } from './state.js';
@@ -46,8 +48,10 @@ const runs: Command = {
           .flatMap((k) => store.runs(k, { limit, status: status as RunStatus | undefined }))
           .sort((a, b) => b.id - a.id)
           .slice(0, limit);
+        // Today's spend of each company's daily API budget, as Sluice counted it.
+        const budget = todaysBudgets(dataDir(io.env, io.cwd));
         if (format === 'json') {
-          io.stdout.write(`${JSON.stringify({ home: dataDir(io.env, io.cwd), runs: list.map(runJson) }, null, 2)}\n`);
+          io.stdout.write(`${JSON.stringify({ home: dataDir(io.env, io.cwd), runs: list.map(runJson), budget }, null, 2)}\n`);
           return EXIT.ok;
         }
         if (list.length === 0) {
@@ -89,6 +93,7 @@ const runs: Command = {
           return t === 'succeeded' ? c.green(s) : t === 'failed' || t === 'interrupted' ? c.red(s) : c.yellow(s);
         };
         io.stdout.write(`${c.bold(line(header, (_i, s) => s))}\n${rows.map((r) => line(r, paintStatus)).join('\n')}\n`);
+        if (budget.length) io.stdout.write(`\nDaily API budget today (UTC, counted by Sluice): ${budget.map(budgetStatusText).join(', ')}\n`);
         return EXIT.ok;
       } finally {
         store.close();

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDef, CostClass, HttpDef, HttpMethod } from '../../apps/types.js';
 import { redact, type ResolvedConnection } from '../../connections/index.js';
 import { agentsFor, type Agents } from './agents.js';
+import type { DailyBudget } from './budget.js';
 import { ApiError, DailyBudgetExhausted, MalformedResponseError, NetworkError, UncertainWriteError, describeFailure, type RequestSite } from './errors.js';
 import { headerNames, readRateLimitHeaders, type RateLimitHeaderNames, type ResponseHeaders } from './headers.js';
 import { limiterFor, limiterKey, limiterPlan, type Grant, type RateLimiter } from './limiter.js';
@@ -31,6 +32,8 @@ export interface RequestOptions {
   body?: unknown;
   /** For the daily budget and the per-class burst (search). */
   cost: CostClass | null;
+  /** Daily-budget tokens of this request (the action's `x-token-cost`); default: the price of `cost`. */
+  tokens?: number;
   /** Whether repeating the request cannot apply it twice. Default: every method but POST. */
   idempotent?: boolean;
   /** The API version of the action's variant (v1-only actions on a v2 connection); default the connection's. */
@@ -83,6 +86,8 @@ export interface ClientOptions {
   auth?: 'header' | 'query';
   /** Progress events; must not throw (a throw is ignored rather than failing the request). */
   onEvent?: (event: HttpEvent) => void;
+  /** The company's daily budget as Sluice counts it (budget.ts): charged before each attempt. */
+  budget?: DailyBudget;
   /** [0, 1) for backoff jitter (tests make it deterministic). */
   random?: () => number;
   userAgent?: string;
@@ -173,12 +178,21 @@ export class ApiClient {
 
   /** The versioned base URL, e.g. `https://acme.pipedrive.com/api/v1`. */
   baseUrl(version?: string | null): string {
-    const v = version ?? this.connection.apiVersion;
+    const v = this.concreteVersion(version);
     return this.http.baseUrl.replace(/\{([^}]+)\}/g, (_, field: string) => {
       if (field === 'version') return v;
       if (field === 'company_url' || field === 'base_url' || field === 'url') return this.connection.baseUrl;
       throw new RangeError(`the base URL of ${this.app.name} uses {${field}}, which a connection does not provide`);
     });
+  }
+
+  /**
+   * The version a request goes to: the action variant's; else the connection's, where `auto` (a
+   * request that names no variant) means the newest version the app has.
+   */
+  private concreteVersion(version?: string | null): string {
+    const v = version ?? this.connection.apiVersion;
+    return v === 'auto' ? (this.app.versions[this.app.versions.length - 1] ?? 'v1') : v;
   }
 
   /** Daily-budget tokens one request of this class costs in this version. */
@@ -199,7 +213,7 @@ export class ApiClient {
 
   async request(o: RequestOptions): Promise<ApiResponse> {
     if (!o.path.startsWith('/') || /[?#]/.test(o.path)) throw new RangeError(`request path must start with / and carry no query: ${o.path}`);
-    const version = o.version ?? this.connection.apiVersion;
+    const version = this.concreteVersion(o.version);
     const base = this.baseUrl(version);
     const site = this.site(o.method, o.path, version);
     const query: Record<string, QueryValue> = { ...o.query };
@@ -207,14 +221,17 @@ export class ApiClient {
     const qs = encodeQuery(query, this.http.queryEncoding);
     const url = `${base}${o.path}${qs ? `?${qs}` : ''}`;
     const idempotent = o.idempotent ?? o.method !== 'POST';
-    const tokens = this.tokensFor(version, o.cost);
+    const tokens = o.tokens ?? this.tokensFor(version, o.cost);
     const started = performance.now();
     let failures = 0;
     let n429 = 0;
 
     for (let attempt = 1; ; attempt++) {
       o.signal?.throwIfAborted();
-      const outcome = await this.limiter.run((grant) => this.send(url, o, grant, site, attempt), { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}) });
+      const outcome = await this.limiter.run((grant) => {
+        this.options.budget?.take(tokens, site, attempt);
+        return this.send(url, o, grant, site, attempt);
+      }, { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}) });
 
       if (outcome.kind === 'network') {
         const f = outcome.failure;

@@ -24,6 +24,8 @@ export const HTTP_ERRORS = {
   server: 'SL6507',
   /** Still answered 429 after the limiter's pauses and every retry allowed. */
   rateLimited: 'SL6508',
+  /** Sluice's own count of the company's daily budget would pass 100 %: stopped before sending. */
+  budgetStop: 'SL6509',
 } as const;
 
 export type HttpErrorCode = (typeof HTTP_ERRORS)[keyof typeof HTTP_ERRORS];
@@ -157,6 +159,27 @@ export class UncertainWriteError extends HttpLayerError {
     this.name = 'UncertainWriteError';
     this.reason = reason;
     this.status = status;
+  }
+}
+
+/** Stopped before the daily budget runs out, by Sluice's own count (see budget.ts); nothing was sent. */
+export class BudgetStop extends HttpLayerError {
+  readonly needed: number;
+  readonly spent: number;
+  readonly limit: number;
+
+  constructor(site: RequestSite, attempts: number, needed: number, spent: number, limit: number) {
+    super(
+      HTTP_ERRORS.budgetStop,
+      site,
+      attempts,
+      `stopped before the daily API budget of ${site.host} runs out: ${spent} of ${limit} tokens spent today (UTC, counted by Sluice), and this request needs ${needed}`,
+      'What was written is kept; run again after midnight (UTC). If the company has a bigger budget, give the connection its plan and seats (`--plan`, `--seats`) or `--daily-budget`.',
+    );
+    this.name = 'BudgetStop';
+    this.needed = needed;
+    this.spent = spent;
+    this.limit = limit;
   }
 }
 

@@ -20,6 +20,8 @@ export interface PageableAction {
   pagination: PaginationDef;
   extract: ExtractDef;
   cost: CostClass | null;
+  /** Daily-budget tokens of one page request (default: the price of `cost`). */
+  tokens?: number | null;
   /** The variant's API version (null: the connection's). */
   version?: string | null;
 }
@@ -102,7 +104,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     }
     const ctl = new AbortController();
     if (outer?.aborted) ctl.abort(outer.reason);
-    const res = client.request({ method, path: action.path, query: q, cost: action.cost, version: action.version ?? null, signal: ctl.signal });
+    const res = client.request({ method, path: action.path, query: q, cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal });
     // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
     // one dropped) from being reported as an unhandled rejection.
     res.catch(() => undefined);

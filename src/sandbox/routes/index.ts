@@ -9,6 +9,7 @@ import { routes as persons } from './v1/persons.js';
 import { routes as pipelines } from './v1/pipelines.js';
 import { routes as recents } from './v1/recents.js';
 import { routes as users } from './v1/users.js';
+import { routes as v2Fields } from './v2/fields.js';
 import { routes as v2Pipelines } from './v2/pipelines.js';
 import { routes as v2Records } from './v2/records.js';
 
@@ -24,4 +25,5 @@ export const ROUTES: readonly Route[] = [
   ...fields,
   ...v2Records,
   ...v2Pipelines,
+  ...v2Fields,
 ];

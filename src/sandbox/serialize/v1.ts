@@ -11,10 +11,14 @@ type Json = Record<string, unknown>;
 
 const t = (ms: number | null): string | null => (ms === null ? null : v1Time(ms));
 
-export function userEmbed(store: Store, id: number): Json | null {
+/**
+ * A user embedded in a v1 record. Pipedrive's descriptions type `has_pic` as an integer (0/1) in
+ * persons and organizations but as a boolean in deals: `picFlag` says which.
+ */
+export function userEmbed(store: Store, id: number, picFlag: 'integer' | 'boolean' = 'integer'): Json | null {
   const u = store.users.get(id);
   if (!u) return null;
-  return { id: u.id, name: u.name, email: u.email, has_pic: 0, pic_hash: null, active_flag: u.active_flag, value: u.id };
+  return { id: u.id, name: u.name, email: u.email, has_pic: picFlag === 'boolean' ? false : 0, pic_hash: null, active_flag: u.active_flag, value: u.id };
 }
 
 function orgEmbed(store: Store, id: number | null): Json | null {
@@ -66,6 +70,19 @@ function activityDates(c: Readonly<Counts>): Json {
     last_activity_id: c.last?.id ?? null,
     last_activity_date: c.last?.due_date ?? null,
   };
+}
+
+/**
+ * A person as /v1/recents carries it ("mergePersonItem" in Pipedrive's description): the list
+ * record, but with `owner_id` and `org_id` as plain ids rather than embedded objects.
+ */
+export function personRecentV1(store: Store, p: Person): Json {
+  return { ...personV1(store, p), owner_id: p.owner_id, org_id: p.org_id };
+}
+
+/** A deal as /v1/recents carries it ("DealStrict"): users, person and organization as plain ids. */
+export function dealRecentV1(store: Store, d: Deal): Json {
+  return { ...dealV1(store, d), creator_user_id: d.creator_user_id, user_id: d.owner_id, person_id: d.person_id, org_id: d.org_id };
 }
 
 export function personV1(store: Store, p: Person): Json {
@@ -173,8 +190,8 @@ export function dealV1(store: Store, d: Deal): Json {
   const weighted = Math.round(d.value * probability) / 100;
   return custom('deal', d.custom, {
     id: d.id,
-    creator_user_id: userEmbed(store, d.creator_user_id),
-    user_id: userEmbed(store, d.owner_id),
+    creator_user_id: userEmbed(store, d.creator_user_id, 'boolean'),
+    user_id: userEmbed(store, d.owner_id, 'boolean'),
     person_id: personEmbed(store, d.person_id),
     org_id: orgEmbed(store, d.org_id),
     stage_id: d.stage_id,

@@ -1,6 +1,6 @@
 // v2 record shapes: RFC 3339 times, plain integer owner_id / org_id, persons with emails / phones,
 // custom fields nested under `custom_fields` (enums as option ids, sets as arrays of them).
-import { customFields } from '../custom-fields.js';
+import { customFields, type FieldDef } from '../custom-fields.js';
 import type { Activity, Contact, CustomValues, Deal, FieldEntity, Organization, Person, Pipeline, Stage } from '../model.js';
 import { rfc3339 } from '../time.js';
 
@@ -143,5 +143,24 @@ export function stageV2(s: Stage): Json {
     days_to_rotten: s.rotten_days,
     add_time: rfc3339(s.add_time),
     update_time: rfc3339(s.update_time),
+  };
+}
+
+/**
+ * A field definition as the v2 fields lists return it. `ui_visibility`, `important_fields` and
+ * `required_fields` come only when asked for with include_fields.
+ */
+export function fieldV2(def: FieldDef, include: ReadonlySet<string>): Json {
+  return {
+    field_name: def.name,
+    field_code: def.key,
+    field_type: def.field_type,
+    options: def.options ? def.options.map((o) => ({ id: o.id, label: o.label, color: null })) : null,
+    subfields: null,
+    is_custom_field: def.custom,
+    is_optional_response_field: false,
+    ...(include.has('ui_visibility') ? { ui_visibility: { add_visible_flag: def.custom || def.mandatory === true, details_visible_flag: true } } : {}),
+    ...(include.has('important_fields') ? { important_fields: { enabled: false, stage_ids: [] } } : {}),
+    ...(include.has('required_fields') ? { required_fields: { enabled: def.mandatory === true } } : {}),
   };
 }

@@ -186,8 +186,8 @@ describe('daily budget', () => {
     sb.setDailyBudget(50);
     try {
       const { client: c } = client(sb);
-      const list = { method: 'GET', path: '/persons', cost: 'list', query: { limit: 1 } } as const;
-      // v1 lists cost 20: two fit in 50, and the answer to the second says 10 are left.
+      // v1 lists cost 20 (the action's x-token-cost): two fit in 50, and the answer to the second says 10 are left.
+      const list = { method: 'GET', path: '/persons', cost: 'list', tokens: 20, query: { limit: 1 } } as const;
       await c.request(list);
       await c.request(list);
       const before = sb.stats().requests;
@@ -198,7 +198,7 @@ describe('daily budget', () => {
       // Refused without asking the server.
       expect(sb.stats().requests).toBe(before);
       // A cheaper request (a single GET costs 2) still goes through.
-      expect((await c.request({ method: 'GET', path: '/persons/1', cost: 'get' })).status).toBe(200);
+      expect((await c.request({ method: 'GET', path: '/persons/1', cost: 'get', tokens: 2 })).status).toBe(200);
     } finally {
       sb.setDailyBudget(undefined);
     }
@@ -210,10 +210,10 @@ describe('daily budget', () => {
       const { client: a } = client(sb);
       const { client: b } = client(sb);
       const started = performance.now();
-      await expect(a.request({ method: 'GET', path: '/persons', cost: 'list' })).rejects.toMatchObject({ code: 'SL6503', attempts: 1 });
+      await expect(a.request({ method: 'GET', path: '/persons', cost: 'list', tokens: 20 })).rejects.toMatchObject({ code: 'SL6503', attempts: 1 });
       expect(sb.stats().requests).toBe(1);
       expect(sb.stats().rateLimited).toBe(1);
-      await expect(b.request({ method: 'GET', path: '/persons', cost: 'list' })).rejects.toMatchObject({ code: 'SL6503' });
+      await expect(b.request({ method: 'GET', path: '/persons', cost: 'list', tokens: 20 })).rejects.toMatchObject({ code: 'SL6503' });
       expect(sb.stats().requests).toBe(1);
       expect(performance.now() - started).toBeLessThan(500);
       expect(a.limiter.stats().dailyExhausted).toBe(true);

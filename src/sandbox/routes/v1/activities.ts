@@ -137,7 +137,8 @@ export const routes: Route[] = [
     version: 'v1',
     path: '/notes',
     cost: 'create',
-    handler: (req) => ok(noteJson(req, createNote(req.world, readNote(req.world, req.body, true))), { status: 201 }),
+    // 200, not 201: Pipedrive's description of POST /v1/notes documents only a 200 answer.
+    handler: (req) => ok(noteJson(req, createNote(req.world, readNote(req.world, req.body, true)))),
   },
   {
     method: 'PUT',
@@ -149,5 +150,15 @@ export const routes: Route[] = [
       return ok(noteJson(req, updateNote(req.world, id, readNote(req.world, req.body, false))));
     },
   },
-  { method: 'DELETE', version: 'v1', path: '/notes/:id', cost: 'delete', handler: (req) => okValue({ id: deleteNote(req.world, intId(req)).id }) },
+  // `data: true`, as the description of DELETE /v1/notes/{id} says (other v1 deletes answer {id}).
+  {
+    method: 'DELETE',
+    version: 'v1',
+    path: '/notes/:id',
+    cost: 'delete',
+    handler: (req) => {
+      deleteNote(req.world, intId(req));
+      return okValue(true);
+    },
+  },
 ];

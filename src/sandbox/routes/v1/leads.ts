@@ -61,7 +61,7 @@ function list(req: Req, archivedOnly: boolean) {
 
 export const routes: Route[] = [
   { method: 'GET', version: 'v1', path: '/leads', cost: 'list', handler: (req) => list(req, false) },
-  { method: 'GET', version: 'v1', path: '/leads/archived', cost: 'list', handler: (req) => list(req, true) },
+  { method: 'GET', version: 'v1', path: '/leads/archived', cost: 'list', tokens: 40, handler: (req) => list(req, true) },
   { method: 'GET', version: 'v1', path: '/leads/:id', cost: 'get', handler: (req) => ok(json(req, getLead(req.world, req.params.id))) },
   {
     method: 'POST',
@@ -86,6 +86,7 @@ export const routes: Route[] = [
     version: 'v1',
     path: '/leadLabels',
     cost: 'list',
+    tokens: 10,
     handler: (req) => ok(jsonList(req.world.store.leadLabels.all().map((l) => JSON.stringify(leadLabelV1(l))))),
   },
 ];

@@ -13,6 +13,8 @@ export const routes: Route[] = [
     version: 'v1',
     path: '/pipelines',
     cost: 'list',
+    // Pipedrive prices these lists at 10 tokens (x-token-cost), not the usual list price.
+    tokens: 10,
     handler: (req) =>
       v1List<Pipeline>(req, {
         key: 'pipelines',
@@ -37,6 +39,8 @@ export const routes: Route[] = [
     version: 'v1',
     path: '/stages',
     cost: 'list',
+    // Pipedrive prices these lists at 10 tokens (x-token-cost), not the usual list price.
+    tokens: 10,
     handler: (req) => {
       const pipeline = new Query(req.query, 'v1').int('pipeline_id', { min: 1 });
       return v1List<Stage>(req, {

@@ -4,7 +4,7 @@
 import { offsetPagination, readOffsetPage } from '../../pagination.js';
 import { jsonList, ok, type Json } from '../../reply.js';
 import type { Req, Route } from '../../router.js';
-import { activityV1, dealV1, noteV1, organizationV1, personV1, pipelineV1, stageV1, userV1 } from '../../serialize/v1.js';
+import { activityV1, dealRecentV1, noteV1, organizationV1, personRecentV1, pipelineV1, stageV1, userV1 } from '../../serialize/v1.js';
 import { oneMonthBefore, parseV1Time, v1Time } from '../../time.js';
 import { Query } from '../../validation.js';
 import { required } from './list.js';
@@ -30,9 +30,9 @@ function collect(req: Req, items: ReadonlySet<Item>, since: number): Entry[] {
     }
   };
   add('activity', store.activities.all(), (r) => r.update_time, (r) => store.cachedJson(r, 'v1', () => activityV1(store, r)));
-  add('deal', store.deals.all(), (r) => r.update_time, (r) => store.cachedJson(r, 'v1', () => dealV1(store, r)));
+  add('deal', store.deals.all(), (r) => r.update_time, (r) => JSON.stringify(dealRecentV1(store, r)));
   add('note', store.notes.all(), (r) => r.update_time, (r) => store.cachedJson(r, 'v1', () => noteV1(store, r)));
-  add('person', store.persons.all(), (r) => r.update_time, (r) => store.cachedJson(r, 'v1', () => personV1(store, r)));
+  add('person', store.persons.all(), (r) => r.update_time, (r) => JSON.stringify(personRecentV1(store, r)));
   add('organization', store.organizations.all(), (r) => r.update_time, (r) => store.cachedJson(r, 'v1', () => organizationV1(store, r)));
   add('pipeline', store.pipelines.all(), (r) => r.update_time, (r) => JSON.stringify(pipelineV1(r)));
   add('stage', store.stages.all(), (r) => r.update_time, (r) => JSON.stringify(stageV1(store, r)));

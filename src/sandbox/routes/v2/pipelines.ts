@@ -13,6 +13,8 @@ export const routes: Route[] = [
     version: 'v2',
     path: '/pipelines',
     cost: 'list',
+    // Pipedrive prices these lists at 5 tokens (x-token-cost), not the usual list price.
+    tokens: 5,
     handler: (req) =>
       v2List<Pipeline>(req, new Query(req.query, 'strict'), {
         key: 'pipelines',
@@ -36,6 +38,8 @@ export const routes: Route[] = [
     version: 'v2',
     path: '/stages',
     cost: 'list',
+    // Pipedrive prices these lists at 5 tokens (x-token-cost), not the usual list price.
+    tokens: 5,
     handler: (req) => {
       const q = new Query(req.query, 'strict');
       const pipeline = q.int('pipeline_id', { min: 1 });
