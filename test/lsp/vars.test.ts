@@ -9,7 +9,7 @@ var since_date: date
 
 flow a {
   source pipedrive.persons since ~{since_date}~
-    -> filter owner_name == ~{$0rep}~
+    -> filter name == ~{$0rep}~
     -> dest stdout
 }
 `;
@@ -23,7 +23,8 @@ const hoverText = async (marked: string) => {
 describe('declared variables in the editor', () => {
   it('are no unknown templates', () => {
     const { a } = at(FLOW);
-    expect(a.diagnostics.map((d) => d.code)).toEqual([]);
+    // The editor tests read v1 persons: its end of support (SL2005) is the one warning.
+    expect(a.diagnostics.map((d) => d.code).filter((c) => c !== 'SL2005')).toEqual([]);
   });
 
   it('hover on a use shows the type, the default and --var', async () => {
