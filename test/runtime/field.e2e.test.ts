@@ -2,7 +2,7 @@
 // ignores the watermark, an incremental export emptied by a run with nothing new, temp files left by
 // a killed run, the seed's own `since_timestamp` filter, blank CSV cells clearing fields, and run
 // summaries whose counts do not add up.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -193,5 +193,37 @@ describe('summaries add up', () => {
     const earlier = await p.sluice(['run', 'f.flow', '--fresh', '--dry-run']);
     expect(earlier.stdout).toContain('sluice state rejected');
     expect(earlier.stdout).toContain('sluice replay');
+  });
+});
+
+describe('progress on a terminal', () => {
+  // `script` gives the process a pseudo-terminal, as a person's shell would.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+
+  it.skipIf(!hasScript)('appears within a second, with records/s, and says when it waits on the rate limit', async () => {
+    const s = await sb({ persons: 12_000, plan: 'lite' });
+    const p = project(s, { 'f.flow': 'source pipedrive.persons -> map { id: id } -> dest file.jsonl with path = "out/p.jsonl"\n' });
+    const env = { ...process.env, ...p.env, SLUICE_PIPEDRIVE_PLAN: 'lite', NO_COLOR: '1' };
+    const bin = join(process.cwd(), 'bin', 'sluice.js');
+    // Not spawnSync: the sandbox answers from this process's event loop.
+    const r = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn('script', ['-qfec', `${process.execPath} ${bin} run f.flow`, '/dev/null'], { cwd: p.dir, env });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stdin.end();
+      child.on('close', (status) => resolve({ status, stdout }));
+    });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/f: read \d+, written \d+, rejected 0, pages \d+, \d+ records\/s, \d+ s/);
+    expect(r.stdout).toContain('waiting on Pipedrive\'s rate limit (plan lite, 20 requests / 2 s)');
+    expect(r.stdout).toContain('f: succeeded');
+  }, 90_000);
+
+  it('prints nothing but the summary when not on a terminal', async () => {
+    const s = await sb({ persons: 600 });
+    const p = project(s, { 'f.flow': 'source pipedrive.persons -> map { id: id } -> dest file.jsonl with path = "out/p.jsonl"\n' });
+    const r = await p.sluice(['run', 'f.flow']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toContain('records/s');
   });
 });
