@@ -357,8 +357,8 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   };
   const saving = !o.dryRun && o.store !== null && runId !== null && since !== null;
   /** Saves boundary ids at once, at the watermark the run started from (per-record progress). */
-  const saveIds = (ids: string[]) => {
-    if (saving) o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: ids });
+  const saveIds = (ids: string[], written?: number) => {
+    if (saving) o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
   };
   const flushRejects = async () => {
     const batch = rejects.splice(0);
@@ -434,6 +434,8 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         const out = await steps(batch);
         summary.filtered += Math.max(0, out.consumed - out.records.length - (rejects.length - rejectedBefore));
         const keyOf = (i: number) => batchKeys[out.origins[i]];
+        // Writes accepted so far in this batch: the history of a run killed mid-batch shows them.
+        let acceptedNow = 0;
         const hooks: WriteHooks | undefined = saving
           ? {
               sending: (i) => {
@@ -442,7 +444,8 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
               },
               accepted: (i) => {
                 const k = keyOf(i);
-                if (k) saveIds([k]);
+                acceptedNow++;
+                if (k) saveIds([k], summary.written + acceptedNow);
               },
             }
           : undefined;

@@ -227,3 +227,24 @@ describe('progress on a terminal', () => {
     expect(r.stdout).not.toContain('records/s');
   });
 });
+
+describe('a killed run in the history', () => {
+  it('shows the writes it made before it was killed', async () => {
+    const s = await sb({ persons: 400, leads: 0, faults: { latencyMs: 5 } });
+    const p = project(s, { 'leads.flow': LEADS });
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin', 'sluice.js'), 'run', 'leads.flow'], { cwd: p.dir, env: { ...process.env, ...p.env, SLUICE_PIPEDRIVE_PLAN: 'unlimited' } });
+    child.stdout.resume();
+    child.stderr.resume();
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    while (s.data.leads.all().length < 40) await new Promise((r) => setTimeout(r, 2));
+    child.kill('SIGKILL');
+    await exited;
+    const made = s.data.leads.all().length;
+    const runs = JSON.parse((await p.sluice(['runs', '--format', 'json'])).stdout) as { runs: { status: string; written: number }[] };
+    const run = runs.runs[0];
+    expect(run.status).toBe('interrupted');
+    // Every accepted write is recorded at once; a write in flight when the kill came may not be.
+    expect(run.written).toBeGreaterThanOrEqual(made - 4);
+    expect(run.written).toBeLessThanOrEqual(made);
+  });
+});
