@@ -219,7 +219,8 @@ function groups(rows: Rec[], key: string[] | undefined): { columns: string[]; ro
   }
   const out = new Map<string, { columns: string[]; rows: Rec[] }>();
   for (const r of unique) {
-    const columns = Object.keys(r);
+    // Sorted: records that have the same fields in another order share a statement.
+    const columns = Object.keys(r).sort();
     const sig = JSON.stringify(columns);
     let g = out.get(sig);
     if (!g) out.set(sig, (g = { columns, rows: [] }));
