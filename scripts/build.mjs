@@ -15,8 +15,9 @@ const result = await build({
   target: 'node20',
   sourcemap: 'linked',
   // Dependencies are bundled too: loading one file is much faster than chevrotain's and lodash's
-  // hundreds of modules (cold start). Native modules cannot be bundled.
-  external: ['better-sqlite3'],
+  // hundreds of modules (cold start). Native modules cannot be bundled, nor pg (it requires the
+  // optional pg-native lazily, which a bundle cannot resolve; it is loaded only by postgres flows).
+  external: ['better-sqlite3', 'pg'],
   // Some CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);" },
   logLevel: 'warning',

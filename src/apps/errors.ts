@@ -16,6 +16,10 @@ export const APP_ERROR = {
   missing: 'SL0405',
 } as const;
 
+const STDLIB_HINT = 'This is a broken app definition in the standard library (see stdlib/README.md), not a problem in your flow.';
+/** A user's own definition (an `apps/` folder, `--apps DIR`): theirs to fix. */
+export const USER_APP_HINT = 'This is a broken app definition in your apps folder; the format is described in stdlib/README.md (`sluice apps validate FILE` checks one).';
+
 export class AppDefinitionError extends SluiceError {
   /** Absolute path of the file. */
   readonly file: string;
@@ -26,10 +30,8 @@ export class AppDefinitionError extends SluiceError {
   /** The problem without the location. */
   readonly detail: string;
 
-  constructor(code: string, file: string, displayPath: string, pointer: string, detail: string) {
-    super(code, `${displayPath}: ${pointer === '' ? '' : `${pointer} `}${detail}`, {
-      hint: 'This is a broken app definition in the standard library (see stdlib/README.md), not a problem in your flow.',
-    });
+  constructor(code: string, file: string, displayPath: string, pointer: string, detail: string, hint = STDLIB_HINT) {
+    super(code, `${displayPath}: ${pointer === '' ? '' : `${pointer} `}${detail}`, { hint });
     this.name = 'AppDefinitionError';
     this.file = file;
     this.displayPath = displayPath;

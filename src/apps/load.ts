@@ -5,7 +5,7 @@
 // JSON pointer; nothing is loaded half.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { AppDefinitionError, APP_ERROR, ptrJoin } from './errors.js';
+import { AppDefinitionError, APP_ERROR, USER_APP_HINT, ptrJoin } from './errors.js';
 import { defaultStdlibDir } from './locate.js';
 import { isObject, parseJsonFile, RefResolver, type Json, type JsonObject } from './refs.js';
 import type {
@@ -53,22 +53,43 @@ export function loadStdlib(stdlibDir: string = defaultStdlibDir()): LoadedStdlib
   return new Loader(stdlibDir).load(t0);
 }
 
+/**
+ * The apps of a user's folder (`apps/` of a project, `--apps DIR`): every subfolder with an
+ * `app.json`, checked against the standard library's meta-schema exactly like the stdlib's own.
+ * `only` limits loading to one folder (`sluice apps validate`). `$ref`s stay inside `appsDir`.
+ */
+export function loadUserApps(appsDir: string, options: { stdlibDir?: string; only?: string } = {}): AppDef[] {
+  return new Loader(options.stdlibDir ?? defaultStdlibDir(), appsDir).loadUserApps(options.only);
+}
+
 class Loader {
   private readonly parsed = new Map<string, Json>();
   private knownKeys: () => string[] = () => [];
   private validators!: ReturnType<typeof chooseValidators>['validators'];
   private readonly resolver: RefResolver;
 
-  constructor(private readonly dir: string) {
-    this.resolver = new RefResolver({ schemaFile: (f) => this.schemaFile(f), display: (f) => this.display(f) }, dir);
+  /** Set for a user's apps folder: the folder apps are read from, when not the stdlib itself. */
+  private readonly userDir: string | undefined;
+
+  constructor(
+    private readonly dir: string,
+    userDir?: string,
+  ) {
+    this.userDir = userDir;
+    this.resolver = new RefResolver({ schemaFile: (f) => this.schemaFile(f), display: (f) => this.display(f) }, userDir ?? dir);
   }
 
   display(file: string): string {
+    // A user's files are shown as they would type them (relative to the current folder).
+    if (this.userDir !== undefined) {
+      const rel = relative(process.cwd(), file);
+      return rel === '' || rel.startsWith('..') ? file : rel.split(sep).join('/');
+    }
     return relative(dirname(this.dir), file).split(sep).join('/');
   }
 
   private fail(code: string, file: string, pointer: string, detail: string): never {
-    throw new AppDefinitionError(code, file, this.display(file), pointer, detail);
+    throw new AppDefinitionError(code, file, this.display(file), pointer, detail, ...(this.userDir !== undefined ? [USER_APP_HINT] : []));
   }
 
   private readText(file: string): string {
@@ -101,8 +122,22 @@ class Loader {
     return doc;
   }
 
-  load(t0: number): LoadedStdlib {
-    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) this.fail(APP_ERROR.missing, this.dir, '', 'is not a folder: the standard library is missing');
+  loadUserApps(only?: string): AppDef[] {
+    const dir = this.userDir!;
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) this.fail(APP_ERROR.missing, dir, '', 'is not a folder');
+    this.prepare();
+    const apps: AppDef[] = [];
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (!entry.isDirectory() || entry.name.startsWith('.') || (only !== undefined && entry.name !== only)) continue;
+      // Only folders with an app.json are apps: a project's `apps/` may hold other things too.
+      if (!existsSync(join(dir, entry.name, 'app.json'))) continue;
+      apps.push(this.loadApp(join(dir, entry.name), entry.name));
+    }
+    return apps;
+  }
+
+  /** Reads the meta-schemas and picks the validators (precompiled when they are current). */
+  private prepare(): ReturnType<typeof chooseValidators> {
     const appSchemaFile = join(this.dir, 'app.schema.json');
     const fnSchemaFile = join(this.dir, 'functions.schema.json');
     const appSchemaText = this.readText(appSchemaFile);
@@ -113,6 +148,12 @@ class Loader {
     ]);
     this.validators = chosen.validators;
     this.knownKeys = chosen.knownKeys;
+    return chosen;
+  }
+
+  load(t0: number): LoadedStdlib {
+    if (!existsSync(this.dir) || !statSync(this.dir).isDirectory()) this.fail(APP_ERROR.missing, this.dir, '', 'is not a folder: the standard library is missing');
+    const chosen = this.prepare();
 
     const functions = this.loadFunctions(join(this.dir, 'functions.json'));
     const apps: AppDef[] = [];

@@ -5,6 +5,7 @@ import { loadStdlib, type LoadedStdlib } from './load.js';
 import { defaultStdlibDir } from './locate.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { pickVariant } from './versions.js';
+import { userAppDirs, withUserApps } from './user-apps.js';
 import type { ActionDef, AppDef, FunctionDef, ResolvedAction, Role, VariantDef } from './types.js';
 
 export type * from './types.js';
@@ -169,7 +170,10 @@ const registries = new Map<string, AppRegistry>();
  */
 export function loadRegistry(options: { stdlibDir?: string; fresh?: boolean } = {}): AppRegistry {
   const dir = options.stdlibDir ?? defaultStdlibDir();
-  const hit = registries.get(dir);
+  // A user's apps (./apps, --apps) join the default registry; an explicit stdlibDir is loaded alone.
+  const userDirs = options.stdlibDir ? [] : userAppDirs();
+  const cacheKey = [dir, ...userDirs].join('\0');
+  const hit = registries.get(cacheKey);
   if (hit && !options.fresh) return hit;
   // A snapshot of an unchanged stdlib skips validation; `fresh` (tests, the language server after
   // an edit) always loads from the files.
@@ -179,7 +183,7 @@ export function loadRegistry(options: { stdlibDir?: string; fresh?: boolean } = 
     loaded = loadStdlib(dir);
     writeSnapshot(snap.key, loaded);
   }
-  const reg = new AppRegistry(loaded);
-  registries.set(dir, reg);
+  const reg = new AppRegistry(withUserApps(loaded, userDirs));
+  registries.set(cacheKey, reg);
   return reg;
 }

@@ -5,7 +5,7 @@
 // everything here as read-only (it is not frozen, because deep-freezing costs ~4 ms at start-up).
 
 export type Role = 'read' | 'write';
-export type AppKind = 'http' | 'file' | 'sqlite' | 'stdout';
+export type AppKind = 'http' | 'file' | 'sqlite' | 'postgres' | 'stdout';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type CostClass = 'get' | 'list' | 'create' | 'update' | 'delete' | 'search';
 /** `YYYY-MM-DD HH:mm:ss` is UTC without a zone (Pipedrive v1); `rfc3339` e.g. 2025-01-01T10:20:00Z. */

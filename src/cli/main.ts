@@ -1,4 +1,5 @@
 // `sluice`: parse the command line, call the layers below, print. Nothing here knows the language.
+import { delimiter, resolve } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { formatHelp, parseCommandArgs, type Command } from './command.js';
 import { EXIT } from './exit-codes.js';
@@ -18,6 +19,7 @@ function topHelp(): string {
     ...registry.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Run `sluice COMMAND --help` for the options of a command.',
+    '`--apps DIR` (any command) adds the app definitions of DIR; `./apps` is read too.',
     '',
   ].join('\n');
 }
@@ -35,8 +37,30 @@ function groupHelp(group: string, commands: Command[]): string {
   ].join('\n');
 }
 
+/**
+ * Takes `--apps DIR` / `--apps=DIR` (any command, repeatable) out of the arguments: folders of the
+ * user's own app definitions. They go to `$SLUICE_APPS`, which the registry reads (and processes
+ * started from this one, such as the agent, inherit).
+ */
+function takeAppsOption(argv: string[]): string[] {
+  const out: string[] = [];
+  const dirs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--apps' && i + 1 < argv.length) dirs.push(argv[++i]);
+    else if (a.startsWith('--apps=')) dirs.push(a.slice('--apps='.length));
+    else out.push(a);
+  }
+  if (dirs.length > 0) process.env.SLUICE_APPS = [...dirs.map((d) => resolve(d)), ...(process.env.SLUICE_APPS ? [process.env.SLUICE_APPS] : [])].join(delimiter);
+  return out;
+}
+
 export async function main(argv: string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = takeAppsOption(argv);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(topHelp());
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -57,8 +81,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     const { commands } = await entry.load();
     let cmd: Command | undefined;
     let args = rest;
-    if (commands.length === 1 && commands[0].name === entry.name) {
-      cmd = commands[0];
+    // A group may also be a command itself (`apps` lists, `apps validate FILE` checks).
+    const own = commands.find((x) => x.name === entry.name);
+    const named = rest[0] === undefined ? undefined : commands.find((x) => x.name === `${entry.name} ${rest[0]}`);
+    if (own && named) {
+      cmd = named;
+      args = rest.slice(1);
+    } else if (own) {
+      cmd = own;
     } else {
       const sub = rest[0];
       if (sub === undefined || sub === '--help' || sub === '-h') {

@@ -1,5 +1,5 @@
-// Opens the source, destination and lookups of a flow from its resolved actions. Files, SQLite and
-// stdout are built in; apps described over HTTP (Pipedrive) go through http-io.ts.
+// Opens the source, destination and lookups of a flow from its resolved actions. Files, SQLite,
+// PostgreSQL and stdout are built in; apps described over HTTP (Pipedrive) go through http-io.ts.
 import type { Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import type { AppDef, ResolvedAction } from '../apps/index.js';
@@ -9,10 +9,13 @@ import { SluiceError } from '../errors.js';
 import { CsvDestination } from './dests/csv.js';
 import type { Destination } from './dests/destination.js';
 import { JsonlDestination } from './dests/jsonl.js';
+import { PostgresDestination } from './dests/postgres.js';
 import { SqliteDestination } from './dests/sqlite.js';
 import { StdoutDestination } from './dests/stdout.js';
 import type { Rec, Value } from './eval.js';
 import { CsvSource, JsonlSource } from './sources/files.js';
+import { PostgresSource } from './sources/postgres.js';
+import { pgTarget } from './postgres/connection.js';
 import type { Source } from './sources/source.js';
 import { SqliteSource } from './sources/sqlite.js';
 
@@ -32,6 +35,8 @@ export interface RunContext {
   started: Date;
   /** The fields of the records reaching the destination, when the checker knows them all. */
   columns?: string[];
+  /** The type of the records reaching the destination (a database table is created from it). */
+  record?: RecordType;
 }
 
 /** `{run_started}` as a file name can hold it: 20261203T221500Z. */
@@ -44,8 +49,18 @@ export type OptionValues = Record<string, Value>;
 
 const str = (o: OptionValues, k: string, d?: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : d);
 const bool = (o: OptionValues, k: string, d: boolean): boolean => (typeof o[k] === 'boolean' ? (o[k] as boolean) : d);
+const names = (o: OptionValues, k: string): string[] | undefined => {
+  const v = o[k];
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+};
 
-export function builtinSource(app: AppDef, action: ResolvedAction, options: OptionValues, declared: RecordType | undefined, ctx: IoContext): Source {
+/**
+ * `since`: null when the flow has no `since`; else the watermark to read from (`from`, null on a
+ * first run). Sources that can filter at the source (a database) use it; the interpreter applies it
+ * to every source anyway.
+ */
+export function builtinSource(app: AppDef, action: ResolvedAction, options: OptionValues, declared: RecordType | undefined, ctx: IoContext, since: { from: string | null } | null = null): Source {
   const path = (k: string) => resolve(ctx.cwd, str(options, k) ?? '');
   switch (`${app.kind}:${action.name}`) {
     case 'file:jsonl':
@@ -54,6 +69,19 @@ export function builtinSource(app: AppDef, action: ResolvedAction, options: Opti
       return new CsvSource(path('path'), { delimiter: str(options, 'delimiter', ',')!, header: bool(options, 'header', true) }, declared);
     case 'sqlite:table':
       return new SqliteSource(path('db'), str(options, 'table')!);
+    case 'postgres:table':
+    case 'postgres:query':
+      return new PostgresSource(
+        pgTarget(options, ctx.env),
+        {
+          from: action.name === 'table' ? { table: str(options, 'table')! } : { sql: str(options, 'sql')! },
+          cursor: str(options, 'cursor', 'updated_at')!,
+          key: names(options, 'key') ?? ['id'],
+          since: since?.from ?? null,
+          incremental: since !== null,
+        },
+        declared,
+      );
     default:
       throw new SluiceError('SL7020', `\`${action.qualifiedName}\` cannot be read by this version of Sluice`);
   }
@@ -71,6 +99,8 @@ export function builtinDestination(app: AppDef, action: ResolvedAction, options:
       return new CsvDestination(outPath(), { delimiter: str(options, 'delimiter', ',')!, header: bool(options, 'header', true), append, ...(run.columns ? { columns: run.columns } : {}) }, ctx.home);
     case 'sqlite:table':
       return new SqliteDestination(path('db'), str(options, 'table')!, str(options, 'key'));
+    case 'postgres:table':
+      return new PostgresDestination(pgTarget(options, ctx.env), { table: str(options, 'table')!, key: names(options, 'key'), create: bool(options, 'create', false), record: run.record });
     case 'stdout:':
       return new StdoutDestination(ctx.stdout, str(options, 'format') === 'pretty');
     default:

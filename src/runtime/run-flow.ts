@@ -296,7 +296,6 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   }
   const wm = stateStore && since ? stateStore.watermark(stateKey, sourceName) : null;
   const boundary = new Set(wm?.boundaryIds ?? []);
-  const cursorField = since?.field ?? srcAction.cursorField;
 
   const rejects: Rejection[] = [];
   const onReject = (r: Rejection) => rejects.push(r);
@@ -305,7 +304,10 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   // the reader is not capped; without it the reader stops at `limit` by itself.
   const readerLimit = since ? undefined : limit;
   if (srcApp.kind === 'http') source = o.http.source(srcRef, srcAction, query, { ...(readerLimit !== undefined ? { limit: readerLimit } : {}), signal: o.signal });
-  else source = builtinSource(srcApp, srcAction, evalOptions(src.options, ectx), src.recordType ? declaredRecord(src.recordType) : undefined, o.io);
+  else source = builtinSource(srcApp, srcAction, evalOptions(src.options, ectx), src.recordType ? declaredRecord(src.recordType) : undefined, o.io, since ? { from: lower?.value ?? null } : null);
+  // A database source reads the cursor and key columns the flow names (`cursor = "changed_at"`).
+  const cursorField = source.cursorField ?? since?.field ?? srcAction.cursorField;
+  const keyFields = source.keyFields ?? srcAction.key;
   // A record the source itself refuses (a CSV row that does not convert) was read too.
   source.onReject = (r) => {
     summary.read++;
@@ -313,7 +315,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   };
 
   // ---- the destination and the steps
-  const runContext: RunContext = { incremental: since !== null, started, ...(f.output.open ? {} : { columns: [...f.output.fields.keys()] }) };
+  const runContext: RunContext = { incremental: since !== null, started, record: f.output, ...(f.output.open ? {} : { columns: [...f.output.fields.keys()] }) };
   let dest: Destination;
   if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}) });
   else if (o.dryRun) dest = dryDestination(destAction.qualifiedName, o.log);
@@ -401,7 +403,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
               continue;
             }
           }
-          const id = since && c ? recordKey(rec, srcAction.key) : '';
+          const id = since && c ? recordKey(rec, keyFields) : '';
           const k = since && c ? versionKey(rec, id, c, digested) : null;
           // `id@cursor` alone: a boundary id saved before ids carried a digest.
           if (k && c && (boundary.has(k) || boundary.has(`${id}@${c.value}`))) {

@@ -34,7 +34,7 @@ describe('sluice apps', () => {
     const r = await runSluice(['apps', '--format', 'json']);
     expect(r.code).toBe(0);
     const apps = JSON.parse(r.stdout) as { app: string; actions: { qualifiedName: string; role: string; method: string | null; path: string | null; versions: { version: string }[] }[] }[];
-    expect(apps.map((a) => a.app)).toEqual(['file', 'pipedrive', 'sqlite', 'stdout']);
+    expect(apps.map((a) => a.app)).toEqual(['file', 'pipedrive', 'postgres', 'sqlite', 'stdout']);
     const persons = apps[1].actions.find((a) => a.qualifiedName === 'pipedrive.persons')!;
     expect(persons).toMatchObject({ role: 'read', method: 'GET', path: '/persons' });
     expect(persons.versions.map((v) => v.version)).toEqual(['v1', 'v2']);

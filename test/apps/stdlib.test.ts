@@ -31,7 +31,7 @@ function definitionFiles(): { file: string; kind: 'app' | 'actionFile' | 'schema
 describe('the standard library', () => {
   it('loads with the precompiled validators', () => {
     expect(loaded.validation).toBe('precompiled');
-    expect(loaded.apps.map((a) => a.name)).toEqual(['file', 'pipedrive', 'sqlite', 'stdout']);
+    expect(loaded.apps.map((a) => a.name)).toEqual(['file', 'pipedrive', 'postgres', 'sqlite', 'stdout']);
   });
 
   // The same files through ajv compiled at run time: the precompiled and compiled validators agree.

@@ -1,6 +1,10 @@
 // `sluice apps`: the apps and actions of the standard library, as a table like the seed document's
 // (action, method, path, help) or as JSON.
-import { loadRegistry, resolveVariant, type ActionDef, type AppDef, type AppRegistry, type ResolvedAction } from '../../apps/index.js';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { AppDefinitionError, APP_ERROR, defaultStdlibDir, loadRegistry, resolveVariant, type ActionDef, type AppDef, type AppRegistry, type ResolvedAction } from '../../apps/index.js';
+import { USER_APP_HINT } from '../../apps/errors.js';
+import { loadUserApps } from '../../apps/load.js';
 import { UsageError } from '../../errors.js';
 import { closest } from '../../util/suggest.js';
 import { formatOption, outputFormat, str, type Command, type ParsedArgs } from '../command.js';
@@ -99,15 +103,81 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   return EXIT.ok;
 }
 
+/** The app folder a `validate` argument names: the folder itself, or the folder of its app.json. */
+function appFolder(arg: string): string {
+  const path = resolvePath(arg);
+  if (!existsSync(path)) throw new UsageError(`no such file or folder: ${arg}`);
+  if (statSync(path).isDirectory()) {
+    if (!existsSync(join(path, 'app.json'))) throw new UsageError(`${arg} has no app.json`, 'Give an app folder (with app.json) or its app.json.');
+    return path;
+  }
+  if (basename(path) !== 'app.json') throw new UsageError(`${arg} is not an app.json`, 'Give an app folder or its app.json (actions/*.json and schemas/*.json are checked with it).');
+  return dirname(path);
+}
+
+interface Validated {
+  file: string;
+  ok: boolean;
+  app?: string;
+  actions?: number;
+  error?: { code: string; pointer: string; message: string };
+}
+
+function validateOne(arg: string): Validated {
+  const folder = appFolder(arg);
+  const file = join(folder, 'app.json');
+  try {
+    const [app] = loadUserApps(dirname(folder), { only: basename(folder) });
+    // The name must not hide an app of the standard library.
+    const std = loadRegistry({ stdlibDir: defaultStdlibDir() }).app(app.name);
+    if (std) throw new AppDefinitionError(APP_ERROR.semantic, file, app.source.display, '/name', `is "${app.name}", which the standard library defines already: give this app another name (and folder)`, USER_APP_HINT);
+    return { file: app.source.display, ok: true, app: app.name, actions: app.actions.length };
+  } catch (err) {
+    if (!(err instanceof AppDefinitionError)) throw err;
+    return { file: err.displayPath, ok: false, error: { code: err.code, pointer: err.pointer, message: err.detail } };
+  }
+}
+
+async function validate(args: ParsedArgs, io: CliIO): Promise<number> {
+  const format = outputFormat(args);
+  if (args.positionals.length === 0) throw new UsageError('missing FILE', 'Give an app.json (or its folder) to check: `sluice apps validate apps/shop/app.json`.');
+  const results = args.positionals.map(validateOne);
+  if (format === 'json') io.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  else {
+    const c = outColors(io);
+    for (const r of results) {
+      if (r.ok) io.stdout.write(`${r.file}: ${c.bold('ok')} (app \`${r.app}\`, ${r.actions} action${r.actions === 1 ? '' : 's'})\n`);
+      else io.stdout.write(`${r.file}#${r.error!.pointer}: error ${r.error!.code} ${r.error!.message}\n`);
+    }
+  }
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+}
+
 export const commands: Command[] = [
   {
+    name: 'apps validate',
+    summary: 'check your own app definitions against the published format',
+    usage: 'apps validate [--format text|json] FILE|DIR...',
+    details: [
+      'FILE is an app.json (or DIR its folder); its actions/*.json and schemas/*.json are checked with it, by the',
+      'meta-schema stdlib/app.schema.json and the loader\'s own rules (the same checks as for the standard library).',
+      'A problem is printed as FILE#/json/pointer: error CODE what is wrong (SL0401-SL0405, see stdlib/README.md).',
+      'Exit 0 when every definition is valid, 1 otherwise.',
+      'Apps in ./apps, or in a folder given with `--apps DIR` (any command), are used by flows like the standard ones.',
+    ].join('\n'),
+    options: { format: formatOption },
+    positionals: true,
+    run: validate,
+  },
+  {
     name: 'apps',
-    summary: 'list the apps and actions of the standard library',
+    summary: 'list the apps and actions of the standard library and your own (./apps, --apps DIR)',
     usage: 'apps [--version VERSION] [--format text|json] [APP...]',
     details: [
       'Each row is an action a flow can name: `source APP.ACTION` (role read) or `dest APP.ACTION` (role write).',
       'PATH is shown for the app\'s default API version, or for --version; VERSIONS lists the versions an action exists in.',
       'Run `sluice describe APP.ACTION` for parameters, options and the record schema.',
+      'Your own apps (./apps, or --apps DIR) are listed too; `sluice apps validate FILE` checks a definition.',
     ].join('\n'),
     options: {
       version: { type: 'string', valueName: 'VERSION', description: 'show each action as in this API version (e.g. v2)' },

@@ -8,6 +8,10 @@ export interface Source {
   pages(): AsyncIterable<Rec[]>;
   /** Records the source itself could not read (a CSV row that does not fit `as { ... }`). */
   onReject?: (r: Rejection) => void;
+  /** The field the watermark is taken from, when the flow chose it (a database column); else the action's. */
+  readonly cursorField?: string;
+  /** The field(s) identifying a record, when the flow chose them; else the action's. */
+  readonly keyFields?: string[];
 }
 
 export const PAGE = 500;
