@@ -37,6 +37,8 @@ import { SluiceError } from '../errors.js';
 import { createHttpIo } from '../runtime/http-io.js';
 import { varValues } from '../runtime/vars.js';
 import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../runtime/state/index.js';
+import { configDir } from '../util/paths.js';
+import { PathBounds, boundsDiagnostics } from './bounds.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
@@ -78,6 +80,10 @@ export interface DeployRequest {
   vars?: Record<string, string>;
   /** Forget the flow's watermarks first: its next run starts over (from `--since` or the beginning). */
   fresh?: boolean;
+  /** Absolute folders besides `base_dir` that the flow's file and SQLite paths may use. */
+  allow_paths?: string[];
+  /** Where failures are posted (an http(s) URL), one message per failing streak. */
+  notify_url?: string | null;
 }
 
 /** A deploy refused because the flow does not check: the diagnostics travel with it. */
@@ -85,8 +91,11 @@ export class DeployRefused extends AgentError {
   constructor(
     message: string,
     readonly diagnostics: Diagnostic[],
+    code: typeof E.doesNotCheck | typeof E.outsideBounds = E.doesNotCheck,
   ) {
-    super(E.doesNotCheck, message, { hint: 'Fix the errors (`sluice check FILE` shows them too) and deploy again.' });
+    super(code, message, {
+      hint: code === E.outsideBounds ? 'Keep the flow\'s files inside the folder you deploy from, or allow another folder with --allow-path DIR.' : 'Fix the errors (`sluice check FILE` shows them too) and deploy again.',
+    });
   }
 }
 
@@ -139,6 +148,7 @@ export class Agent {
       stdout: options.stdout,
       log: options.log,
       hardStop: this.hardStop.signal,
+      bounds: (dep) => this.boundsOf(dep.baseDir, dep.allowPaths),
     });
     this.scheduler = new Scheduler({
       onDue: (name, due) => {
@@ -237,6 +247,15 @@ export class Agent {
       }
     }
     if (req.fresh !== undefined && typeof req.fresh !== 'boolean') throw bad('`fresh` must be true or false');
+    const allowPaths = checkAllowPaths(req.allow_paths);
+    const notifyUrl = checkNotifyUrl(req.notify_url);
+    // Before anything is stored: a flow that would read or write outside its folders is refused
+    // with the options to blame (the run-time check stays, for paths only known when a run starts).
+    const bounds = this.boundsOf(req.base_dir, allowPaths);
+    const outside = flows.flatMap((f) => boundsDiagnostics(f.model, this.registry, bounds, { baseDir: req.base_dir, vars, env: this.options.env }));
+    if (outside.length > 0) {
+      throw new DeployRefused(`${req.file_name} uses ${outside.length === 1 ? 'a path' : `${outside.length} paths`} outside the folders the deployment may use: nothing was deployed`, outside, E.outsideBounds);
+    }
     // The flow's state is the same whoever runs it: state a hand run or an older agent left under
     // another key is adopted now, so that the deploy can say where the flow continues from.
     for (const [i, f] of flows.entries()) {
@@ -255,6 +274,8 @@ export class Agent {
         schedule: f.schedule,
         vars,
         stateKey: projectFlowKey(f.model.stateId),
+        allowPaths,
+        notifyUrl,
       }),
     );
     for (const dep of deployed) {
@@ -262,6 +283,11 @@ export class Agent {
       this.options.log(`deployed ${dep.name} v${dep.version} (${dep.schedule ? dep.schedule.text : 'no schedule: runs when triggered'})`);
     }
     return { deployed, warnings };
+  }
+
+  /** The folders a deployment's files may be in: its own, the allowed ones, never the agent's data or credentials. */
+  boundsOf(baseDir: string, allowPaths: readonly string[]): PathBounds {
+    return new PathBounds([baseDir, ...allowPaths], [this.options.home, configDir(this.options.env)]);
   }
 
   undeploy(name: string): { name: string; version: number; running: boolean } {
@@ -478,6 +504,26 @@ function safeEqual(a: string, b: string): boolean {
 
 function bad(message: string): AgentError {
   return new AgentError(E.badRequest, message);
+}
+
+function checkAllowPaths(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw) || raw.length > 50 || raw.some((p) => typeof p !== 'string' || !isAbsolute(p))) throw bad('`allow_paths` must be a list of absolute folder paths');
+  return [...new Set(raw as string[])];
+}
+
+function checkNotifyUrl(raw: unknown): string | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  let u: URL | null = null;
+  try {
+    u = typeof raw === 'string' && raw.length <= 2000 ? new URL(raw) : null;
+  } catch {
+    u = null;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+    throw new AgentError(E.badNotifyUrl, '`notify_url` must be an http:// or https:// URL', { hint: 'e.g. --notify-url https://hooks.example.com/sluice' });
+  }
+  return u.toString();
 }
 
 function checkVars(raw: unknown): Record<string, string> {

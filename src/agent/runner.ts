@@ -11,6 +11,7 @@ import type { AppRegistry } from '../apps/index.js';
 import { SluiceError } from '../errors.js';
 import { runFlow, type HttpIo, type RunSummary } from '../runtime/run-flow.js';
 import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore } from '../runtime/state/index.js';
+import type { PathBounds } from './bounds.js';
 import type { FlowChecker } from './check.js';
 import type { Deployment, Deployments } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
@@ -36,6 +37,8 @@ export interface RunnerOptions {
   /** Where `dest stdout` writes. */
   stdout: Writable;
   log: (line: string) => void;
+  /** The folders a deployment's file and SQLite paths may use (checked again at every run). */
+  bounds: (dep: Deployment) => PathBounds;
   /** Aborted when the agent stops waiting for runs to finish: runs then stop at their next page. */
   hardStop: AbortSignal;
 }
@@ -173,7 +176,7 @@ export class Runner {
         registry: this.o.registry,
         store: this.o.store,
         http: this.o.http,
-        io: { cwd: dep.baseDir, stdout: this.o.stdout, env: this.o.env, home: this.o.home },
+        io: { cwd: dep.baseDir, stdout: this.o.stdout, env: this.o.env, home: this.o.home, confine: (path, use) => this.o.bounds(dep).check(path, use) },
         vars: dep.vars,
         dryRun: false,
         trigger: 'agent',

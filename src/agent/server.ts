@@ -116,6 +116,8 @@ function deploymentJson(agent: Agent, d: Deployment) {
     schedule: d.schedule ? d.schedule.text : null,
     enabled: d.enabled,
     vars: Object.keys(d.vars),
+    allow_paths: d.allowPaths,
+    notify_url: d.notifyUrl,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
     next_run: d.enabled ? agent.nextRun(d.name) : null,
@@ -180,6 +182,7 @@ function statusFor(err: SluiceError): number {
     case E.tooLarge:
       return 413;
     case E.doesNotCheck:
+    case E.outsideBounds:
     case E.badSchedule:
     case E.noSuchFlow:
       return 422;
@@ -237,7 +240,14 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
   let port = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    const url = new URL(req.url ?? '/', 'http://agent.invalid');
+    // Only origin-form targets (`/api/...`): an absolute-form one (`GET http://host/api/...`) is what
+    // proxies are sent, and answering it would make the agent look like one, with a Host check that
+    // the target's own host would then bypass.
+    if (!req.url?.startsWith('/')) {
+      send(res, 400, { error: { code: E.badRequest, message: 'the request target must be a path (origin-form), not an absolute URL' } });
+      return 400;
+    }
+    const url = new URL(req.url, 'http://agent.invalid');
     const path = url.pathname;
     if (!hostAllowed(req, port, o.allowRemote)) {
       send(res, 421, { error: { code: E.badRequest, message: 'this address is not the agent\'s' } });

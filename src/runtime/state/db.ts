@@ -166,6 +166,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rejected ADD COLUMN source_record TEXT;
     `,
   },
+  {
+    // What a deployment may touch and whom it tells: the folders besides its own that its file and
+    // SQLite paths may use (JSON list, from \`sluice deploy --allow-path\`), the URL failures are
+    // posted to, and the first failed run of the failing streak that was announced (NULL: none), so
+    // that a restarted agent neither repeats nor forgets the announcement.
+    version: 4,
+    name: 'deployment-bounds-and-notify',
+    up: `
+      ALTER TABLE deployments ADD COLUMN allow_paths TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE deployments ADD COLUMN notify_url TEXT;
+      ALTER TABLE deployments ADD COLUMN notify_streak INTEGER;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
