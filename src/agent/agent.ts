@@ -39,6 +39,7 @@ import { varValues } from '../runtime/vars.js';
 import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../runtime/state/index.js';
 import { configDir } from '../util/paths.js';
 import { PathBounds, boundsDiagnostics } from './bounds.js';
+import { Metrics, hostLabel } from './metrics.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
@@ -113,6 +114,7 @@ export class Agent {
   readonly startedAt = new Date();
   readonly deployments: Deployments;
   readonly runner: Runner;
+  readonly metrics: Metrics;
   private readonly scheduler: Scheduler;
   private readonly hardStop = new AbortController();
   private readonly http: ReturnType<typeof createHttpIo>;
@@ -136,7 +138,12 @@ export class Agent {
     this.checker = new FlowChecker(this.registry, schemasHome(options.env));
     this.deployments = new Deployments(store.db);
     // One HTTP layer for the process: every flow on a connection shares its rate limiter.
-    this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home });
+    this.metrics = new Metrics({
+      running: () => this.runner.active,
+      hosts: () => this.http.limiters().map((l) => ({ host: hostLabel(l.baseUrl), queued: l.waiting, ...(l.dailyLeft !== undefined ? { dailyLeft: l.dailyLeft } : {}) })),
+      deployments: () => this.deployments.list().length,
+    });
+    this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home, onEvent: (e, baseUrl) => this.metrics.http(e, hostLabel(baseUrl)) });
     this.runner = new Runner({
       store,
       deployments: this.deployments,
@@ -149,6 +156,7 @@ export class Agent {
       log: options.log,
       hardStop: this.hardStop.signal,
       bounds: (dep) => this.boundsOf(dep.baseDir, dep.allowPaths),
+      onOutcome: (dep, outcome) => this.metrics.run(dep.name, outcome.status, outcome.summary),
     });
     this.scheduler = new Scheduler({
       onDue: (name, due) => {

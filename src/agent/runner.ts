@@ -37,6 +37,8 @@ export interface RunnerOptions {
   /** Where `dest stdout` writes. */
   stdout: Writable;
   log: (line: string) => void;
+  /** Told of every run that ended, skipped ones included (metrics, notifications). Must not throw. */
+  onOutcome?: (dep: Deployment, outcome: RunOutcome) => void;
   /** The folders a deployment's file and SQLite paths may use (checked again at every run). */
   bounds: (dep: Deployment) => PathBounds;
   /** Aborted when the agent stops waiting for runs to finish: runs then stop at their next page. */
@@ -81,7 +83,8 @@ export class Runner {
     const current = this.running.get(dep.name);
     if (current) {
       const reason = `the previous run (version ${current.version}, started ${new Date(current.startedAt).toISOString()}) was still running when this one was due at ${new Date(due).toISOString()}`;
-      this.skip(dep, reason, new Date(due));
+      const id = this.skip(dep, reason, new Date(due));
+      this.tell(dep, { name: dep.name, version: dep.version, status: 'skipped', runId: id });
       return;
     }
     void this.start(dep, 'schedule');
@@ -152,6 +155,8 @@ export class Runner {
         // Skips count themselves where they are recorded.
         if (outcome.status !== 'skipped') this.counts[outcome.status]++;
         this.logOutcome(dep, outcome, trigger);
+        // A skip found by the state store (a hand run was running) is told here; tick's own in skip().
+        this.tell(dep, outcome);
         return outcome;
       })
       .finally(() => {
@@ -227,6 +232,14 @@ export class Runner {
     } catch (err) {
       this.o.log(`${dep.name}: could not record a skipped run: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`);
       return null;
+    }
+  }
+
+  private tell(dep: Deployment, outcome: RunOutcome): void {
+    try {
+      this.o.onOutcome?.(dep, outcome);
+    } catch (err) {
+      this.o.log(`${dep.name}: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`);
     }
   }
 

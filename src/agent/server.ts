@@ -239,6 +239,29 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
   const panel = loadPanel();
   let port = 0;
 
+  /**
+   * Prometheus text. On loopback it needs no token: a scraper is configured with a URL, the answer
+   * holds counts, deployment names and API hosts (no secret, no record), and only local processes
+   * reach it. With --allow-remote it needs the token like the API, since the network reaches it then.
+   */
+  const metrics = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, { error: { code: E.badRequest, message: 'method not allowed' } }, { allow: 'GET, HEAD' });
+      return 405;
+    }
+    if (o.allowRemote) {
+      const presented = bearer(req);
+      if (presented === null || !agent.tokenMatches(presented)) {
+        send(res, 401, { error: { code: E.unauthorized, message: 'with --allow-remote, /metrics needs the agent\'s token: Authorization: Bearer <token>' } }, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
+        return 401;
+      }
+    }
+    const text = await agent.metrics.text();
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': agent.metrics.contentType, 'content-length': Buffer.byteLength(text) });
+    res.end(req.method === 'HEAD' ? undefined : text);
+    return 200;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
     // Only origin-form targets (`/api/...`): an absolute-form one (`GET http://host/api/...`) is what
     // proxies are sent, and answering it would make the agent look like one, with a Host check that
@@ -253,6 +276,7 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       send(res, 421, { error: { code: E.badRequest, message: 'this address is not the agent\'s' } });
       return 421;
     }
+    if (path === '/metrics') return metrics(req, res);
     if (!path.startsWith('/api/')) {
       const file = panel.get(path);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
