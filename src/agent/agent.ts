@@ -40,6 +40,7 @@ import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, t
 import { configDir } from '../util/paths.js';
 import { PathBounds, boundsDiagnostics } from './bounds.js';
 import { Metrics, hostLabel } from './metrics.js';
+import { Notifier } from './notify.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
@@ -115,6 +116,7 @@ export class Agent {
   readonly deployments: Deployments;
   readonly runner: Runner;
   readonly metrics: Metrics;
+  private readonly notifier: Notifier;
   private readonly scheduler: Scheduler;
   private readonly hardStop = new AbortController();
   private readonly http: ReturnType<typeof createHttpIo>;
@@ -156,8 +158,12 @@ export class Agent {
       log: options.log,
       hardStop: this.hardStop.signal,
       bounds: (dep) => this.boundsOf(dep.baseDir, dep.allowPaths),
-      onOutcome: (dep, outcome) => this.metrics.run(dep.name, outcome.status, outcome.summary),
+      onOutcome: (dep, outcome) => {
+        this.metrics.run(dep.name, outcome.status, outcome.summary);
+        this.notifier.outcome(dep, outcome);
+      },
     });
+    this.notifier = new Notifier({ deployments: this.deployments, url: () => this.url, log: options.log });
     this.scheduler = new Scheduler({
       onDue: (name, due) => {
         const dep = this.deployments.get(name);
@@ -485,6 +491,8 @@ export class Agent {
         this.runner.abandon(timeout + ABORT_GRACE_MS);
       }
     }
+    // Failure messages of the last runs still being delivered get a moment, not the whole retry plan.
+    await this.notifier.drain(ABORT_GRACE_MS);
     await this.server?.close();
     await this.http.close().catch(() => undefined);
     releaseAgentFile(this.options.home);
