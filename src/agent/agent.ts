@@ -41,6 +41,7 @@ import { configDir } from '../util/paths.js';
 import { PathBounds, boundsDiagnostics } from './bounds.js';
 import { Metrics, hostLabel } from './metrics.js';
 import { Notifier } from './notify.js';
+import { RunDetailsStore, currentMeter } from './run-details.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
@@ -116,6 +117,7 @@ export class Agent {
   readonly deployments: Deployments;
   readonly runner: Runner;
   readonly metrics: Metrics;
+  readonly details: RunDetailsStore;
   private readonly notifier: Notifier;
   private readonly scheduler: Scheduler;
   private readonly hardStop = new AbortController();
@@ -139,13 +141,18 @@ export class Agent {
     this.registry = loadRegistry();
     this.checker = new FlowChecker(this.registry, schemasHome(options.env));
     this.deployments = new Deployments(store.db);
+    this.details = new RunDetailsStore(store.db);
     // One HTTP layer for the process: every flow on a connection shares its rate limiter.
     this.metrics = new Metrics({
       running: () => this.runner.active,
       hosts: () => this.http.limiters().map((l) => ({ host: hostLabel(l.baseUrl), queued: l.waiting, ...(l.dailyLeft !== undefined ? { dailyLeft: l.dailyLeft } : {}) })),
       deployments: () => this.deployments.list().length,
     });
-    this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home, onEvent: (e, baseUrl) => this.metrics.http(e, hostLabel(baseUrl)) });
+    this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home, onEvent: (e, baseUrl) => {
+        this.metrics.http(e, hostLabel(baseUrl));
+        currentMeter.getStore()?.event(e);
+      },
+    });
     this.runner = new Runner({
       store,
       deployments: this.deployments,
@@ -158,6 +165,7 @@ export class Agent {
       log: options.log,
       hardStop: this.hardStop.signal,
       bounds: (dep) => this.boundsOf(dep.baseDir, dep.allowPaths),
+      details: this.details,
       onOutcome: (dep, outcome) => {
         this.metrics.run(dep.name, outcome.status, outcome.summary);
         this.notifier.outcome(dep, outcome);
@@ -167,7 +175,7 @@ export class Agent {
     this.scheduler = new Scheduler({
       onDue: (name, due) => {
         const dep = this.deployments.get(name);
-        if (!dep?.enabled) return this.scheduler.remove(name);
+        if (!dep?.enabled || dep.paused) return this.scheduler.remove(name);
         this.runner.tick(dep, due);
       },
     });
@@ -189,7 +197,7 @@ export class Agent {
       agent = new Agent(options, store, randomBytes(32).toString('base64url'));
       agent.server = await startServer(agent, { host: options.host, port: options.port, allowRemote: options.allowRemote ?? false, verbose: options.verbose ?? false, log: options.log });
       publishAgentFile(options.home, { url: agent.url, token: agent.token, pid: process.pid, started_at: agent.startedAt.toISOString(), home: options.home });
-      for (const dep of agent.deployments.list()) agent.schedule(dep);
+      for (const dep of agent.deployments.list()) if (!dep.paused) agent.schedule(dep);
       agent.generationTimer = setInterval(() => agent!.followCacheClear(), GENERATION_POLL_MS);
       return agent;
     } catch (err) {
@@ -310,6 +318,23 @@ export class Agent {
     this.scheduler.remove(name);
     this.options.log(`undeployed ${name} (v${dep.version})`);
     return { name, version: dep.version, running: this.runner.isRunning(name) };
+  }
+
+  /** The panel's Pause: stays deployed (Run now works), not scheduled until resumed, also across restarts. */
+  pause(name: string): Deployment {
+    if (!this.deployments.setPaused(name, true)) throw notDeployed(name, this.deployments);
+    this.scheduler.remove(name);
+    this.options.log(`paused ${name}`);
+    return this.deployments.get(name)!;
+  }
+
+  resume(name: string): Deployment {
+    this.refuseWhenStopping();
+    if (!this.deployments.setPaused(name, false)) throw notDeployed(name, this.deployments);
+    const dep = this.deployments.get(name)!;
+    this.schedule(dep);
+    this.options.log(`resumed ${name}`);
+    return dep;
   }
 
   trigger(name: string): Promise<RunOutcome> {

@@ -27,6 +27,8 @@ export interface Deployment {
   allowPaths: string[];
   /** Where failures are posted (one message per failing streak), or null. */
   notifyUrl: string | null;
+  /** Deployed but not scheduled (the panel's Pause); "Run now" still runs it. */
+  paused: boolean;
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
@@ -68,6 +70,7 @@ interface Row {
   state_key: string | null;
   allow_paths: string;
   notify_url: string | null;
+  paused: number;
   enabled: number;
   created_at: string;
   updated_at: string;
@@ -88,6 +91,7 @@ function toDeployment(r: Row): Deployment {
     stateKey: r.state_key ?? projectFlowKey(r.flow),
     allowPaths: JSON.parse(r.allow_paths) as string[],
     notifyUrl: r.notify_url,
+    paused: r.paused === 1,
     enabled: r.enabled === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -160,7 +164,7 @@ export class Deployments {
         version = existing.version + 1;
         this.db
           .prepare(
-            `UPDATE deployments SET version = ?, flow = ?, file_name = ?, file_path = ?, base_dir = ?, text = ?, schedule = ?, vars = ?, state_key = ?, allow_paths = ?, notify_url = ?, enabled = 1, updated_at = ? WHERE id = ?`,
+            `UPDATE deployments SET version = ?, flow = ?, file_name = ?, file_path = ?, base_dir = ?, text = ?, schedule = ?, vars = ?, state_key = ?, allow_paths = ?, notify_url = ?, paused = 0, enabled = 1, updated_at = ? WHERE id = ?`,
           )
           .run(version, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, input.stateKey, JSON.stringify(input.allowPaths), input.notifyUrl, now, id);
       } else {
@@ -186,6 +190,19 @@ export class Deployments {
   undeploy(name: string): boolean {
     const info = this.db.prepare('UPDATE deployments SET enabled = 0, updated_at = ? WHERE name = ? AND enabled = 1').run(this.now().toISOString(), name);
     return info.changes > 0;
+  }
+
+  /** Pauses or resumes an enabled deployment; false when there is none enabled by that name. */
+  setPaused(name: string, paused: boolean): boolean {
+    return this.db.prepare('UPDATE deployments SET paused = ?, updated_at = ? WHERE name = ? AND enabled = 1').run(paused ? 1 : 0, this.now().toISOString(), name).changes > 0;
+  }
+
+  /** The text of one version (every version keeps its own). */
+  versionText(name: string, version: number): string | undefined {
+    const row = this.db
+      .prepare('SELECT v.text FROM deployment_versions v JOIN deployments d ON d.id = v.deployment_id WHERE d.name = ? AND v.version = ?')
+      .get(name, version) as { text: string } | undefined;
+    return row?.text;
   }
 
   /** The first failed run of the failing streak already announced, or null (notify.ts). */

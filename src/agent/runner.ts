@@ -12,6 +12,7 @@ import { SluiceError } from '../errors.js';
 import { runFlow, type HttpIo, type RunSummary } from '../runtime/run-flow.js';
 import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore } from '../runtime/state/index.js';
 import type { PathBounds } from './bounds.js';
+import { RunMeter, currentMeter, detailsOf, type RunDetailsStore } from './run-details.js';
 import type { FlowChecker } from './check.js';
 import type { Deployment, Deployments } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
@@ -37,6 +38,8 @@ export interface RunnerOptions {
   /** Where `dest stdout` writes. */
   stdout: Writable;
   log: (line: string) => void;
+  /** Where each run's pages, requests and waits are kept for the panel. */
+  details: RunDetailsStore;
   /** Told of every run that ended, skipped ones included (metrics, notifications). Must not throw. */
   onOutcome?: (dep: Deployment, outcome: RunOutcome) => void;
   /** The folders a deployment's file and SQLite paths may use (checked again at every run). */
@@ -174,8 +177,9 @@ export class Runner {
       return this.failed(dep, new AgentError(E.doesNotCheck, `version ${dep.version} of \`${dep.name}\` no longer checks: ${why}`, { hint: 'Fix the flow and deploy it again (a connection it uses may have been removed).' }));
     }
     let summary: RunSummary;
+    const meter = new RunMeter();
     try {
-      summary = await runFlow({
+      summary = await currentMeter.run(meter, () => runFlow({
         flow: flow.model,
         file: dep.filePath ?? `${dep.baseDir}/${dep.fileName}`,
         registry: this.o.registry,
@@ -189,7 +193,7 @@ export class Runner {
         legacyKeys: [agentFlowKey(dep.name)],
         ...(dep.filePath ? {} : { claimFile: null }),
         signal: this.o.hardStop,
-      });
+      }));
     } catch (err) {
       if (err instanceof StateError && err.code === STATE_ERRORS.flowRunning) {
         const id = this.skip(dep, err.message, new Date());
@@ -197,7 +201,14 @@ export class Runner {
       }
       throw err;
     }
-    if (summary.run_id !== null) this.o.deployments.tagRun(summary.run_id, dep.version);
+    if (summary.run_id !== null) {
+      this.o.deployments.tagRun(summary.run_id, dep.version);
+      try {
+        this.o.details.save(summary.run_id, detailsOf(summary, meter));
+      } catch (err) {
+        this.o.log(`${dep.name}: could not keep the run's details: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`);
+      }
+    }
     return { name: dep.name, version: dep.version, status: summary.status, runId: summary.run_id, summary, ...(summary.error ? { error: summary.error } : {}) };
   }
 

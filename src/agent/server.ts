@@ -115,6 +115,7 @@ function deploymentJson(agent: Agent, d: Deployment) {
     base_dir: d.baseDir,
     schedule: d.schedule ? d.schedule.text : null,
     enabled: d.enabled,
+    paused: d.paused,
     vars: Object.keys(d.vars),
     allow_paths: d.allowPaths,
     notify_url: d.notifyUrl,
@@ -148,6 +149,12 @@ function outcomeJson(o: RunOutcome) {
       : {}),
     error: o.error ?? null,
   };
+}
+
+function deploymentNamed(agent: Agent, name: string): Deployment {
+  const d = agent.deployments.get(name);
+  if (!d) throw new AgentError(E.notDeployed, `nothing is deployed as \`${name.slice(0, 80)}\``);
+  return d;
 }
 
 // ---- plumbing ----
@@ -303,7 +310,9 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
     } catch {
       throw new HttpError(400, E.badRequest, 'the path is not valid percent-encoding');
     }
-    const route = `${req.method} ${parts.map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : p)).join('/')}`;
+    const route = `${req.method} ${parts
+      .map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : i === 1 && parts[0] === 'runs' ? ':id' : i === 3 && parts[2] === 'versions' ? ':version' : p))
+      .join('/')}`;
     switch (route) {
       case 'GET status':
         send(res, 200, agent.status());
@@ -322,7 +331,46 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       case 'GET deployments/:name': {
         const d = agent.deployments.get(parts[1]);
         if (!d) throw new AgentError(E.notDeployed, `nothing is deployed as \`${parts[1].slice(0, 80)}\``);
-        send(res, 200, { ...deploymentJson(agent, d), versions: agent.deployments.versions(d.name).map((v) => ({ version: v.version, flow: v.flow, file: v.filePath, schedule: v.schedule?.text ?? null, created_at: v.createdAt })) });
+        send(res, 200, {
+          ...deploymentJson(agent, d),
+          text: d.text,
+          file_name: d.fileName,
+          versions: agent.deployments.versions(d.name).map((v) => ({ version: v.version, flow: v.flow, file: v.filePath, schedule: v.schedule?.text ?? null, created_at: v.createdAt })),
+        });
+        return 200;
+      }
+      case 'GET deployments/:name/versions/:version': {
+        const d = deploymentNamed(agent, parts[1]);
+        const version = Number(parts[3]);
+        const text = Number.isInteger(version) ? agent.deployments.versionText(d.name, version) : undefined;
+        if (text === undefined) throw new HttpError(404, E.notFound, `\`${d.name}\` has no version ${parts[3].slice(0, 20)}`);
+        send(res, 200, { name: d.name, version, text });
+        return 200;
+      }
+      case 'GET deployments/:name/rejected': {
+        const d = deploymentNamed(agent, parts[1]);
+        const limit = Math.max(1, Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000));
+        const rejected = agent.store.rejected(d.stateKey, { limit });
+        send(res, 200, {
+          rejected: rejected.map((r) => ({ id: r.id, run_id: r.runId, destination: r.destination, record_id: r.recordId, record: r.record, reason: r.reason, code: r.code, created_at: r.createdAt })),
+        });
+        return 200;
+      }
+      case 'POST deployments/:name/pause':
+        send(res, 200, { paused: deploymentJson(agent, agent.pause(parts[1])) });
+        return 200;
+      case 'POST deployments/:name/resume':
+        send(res, 200, { resumed: deploymentJson(agent, agent.resume(parts[1])) });
+        return 200;
+      case 'GET runs/:id': {
+        const id = Number(parts[1]);
+        const r = Number.isInteger(id) && id > 0 ? agent.store.run(id) : undefined;
+        if (!r) throw new HttpError(404, E.notFound, `no run ${parts[1].slice(0, 20)}`);
+        const version = agent.deployments.runVersions([r.id]).get(r.id);
+        send(res, 200, {
+          run: { ...runJson(r, version), watermarks: r.watermarks, details: agent.details.get(r.id) },
+          rejected: agent.store.rejected(r.flowKey, { runId: r.id, limit: 100 }).map((x) => ({ id: x.id, record: x.record, reason: x.reason, code: x.code })),
+        });
         return 200;
       }
       case 'DELETE deployments/:name':
