@@ -94,6 +94,38 @@ describe('metrics', () => {
     expect(text).not.toContain(agent.token());
   });
 
+  it("each run's details count its own HTTP requests, although the runs share the HTTP layer and overlap", async () => {
+    await sb.close();
+    sb = await startSandbox({ plan: 'unlimited', persons: 1600, deals: 1300, faults: { latencyMs: 40 } });
+    const p = project(
+      {
+        'persons.flow': 'flow persons {\n  source pipedrive.persons -> map { id: id } -> dest file.jsonl with path = "out/p.jsonl"\n}\n',
+        'deals.flow': 'flow deals {\n  source pipedrive.deals -> map { id: id } -> dest file.jsonl with path = "out/d.jsonl"\n}\n',
+      },
+      sandboxEnv(),
+    );
+    const agent = await startAgent(p);
+    expect((await p.sluice(['deploy', 'persons.flow'])).code).toBe(0);
+    expect((await p.sluice(['deploy', 'deals.flow'])).code).toBe(0);
+    const before = sb.stats();
+    const [a, b] = await Promise.all([api(agent, 'POST', 'deployments/persons/run?wait=1'), api(agent, 'POST', 'deployments/deals/run?wait=1')]);
+    expect([a.json.run.status, b.json.run.status]).toEqual(['succeeded', 'succeeded']);
+    const after = sb.stats();
+    const served = (what: string) =>
+      Object.entries(after.byPath)
+        .filter(([k]) => k.startsWith('GET ') && k.endsWith(`/${what}`))
+        .reduce((n, [k, v]) => n + v - (before.byPath[k] ?? 0), 0);
+    const pa = (await api(agent, 'GET', `runs/${a.json.run.run_id}`)).json.run;
+    const pb = (await api(agent, 'GET', `runs/${b.json.run.run_id}`)).json.run;
+    // They overlapped: each started before the other ended.
+    expect(Date.parse(pa.started_at)).toBeLessThan(Date.parse(pb.finished_at));
+    expect(Date.parse(pb.started_at)).toBeLessThan(Date.parse(pa.finished_at));
+    expect(pa.details.http.requests).toBe(served('persons'));
+    expect(pb.details.http.requests).toBe(served('deals'));
+    expect(pa.details.http.requests + pb.details.http.requests).toBe(after.requests - before.requests);
+    expect(pa.details.pages).toBeGreaterThan(1);
+  });
+
   it('sluice run --metrics-file writes the same names for one run, atomically', async () => {
     const p = project(
       { 'persons.flow': 'flow persons {\n  source pipedrive.persons where limit = 10 -> map { id: id } -> dest file.jsonl with path = "out/p.jsonl"\n}\n' },
