@@ -20,6 +20,7 @@ interface DeploymentJson {
   file: string | null;
   schedule: string | null;
   enabled: boolean;
+  paused?: boolean;
   next_run: string | null;
   running: { since: string; version: number } | null;
   state?: { key: string; watermarks: Record<string, string> };
@@ -171,6 +172,41 @@ ${NOT_RUNNING_NOTE}`,
   },
 };
 
+// ---- pause, resume ----
+
+function pauseCommand(action: 'pause' | 'resume'): Command {
+  const pausing = action === 'pause';
+  return {
+    name: action,
+    summary: pausing ? 'stop scheduling a deployment; it stays deployed (trigger still runs it)' : 'schedule a paused deployment again',
+    usage: `${action} NAME [--format text|json]`,
+    positionals: true,
+    options: { format: formatOption },
+    details: `${
+      pausing
+        ? 'A paused deployment keeps its version, history and state; `sluice trigger` and the panel\'s Run\nnow still run it. It stays paused across agent restarts until `sluice resume NAME` or a new deploy.'
+        : 'Its schedule starts again: an `every` schedule that is overdue runs at once.'
+    }
+
+${NOT_RUNNING_NOTE}`,
+    async run(args, io) {
+      const format = outputFormat(args);
+      if (args.positionals.length !== 1) throw new UsageError('give the name of one deployment', `Usage: sluice ${action} NAME`);
+      return guardedJson(io, format, async () => {
+        const client = await connect(io);
+        const body = (await client.request<Record<string, DeploymentJson>>('POST', `deployments/${encodeURIComponent(args.positionals[0])}/${action}`, {})).body;
+        const d = body[pausing ? 'paused' : 'resumed'];
+        if (format === 'json') io.stdout.write(`${JSON.stringify({ ok: true, deployment: d }, null, 2)}\n`);
+        else io.stdout.write(pausing ? `paused ${d.name} (v${d.version}): not scheduled until \`sluice resume ${d.name}\`\n` : `resumed ${d.name} (v${d.version})${d.next_run ? `; next run ${shortTime(d.next_run)}` : ''}\n`);
+        return EXIT.ok;
+      });
+    },
+  };
+}
+
+export const pause = pauseCommand('pause');
+export const resume = pauseCommand('resume');
+
 // ---- deployments ----
 
 export const deployments: Command = {
@@ -203,7 +239,7 @@ export const deployments: Command = {
           d.name,
           `v${d.version}${d.enabled ? '' : ' (undeployed)'}`,
           d.schedule ?? 'on demand',
-          d.running ? 'running now' : d.next_run ? shortTime(d.next_run) : '-',
+          d.running ? 'running now' : d.paused ? 'paused' : d.next_run ? shortTime(d.next_run) : '-',
           last ? `${shortTime(last.started_at)} (${duration(last.duration_ms)})` : '-',
           last?.status ?? '-',
           last ? String(last.read) : '-',
