@@ -38,6 +38,11 @@ import { SluiceError } from '../errors.js';
 import { createHttpIo } from '../runtime/http-io.js';
 import { varValues } from '../runtime/vars.js';
 import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../runtime/state/index.js';
+import { configDir } from '../util/paths.js';
+import { PathBounds, boundsDiagnostics } from './bounds.js';
+import { Metrics, hostLabel } from './metrics.js';
+import { Notifier } from './notify.js';
+import { RunDetailsStore, currentMeter } from './run-details.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
@@ -79,6 +84,10 @@ export interface DeployRequest {
   vars?: Record<string, string>;
   /** Forget the flow's watermarks first: its next run starts over (from `--since` or the beginning). */
   fresh?: boolean;
+  /** Absolute folders besides `base_dir` that the flow's file and SQLite paths may use. */
+  allow_paths?: string[];
+  /** Where failures are posted (an http(s) URL), one message per failing streak. */
+  notify_url?: string | null;
 }
 
 /** A deploy refused because the flow does not check: the diagnostics travel with it. */
@@ -86,8 +95,11 @@ export class DeployRefused extends AgentError {
   constructor(
     message: string,
     readonly diagnostics: Diagnostic[],
+    code: typeof E.doesNotCheck | typeof E.outsideBounds = E.doesNotCheck,
   ) {
-    super(E.doesNotCheck, message, { hint: 'Fix the errors (`sluice check FILE` shows them too) and deploy again.' });
+    super(code, message, {
+      hint: code === E.outsideBounds ? 'Keep the flow\'s files inside the folder you deploy from, or allow another folder with --allow-path DIR.' : 'Fix the errors (`sluice check FILE` shows them too) and deploy again.',
+    });
   }
 }
 
@@ -105,6 +117,9 @@ export class Agent {
   readonly startedAt = new Date();
   readonly deployments: Deployments;
   readonly runner: Runner;
+  readonly metrics: Metrics;
+  readonly details: RunDetailsStore;
+  private readonly notifier: Notifier;
   private readonly scheduler: Scheduler;
   private readonly hardStop = new AbortController();
   private readonly http: ReturnType<typeof createHttpIo>;
@@ -127,8 +142,18 @@ export class Agent {
     this.registry = loadRegistry();
     this.checker = new FlowChecker(this.registry, schemasHome(options.env));
     this.deployments = new Deployments(store.db);
+    this.details = new RunDetailsStore(store.db);
     // One HTTP layer for the process: every flow on a connection shares its rate limiter.
-    this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home });
+    this.metrics = new Metrics({
+      running: () => this.runner.active,
+      hosts: () => this.http.limiters().map((l) => ({ host: hostLabel(l.baseUrl), queued: l.waiting, ...(l.dailyLeft !== undefined ? { dailyLeft: l.dailyLeft } : {}) })),
+      deployments: () => this.deployments.list().length,
+    });
+    this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home, onEvent: (e, baseUrl) => {
+        this.metrics.http(e, hostLabel(baseUrl));
+        currentMeter.getStore()?.event(e);
+      },
+    });
     this.runner = new Runner({
       store,
       deployments: this.deployments,
@@ -140,11 +165,18 @@ export class Agent {
       stdout: options.stdout,
       log: options.log,
       hardStop: this.hardStop.signal,
+      bounds: (dep) => this.boundsOf(dep.baseDir, dep.allowPaths),
+      details: this.details,
+      onOutcome: (dep, outcome) => {
+        this.metrics.run(dep.name, outcome.status, outcome.summary);
+        this.notifier.outcome(dep, outcome);
+      },
     });
+    this.notifier = new Notifier({ deployments: this.deployments, url: () => this.url, log: options.log });
     this.scheduler = new Scheduler({
       onDue: (name, due) => {
         const dep = this.deployments.get(name);
-        if (!dep?.enabled) return this.scheduler.remove(name);
+        if (!dep?.enabled || dep.paused) return this.scheduler.remove(name);
         this.runner.tick(dep, due);
       },
     });
@@ -166,7 +198,7 @@ export class Agent {
       agent = new Agent(options, store, randomBytes(32).toString('base64url'));
       agent.server = await startServer(agent, { host: options.host, port: options.port, allowRemote: options.allowRemote ?? false, verbose: options.verbose ?? false, log: options.log });
       publishAgentFile(options.home, { url: agent.url, token: agent.token, pid: process.pid, started_at: agent.startedAt.toISOString(), home: options.home });
-      for (const dep of agent.deployments.list()) agent.schedule(dep);
+      for (const dep of agent.deployments.list()) if (!dep.paused) agent.schedule(dep);
       agent.generationTimer = setInterval(() => agent!.followCacheClear(), GENERATION_POLL_MS);
       return agent;
     } catch (err) {
@@ -238,6 +270,15 @@ export class Agent {
       }
     }
     if (req.fresh !== undefined && typeof req.fresh !== 'boolean') throw bad('`fresh` must be true or false');
+    const allowPaths = checkAllowPaths(req.allow_paths);
+    const notifyUrl = checkNotifyUrl(req.notify_url);
+    // Before anything is stored: a flow that would read or write outside its folders is refused
+    // with the options to blame (the run-time check stays, for paths only known when a run starts).
+    const bounds = this.boundsOf(req.base_dir, allowPaths);
+    const outside = flows.flatMap((f) => boundsDiagnostics(f.model, this.registry, bounds, { baseDir: req.base_dir, vars, env: this.options.env }));
+    if (outside.length > 0) {
+      throw new DeployRefused(`${req.file_name} uses ${outside.length === 1 ? 'a path' : `${outside.length} paths`} outside the folders the deployment may use: nothing was deployed`, outside, E.outsideBounds);
+    }
     // The flow's state is the same whoever runs it: state a hand run or an older agent left under
     // another key is adopted now, so that the deploy can say where the flow continues from.
     for (const [i, f] of flows.entries()) {
@@ -256,6 +297,8 @@ export class Agent {
         schedule: f.schedule,
         vars,
         stateKey: projectFlowKey(f.model.stateId),
+        allowPaths,
+        notifyUrl,
       }),
     );
     for (const dep of deployed) {
@@ -265,12 +308,34 @@ export class Agent {
     return { deployed, warnings };
   }
 
+  /** The folders a deployment's files may be in: its own, the allowed ones, never the agent's data or credentials. */
+  boundsOf(baseDir: string, allowPaths: readonly string[]): PathBounds {
+    return new PathBounds([baseDir, ...allowPaths], [this.options.home, configDir(this.options.env)]);
+  }
+
   undeploy(name: string): { name: string; version: number; running: boolean } {
     const dep = this.deployments.get(name);
     if (!dep?.enabled || !this.deployments.undeploy(name)) throw notDeployed(name, this.deployments);
     this.scheduler.remove(name);
     this.options.log(`undeployed ${name} (v${dep.version})`);
     return { name, version: dep.version, running: this.runner.isRunning(name) };
+  }
+
+  /** The panel's Pause: stays deployed (Run now works), not scheduled until resumed, also across restarts. */
+  pause(name: string): Deployment {
+    if (!this.deployments.setPaused(name, true)) throw notDeployed(name, this.deployments);
+    this.scheduler.remove(name);
+    this.options.log(`paused ${name}`);
+    return this.deployments.get(name)!;
+  }
+
+  resume(name: string): Deployment {
+    this.refuseWhenStopping();
+    if (!this.deployments.setPaused(name, false)) throw notDeployed(name, this.deployments);
+    const dep = this.deployments.get(name)!;
+    this.schedule(dep);
+    this.options.log(`resumed ${name}`);
+    return dep;
   }
 
   trigger(name: string): Promise<RunOutcome> {
@@ -452,6 +517,8 @@ export class Agent {
         this.runner.abandon(timeout + ABORT_GRACE_MS);
       }
     }
+    // Failure messages of the last runs still being delivered get a moment, not the whole retry plan.
+    await this.notifier.drain(ABORT_GRACE_MS);
     await this.server?.close();
     await this.http.close().catch(() => undefined);
     releaseAgentFile(this.options.home);
@@ -479,6 +546,26 @@ function safeEqual(a: string, b: string): boolean {
 
 function bad(message: string): AgentError {
   return new AgentError(E.badRequest, message);
+}
+
+function checkAllowPaths(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw) || raw.length > 50 || raw.some((p) => typeof p !== 'string' || !isAbsolute(p))) throw bad('`allow_paths` must be a list of absolute folder paths');
+  return [...new Set(raw as string[])];
+}
+
+function checkNotifyUrl(raw: unknown): string | null {
+  if (raw === undefined || raw === null || raw === '') return null;
+  let u: URL | null = null;
+  try {
+    u = typeof raw === 'string' && raw.length <= 2000 ? new URL(raw) : null;
+  } catch {
+    u = null;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+    throw new AgentError(E.badNotifyUrl, '`notify_url` must be an http:// or https:// URL', { hint: 'e.g. --notify-url https://hooks.example.com/sluice' });
+  }
+  return u.toString();
 }
 
 function checkVars(raw: unknown): Record<string, string> {

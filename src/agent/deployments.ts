@@ -23,6 +23,12 @@ export interface Deployment {
   vars: Record<string, string>;
   /** The state key of the deployed flow (`flow:<id>`). */
   stateKey: string;
+  /** Folders besides `baseDir` that the flow's file and SQLite paths may use (absolute). */
+  allowPaths: string[];
+  /** Where failures are posted (one message per failing streak), or null. */
+  notifyUrl: string | null;
+  /** Deployed but not scheduled (the panel's Pause); "Run now" still runs it. */
+  paused: boolean;
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
@@ -38,6 +44,8 @@ export interface DeploymentInput {
   schedule: Schedule | null;
   vars: Record<string, string>;
   stateKey: string;
+  allowPaths: string[];
+  notifyUrl: string | null;
 }
 
 export interface DeploymentVersion {
@@ -60,6 +68,9 @@ interface Row {
   schedule: string | null;
   vars: string;
   state_key: string | null;
+  allow_paths: string;
+  notify_url: string | null;
+  paused: number;
   enabled: number;
   created_at: string;
   updated_at: string;
@@ -78,6 +89,9 @@ function toDeployment(r: Row): Deployment {
     schedule: r.schedule ? (JSON.parse(r.schedule) as Schedule) : null,
     vars: JSON.parse(r.vars) as Record<string, string>,
     stateKey: r.state_key ?? projectFlowKey(r.flow),
+    allowPaths: JSON.parse(r.allow_paths) as string[],
+    notifyUrl: r.notify_url,
+    paused: r.paused === 1,
     enabled: r.enabled === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -150,18 +164,18 @@ export class Deployments {
         version = existing.version + 1;
         this.db
           .prepare(
-            `UPDATE deployments SET version = ?, flow = ?, file_name = ?, file_path = ?, base_dir = ?, text = ?, schedule = ?, vars = ?, state_key = ?, enabled = 1, updated_at = ? WHERE id = ?`,
+            `UPDATE deployments SET version = ?, flow = ?, file_name = ?, file_path = ?, base_dir = ?, text = ?, schedule = ?, vars = ?, state_key = ?, allow_paths = ?, notify_url = ?, paused = 0, enabled = 1, updated_at = ? WHERE id = ?`,
           )
-          .run(version, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, input.stateKey, now, id);
+          .run(version, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, input.stateKey, JSON.stringify(input.allowPaths), input.notifyUrl, now, id);
       } else {
         version = 1;
         id = Number(
           this.db
             .prepare(
-              `INSERT INTO deployments (name, version, flow, file_name, file_path, base_dir, text, schedule, vars, state_key, enabled, created_at, updated_at)
-               VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+              `INSERT INTO deployments (name, version, flow, file_name, file_path, base_dir, text, schedule, vars, state_key, allow_paths, notify_url, enabled, created_at, updated_at)
+               VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
             )
-            .run(input.name, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, input.stateKey, now, now).lastInsertRowid,
+            .run(input.name, input.flow, input.fileName, input.filePath, input.baseDir, input.text, schedule, vars, input.stateKey, JSON.stringify(input.allowPaths), input.notifyUrl, now, now).lastInsertRowid,
         );
       }
       this.db
@@ -176,6 +190,29 @@ export class Deployments {
   undeploy(name: string): boolean {
     const info = this.db.prepare('UPDATE deployments SET enabled = 0, updated_at = ? WHERE name = ? AND enabled = 1').run(this.now().toISOString(), name);
     return info.changes > 0;
+  }
+
+  /** Pauses or resumes an enabled deployment; false when there is none enabled by that name. */
+  setPaused(name: string, paused: boolean): boolean {
+    return this.db.prepare('UPDATE deployments SET paused = ?, updated_at = ? WHERE name = ? AND enabled = 1').run(paused ? 1 : 0, this.now().toISOString(), name).changes > 0;
+  }
+
+  /** The text of one version (every version keeps its own). */
+  versionText(name: string, version: number): string | undefined {
+    const row = this.db
+      .prepare('SELECT v.text FROM deployment_versions v JOIN deployments d ON d.id = v.deployment_id WHERE d.name = ? AND v.version = ?')
+      .get(name, version) as { text: string } | undefined;
+    return row?.text;
+  }
+
+  /** The first failed run of the failing streak already announced, or null (notify.ts). */
+  notifyStreak(name: string): number | null {
+    const r = this.db.prepare('SELECT notify_streak FROM deployments WHERE name = ?').get(name) as { notify_streak: number | null } | undefined;
+    return r?.notify_streak ?? null;
+  }
+
+  setNotifyStreak(name: string, runId: number | null): void {
+    this.db.prepare('UPDATE deployments SET notify_streak = ? WHERE name = ?').run(runId, name);
   }
 
   /** Notes which version a run ran (the state store's runs table has the column since migration 2). */

@@ -12,6 +12,8 @@ export const AGENT_ERRORS = {
   badName: 'SL8012',
   noSuchFlow: 'SL8013',
   notDeployed: 'SL8014',
+  outsideBounds: 'SL8015',
+  badNotifyUrl: 'SL8016',
   flowRunning: 'SL8020',
   stopping: 'SL8021',
   interrupted: 'SL8022',

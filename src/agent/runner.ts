@@ -11,6 +11,8 @@ import type { AppRegistry } from '../apps/index.js';
 import { SluiceError } from '../errors.js';
 import { runFlow, type HttpIo, type RunSummary } from '../runtime/run-flow.js';
 import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore } from '../runtime/state/index.js';
+import type { PathBounds } from './bounds.js';
+import { RunMeter, currentMeter, detailsOf, type RunDetailsStore } from './run-details.js';
 import type { FlowChecker } from './check.js';
 import type { Deployment, Deployments } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
@@ -36,6 +38,12 @@ export interface RunnerOptions {
   /** Where `dest stdout` writes. */
   stdout: Writable;
   log: (line: string) => void;
+  /** Where each run's pages, requests and waits are kept for the panel. */
+  details: RunDetailsStore;
+  /** Told of every run that ended, skipped ones included (metrics, notifications). Must not throw. */
+  onOutcome?: (dep: Deployment, outcome: RunOutcome) => void;
+  /** The folders a deployment's file and SQLite paths may use (checked again at every run). */
+  bounds: (dep: Deployment) => PathBounds;
   /** Aborted when the agent stops waiting for runs to finish: runs then stop at their next page. */
   hardStop: AbortSignal;
 }
@@ -78,7 +86,8 @@ export class Runner {
     const current = this.running.get(dep.name);
     if (current) {
       const reason = `the previous run (version ${current.version}, started ${new Date(current.startedAt).toISOString()}) was still running when this one was due at ${new Date(due).toISOString()}`;
-      this.skip(dep, reason, new Date(due));
+      const id = this.skip(dep, reason, new Date(due));
+      this.tell(dep, { name: dep.name, version: dep.version, status: 'skipped', runId: id });
       return;
     }
     void this.start(dep, 'schedule');
@@ -149,6 +158,8 @@ export class Runner {
         // Skips count themselves where they are recorded.
         if (outcome.status !== 'skipped') this.counts[outcome.status]++;
         this.logOutcome(dep, outcome, trigger);
+        // A skip found by the state store (a hand run was running) is told here; tick's own in skip().
+        this.tell(dep, outcome);
         return outcome;
       })
       .finally(() => {
@@ -166,14 +177,15 @@ export class Runner {
       return this.failed(dep, new AgentError(E.doesNotCheck, `version ${dep.version} of \`${dep.name}\` no longer checks: ${why}`, { hint: 'Fix the flow and deploy it again (a connection it uses may have been removed).' }));
     }
     let summary: RunSummary;
+    const meter = new RunMeter();
     try {
-      summary = await runFlow({
+      summary = await currentMeter.run(meter, () => runFlow({
         flow: flow.model,
         file: dep.filePath ?? `${dep.baseDir}/${dep.fileName}`,
         registry: this.o.registry,
         store: this.o.store,
         http: this.o.http,
-        io: { cwd: dep.baseDir, stdout: this.o.stdout, env: this.o.env, home: this.o.home },
+        io: { cwd: dep.baseDir, stdout: this.o.stdout, env: this.o.env, home: this.o.home, confine: (path, use) => this.o.bounds(dep).check(path, use) },
         vars: dep.vars,
         dryRun: false,
         trigger: 'agent',
@@ -181,7 +193,7 @@ export class Runner {
         legacyKeys: [agentFlowKey(dep.name)],
         ...(dep.filePath ? {} : { claimFile: null }),
         signal: this.o.hardStop,
-      });
+      }));
     } catch (err) {
       if (err instanceof StateError && err.code === STATE_ERRORS.flowRunning) {
         const id = this.skip(dep, err.message, new Date());
@@ -189,7 +201,14 @@ export class Runner {
       }
       throw err;
     }
-    if (summary.run_id !== null) this.o.deployments.tagRun(summary.run_id, dep.version);
+    if (summary.run_id !== null) {
+      this.o.deployments.tagRun(summary.run_id, dep.version);
+      try {
+        this.o.details.save(summary.run_id, detailsOf(summary, meter));
+      } catch (err) {
+        this.o.log(`${dep.name}: could not keep the run's details: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`);
+      }
+    }
     return { name: dep.name, version: dep.version, status: summary.status, runId: summary.run_id, summary, ...(summary.error ? { error: summary.error } : {}) };
   }
 
@@ -224,6 +243,14 @@ export class Runner {
     } catch (err) {
       this.o.log(`${dep.name}: could not record a skipped run: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`);
       return null;
+    }
+  }
+
+  private tell(dep: Deployment, outcome: RunOutcome): void {
+    try {
+      this.o.onOutcome?.(dep, outcome);
+    } catch (err) {
+      this.o.log(`${dep.name}: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`);
     }
   }
 

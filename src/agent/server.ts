@@ -115,7 +115,10 @@ function deploymentJson(agent: Agent, d: Deployment) {
     base_dir: d.baseDir,
     schedule: d.schedule ? d.schedule.text : null,
     enabled: d.enabled,
+    paused: d.paused,
     vars: Object.keys(d.vars),
+    allow_paths: d.allowPaths,
+    notify_url: d.notifyUrl,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
     next_run: d.enabled ? agent.nextRun(d.name) : null,
@@ -146,6 +149,12 @@ function outcomeJson(o: RunOutcome) {
       : {}),
     error: o.error ?? null,
   };
+}
+
+function deploymentNamed(agent: Agent, name: string): Deployment {
+  const d = agent.deployments.get(name);
+  if (!d) throw new AgentError(E.notDeployed, `nothing is deployed as \`${name.slice(0, 80)}\``);
+  return d;
 }
 
 // ---- plumbing ----
@@ -180,6 +189,7 @@ function statusFor(err: SluiceError): number {
     case E.tooLarge:
       return 413;
     case E.doesNotCheck:
+    case E.outsideBounds:
     case E.badSchedule:
     case E.noSuchFlow:
       return 422;
@@ -236,13 +246,44 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
   const panel = loadPanel();
   let port = 0;
 
+  /**
+   * Prometheus text. On loopback it needs no token: a scraper is configured with a URL, the answer
+   * holds counts, deployment names and API hosts (no secret, no record), and only local processes
+   * reach it. With --allow-remote it needs the token like the API, since the network reaches it then.
+   */
+  const metrics = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, { error: { code: E.badRequest, message: 'method not allowed' } }, { allow: 'GET, HEAD' });
+      return 405;
+    }
+    if (o.allowRemote) {
+      const presented = bearer(req);
+      if (presented === null || !agent.tokenMatches(presented)) {
+        send(res, 401, { error: { code: E.unauthorized, message: 'with --allow-remote, /metrics needs the agent\'s token: Authorization: Bearer <token>' } }, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
+        return 401;
+      }
+    }
+    const text = await agent.metrics.text();
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': agent.metrics.contentType, 'content-length': Buffer.byteLength(text) });
+    res.end(req.method === 'HEAD' ? undefined : text);
+    return 200;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    const url = new URL(req.url ?? '/', 'http://agent.invalid');
+    // Only origin-form targets (`/api/...`): an absolute-form one (`GET http://host/api/...`) is what
+    // proxies are sent, and answering it would make the agent look like one, with a Host check that
+    // the target's own host would then bypass.
+    if (!req.url?.startsWith('/')) {
+      send(res, 400, { error: { code: E.badRequest, message: 'the request target must be a path (origin-form), not an absolute URL' } });
+      return 400;
+    }
+    const url = new URL(req.url, 'http://agent.invalid');
     const path = url.pathname;
     if (!hostAllowed(req, port, o.allowRemote)) {
       send(res, 421, { error: { code: E.badRequest, message: 'this address is not the agent\'s' } });
       return 421;
     }
+    if (path === '/metrics') return metrics(req, res);
     if (!path.startsWith('/api/')) {
       const file = panel.get(path);
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -269,7 +310,9 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
     } catch {
       throw new HttpError(400, E.badRequest, 'the path is not valid percent-encoding');
     }
-    const route = `${req.method} ${parts.map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : p)).join('/')}`;
+    const route = `${req.method} ${parts
+      .map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : i === 1 && parts[0] === 'runs' ? ':id' : i === 3 && parts[2] === 'versions' ? ':version' : p))
+      .join('/')}`;
     switch (route) {
       case 'GET status':
         send(res, 200, agent.status());
@@ -288,7 +331,46 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       case 'GET deployments/:name': {
         const d = agent.deployments.get(parts[1]);
         if (!d) throw new AgentError(E.notDeployed, `nothing is deployed as \`${parts[1].slice(0, 80)}\``);
-        send(res, 200, { ...deploymentJson(agent, d), versions: agent.deployments.versions(d.name).map((v) => ({ version: v.version, flow: v.flow, file: v.filePath, schedule: v.schedule?.text ?? null, created_at: v.createdAt })) });
+        send(res, 200, {
+          ...deploymentJson(agent, d),
+          text: d.text,
+          file_name: d.fileName,
+          versions: agent.deployments.versions(d.name).map((v) => ({ version: v.version, flow: v.flow, file: v.filePath, schedule: v.schedule?.text ?? null, created_at: v.createdAt })),
+        });
+        return 200;
+      }
+      case 'GET deployments/:name/versions/:version': {
+        const d = deploymentNamed(agent, parts[1]);
+        const version = Number(parts[3]);
+        const text = Number.isInteger(version) ? agent.deployments.versionText(d.name, version) : undefined;
+        if (text === undefined) throw new HttpError(404, E.notFound, `\`${d.name}\` has no version ${parts[3].slice(0, 20)}`);
+        send(res, 200, { name: d.name, version, text });
+        return 200;
+      }
+      case 'GET deployments/:name/rejected': {
+        const d = deploymentNamed(agent, parts[1]);
+        const limit = Math.max(1, Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000));
+        const rejected = agent.store.rejected(d.stateKey, { limit });
+        send(res, 200, {
+          rejected: rejected.map((r) => ({ id: r.id, run_id: r.runId, destination: r.destination, record_id: r.recordId, record: r.record, reason: r.reason, code: r.code, created_at: r.createdAt })),
+        });
+        return 200;
+      }
+      case 'POST deployments/:name/pause':
+        send(res, 200, { paused: deploymentJson(agent, agent.pause(parts[1])) });
+        return 200;
+      case 'POST deployments/:name/resume':
+        send(res, 200, { resumed: deploymentJson(agent, agent.resume(parts[1])) });
+        return 200;
+      case 'GET runs/:id': {
+        const id = Number(parts[1]);
+        const r = Number.isInteger(id) && id > 0 ? agent.store.run(id) : undefined;
+        if (!r) throw new HttpError(404, E.notFound, `no run ${parts[1].slice(0, 20)}`);
+        const version = agent.deployments.runVersions([r.id]).get(r.id);
+        send(res, 200, {
+          run: { ...runJson(r, version), watermarks: r.watermarks, details: agent.details.get(r.id) },
+          rejected: agent.store.rejected(r.flowKey, { runId: r.id, limit: 100 }).map((x) => ({ id: x.id, record: x.record, reason: x.reason, code: x.code })),
+        });
         return 200;
       }
       case 'DELETE deployments/:name':

@@ -31,9 +31,11 @@ export interface HttpIoOptions {
   signal: AbortSignal;
   /** $SLUICE_HOME, so that `sluice cache clear` from another process empties the lookup cache. */
   home?: string;
+  /** Every HTTP event with its connection's base URL (metrics count them by host). */
+  onEvent?: (event: HttpEvent, baseUrl: string) => void;
 }
 
-export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void> } {
+export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void>; limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] } {
   const registry = loadRegistry();
   const clients = new Map<string, ApiClient>();
   const stats = { requests: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0, status429: 0 };
@@ -80,7 +82,8 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       const conn = resolveConnection(name, app, o.env);
       const def = registry.app(app)!;
       const budget = budgetFor(conn, def);
-      client = new ApiClient(def, conn, { onEvent, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
+      const events = o.onEvent ? (e: HttpEvent) => (onEvent(e), o.onEvent!(e, conn.baseUrl)) : onEvent;
+      client = new ApiClient(def, conn, { onEvent: events, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
       clients.set(name, client);
     }
     return client;
@@ -89,6 +92,13 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
   const beforeRun = stalenessChecker(registry, (name) => clientNamed(name, 'pipedrive'), o.signal);
 
   return {
+    limiters() {
+      return [...clients.values()].map((c) => {
+        const l = c.limiter.stats();
+        return { baseUrl: c.connection.baseUrl, waiting: l.waiting, ...(l.dailyLeft !== undefined ? { dailyLeft: l.dailyLeft } : {}) };
+      });
+    },
+
     waiting() {
       for (const [name, client] of clients) {
         const l = client.limiter.stats();

@@ -25,6 +25,11 @@ export interface IoContext {
   env: Record<string, string | undefined>;
   /** `$SLUICE_HOME`: file destinations leave a note of their temp files there for `sluice cache clear`. */
   home?: string;
+  /**
+   * Called with every file and SQLite path before it is opened; throws to refuse it. The agent
+   * confines deployed flows to their folders with it (src/agent/bounds.ts).
+   */
+  confine?: (path: string, use: 'read' | 'write') => void;
 }
 
 /** What a destination needs to know of the run it writes for. */
@@ -61,7 +66,11 @@ const names = (o: OptionValues, k: string): string[] | undefined => {
  * to every source anyway.
  */
 export function builtinSource(app: AppDef, action: ResolvedAction, options: OptionValues, declared: RecordType | undefined, ctx: IoContext, since: { from: string | null } | null = null): Source {
-  const path = (k: string) => resolve(ctx.cwd, str(options, k) ?? '');
+  const path = (k: string) => {
+    const p = resolve(ctx.cwd, str(options, k) ?? '');
+    ctx.confine?.(p, 'read');
+    return p;
+  };
   switch (`${app.kind}:${action.name}`) {
     case 'file:jsonl':
       return new JsonlSource(path('path'), declared);
@@ -88,8 +97,16 @@ export function builtinSource(app: AppDef, action: ResolvedAction, options: Opti
 }
 
 export function builtinDestination(app: AppDef, action: ResolvedAction, options: OptionValues, ctx: IoContext, run: RunContext): Destination {
-  const path = (k: string) => resolve(ctx.cwd, str(options, k) ?? '');
-  const outPath = () => path('path').replaceAll('{run_started}', runStartedStamp(run.started));
+  const path = (k: string, confine = true) => {
+    const p = resolve(ctx.cwd, str(options, k) ?? '');
+    if (confine) ctx.confine?.(p, 'write');
+    return p;
+  };
+  const outPath = () => {
+    const p = path('path', false).replaceAll('{run_started}', runStartedStamp(run.started));
+    ctx.confine?.(p, 'write');
+    return p;
+  };
   // An incremental run brings only the changes: replacing the file would drop what earlier runs wrote.
   const append = bool(options, 'append', run.incremental);
   switch (`${app.kind}:${action.name}`) {

@@ -6,13 +6,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_SANDBOX_TOKEN, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { killAgents, project, startAgent, type AgentProcess, type Project } from './helpers.js';
+import { api, killAgents, project, startAgent, type AgentProcess, type Project } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`test/agent/panel.e2e.test.ts: skipped: ${CHROMIUM} is missing (install it with .ci/install-chromium.sh)`);
 
 const WRONG_TOKEN = 'badc0ffee0badc0ffee0badc0ffee0badc0ffee0';
+const REJ_V1 = 'flow rej {\n  source file.csv with path = "in.csv" as { id: number, n: string } -> dest file.jsonl with path = "out/r1.jsonl"\n}\n';
+const REJ_V2 = 'flow rej {\n  source file.csv with path = "in.csv" as { id: number, n: string } -> map { id: id } -> dest file.jsonl with path = "out/r2.jsonl"\n}\n';
 
 describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`}`, () => {
   let sb: Sandbox;
@@ -27,6 +29,8 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     sb = await startSandbox({ plan: 'premium', clock: 'ticking' });
     p = project({
       'persons.flow': 'flow persons {\n  source pipedrive.persons since ~{CreatedDate}~\n    -> map { id: id, name: name }\n    -> dest file.jsonl with path = "out/persons.jsonl"\n}\n',
+      'in.csv': 'id,n\n1,a\nx,b\n3,c\n',
+      'rej.flow': REJ_V1,
     });
     agent = await startAgent(p);
     const { chromium } = await import('playwright-core');
@@ -116,6 +120,69 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     expect(cells.slice(1, 3)).toEqual(['persons v1', 'succeeded']);
     expect(cells.slice(5, 8)).toEqual(['250', '250', '0']);
     expect(lines(join(p.dir, 'out/persons.jsonl'))).toBe(250);
+  });
+
+  it('explains a run: counts, pages, HTTP requests and waits; also when opened from a notification link (#run=ID)', async () => {
+    const first = page.locator('#runs-table tbody tr[data-run]').first();
+    const id = await first.getAttribute('data-run');
+    await first.click();
+    await expect.poll(() => page.locator('#run-detail').isVisible()).toBe(true);
+    expect(await page.textContent('#run-id')).toBe(`#${id}`);
+    const field = (k: string) => page.textContent(`#run-fields dd[data-field="${k}"]`);
+    expect(await field('Status')).toBe('succeeded');
+    expect(await field('Read')).toBe('250');
+    expect(await field('Pages')).toBe(String((await api(agent, 'GET', `runs/${id}`)).json.run.details.pages));
+    expect(Number(await field('HTTP requests'))).toBeGreaterThanOrEqual(1);
+    expect(await field('Retries')).toBe('0');
+    expect(await field('Destination')).toContain('out/persons.jsonl');
+    await page.click('#run-close');
+    expect(await page.locator('#run-detail').isVisible()).toBe(false);
+
+    // The link a failure notification carries.
+    await page.goto(`${agent.url}/#run=${id}`);
+    await expect.poll(() => page.locator('#run-detail').isVisible()).toBe(true);
+    expect(await page.textContent('#run-id')).toBe(`#${id}`);
+  });
+
+  it("shows a deployment's source and versions and its rejected records; pause, resume and undeploy", async () => {
+    expect((await p.sluice(['deploy', 'rej.flow'])).code).toBe(0);
+    p.write('rej.flow', REJ_V2);
+    expect((await p.sluice(['deploy', 'rej.flow'])).code).toBe(0);
+    const run = JSON.parse((await p.sluice(['trigger', 'rej', '--wait', '--format', 'json'])).stdout).run;
+    expect(run).toMatchObject({ status: 'succeeded', read: 3, written: 2, rejected: 1 });
+
+    const row = page.locator('#deploy-table tbody tr[data-deployment="rej"]');
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    await row.locator('button', { hasText: 'Details' }).click();
+    await expect.poll(() => page.locator('#deployment-detail').isVisible()).toBe(true);
+    expect(await page.textContent('#dep-name')).toBe('rej');
+    expect(await page.textContent('#dep-source')).toBe(REJ_V2);
+    expect(await page.locator('#dep-versions tbody tr').count()).toBe(2);
+    await page.click('#dep-versions tr[data-version="1"] button');
+    await expect.poll(() => page.textContent('#dep-source')).toBe(REJ_V1);
+    expect(await page.textContent('#dep-source-version')).toBe('(v1)');
+    const rejected = await page.textContent('#dep-rejected tbody');
+    expect(rejected).toContain(String(run.run_id));
+    expect(rejected).toContain('"x"');
+
+    // Pause: not scheduled, shown as paused, kept across the API; Resume.
+    await row.locator('button', { hasText: 'Pause' }).click();
+    await expect.poll(() => page.textContent('#deploy-message')).toBe('Paused rej.');
+    await expect.poll(async () => (await row.textContent()) ?? '').toContain('(paused)');
+    expect((await api(agent, 'GET', 'deployments/rej')).json).toMatchObject({ paused: true, enabled: true, next_run: null });
+    await row.locator('button', { hasText: 'Resume' }).click();
+    await expect.poll(() => page.textContent('#deploy-message')).toBe('Resumed rej.');
+    expect((await api(agent, 'GET', 'deployments/rej')).json).toMatchObject({ paused: false });
+
+    // Undeploy asks once more.
+    await row.locator('button', { hasText: 'Undeploy' }).click();
+    expect(await page.textContent('#deploy-message')).toContain('Click "Confirm undeploy"');
+    expect((await api(agent, 'GET', 'deployments/rej')).json.enabled).toBe(true);
+    await row.locator('button', { hasText: 'Confirm undeploy' }).click();
+    await expect.poll(() => page.textContent('#deploy-message')).toBe('Undeployed rej (v2).');
+    await expect.poll(() => row.count()).toBe(0);
+    expect(await page.locator('#deployment-detail').isVisible()).toBe(false);
+    expect((await api(agent, 'GET', 'deployments/rej')).json.enabled).toBe(false);
   });
 
   it('clears the cache', async () => {

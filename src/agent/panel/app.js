@@ -22,11 +22,19 @@
 
   function takeTokenFromFragment() {
     const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    const run = runFromFragment();
     if (m) {
       sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-      history.replaceState(null, '', location.pathname + location.search);
+      // The token leaves the address bar; a run to show (#run=ID, from a notification) stays.
+      history.replaceState(null, '', location.pathname + location.search + (run ? `#run=${run}` : ''));
     }
     token = sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  /** `#run=ID`: the run a failure notification links to. */
+  function runFromFragment() {
+    const m = /(?:^#|&)run=(\d+)/.exec(location.hash);
+    return m ? m[1] : null;
   }
 
   function showLogin(message) {
@@ -149,17 +157,20 @@
     const render = (d) => {
       const last = d.last_run;
       const lastCell = last ? el('td', {}, el('span', { className: `status ${last.status}` }, last.status), ` ${time(last.started_at)}`) : el('td', {}, '–');
-      const runNow = el('button', { type: 'button', 'data-run-now': d.name }, 'Run now');
+      const runNow = el('button', { type: 'button', 'data-action': 'run', 'data-name': d.name }, 'Run now');
       if (d.running) runNow.disabled = true;
+      const pause = el('button', { type: 'button', 'data-action': d.paused ? 'resume' : 'pause', 'data-name': d.name }, d.paused ? 'Resume' : 'Pause');
+      const undeploy = el('button', { type: 'button', 'data-action': 'undeploy', 'data-name': d.name }, armed.has(d.name) ? 'Confirm undeploy' : 'Undeploy');
+      const details = el('button', { type: 'button', 'data-action': 'details', 'data-name': d.name, className: 'quiet' }, 'Details');
       return el(
         'tr',
         { 'data-deployment': d.name },
         el('td', {}, d.name),
         el('td', {}, `v${d.version}`),
-        el('td', {}, d.schedule || 'on demand'),
+        el('td', {}, d.schedule || 'on demand', d.paused ? el('span', { className: 'paused' }, ' (paused)') : ''),
         lastCell,
-        el('td', {}, d.running ? 'running now' : time(d.next_run)),
-        el('td', {}, runNow),
+        el('td', {}, d.running ? 'running now' : d.paused ? 'paused' : time(d.next_run)),
+        el('td', { className: 'actions' }, runNow, pause, undeploy, details),
       );
     };
     fillTable('deploy-table', deployments, render, 'Nothing is deployed: `sluice deploy FILE`.', 6);
@@ -203,6 +214,125 @@
       say('deploy-message', e.message, 'error');
     }
     await refresh();
+  }
+
+  async function pauseResume(name, action) {
+    try {
+      await api('POST', `deployments/${encodeURIComponent(name)}/${action}`, {});
+      say('deploy-message', `${action === 'pause' ? 'Paused' : 'Resumed'} ${name}.`, 'ok');
+    } catch (e) {
+      say('deploy-message', e.message, 'error');
+    }
+    await refresh();
+  }
+
+  /** Undeploy asks once more on the same button: a second click within 5 s confirms. */
+  const armed = new Map();
+
+  async function undeploy(name, button) {
+    if (!armed.has(name)) {
+      armed.set(name, setTimeout(() => armed.delete(name), 5000));
+      button.textContent = 'Confirm undeploy';
+      say('deploy-message', `Click "Confirm undeploy" to stop scheduling ${name} (its history and state are kept).`);
+      return;
+    }
+    clearTimeout(armed.get(name));
+    armed.delete(name);
+    try {
+      const r = await api('DELETE', `deployments/${encodeURIComponent(name)}`);
+      say('deploy-message', `Undeployed ${name} (v${r.undeployed.version})${r.undeployed.running ? '; its run in progress will finish' : ''}.`, 'ok');
+      if ($('dep-name').textContent === name) $('deployment-detail').hidden = true;
+    } catch (e) {
+      say('deploy-message', e.message, 'error');
+    }
+    await refresh();
+  }
+
+  const recordText = (r) => {
+    const t = JSON.stringify(r);
+    return t && t.length > 400 ? `${t.slice(0, 400)}…` : t;
+  };
+
+  async function showDeployment(name) {
+    try {
+      const d = await api('GET', `deployments/${encodeURIComponent(name)}`);
+      const { rejected } = await api('GET', `deployments/${encodeURIComponent(name)}/rejected?limit=100`);
+      $('dep-name').textContent = d.name;
+      const bits = [`flow ${d.flow}`, `v${d.version}`, d.schedule || 'on demand'];
+      if (d.paused) bits.push('paused');
+      if (d.file) bits.push(`from ${d.file}`);
+      if (d.allow_paths && d.allow_paths.length) bits.push(`may also use ${d.allow_paths.join(', ')}`);
+      if (d.notify_url) bits.push('failures are notified');
+      $('dep-summary').textContent = bits.join(' · ');
+      $('dep-source-version').textContent = `(v${d.version}, running now)`;
+      $('dep-source').textContent = d.text;
+      shown.delete('dep-versions');
+      shown.delete('dep-rejected');
+      fillTable(
+        'dep-versions',
+        d.versions,
+        (v) => el('tr', { 'data-version': String(v.version) }, el('td', {}, `v${v.version}`), el('td', { className: 'time' }, time(v.created_at)), el('td', {}, v.schedule || 'on demand'), el('td', {}, el('button', { type: 'button', 'data-show-version': String(v.version), className: 'quiet' }, 'Show source'))),
+        'No versions.',
+        4,
+      );
+      fillTable(
+        'dep-rejected',
+        rejected,
+        (r) => el('tr', {}, el('td', { className: 'num' }, r.run_id === null ? '–' : r.run_id), el('td', { className: 'time' }, time(r.created_at)), el('td', { className: 'error' }, `${r.code ? `${r.code} ` : ''}${r.reason}`), el('td', { className: 'record' }, recordText(r.record))),
+        'No rejected records.',
+        4,
+      );
+      $('deployment-detail').hidden = false;
+    } catch (e) {
+      say('deploy-message', e.message, 'error');
+    }
+  }
+
+  async function showVersion(version) {
+    const name = $('dep-name').textContent;
+    try {
+      const v = await api('GET', `deployments/${encodeURIComponent(name)}/versions/${version}`);
+      $('dep-source-version').textContent = `(v${v.version})`;
+      $('dep-source').textContent = v.text;
+    } catch (e) {
+      say('deploy-message', e.message, 'error');
+    }
+  }
+
+  async function showRun(id) {
+    try {
+      const { run, rejected } = await api('GET', `runs/${encodeURIComponent(id)}`);
+      $('run-id').textContent = `#${run.id}`;
+      const d = run.details;
+      const h = d && d.http;
+      const fields = [
+        ['Deployment', run.version ? `${run.deployment} v${run.version}` : run.deployment],
+        ['Status', run.status],
+        ['Trigger', run.trigger],
+        ['Started (UTC)', time(run.started_at)],
+        ['Duration', duration(run.duration_ms)],
+        ['Read', run.read],
+        ['Written', run.written],
+        ['Rejected', run.rejected],
+      ];
+      if (d) {
+        fields.push(['Skipped (already written)', d.skipped], ['Filtered out', d.filtered], ['Left for the next run', d.unsent], ['Pages', d.pages], ['Read to the end', d.complete ? 'yes' : 'no']);
+        fields.push(['HTTP requests', h.requests], ['Retries', h.retries], ['429 answers', h.status429], ['Rate-limit waits', `${h.rate_limit_waits} (${duration(h.waited_ms)})`]);
+        fields.push(['Destination', d.destination]);
+        if (d.watermark) fields.push(['Watermark', d.watermark]);
+        for (const w of d.warnings) fields.push(['Warning', w]);
+      }
+      if (run.error) {
+        fields.push(['Error', errorText(run.error)]);
+        if (run.error.hint) fields.push(['Hint', run.error.hint]);
+      }
+      $('run-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k }, v)]));
+      shown.delete('run-rejected');
+      fillTable('run-rejected', rejected, (r) => el('tr', {}, el('td', { className: 'error' }, `${r.code ? `${r.code} ` : ''}${r.reason}`), el('td', { className: 'record' }, recordText(r.record))), 'None.', 2);
+      $('run-detail').hidden = false;
+    } catch (e) {
+      say('deploy-message', e.message, 'error');
+    }
   }
 
   async function clearCache() {
@@ -306,6 +436,8 @@
     await refresh();
     if (timer) clearInterval(timer);
     timer = setInterval(refresh, REFRESH_MS);
+    const run = runFromFragment();
+    if (run) void showRun(run);
   }
 
   function init() {
@@ -316,9 +448,25 @@
     $('clear-cache').addEventListener('click', clearCache);
     // One listener for the table, not one per button: rows are rebuilt when the data changes.
     $('deploy-table').addEventListener('click', (ev) => {
-      const b = ev.target instanceof Element ? ev.target.closest('button[data-run-now]') : null;
-      if (b && !b.disabled) void runNow(b.getAttribute('data-run-now'));
+      const b = ev.target instanceof Element ? ev.target.closest('button[data-action]') : null;
+      if (!b || b.disabled) return;
+      const name = b.getAttribute('data-name');
+      const action = b.getAttribute('data-action');
+      if (action === 'run') void runNow(name);
+      else if (action === 'pause' || action === 'resume') void pauseResume(name, action);
+      else if (action === 'undeploy') void undeploy(name, b);
+      else if (action === 'details') void showDeployment(name);
     });
+    $('dep-versions').addEventListener('click', (ev) => {
+      const b = ev.target instanceof Element ? ev.target.closest('button[data-show-version]') : null;
+      if (b) void showVersion(b.getAttribute('data-show-version'));
+    });
+    $('runs-table').addEventListener('click', (ev) => {
+      const tr = ev.target instanceof Element ? ev.target.closest('tr[data-run]') : null;
+      if (tr) void showRun(tr.getAttribute('data-run'));
+    });
+    $('dep-close').addEventListener('click', () => ($('deployment-detail').hidden = true));
+    $('run-close').addEventListener('click', () => ($('run-detail').hidden = true));
     for (const id of ['conn-name', 'conn-url', 'conn-version', 'conn-token', 'conn-insecure']) {
       $(id).addEventListener('input', formChanged);
       $(id).addEventListener('change', formChanged);
@@ -336,9 +484,10 @@
     // The address with the token may also be opened in a tab that shows the panel already (only
     // the fragment changes, so the page is not loaded again).
     window.addEventListener('hashchange', () => {
-      if (!/token=/.test(location.hash)) return;
-      takeTokenFromFragment();
-      if (token) void enter();
+      if (/token=/.test(location.hash)) {
+        takeTokenFromFragment();
+        if (token) void enter();
+      } else if (token && runFromFragment()) void showRun(runFromFragment());
     });
     takeTokenFromFragment();
     if (token) void enter();

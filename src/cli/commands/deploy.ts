@@ -20,6 +20,7 @@ interface DeploymentJson {
   file: string | null;
   schedule: string | null;
   enabled: boolean;
+  paused?: boolean;
   next_run: string | null;
   running: { since: string; version: number } | null;
   state?: { key: string; watermarks: Record<string, string> };
@@ -33,13 +34,15 @@ const NOT_RUNNING_NOTE = 'Exit code 1 when the agent is not running (start it wi
 export const deploy: Command = {
   name: 'deploy',
   summary: 'check a flow file and deploy its flows to the running agent (scheduled at once)',
-  usage: 'deploy FILE [--flow NAME] [--name NAME] [--var NAME=VALUE]... [--format text|json]',
+  usage: 'deploy FILE [--flow NAME] [--name NAME] [--var NAME=VALUE]... [--allow-path DIR]... [--notify-url URL] [--format text|json]',
   positionals: true,
   options: {
     flow: { type: 'string', valueName: 'NAME', description: 'deploy only this flow of the file (default: every flow in it)' },
     name: { type: 'string', valueName: 'NAME', description: 'the deployment name (default: the flow name); needs a single flow' },
     var: { type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a value for ~{NAME}~ templates, kept with the deployment' },
     fresh: { type: 'boolean', description: "forget the flow's watermark: its next run reads from the beginning" },
+    'allow-path': { type: 'string', multiple: true, valueName: 'DIR', description: 'a folder besides this one that the flow\'s file and SQLite paths may use, kept with the deployment' },
+    'notify-url': { type: 'string', valueName: 'URL', description: 'POST a JSON message here when the deployment starts failing (once per failing streak) and when it recovers' },
     format: formatOption,
   },
   details: `The agent checks the flow as \`sluice check\` does (and its schedule); a flow that does not
@@ -53,6 +56,17 @@ deployed flow keeps the state of the flow (its \`id "..."\`, else its name), sha
 a flow run by hand and then deployed continues from its watermark (deploy says from where), and
 every later version continues too. --fresh starts it over. --var values are stored
 in the state database: give secrets through connections or env("NAME"), not --var.
+
+A deployed flow may read and write files and SQLite databases only inside the folder you deploy
+from, and inside each --allow-path DIR (resolved against the current folder); never the agent's
+$SLUICE_HOME or the connections folder. A path outside is refused at deploy (SL8015, shown at the
+option) and, for paths only known when a run starts, fails that run with SL8015. Symbolic links are
+followed before the comparison.
+
+--notify-url URL: when a run fails after a success (or as the first run), the agent POSTs one JSON
+message {event: "failing", deployment, version, run, error, panel_url, ...} to URL; later failures of
+the same streak send nothing; the first success after it sends {event: "recovered", ...}. Each deploy
+sets (or, without the option, clears) the URL.
 
 ${NOT_RUNNING_NOTE}`,
   async run(args, io) {
@@ -80,6 +94,8 @@ ${NOT_RUNNING_NOTE}`,
       ...(str(args, 'flow') !== undefined ? { flow: str(args, 'flow') } : {}),
       ...(str(args, 'name') !== undefined ? { name: str(args, 'name') } : {}),
       ...(flag(args, 'fresh') ? { fresh: true } : {}),
+      ...(strs(args, 'allow-path').length ? { allow_paths: strs(args, 'allow-path').map((d) => resolveDir(io.cwd, d)) } : {}),
+      ...(str(args, 'notify-url') !== undefined ? { notify_url: str(args, 'notify-url') } : {}),
       vars,
     };
     const e = errColors(io);
@@ -121,6 +137,16 @@ ${NOT_RUNNING_NOTE}`,
   },
 };
 
+/** An --allow-path folder as the agent will compare it: absolute, symbolic links resolved. */
+function resolveDir(cwd: string, dir: string): string {
+  const abs = resolve(cwd, dir);
+  try {
+    return realpathSync(abs);
+  } catch {
+    throw new UsageError(`--allow-path ${dir}: no such folder`);
+  }
+}
+
 // ---- undeploy ----
 
 export const undeploy: Command = {
@@ -145,6 +171,41 @@ ${NOT_RUNNING_NOTE}`,
     });
   },
 };
+
+// ---- pause, resume ----
+
+function pauseCommand(action: 'pause' | 'resume'): Command {
+  const pausing = action === 'pause';
+  return {
+    name: action,
+    summary: pausing ? 'stop scheduling a deployment; it stays deployed (trigger still runs it)' : 'schedule a paused deployment again',
+    usage: `${action} NAME [--format text|json]`,
+    positionals: true,
+    options: { format: formatOption },
+    details: `${
+      pausing
+        ? 'A paused deployment keeps its version, history and state; `sluice trigger` and the panel\'s Run\nnow still run it. It stays paused across agent restarts until `sluice resume NAME` or a new deploy.'
+        : 'Its schedule starts again: an `every` schedule that is overdue runs at once.'
+    }
+
+${NOT_RUNNING_NOTE}`,
+    async run(args, io) {
+      const format = outputFormat(args);
+      if (args.positionals.length !== 1) throw new UsageError('give the name of one deployment', `Usage: sluice ${action} NAME`);
+      return guardedJson(io, format, async () => {
+        const client = await connect(io);
+        const body = (await client.request<Record<string, DeploymentJson>>('POST', `deployments/${encodeURIComponent(args.positionals[0])}/${action}`, {})).body;
+        const d = body[pausing ? 'paused' : 'resumed'];
+        if (format === 'json') io.stdout.write(`${JSON.stringify({ ok: true, deployment: d }, null, 2)}\n`);
+        else io.stdout.write(pausing ? `paused ${d.name} (v${d.version}): not scheduled until \`sluice resume ${d.name}\`\n` : `resumed ${d.name} (v${d.version})${d.next_run ? `; next run ${shortTime(d.next_run)}` : ''}\n`);
+        return EXIT.ok;
+      });
+    },
+  };
+}
+
+export const pause = pauseCommand('pause');
+export const resume = pauseCommand('resume');
 
 // ---- deployments ----
 
@@ -178,7 +239,7 @@ export const deployments: Command = {
           d.name,
           `v${d.version}${d.enabled ? '' : ' (undeployed)'}`,
           d.schedule ?? 'on demand',
-          d.running ? 'running now' : d.next_run ? shortTime(d.next_run) : '-',
+          d.running ? 'running now' : d.paused ? 'paused' : d.next_run ? shortTime(d.next_run) : '-',
           last ? `${shortTime(last.started_at)} (${duration(last.duration_ms)})` : '-',
           last?.status ?? '-',
           last ? String(last.read) : '-',

@@ -1,5 +1,6 @@
 // `sluice run FILE`: check, then run each flow of the file (or --flow NAME) for real.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { checkSource } from '../../check/check-source.js';
 import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
@@ -25,6 +26,7 @@ const run: Command = {
     var: { type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a value for ~{NAME}~ templates' },
     'dry-run': { type: 'boolean', description: 'read what the run would read (from the saved watermark), print what it would write; change nothing' },
     fresh: { type: 'boolean', description: "forget the flow's watermark first: read from --since or the beginning (as `sluice state reset`)" },
+    'metrics-file': { type: 'string', valueName: 'PATH', description: "write the run's Prometheus metrics (the agent's /metrics names) to PATH, atomically, when it ends" },
     format: formatOption,
   },
   details: `A flow that does not check does not run. State (watermarks, run history, rejected records)
@@ -32,6 +34,12 @@ is kept in $SLUICE_HOME (default .sluice in this folder) under the flow's identi
 else its name. The agent runs a deployed flow from the same state, so a flow run by hand and then
 deployed (or the other way round) continues where it stopped; --fresh starts it over. Ctrl-C stops cleanly: writes in flight
 finish and what was written is remembered.
+
+--metrics-file PATH writes the run's numbers in Prometheus text format (runs by status, records
+read/written/rejected and pages by flow, HTTP requests/429s/retries and rate-limit waits by host,
+the daily budget left when the API reports one), the names the agent serves at /metrics. The file
+is replaced atomically (a temp file renamed), as node_exporter's textfile collector needs; it is
+written whatever the outcome, also when a flow failed.
 
 Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage error;
 3 succeeded but some records were rejected (kept: sluice state rejected, sluice replay);
@@ -59,6 +67,8 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     const flows = checked.model.flows.filter((f) => !only || f.name === only);
     if (only && flows.length === 0) throw new UsageError(`${file} has no flow named \`${only}\``, `Flows: ${checked.model.flows.map((f) => f.name).join(', ')}`);
 
+    const metricsFile = str(args, 'metrics-file');
+    const metrics = metricsFile === undefined ? null : await runMetrics(io.cwd, metricsFile);
     const dryRun = flag(args, 'dry-run');
     const home = dataDir(io.env, io.cwd);
     const store = dryRun ? StateStore.openExisting(home, { recover: false }) : StateStore.open(home);
@@ -72,8 +82,10 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
-    const http = createHttpIo({ env: io.env, signal: controller.signal, home });
+    const http = createHttpIo({ env: io.env, signal: controller.signal, home, ...(metrics ? { onEvent: (e, baseUrl) => metrics.m.http(e, metrics.hostLabel(baseUrl)) } : {}) });
+    metrics?.hostsFrom(() => http.limiters());
     const summaries: RunSummary[] = [];
+    let metricsFailed = false;
     try {
       for (const flow of flows) {
         const progress = progressLine(io, flow.name, format, () => http.waiting?.() ?? null);
@@ -95,6 +107,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
         });
         progress.done();
         summaries.push(s);
+        metrics?.m.run(flow.name, s.status, s);
         if (format === 'text') printSummary(io, s, dryRun);
         if (controller.signal.aborted) break;
       }
@@ -103,14 +116,41 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
       process.off('SIGTERM', onSigint);
       store?.close();
       await http.close();
+      if (metrics) {
+        try {
+          await metrics.m.writeFile(metrics.path);
+        } catch (err) {
+          metricsFailed = true;
+          io.stderr.write(`${errColors(io).red(`could not write --metrics-file ${metricsFile}: ${err instanceof Error ? err.message : String(err)}`)}\n`);
+        }
+      }
     }
     if (format === 'json') io.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2)}\n`);
+    if (metricsFailed) return EXIT.failed;
     if (summaries.some((s) => s.status === 'interrupted')) return EXIT.interrupted;
     if (summaries.some((s) => s.status === 'failed')) return EXIT.failed;
     if (summaries.some((s) => s.rejected > 0)) return EXIT.rejected;
     return EXIT.ok;
   },
 };
+
+/** The metrics of one `sluice run` (loaded only when asked for: the CLI starts faster without prom-client). */
+async function runMetrics(cwd: string, file: string) {
+  const path = resolve(cwd, file);
+  // Found out before anything runs: a job whose numbers cannot be kept should not run unobserved.
+  if (!existsSync(dirname(path))) throw new UsageError(`--metrics-file ${file}: the folder ${dirname(path)} does not exist`);
+  const { Metrics, hostLabel } = await import('../../agent/metrics.js');
+  let limiters: () => { baseUrl: string; waiting: number; dailyLeft?: number }[] = () => [];
+  const m = new Metrics({ hosts: () => limiters().map((l) => ({ host: hostLabel(l.baseUrl), queued: l.waiting, ...(l.dailyLeft !== undefined ? { dailyLeft: l.dailyLeft } : {}) })) });
+  return {
+    m,
+    hostLabel,
+    path,
+    hostsFrom(f: typeof limiters) {
+      limiters = f;
+    },
+  };
+}
 
 /**
  * On a terminal: one line, rewritten in place at least every second from the start (records,

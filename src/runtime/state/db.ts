@@ -166,6 +166,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE rejected ADD COLUMN source_record TEXT;
     `,
   },
+  {
+    // What a deployment may touch and whom it tells: the folders besides its own that its file and
+    // SQLite paths may use (JSON list, from \`sluice deploy --allow-path\`), the URL failures are
+    // posted to, and the first failed run of the failing streak that was announced (NULL: none), so
+    // that a restarted agent neither repeats nor forgets the announcement. \`paused\`: kept deployed
+    // but not scheduled. \`run_details\`: what the panel shows of an agent run beyond its counts
+    // (pages, requests, waits, warnings), as JSON: it is read whole and only by the panel.
+    version: 4,
+    name: 'deployment-bounds-notify-pause-details',
+    up: `
+      ALTER TABLE deployments ADD COLUMN allow_paths TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE deployments ADD COLUMN notify_url TEXT;
+      ALTER TABLE deployments ADD COLUMN notify_streak INTEGER;
+      ALTER TABLE deployments ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE run_details (
+        run_id  INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        details TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
