@@ -23,7 +23,9 @@ const hoverText = async (marked: string) => {
 describe('declared variables in the editor', () => {
   it('are no unknown templates', () => {
     const { a } = at(FLOW);
-    expect(a.diagnostics.map((d) => d.code)).toEqual([]);
+    // SL2005: the seeded connection uses v1, whose persons endpoint is out of support since
+    // 2026-08-01 (a date-dependent warning this test is not about).
+    expect(a.diagnostics.map((d) => d.code).filter((c) => c !== 'SL2005')).toEqual([]);
   });
 
   it('hover on a use shows the type, the default and --var', async () => {
