@@ -28,6 +28,7 @@ import type {
   SinceDef,
   SourceRef,
   TypeSpec,
+  UpsertDef,
   VariantDef,
 } from './types.js';
 import { chooseValidators, validateWith } from './validate.js';
@@ -44,7 +45,7 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
 const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env']);
 
@@ -513,9 +514,18 @@ class Loader {
       cursorField,
       unsupportedSince: (m.unsupportedSince as string | undefined) ?? null,
       tokens,
+      upsert: role === 'write' ? upsertDef(m.upsert as JsonObject | undefined) : m.upsert === undefined ? null : fail(at('upsert'), 'is only for writes'),
       source: { file, display: this.display(file), pointer: vPtr },
     };
   }
+}
+
+function upsertDef(u: JsonObject | undefined): UpsertDef | null {
+  if (!u) return null;
+  const fields: Record<string, { search: string; from: string }> = {};
+  for (const [name, f] of Object.entries(u.fields as Record<string, { search: string; from?: string }>)) fields[name] = { search: f.search, from: f.from ?? name };
+  const hits = (u.hits as { items: string; id: string } | undefined) ?? { items: '/data/items', id: '/item/id' };
+  return { path: u.path as string, tokens: u.tokens as number, update: u.update as string, hits, fields, customFields: (u.customFields as string | undefined) ?? null };
 }
 
 function jsonFiles(dir: string): string[] {

@@ -165,7 +165,23 @@ export interface VariantDef {
   cursorField: string | null;
   /** The date (YYYY-MM-DD) from which the API no longer supports this endpoint, or null. */
   unsupportedSince: string | null;
+  /** How `dest ... upsert by FIELD` finds the record to update, or null: this write cannot upsert. */
+  upsert: UpsertDef | null;
   source: SourceRef;
+}
+
+export interface UpsertDef {
+  /** The exact search (GET, after the base URL). */
+  path: string;
+  tokens: number;
+  /** The write action (same app) that updates the record found. */
+  update: string;
+  /** Pointers into the search answer's data: the list of hits, and the id inside one. */
+  hits: { items: string; id: string };
+  /** `upsert by` names: the search's `fields` value and the record field holding the value. */
+  fields: Readonly<Record<string, { search: string; from: string }>>;
+  /** The search's `fields` value for custom text fields, or null. */
+  customFields: string | null;
 }
 
 export interface ActionDef {

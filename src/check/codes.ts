@@ -42,4 +42,7 @@ export const CHECK = {
   duplicateVar: 'SL2095',
   varDefault: 'SL2096',
   varBuiltin: 'SL2097',
+  upsertUnsupported: 'SL2110',
+  upsertField: 'SL2111',
+  upsertFieldMissing: 'SL2112',
 } as const;

@@ -1,6 +1,7 @@
 // What the checker knows of the world: apps and their actions (from stdlib/), functions, saved
 // connections and template names. An interface, so that tests can give a small world and the
 // language server can give the same one as the CLI.
+import type { UpsertDef } from '../apps/types.js';
 import type { CustomBinding } from '../custom-fields/names.js';
 import type { RecordType, Type } from './types.js';
 
@@ -58,6 +59,10 @@ export interface ActionInfo {
   newerVersions?: string[];
   /** Custom fields by name (src/custom-fields): what the record and input types include, and what the runtime maps with. */
   custom?: CustomBinding;
+  /** Writes: how `dest ... upsert by FIELD` finds the record to update (this variant), if it can. */
+  upsert?: UpsertDef;
+  /** Writes: the versions whose variant can upsert (to say which one to use). */
+  upsertVersions?: string[];
 }
 
 export interface FunctionParam {

@@ -88,6 +88,8 @@ function actionInfo(a: ResolvedAction, def: ActionDef): ActionInfo {
     ...(a.tokens !== null ? { tokens: a.tokens } : {}),
     ...(a.pagination.type !== 'none' ? { pageSize: a.pagination.pageSizeMax } : {}),
     ...(a.unsupportedSince ? { unsupportedSince: a.unsupportedSince, newerVersions: newerThan(def, a.version) } : {}),
+    ...(a.upsert ? { upsert: a.upsert } : {}),
+    upsertVersions: def.variants.filter((v) => v.upsert).map((v) => v.version ?? ''),
   };
 }
 

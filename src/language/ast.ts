@@ -125,6 +125,8 @@ export interface Dest extends NodeBase {
   kind: 'Dest';
   action: ActionRef;
   options: Option[];
+  /** `upsert by FIELD`: update the record whose FIELD has the same value, create one if none has. */
+  upsert?: Name;
 }
 
 export type Step = MapStep | FilterStep | LookupStep | DedupeStep | TakeStep;

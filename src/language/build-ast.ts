@@ -254,6 +254,20 @@ export class AstBuilder {
     return { kind: 'ActionRef', parts, name: parts.map((p) => p.value).join('.'), range: this.span(...parts.map((p) => p.range), ...this.toks(c, 'Dot')) };
   }
 
+  /** `upsert by FIELD`; any other name before `by` is reported (the parser takes any name there). */
+  upsertClause(cst: CstNode | undefined): A.Name | undefined {
+    if (!cst) return undefined;
+    const c = cst.children as Children;
+    const word = this.tok(c, 'Identifier');
+    const field = this.tok(c, 'AnyName');
+    if (!word || !field) return undefined;
+    if (word.image !== 'upsert') {
+      this.error(CODES.unknownDestClause, `unknown clause \`${word.image} by\` after a destination: did you mean \`upsert by ${field.image}\`?`, this.span(word, field));
+      return undefined;
+    }
+    return { ...this.name(field), range: this.span(word, field) };
+  }
+
   withClause(cst: CstNode | undefined): A.Option[] {
     if (!cst) return [];
     const out: A.Option[] = [];
@@ -376,7 +390,9 @@ export class AstBuilder {
         const action = this.actionRef(this.node(sc, 'actionRef'));
         if (!action) return null;
         const options = this.withClause(this.node(sc, 'withClause'));
-        return { kind: 'Dest', action, options, range: this.span(this.tok(sc, 'Dest'), action.range, ...options.map((o) => o.range)) };
+        const upsert = this.upsertClause(this.node(sc, 'upsertClause'));
+        const range = this.span(this.tok(sc, 'Dest'), action.range, upsert?.range, ...options.map((o) => o.range));
+        return upsert ? { kind: 'Dest', action, options, upsert, range } : { kind: 'Dest', action, options, range };
       }
       default:
         return null;

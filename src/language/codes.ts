@@ -19,4 +19,5 @@ export const CODES = {
   expressionTooDeep: 'SL1022',
   unknownSetting: 'SL1023',
   badFlowId: 'SL1024',
+  unknownDestClause: 'SL1025',
 } as const;

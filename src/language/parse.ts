@@ -94,8 +94,10 @@ function chunks(tokens: IToken[]): IToken[][] {
   let current: IToken[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
+    // Not a name in a dotted action, the action of `dest flow upsert by ...`, or the field of `upsert by flow`.
+    const before = tokens[i - 1]?.tokenType;
     const startsBlock =
-      t.tokenType === T.Flow && tokens[i - 1]?.tokenType !== T.Dot && (tokens[i + 1]?.tokenType === T.Identifier || tokens[i + 1]?.tokenType === T.LCurly);
+      t.tokenType === T.Flow && before !== T.Dot && before !== T.Dest && before !== T.By && (tokens[i + 1]?.tokenType === T.Identifier || tokens[i + 1]?.tokenType === T.LCurly);
     if (startsBlock && current.length > 0) {
       out.push(current);
       current = [];

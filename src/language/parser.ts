@@ -278,7 +278,16 @@ export class FlowParser extends CstParser {
   destClause = this.RULE('destClause', () => {
     this.CONSUME(T.Dest);
     this.SUBRULE(this.actionRef);
-    this.OPTION(() => this.SUBRULE(this.withClause));
+    this.OPTION({ GATE: () => this.LA(2).tokenType === T.By, DEF: () => this.SUBRULE(this.upsertClause) });
+    this.OPTION2(() => this.SUBRULE(this.withClause));
+  });
+
+  // `upsert by FIELD`: `upsert` stays an ordinary name (a field may be called so); the AST builder
+  // reports any other name in this place. Only a name followed by `by` starts the clause.
+  upsertClause = this.RULE('upsertClause', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.By);
+    this.CONSUME(T.AnyName);
   });
 
   // ---- expressions

@@ -353,7 +353,7 @@ function printStep(s: Exclude<A.Step, A.MapStep> | A.Dest): string {
     case 'Take':
       return `take ${printExpr(s.count, A.BINARY_PRECEDENCE['+'])}`;
     case 'Dest':
-      return `dest ${s.action.name}${printOptions(s.options)}`;
+      return `dest ${s.action.name}${s.upsert ? ` upsert by ${s.upsert.value}` : ''}${printOptions(s.options)}`;
   }
 }
 

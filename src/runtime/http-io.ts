@@ -2,7 +2,7 @@
 // one rate limiter per (base URL, token) for the whole process, retries that never duplicate a write.
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
-import type { AppDef, JsonSchema, ResolvedAction } from '../apps/index.js';
+import type { AppDef, JsonSchema, ResolvedAction, UpsertDef } from '../apps/index.js';
 import { loadRegistry } from '../apps/index.js';
 import type { ResolvedRef } from '../check/model.js';
 import { resolveConnection, type ResolvedConnection } from '../connections/index.js';
@@ -14,6 +14,7 @@ import type { HttpIo, RunSummary } from './run-flow.js';
 import { paramValue } from './params.js';
 import type { Source } from './sources/source.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from './http/budget.js';
+import { getPointer } from './http/pointer.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
@@ -130,9 +131,15 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       const acceptsNull = nullableFields(action.input);
       const method = action.method ?? 'POST';
       const toApi = customWriter(ref);
+      const up = opts.upsert;
+      const validateUpdate = up ? compileInput(up.update.input) : undefined;
+      // Upsert keys matched or created in this run, by value: a key seen twice never creates twice,
+      // even before the search index has the record created a moment ago.
+      const known = new Map<string, number>();
+      const locks = new Map<string, Promise<void>>();
       let client: ApiClient | undefined;
       return {
-        describe: `${method} ${action.path}`,
+        describe: up ? `${method} ${action.path} upsert by ${up.field}` : `${method} ${action.path}`,
         durability: 'batch',
         async write(batch, hooks): Promise<WriteResult> {
           client ??= opts.dryRun ? undefined : clientFor(ref, action).client;
@@ -181,10 +188,95 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
             } catch (err) {
               return { ok: false, rej: { record: rec, reason: (err as Error).message, code: 'invalid' } };
             }
+            if (up) {
+              const term = upsertTerm(rec[up.from]);
+              if (term === undefined) return { ok: false, rej: { record: rec, reason: `upsert by \`${up.field}\`: the record has no value in \`${up.from}\` to search for`, code: 'invalid' } };
+              if (opts.dryRun) {
+                opts.log?.(`would search ${up.def.path} for ${up.search} = ${JSON.stringify(term)}, then send ${up.update.method} ${up.update.path} or ${method} ${path} ${JSON.stringify(body)}`);
+                return { ok: true, rec };
+              }
+              // One write at a time per key: two records with one key must not both create. Keys
+              // compare as the search does, case-insensitively.
+              const lock = term.toLowerCase();
+              const before = locks.get(lock) ?? Promise.resolve();
+              let release!: () => void;
+              const mine = new Promise<void>((r) => (release = r));
+              const chained = before.then(() => mine);
+              locks.set(lock, chained);
+              await before;
+              try {
+                return await upsertOne(rec, index, body, path, term, up);
+              } finally {
+                release();
+                if (locks.get(lock) === chained) locks.delete(lock);
+              }
+            }
             if (opts.dryRun) {
               opts.log?.(`would send ${method} ${path} ${JSON.stringify(body)}`);
               return { ok: true, rec };
             }
+            return send(rec, index, body, path);
+          };
+          type One = { ok: true; rec: Rec } | { ok: false; rej: Rejection } | undefined;
+          /** What a failed request means for the record: rejected, left for the next run, or the run fails. */
+          const failed = (rec: Rec, err: unknown, idempotent: boolean): One => {
+            if (idempotent && o.signal.aborted) return undefined;
+            if (err instanceof UncertainWriteError) return { ok: false, rej: { record: rec, reason: `${err.message} (not retried: it may have been applied; check before sending it again)`, code: 'uncertain' } };
+            if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401 && err.status !== 429) {
+              return { ok: false, rej: { record: rec, reason: err.message, code: 'refused' } };
+            }
+            throw err;
+          };
+          const upsertOne = async (rec: Rec, index: number, body: Rec, path: string, term: string, u: UpsertOptions): Promise<One> => {
+            let id = known.get(term.toLowerCase());
+            if (id === undefined) {
+              let ids: number[];
+              try {
+                const res = await client!.request({
+                  method: 'GET',
+                  path: u.def.path,
+                  query: { term, fields: u.search, exact_match: true, limit: 2 },
+                  cost: 'search',
+                  tokens: u.def.tokens,
+                  idempotent: true,
+                  version: action.version,
+                  signal: o.signal,
+                });
+                const hits = extractRecords(res.body, { pointer: u.def.hits.items, shape: 'list' }) ?? [];
+                ids = hits.map((h) => getPointer(h, u.def.hits.id)).filter((x): x is number => typeof x === 'number');
+              } catch (err) {
+                return failed(rec, err, true);
+              }
+              if (ids.length > 1) {
+                return {
+                  ok: false,
+                  rej: {
+                    record: rec,
+                    reason: `upsert by \`${u.field}\`: ${ids.length} or more records have ${JSON.stringify(term)} (ids ${ids.join(', ')}): none was updated, so as not to update the wrong one; merge them in Pipedrive or upsert by another field`,
+                    code: 'refused',
+                  },
+                };
+              }
+              id = ids[0];
+            }
+            if (id === undefined) {
+              const created = await send(rec, index, body, path);
+              if (created?.ok && created.id !== undefined) known.set(term.toLowerCase(), created.id);
+              return created;
+            }
+            const update: Rec = { ...body, id };
+            if (validateUpdate && !validateUpdate(update)) return { ok: false, rej: { record: rec, reason: `upsert by \`${u.field}\` found record ${id}; ${ajvMessage(validateUpdate)}`, code: 'invalid' } };
+            delete update.id;
+            const m = u.update.method ?? 'PATCH';
+            try {
+              await client!.request({ method: m, path: expandPath(u.update.path ?? '/', { id }), body: update, cost: u.update.cost, ...tokensOf(u.update), idempotent: true, version: u.update.version, signal: o.signal });
+            } catch (err) {
+              return failed(rec, err, true);
+            }
+            known.set(term.toLowerCase(), id);
+            return { ok: true, rec };
+          };
+          const send = async (rec: Rec, index: number, body: Rec, path: string): Promise<({ ok: true; rec: Rec; id?: number }) | { ok: false; rej: Rejection } | undefined> => {
             const idempotent = action.idempotent ?? method !== 'POST';
             try {
               // A write that cannot be repeated is noted before it leaves: after a crash its record is
@@ -193,17 +285,13 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
               // Ctrl-C must not cut a write off half-way (README: "writes in flight finish"): an
               // aborted POST may still have been applied, and nothing would remember it. Only a
               // write that may be repeated follows the run's signal.
-              await client!.request({ method, path, body, cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
+              const res = await client!.request({ method, path, body, cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
               if (!idempotent) hooks?.accepted(index);
-              return { ok: true, rec };
+              const made = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
+              return { ok: true, rec, ...(typeof made?.id === 'number' ? { id: made.id } : {}) };
             } catch (err) {
               // Interrupted: a repeatable write is simply left for the next run.
-              if (idempotent && o.signal.aborted) return undefined;
-              if (err instanceof UncertainWriteError) return { ok: false, rej: { record: rec, reason: `${err.message} (not retried: it may have been applied; check before sending it again)`, code: 'uncertain' } };
-              if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401 && err.status !== 429) {
-                return { ok: false, rej: { record: rec, reason: err.message, code: 'refused' } };
-              }
-              throw err;
+              return failed(rec, err, idempotent);
             }
           };
           await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, batch.length) }, worker));
@@ -261,6 +349,32 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       ledger = undefined;
     },
   };
+}
+
+/** How a destination upserts: by which flow field, read from which record field, searched in which search field. */
+export interface UpsertOptions {
+  /** The name after `upsert by`. */
+  field: string;
+  /** The record field holding the value. */
+  from: string;
+  /** The search's `fields` value. */
+  search: string;
+  def: UpsertDef;
+  /** The write that updates the record found. */
+  update: ResolvedAction;
+}
+
+/** The value an upsert searches for: text or a number, or a contact list's primary (else first) value. */
+function upsertTerm(v: Value | undefined): string | undefined {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
+  if (Array.isArray(v)) {
+    const entries = v.filter((e): e is Rec => typeof e === 'object' && e !== null && !Array.isArray(e));
+    const pick = entries.find((e) => e.primary === true) ?? entries[0];
+    if (pick) return upsertTerm(pick.value);
+    return upsertTerm(v[0]);
+  }
+  return undefined;
 }
 
 /** What one request of the action costs in the daily budget, when its definition says. */

@@ -15,7 +15,7 @@ import { SluiceError } from '../errors.js';
 import type { Destination, Rejection } from './dests/destination.js';
 import type { EvalContext, Rec, Value } from './eval.js';
 import { builtinDestination, type IoContext, type LookupRunner } from './io.js';
-import { evalOptions, explicitFields, resolveAction, type HttpIo } from './run-flow.js';
+import { evalOptions, explicitFields, resolveAction, upsertOptions, type HttpIo } from './run-flow.js';
 import type { RejectedRecord, StateStore } from './state/index.js';
 import { compileSteps } from './steps.js';
 import { varValues } from './vars.js';
@@ -82,7 +82,9 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   const destAction = resolveAction(o.registry, f.dest);
   const destApp = o.registry.app(destAction.app)!;
   let dest: Destination;
-  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}) });
+  // A replayed record upserts as the run would have: sending it again must not duplicate it.
+  const upsert = upsertOptions(o.registry, f.dest!, destAction, p.dest?.upsert);
+  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}), ...(upsert ? { upsert } : {}) });
   else if (o.dryRun) throw new SluiceError('SL7030', 'a dry replay is for API destinations; for a file or database destination, look at the records with `sluice state rejected`');
   else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io, { incremental: true, started });
 

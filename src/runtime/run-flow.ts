@@ -32,6 +32,8 @@ import { paramValue } from './params.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
 import { varValues } from './vars.js';
+import type { UpsertOptions } from './http-io.js';
+import { upsertSource } from '../check/rules/upsert.js';
 
 export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
 
@@ -86,7 +88,7 @@ export interface HttpIo {
    * `explicit`: the fields the flow sets to a literal `null` or `""` (sent as such); any other
    * missing value leaves the field unchanged.
    */
-  destination(ref: ResolvedRef, action: ResolvedAction, opts: { dryRun: boolean; log?: (line: string) => void; explicit?: ReadonlySet<string> }): Destination;
+  destination(ref: ResolvedRef, action: ResolvedAction, opts: { dryRun: boolean; log?: (line: string) => void; explicit?: ReadonlySet<string>; upsert?: UpsertOptions }): Destination;
   lookup(ref: ResolvedRef, action: ResolvedAction): (params: Record<string, Value>) => Promise<Rec | null>;
   stats(): RunSummary['http'];
   /** Whether requests are waiting on a rate limit now, and whose (for progress lines). */
@@ -123,6 +125,16 @@ export interface RunFlowOptions {
 }
 
 const sourceNameOf = (ref: ResolvedRef) => `${ref.ref.name}${ref.connection ? `@${ref.connection.name}` : ''}`;
+
+/** `upsert by FIELD` as the destination runs it (the checker has made sure it is valid). */
+export function upsertOptions(registry: AppRegistry, ref: ResolvedRef, action: ResolvedAction, field: A.Name | undefined): UpsertOptions | undefined {
+  if (!field) return undefined;
+  const def = action.upsert;
+  const source = def ? upsertSource(def, ref.action?.custom, field.value) : undefined;
+  const update = def ? registry.action(`${action.app}.${def.update}`, 'write', action.version) : undefined;
+  if (!def || !source || !update) throw new SluiceError('SL7002', `cannot resolve \`${action.qualifiedName} upsert by ${field.value}\``);
+  return { field: field.value, from: source.from, search: source.search, def, update };
+}
 
 export function resolveAction(registry: AppRegistry, ref: ResolvedRef | undefined): ResolvedAction {
   if (!ref?.action) throw new SluiceError('SL7002', `cannot resolve \`${ref?.ref.name ?? '?'}\``);
@@ -317,7 +329,8 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   // ---- the destination and the steps
   const runContext: RunContext = { incremental: since !== null, started, record: f.output, ...(f.output.open ? {} : { columns: [...f.output.fields.keys()] }) };
   let dest: Destination;
-  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}) });
+  const upsert = upsertOptions(o.registry, f.dest!, destAction, p.dest?.upsert);
+  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}), ...(upsert ? { upsert } : {}) });
   else if (o.dryRun) dest = dryDestination(destAction.qualifiedName, o.log);
   else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io, runContext);
   summary.destination = dest.describe;

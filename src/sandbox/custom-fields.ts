@@ -48,6 +48,8 @@ const CUSTOM: Record<FieldEntity, CustomSpec[]> = {
     { name: 'Contract type', type: 'enum', options: opts('Annual', 'Monthly', 'Pilot') },
     { name: 'Seats', type: 'double' },
     { name: 'Competitor', type: 'varchar' },
+    // An id from another system, the usual key of an import that re-runs (upsert by it).
+    { name: 'ExternalId', type: 'varchar' },
   ],
   organization: [
     { name: 'Industry', type: 'enum', options: opts('Software', 'Retail', 'Finance', 'Healthcare', 'Manufacturing') },

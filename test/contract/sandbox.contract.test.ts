@@ -30,7 +30,7 @@ interface Probe {
 }
 
 let sb: Sandbox;
-const ids = { person: 0, org: 0, deal: 0, activity: 0, note: 0, lead: '', pipeline: 0, stage: 0, user: 0 };
+const ids = { personEmail: '', orgName: '', person: 0, org: 0, deal: 0, activity: 0, note: 0, lead: '', pipeline: 0, stage: 0, user: 0 };
 
 function probes(): Probe[] {
   const p = (method: string, version: Version, route: string, path: string, extra: Partial<Probe> = {}): Probe => ({ method, version, route, path, status: 200, ...extra });
@@ -94,6 +94,9 @@ function probes(): Probe[] {
     v2('GET', '/personFields', '/personFields', { query: { limit: 500 } }),
     v2('GET', '/dealFields', '/dealFields', { query: { limit: 500 } }),
     v2('GET', '/organizationFields', '/organizationFields', { query: { limit: 500 } }),
+    v2('GET', '/persons/search', '/persons/search', { query: { term: ids.personEmail, fields: 'email', exact_match: 'true', limit: 10 } }),
+    v2('GET', '/organizations/search', '/organizations/search', { query: { term: ids.orgName, fields: 'name', exact_match: 'true' } }),
+    v2('GET', '/deals/search', '/deals/search', { query: { term: 'de', fields: 'title', limit: 2 } }),
     // v2 writes
     v2('POST', '/persons', '/persons', { body: { name: 'Contract Person 2', emails: [{ value: 'c2@example.com', primary: true, label: 'work' }] } }),
     v2('PATCH', '/persons/:id', `/persons/${ids.person}`, { body: { name: 'Contract Renamed 2', org_id: null, postal_address: null } }),
@@ -145,6 +148,8 @@ describe.skipIf(!present)('the sandbox against Pipedrive\'s OpenAPI descriptions
     sb = await startSandbox({ seed: 13, plan: 'ultimate' });
     const d = sb.data;
     ids.person = d.persons.all()[0].id;
+    ids.personEmail = d.persons.all().find((x) => x.emails.some((e) => e.value))!.emails.find((e) => e.value)!.value;
+    ids.orgName = d.organizations.all()[0].name;
     ids.org = d.organizations.all()[0].id;
     ids.deal = d.deals.all()[0].id;
     ids.activity = d.activities.all()[0].id;

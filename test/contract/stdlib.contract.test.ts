@@ -159,4 +159,27 @@ describe.skipIf(!present)('the standard library against Pipedrive\'s OpenAPI des
     });
     expect(problems).toEqual([]);
   });
+
+  it('upserts search with a documented GET, its x-token-cost, documented parameters and `fields` values', () => {
+    const upserting = variants.filter((a) => a.upsert);
+    expect(upserting.map((a) => a.qualifiedName).sort()).toEqual(['pipedrive.deals.create', 'pipedrive.organizations.create', 'pipedrive.persons.create']);
+    const problems: string[] = [];
+    for (const a of upserting) {
+      const u = a.upsert!;
+      const where = `${a.qualifiedName} (${a.version}) upsert: GET /${a.version}${u.path}`;
+      const op = operation(a.version as Version, 'GET', u.path);
+      if (!op) {
+        problems.push(`${where} is not in the description`);
+        continue;
+      }
+      if (op.tokenCost !== u.tokens) problems.push(`${where}: tokens ${u.tokens}, x-token-cost ${op.tokenCost}`);
+      const params = new Map(op.parameters.map((p) => [p.name, p]));
+      for (const name of ['term', 'fields', 'exact_match', 'limit']) if (!params.has(name)) problems.push(`${where}: sends \`${name}\`, which is not documented`);
+      const allowed = (params.get('fields')?.schema?.enum ?? []) as unknown[];
+      const sent = [...Object.values(u.fields).map((f) => f.search), ...(u.customFields ? [u.customFields] : [])];
+      for (const f of sent) if (!allowed.includes(f)) problems.push(`${where}: fields=${f} is not one of ${JSON.stringify(allowed)}`);
+      if (!variants.some((b) => b.qualifiedName === `${a.app}.${u.update}` && b.version === a.version)) problems.push(`${where}: the update action ${u.update} has no ${a.version} variant`);
+    }
+    expect(problems).toEqual([]);
+  });
 });

@@ -81,8 +81,8 @@ describe('custom fields by name against `sluice sandbox pipedrive`', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const file = join(dir, '.config', 'schemas', 'pipedrive.json');
-    expect(r.stdout).toContain('Discovered 11 custom fields of `pipedrive`');
-    expect(r.stdout).toMatch(/persons\s+5\n\s+deals\s+3\n\s+organizations\s+3/);
+    expect(r.stdout).toContain('Discovered 12 custom fields of `pipedrive`');
+    expect(r.stdout).toMatch(/persons\s+5\n\s+deals\s+4\n\s+organizations\s+3/);
     expect(r.stdout).toContain(`Stored in ${file}`);
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { connection: string; companyUrl: string; readAt: string; entities: { person: { custom: { name: string; key: string }[] } } };
     expect(stored).toMatchObject({ connection: 'pipedrive', companyUrl: sb!.url });
@@ -94,7 +94,7 @@ describe('custom fields by name against `sluice sandbox pipedrive`', () => {
 
     const json = await sluice(['discover', 'pipedrive', '--format', 'json']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, connection: 'pipedrive', file, custom_fields: { person: 5, deal: 3, organization: 3 } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, connection: 'pipedrive', file, custom_fields: { person: 5, deal: 4, organization: 3 } });
 
     const d = await sluice(['describe', 'pipedrive.persons', '--connection', 'pipedrive']);
     expect(d.code).toBe(0);

@@ -109,13 +109,13 @@ describe('discoverSchema against the sandbox', () => {
       expect(schema.readAt).toBe('2026-01-15T12:00:00.000Z');
       expect(schema.companyUrl).toBe(sb.url);
       expect(schema.entities.person.custom.map((f) => f.name)).toEqual(['Lead source', 'Segment', 'Lifetime value', 'First contact', 'Interests']);
-      expect(schema.entities.deal.custom.map((f) => f.name)).toEqual(['Contract type', 'Seats', 'Competitor']);
+      expect(schema.entities.deal.custom.map((f) => f.name)).toEqual(['Contract type', 'Seats', 'Competitor', 'ExternalId']);
       expect(schema.entities.organization.custom.map((f) => f.name)).toEqual(['Industry', 'Employees', 'Region']);
       expect(schema.entities.person.standard).toContain('email');
       expect(schema.entities.person.custom.find((f) => f.name === 'Segment')!.key).toBe(sb.data.customFieldKey('person', 'Segment'));
-      // 22 person, 24 deal and 13 organization definitions in pages of 4; always v1.
+      // 22 person, 25 deal and 13 organization definitions in pages of 4; always v1.
       const byPath = sb.stats().byPath;
-      expect([byPath['GET /api/v1/personFields'], byPath['GET /api/v1/dealFields'], byPath['GET /api/v1/organizationFields']]).toEqual([6, 6, 4]);
+      expect([byPath['GET /api/v1/personFields'], byPath['GET /api/v1/dealFields'], byPath['GET /api/v1/organizationFields']]).toEqual([6, 7, 4]);
     } finally {
       await sb.close();
     }

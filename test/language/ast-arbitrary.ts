@@ -78,7 +78,9 @@ const step: fc.Arbitrary<A.Step> = fc.oneof(
   expr.map((e): A.Step => ({ kind: 'Dedupe', expr: e, range: R })),
   expr.map((e): A.Step => ({ kind: 'Take', count: e, range: R })),
 );
-const dest: fc.Arbitrary<A.Dest> = fc.record({ action: actionRef, options }).map((d) => ({ kind: 'Dest', ...d, range: R }));
+const dest: fc.Arbitrary<A.Dest> = fc
+  .record({ action: actionRef, options, upsert: fc.option(name(anyName), { nil: undefined }) })
+  .map(({ upsert, ...d }) => (upsert ? { kind: 'Dest', ...d, upsert, range: R } : { kind: 'Dest', ...d, range: R }));
 const pipeline: fc.Arbitrary<A.Pipeline> = fc
   .record({ source, steps: fc.array(step, { maxLength: 4 }), dest })
   .map((p) => ({ kind: 'Pipeline', ...p, range: R }));

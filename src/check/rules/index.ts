@@ -16,6 +16,7 @@ import { sinceRule } from './since.js';
 import { stepsRule } from './steps.js';
 import { supportRule } from './support.js';
 import { templatesRule } from './templates.js';
+import { upsertRule } from './upsert.js';
 import { varsRule } from './vars.js';
 import { whereRule } from './where.js';
 
@@ -36,5 +37,6 @@ export const RULES: readonly Rule[] = [
   labelsRule,
   stepsRule,
   destRule,
+  upsertRule,
   fileHistoryRule,
 ];

@@ -12,6 +12,7 @@ import { routes as users } from './v1/users.js';
 import { routes as v2Fields } from './v2/fields.js';
 import { routes as v2Pipelines } from './v2/pipelines.js';
 import { routes as v2Records } from './v2/records.js';
+import { routes as v2Search } from './v2/search.js';
 
 export const ROUTES: readonly Route[] = [
   ...persons,
@@ -23,6 +24,8 @@ export const ROUTES: readonly Route[] = [
   ...pipelines,
   ...recents,
   ...fields,
+  // Before the records: `/persons/search` is not `/persons/:id`.
+  ...v2Search,
   ...v2Records,
   ...v2Pipelines,
   ...v2Fields,
