@@ -122,7 +122,13 @@ export class AppRegistry {
       const guess = closest(name, candidates.filter((c) => c !== ''));
       return { ok: false, reason: 'unknown-action', app, name, ...(guess !== undefined ? { suggestion: qualify(app.name, guess) } : {}) };
     }
-    const action = role ? actions.find((a) => a.role === role) : actions[0];
+    let action = role ? actions.find((a) => a.role === role) : actions[0];
+    // LANGUAGE.md: one name reads as a source and writes as a dest. `dest pipedrive.persons`
+    // creates, as `dest pipedrive.leads` does: the write is the family's `NAME.create`.
+    if (!action && role === 'write') {
+      const create = this.byName.get(app.name)?.get(`${name}.create`)?.find((a) => a.role === 'write');
+      if (create) return { ok: true, app, name: create.name, action: create, actions: [create] };
+    }
     if (!action) {
       const wanted = role as Role;
       const sameFamily = app.actions.filter((a) => a.role === wanted && a.name.startsWith(name === '' ? '' : `${name}.`)).map((a) => a.name);

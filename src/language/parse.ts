@@ -94,10 +94,17 @@ function chunks(tokens: IToken[]): IToken[][] {
   let current: IToken[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    // Not a name in a dotted action, the action of `dest flow upsert by ...`, or the field of `upsert by flow`.
-    const before = tokens[i - 1]?.tokenType;
+    // Not a name in a dotted action, nor the action of `dest flow upsert by ...` or the field of
+    // `upsert by flow` on the same line. On a line of its own after `dest` or `by`, it starts a
+    // block, as the editor's cut into blocks says (lsp/document-cache.ts): the pipeline before it
+    // is unfinished.
+    const prev = tokens[i - 1];
+    const sameLine = prev !== undefined && prev.endLine === t.startLine;
     const startsBlock =
-      t.tokenType === T.Flow && before !== T.Dot && before !== T.Dest && before !== T.By && (tokens[i + 1]?.tokenType === T.Identifier || tokens[i + 1]?.tokenType === T.LCurly);
+      t.tokenType === T.Flow &&
+      prev?.tokenType !== T.Dot &&
+      !((prev?.tokenType === T.Dest || prev?.tokenType === T.By) && sameLine) &&
+      (tokens[i + 1]?.tokenType === T.Identifier || tokens[i + 1]?.tokenType === T.LCurly);
     if (startsBlock && current.length > 0) {
       out.push(current);
       current = [];

@@ -127,7 +127,8 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
       record = out.records[0];
     } else record = row.record as Rec;
 
-    if (row.code === 'uncertain') {
+    // An upsert searches before it writes: sending an uncertain record again updates it if it arrived.
+    if (row.code === 'uncertain' && !upsert) {
       const found = checkAction && check ? await arrived(record, check, checkAction) : null;
       if (found === true) {
         if (!o.dryRun) o.store.removeRejected([row.id]);

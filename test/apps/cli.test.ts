@@ -129,9 +129,13 @@ describe('sluice describe', () => {
     const b = await runSluice(['describe', 'pipdrive.users.find']);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('did you mean `pipedrive.users.find`?');
-    const c = await runSluice(['describe', 'pipedrive.persons', '--role', 'write']);
+    const c = await runSluice(['describe', 'pipedrive.recents', '--role', 'write']);
     expect(c.code).toBe(2);
-    expect(c.stderr).toContain('`pipedrive.persons` has no write action (it is read only); did you mean `pipedrive.persons.create`?');
+    expect(c.stderr).toContain('`pipedrive.recents` has no write action (it is read only)');
+    // As a dest, a read name is its `.create`.
+    const w = await runSluice(['describe', 'pipedrive.persons', '--role', 'write']);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stdout).toContain('pipedrive.persons.create');
     const d = await runSluice(['describe']);
     expect(d.code).toBe(2);
     const e = await runSluice(['describe', 'pipedrive.leads', '--version', 'v9']);

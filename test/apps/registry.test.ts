@@ -212,7 +212,7 @@ describe('resolve', () => {
     [['persons'], 'read', 'unknown-app', 'pipedrive.persons'],
     [['pipedrive', 'persns'], 'read', 'unknown-action', 'pipedrive.persons'],
     [['pipedrive', 'users', 'fnd'], 'read', 'unknown-action', 'pipedrive.users.find'],
-    [['pipedrive', 'persons'], 'write', 'wrong-role', 'pipedrive.persons.create'],
+    [['pipedrive', 'recents'], 'write', 'wrong-role', undefined],
     [['file', 'jsnl'], 'write', 'unknown-action', 'file.jsonl'],
     [['stdout'], 'read', 'wrong-role', undefined],
   ] as const)('%j as %s: %s, suggesting %s', (parts, role, reason, suggestion) => {
@@ -221,6 +221,14 @@ describe('resolve', () => {
     if (r.ok) return;
     expect(r.reason).toBe(reason);
     expect('suggestion' in r ? r.suggestion : undefined).toBe(suggestion);
+  });
+
+  it('as a dest, a read name means its `.create` (one name reads and writes)', () => {
+    for (const entity of ['persons', 'deals', 'organizations']) {
+      const r = reg.resolve(['pipedrive', entity], 'write');
+      expect(r.ok && [r.name, r.action.role]).toEqual([`${entity}.create`, 'write']);
+    }
+    expect(reg.action('pipedrive.persons', 'write', 'v2')?.qualifiedName).toBe('pipedrive.persons.create');
   });
 
   it('lists qualified names for completion', () => {

@@ -43,6 +43,18 @@ describe('upsert by: re-running an import updates instead of duplicating', () =>
     expect(calls(s, from).filter((c) => c === 'GET /api/v2/persons/search')).toHaveLength(3);
   });
 
+  it('`dest pipedrive.persons upsert by email`: the read name as a dest is its create', async () => {
+    const s = await sb({ persons: 2 });
+    const flow = PERSONS.replace('dest pipedrive.persons.create', 'dest pipedrive.persons');
+    const p = project(s, { 'p.flow': flow, 'people.jsonl': jsonl([{ name: 'Ada', mail: 'ada@x.test' }]) }, 'v2');
+    const check = await p.sluice(['check', 'p.flow']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect((await p.run('p.flow')).summary).toMatchObject({ written: 1 });
+    p.write('people.jsonl', jsonl([{ name: 'Ada Lovelace', mail: 'ada@x.test' }]));
+    expect((await p.run('p.flow')).summary).toMatchObject({ written: 1 });
+    expect(s.data.persons.all().map((x) => x.name)).toEqual([...s.data.persons.all().slice(0, 2).map((x) => x.name), 'Ada Lovelace']);
+  });
+
   it('a key twice in one run (in any case) creates once, then updates', async () => {
     const s = await sb({ persons: 0 });
     const p = project(s, { 'p.flow': PERSONS, 'people.jsonl': jsonl([{ name: 'Ada', mail: 'ada@x.test' }, { name: 'Ada L', mail: 'ADA@X.test' }]) }, 'v2');

@@ -257,7 +257,16 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
     }
     notFound(reg, name, role);
   }
-  const actions: ActionDef[] = role ? r.actions.filter((a) => a.role === role) : r.actions;
+  let found = r;
+  let actions: ActionDef[] = role ? r.actions.filter((a) => a.role === role) : r.actions;
+  if (actions.length === 0 && role) {
+    // `pipedrive.persons --role write` is the write a flow reaches by that name: `persons.create`.
+    const byRole = reg.resolve(name.split('.'), role);
+    if (byRole.ok) {
+      found = byRole;
+      actions = byRole.actions;
+    }
+  }
   if (actions.length === 0) notFound(reg, name, role);
   if (version !== undefined && !r.app.versions.includes(version)) {
     throw new UsageError(`${r.app.name} has no version \`${version}\``, r.app.versions.length ? `Versions: ${r.app.versions.join(', ')}.` : `${r.app.name} is not versioned.`);
@@ -265,10 +274,10 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const resolved = actions.map((a) => resolveVariant(r.app, a, version ?? null));
   // `--connection NAME`: the custom fields `sluice discover NAME` stored, as flows name them.
   const connection = str(args, 'connection');
-  const custom = connection === undefined ? undefined : (await import('./discover.js')).customFieldsSection(io, reg, r.action.name, connection);
-  write(resolved.map((a) => describeAction(r.app, a, c)).join('\n') + (custom?.text ?? ''), {
+  const custom = connection === undefined ? undefined : (await import('./discover.js')).customFieldsSection(io, reg, found.action.name, connection);
+  write(resolved.map((a) => describeAction(found.app, a, c)).join('\n') + (custom?.text ?? ''), {
     kind: 'action',
-    name: r.action.qualifiedName,
+    name: found.action.qualifiedName,
     actions: resolved.map((a) => ({ ...a, fields: schemaFields(a.role === 'read' ? a.record : a.input) })),
     ...(custom ? { custom_fields: custom.json } : {}),
   });
