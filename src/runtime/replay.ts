@@ -5,9 +5,10 @@
 //   (older state) goes to the destination as it was refused.
 // - Accepted: removed from the rejected list. Refused again: kept, with the new reason.
 // - Never a duplicate. A record marked `uncertain` (a write that may have arrived) is first looked
-//   for at the destination, where the app can be asked (ARRIVAL_CHECKS); found, it is removed as
-//   delivered; not found, it is sent; where it cannot be looked for, it stays (--include-uncertain
-//   sends it anyway). Before a record that cannot be repeated leaves, its row is marked uncertain,
+//   for at the destination, where the app can be asked: by listing (ARRIVAL_CHECKS: leads), or by
+//   the exact search of the create's upsert block (persons by email, organizations by name...),
+//   which updates what arrived instead of creating it again; found, it is not created twice; where
+//   it cannot be looked for, it stays (--include-uncertain sends it anyway). Before a record that cannot be repeated leaves, its row is marked uncertain,
 //   so a replay killed mid-way leaves it for the arrival check rather than sending it twice.
 import type { AppRegistry, ResolvedAction } from '../apps/index.js';
 import type { FlowModel, ResolvedRef } from '../check/model.js';
@@ -95,6 +96,7 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   const steps = compileSteps(p.steps, { eval: ectx, lookup, reject: (r) => stepRejects.push(r) });
 
   const rows = o.store.rejected(o.key, { limit: 1_000_000 }).filter((r) => matches(r, o)).reverse();
+  const searching = new Map<string, Destination>();
   const summary: ReplaySummary = { flow: f.name, destination: dest.describe, considered: rows.length, sent: 0, arrived: 0, refused: 0, kept: 0, items: [] };
   const check = ARRIVAL_CHECKS[destAction.qualifiedName];
   const checkAction = check && destApp.kind === 'http' ? o.registry.action(check.read, 'read', f.dest?.action?.version ?? null) : undefined;
@@ -128,8 +130,13 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
     } else record = row.record as Rec;
 
     // An upsert searches before it writes: sending an uncertain record again updates it if it arrived.
+    let target = dest;
     if (row.code === 'uncertain' && !upsert) {
-      const found = checkAction && check ? await arrived(record, check, checkAction) : null;
+      // A create that can search for what it sent (its definition's upsert block) is sent as an
+      // upsert: found, it is updated with the same fields; not found, it is created.
+      const searching = check ? undefined : searchingDestination(record);
+      if (searching) target = searching;
+      const found = checkAction && check ? await arrived(record, check, checkAction) : searching ? false : null;
       if (found === true) {
         if (!o.dryRun) o.store.removeRejected([row.id]);
         return { id: row.id, outcome: 'arrived', reason: 'it had arrived: found at the destination, not sent again' };
@@ -141,7 +148,7 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
     const repeatable = destAction.idempotent ?? (destAction.method ?? 'POST') !== 'POST';
     // Marked before it leaves: a replay killed now leaves it for the arrival check, never a second send.
     if (!o.dryRun && !repeatable) o.store.updateRejected(row.id, { reason: 'a replay was sending it when it stopped: it may or may not have arrived', code: 'uncertain' });
-    const result = await dest.write([record]);
+    const result = await target.write([record]);
     if (result.accepted.length) {
       if (!o.dryRun) o.store.removeRejected([row.id]);
       return { id: row.id, outcome: o.dryRun ? 'would-send' : 'sent' };
@@ -149,6 +156,25 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
     const r = result.rejected[0];
     if (!r) return keep(row, 'kept', 'not sent: the replay was stopped', row.code);
     return keep(row, r.code === 'uncertain' ? 'kept' : 'refused', r.reason, r.code);
+  }
+
+  /** An upserting destination searching by the first field of the create's upsert block that `record` has a value for. */
+  function searchingDestination(record: Rec): Destination | undefined {
+    const def = destAction.upsert;
+    if (!def || destApp.kind !== 'http' || o.dryRun) return undefined;
+    for (const [name, spec] of Object.entries(def.fields)) {
+      const v = record[spec.from];
+      if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+      let d = searching.get(name);
+      if (!d) {
+        const at = { line: 1, column: 1, offset: 0 };
+        const by = upsertOptions(o.registry, f.dest!, destAction, { kind: 'Name', value: name, range: { start: at, end: at } });
+        d = o.http.destination(f.dest!, destAction, { dryRun: false, explicit: explicitFields(p.steps), ...(by ? { upsert: by } : {}) });
+        searching.set(name, d);
+      }
+      return d;
+    }
+    return undefined;
   }
 
   function keep(row: RejectedRecord, outcome: 'refused' | 'kept', reason: string, code: string | null): ReplayItem {

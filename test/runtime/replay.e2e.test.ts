@@ -99,4 +99,28 @@ describe('sluice replay', () => {
     expect(leads.map((l) => l.person_id).sort()).toEqual([1, 2, 3, 4]);
     expect(await rejected(p)).toEqual([]);
   });
+
+  it('an uncertain person is looked for by what it sent (its email) before it is created again', async () => {
+    const s = await sb({ persons: 3 });
+    const p = project(
+      s,
+      {
+        'in.jsonl': ['Ann', 'Bo'].map((n) => JSON.stringify({ name: n, mail: `${n.toLowerCase()}@x.test` })).join('\n') + '\n',
+        'f.flow': `source file.jsonl with path = "in.jsonl" as { name: string, mail: string }
+  -> map { name: name, emails: [{ value: mail, primary: true }] }
+  -> dest pipedrive.persons.create
+`,
+      },
+      'v2',
+    );
+    s.failNext('reset', 1);
+    const r = await p.run('f.flow');
+    expect(r.summary).toMatchObject({ written: 1, rejected: 1 });
+    expect(s.data.persons.all()).toHaveLength(5);
+    const replay = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ considered: 1, kept: 0 });
+    expect(s.data.persons.all()).toHaveLength(5);
+    expect(await rejected(p)).toEqual([]);
+  });
 });

@@ -34,7 +34,8 @@ records leave the rejected list; refused ones stay with the new reason.
 
 A record marked \`uncertain\` (a write that may have arrived before the connection broke) is looked for
 at the destination first where the app allows it (Pipedrive leads: by person or organization and
-title): found, it is removed without being sent again; not found, it is sent. Elsewhere it is kept
+title; persons, organizations and deals: by the exact search their upsert uses, e.g. a person's
+email): found, it is not created again; not found, it is sent. Elsewhere it is kept
 unless --include-uncertain. Replay never moves the flow's watermark.
 
 Exit codes: 0 every record considered was sent (or had arrived); 3 some were kept or refused again;
