@@ -5,18 +5,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { project, sandbox, type Summary, type TestSandbox } from './helpers/sandbox-run.js';
+import { describe, expect, it } from 'vitest';
+import { project, sandboxesPerTest, type Summary, type TestSandbox } from './helpers/sandbox-run.js';
 
-const open: TestSandbox[] = [];
-async function sb(options: Parameters<typeof sandbox>[0] = {}): Promise<TestSandbox> {
-  const s = await sandbox(options);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const sb = sandboxesPerTest();
 
 const addsUp = (x: Summary) => expect(x.written + x.rejected + x.skipped + x.filtered + x.unsent).toBe(x.read);
 /** A PID that no process has: a child that has already exited. */

@@ -1,17 +1,9 @@
 // `sluice replay` as a real process against the sandbox: refused records sent again through the
 // fixed flow, and uncertain writes looked for before they are sent, so that nothing arrives twice.
-import { afterEach, describe, expect, it } from 'vitest';
-import { project, sandbox, type TestSandbox } from './helpers/sandbox-run.js';
+import { describe, expect, it } from 'vitest';
+import { project, sandboxesPerTest, type TestSandbox } from './helpers/sandbox-run.js';
 
-const open: TestSandbox[] = [];
-async function sb(options: Parameters<typeof sandbox>[0] = {}): Promise<TestSandbox> {
-  const s = await sandbox(options);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const sb = sandboxesPerTest();
 
 const flow = (title: string) => `source pipedrive.persons since ~{CreatedDate}~
   -> map { title: ${title}, person_id: id }

@@ -2,18 +2,10 @@
 // records it created instead of duplicating them (persons by email, organizations by name, deals
 // by a custom external id), an ambiguous match rejects the record (kept, with the reason), a key
 // repeated within one run creates once, and `sluice check` refuses what cannot upsert.
-import { afterEach, describe, expect, it } from 'vitest';
-import { project, sandbox, type TestSandbox } from './helpers/sandbox-run.js';
+import { describe, expect, it } from 'vitest';
+import { project, sandboxesPerTest, type TestSandbox } from './helpers/sandbox-run.js';
 
-const open: TestSandbox[] = [];
-async function sb(options: Parameters<typeof sandbox>[0] = {}): Promise<TestSandbox> {
-  const s = await sandbox(options);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const sb = sandboxesPerTest();
 
 const calls = (s: TestSandbox, from = 0) => s.log.slice(from).map((e) => `${e.method} ${e.path.split('?')[0]}`);
 const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';

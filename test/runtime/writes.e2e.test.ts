@@ -1,18 +1,10 @@
 // The Pipedrive writes beyond persons, each as `sluice run` against the sandbox: deals and
 // organizations created and updated, activities and notes created, at the version each exists in
 // (v2; notes only in v1, also from a connection that uses v2).
-import { afterEach, describe, expect, it } from 'vitest';
-import { project, sandbox, type TestSandbox } from './helpers/sandbox-run.js';
+import { describe, expect, it } from 'vitest';
+import { project, sandboxesPerTest, type TestSandbox } from './helpers/sandbox-run.js';
 
-const open: TestSandbox[] = [];
-async function sb(options: Parameters<typeof sandbox>[0] = {}): Promise<TestSandbox> {
-  const s = await sandbox(options);
-  open.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const sb = sandboxesPerTest();
 
 const writes = (s: TestSandbox) => s.log.filter((e) => e.method !== 'GET').map((e) => `${e.method} ${e.path.split('?')[0]}`);
 

@@ -1,6 +1,7 @@
 // Shared by the end-to-end run tests: an in-process sandbox, a project folder with flows, and
 // `sluice run` as a real process pointed at the sandbox through the SLUICE_PIPEDRIVE_* variables.
 import Database from 'better-sqlite3';
+import { afterEach } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runSluice, tempDir, type CliResult } from '../../helpers/cli.js';
@@ -9,6 +10,22 @@ import { startSandbox, type RequestLogEntry, type Sandbox, type SandboxOptions }
 export interface TestSandbox extends Sandbox {
   /** Every answered request (path with its query, token removed), in order. */
   log: RequestLogEntry[];
+}
+
+/**
+ * For a test file: `sb(options)` starts a sandbox that is closed after each test. Call at the top
+ * level of the file (it registers an afterEach hook).
+ */
+export function sandboxesPerTest(): (options?: SandboxOptions) => Promise<TestSandbox> {
+  const open: TestSandbox[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return async (options = {}) => {
+    const s = await sandbox(options);
+    open.push(s);
+    return s;
+  };
 }
 
 export async function sandbox(options: SandboxOptions = {}): Promise<TestSandbox> {
