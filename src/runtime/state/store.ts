@@ -297,10 +297,6 @@ export class StateStore {
     if (this.db.open) this.db.close();
   }
 
-  flowKey(file: string, flow: string, cwd?: string): FlowKey {
-    return flowKey(file, flow, cwd);
-  }
-
   private iso(): string {
     return this.now().toISOString();
   }
