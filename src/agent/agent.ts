@@ -37,7 +37,7 @@ import { clearCache, existingLookupCache, generationFile, lookupCache, type Clea
 import { SluiceError } from '../errors.js';
 import { createHttpIo } from '../runtime/http-io.js';
 import { varValues } from '../runtime/vars.js';
-import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../runtime/state/index.js';
+import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../state/index.js';
 import { configDir } from '../util/paths.js';
 import { PathBounds, boundsDiagnostics } from './bounds.js';
 import { Metrics, hostLabel } from './metrics.js';

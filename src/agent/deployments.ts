@@ -6,8 +6,8 @@
 // the state of the flow it deploys (`flow:<id>`, see projectFlowKey), so that it continues where a
 // hand run or an earlier version stopped.
 import type { Statement } from 'better-sqlite3';
-import type { SqliteDatabase } from '../runtime/state/index.js';
-import { agentFlowKey, projectFlowKey } from '../runtime/state/index.js';
+import type { SqliteDatabase } from '../state/index.js';
+import { agentFlowKey, projectFlowKey } from '../state/index.js';
 import type { Schedule } from './scheduler.js';
 
 export interface Deployment {

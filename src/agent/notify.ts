@@ -12,7 +12,7 @@
 // answers 2xx; a 4xx other than 408/429 is not retried (the receiver refuses the message itself).
 // A message that could not be delivered is logged and not tried again later: the streak stays
 // announced, and the run history keeps the failure either way.
-import { scrubSecrets } from '../runtime/state/index.js';
+import { scrubSecrets } from '../state/index.js';
 import type { Deployment, Deployments } from './deployments.js';
 import type { RunOutcome } from './runner.js';
 

@@ -6,7 +6,7 @@
 // emitted from the async functions that make the requests, which continue in the context of the run
 // that called them, so each event reaches the meter of its own run.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SqliteDatabase } from '../runtime/state/index.js';
+import type { SqliteDatabase } from '../state/index.js';
 import type { HttpEvent } from '../runtime/http/client.js';
 import type { RunSummary } from '../runtime/run-flow.js';
 

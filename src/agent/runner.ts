@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import type { AppRegistry } from '../apps/index.js';
 import { SluiceError } from '../errors.js';
 import { runFlow, type HttpIo, type RunSummary } from '../runtime/run-flow.js';
-import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore } from '../runtime/state/index.js';
+import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore } from '../state/index.js';
 import type { PathBounds } from './bounds.js';
 import { RunMeter, currentMeter, detailsOf, type RunDetailsStore } from './run-details.js';
 import type { FlowChecker } from './check.js';

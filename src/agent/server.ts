@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectionError, CONNECTION_ERRORS, isLoopbackHost } from '../connections/index.js';
 import { SluiceError, UsageError } from '../errors.js';
-import { scrubSecrets, type RunRecord } from '../runtime/state/index.js';
+import { scrubSecrets, type RunRecord } from '../state/index.js';
 import type { Agent, DeployRequest } from './agent.js';
 import { DeployRefused } from './agent.js';
 import type { Deployment } from './deployments.js';

@@ -5,7 +5,7 @@
 // and opening is retried a few seconds later (a run may create the database meanwhile).
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { StateStore } from '../runtime/state/index.js';
+import type { StateStore } from '../state/index.js';
 
 export interface TemplateState {
   /** The value the template would have, when the state says so. */
@@ -18,7 +18,7 @@ export interface TemplateState {
 const FIRST_RUN = 'on the first run it is the value of `--since`, else `1970-01-01T00:00:00.000Z`';
 const RETRY_MS = 3_000;
 
-type StateModule = typeof import('../runtime/state/index.js');
+type StateModule = typeof import('../state/index.js');
 
 export class StateReader {
   private store: StateStore | null = null;
@@ -51,7 +51,7 @@ export class StateReader {
       return null;
     }
     try {
-      this.module ??= await import('../runtime/state/index.js');
+      this.module ??= await import('../state/index.js');
       this.store = this.module.StateStore.openExisting(this.home, { recover: false, busyTimeoutMs: 200 });
       if (!this.store) this.problem = `there is no state yet (\`${this.shown()}\` does not exist)`;
     } catch (err) {

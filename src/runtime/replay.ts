@@ -17,7 +17,7 @@ import type { Destination, Rejection } from './dests/destination.js';
 import type { EvalContext, Rec, Value } from './eval.js';
 import { builtinDestination, type IoContext, type LookupRunner } from './io.js';
 import { evalOptions, explicitFields, resolveAction, upsertOptions, type HttpIo } from './run-flow.js';
-import type { RejectedRecord, StateStore } from './state/index.js';
+import type { RejectedRecord, StateStore } from '../state/index.js';
 import { compileSteps } from './steps.js';
 import { varValues } from './vars.js';
 import type * as A from '../language/ast.js';

@@ -27,7 +27,7 @@ import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eva
 import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues, type RunContext } from './io.js';
 import type { HttpBudgetStats } from './http/budget.js';
 import type { Source } from './sources/source.js';
-import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from './state/index.js';
+import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from '../state/index.js';
 import { paramValue } from './params.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';

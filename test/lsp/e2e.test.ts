@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompletionRequest, DocumentFormattingRequest, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node.js';
-import { StateStore, flowKey } from '../../src/runtime/state/index.js';
+import { StateStore, flowKey } from '../../src/state/index.js';
 import { BIN, ROOT, runSluice, tempDir } from '../helpers/cli.js';
 import { LspClient } from './client.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hover } from '../../src/lsp/hover.js';
 import { StateReader } from '../../src/lsp/state.js';
-import { StateStore, flowKey } from '../../src/runtime/state/index.js';
+import { StateStore, flowKey } from '../../src/state/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { at, slice } from './helpers.js';
 

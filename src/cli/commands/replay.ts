@@ -5,7 +5,7 @@ import { checkSource } from '../../check/check-source.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
 import { replayRejected, type ReplaySummary } from '../../runtime/replay.js';
-import { STATE_ERRORS, StateError, parseVarArgs, projectFlowKey } from '../../runtime/state/index.js';
+import { STATE_ERRORS, StateError, parseVarArgs, projectFlowKey } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
 import { checkEnvFor } from '../check-env.js';
 import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';

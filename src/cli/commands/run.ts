@@ -6,7 +6,7 @@ import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
 import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
-import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
+import { StateStore, parseVarArgs } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
 import { budgetLine } from '../budget-text.js';
 import { checkEnvFor } from '../check-env.js';

@@ -6,7 +6,7 @@ import { EXIT } from '../exit-codes.js';
 import { todaysBudgets } from '../../runtime/http/budget.js';
 import { budgetStatusText } from '../budget-text.js';
 import { outColors } from '../io.js';
-import type { RunStatus } from '../../runtime/state/store.js';
+import type { RunStatus } from '../../state/store.js';
 import { NO_RUNS, duration, guarded, openExisting, parseLimit, resolveFlows, runJson, shortPath, shortTime } from './state.js';
 
 const STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'skipped', 'interrupted'];

@@ -1,6 +1,6 @@
 // `sluice state show|reset|rejected`: what the state store remembers about each flow (watermarks,
 // boundary ids, last run, rejected records) and how to make a flow start over. Printing only; the
-// rules live in src/runtime/state.
+// rules live in src/state.
 import { relative, isAbsolute } from 'node:path';
 import { SluiceError, UsageError } from '../../errors.js';
 import { dataDir } from '../../util/paths.js';
@@ -8,8 +8,8 @@ import { closest } from '../../util/suggest.js';
 import { flag, formatOption, outputFormat, str, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { outColors, type CliIO } from '../io.js';
-import { STATE_ERRORS, StateError } from '../../runtime/state/errors.js';
-import type { FlowSummary, RunRecord, StateStore } from '../../runtime/state/store.js';
+import { STATE_ERRORS, StateError } from '../../state/errors.js';
+import type { FlowSummary, RunRecord, StateStore } from '../../state/store.js';
 
 export const NO_RUNS = 'no runs yet';
 
@@ -29,7 +29,7 @@ export async function guarded(io: CliIO, format: 'text' | 'json', body: () => Pr
 }
 
 export async function openExisting(io: CliIO): Promise<StateStore | null> {
-  const { StateStore } = await import('../../runtime/state/store.js');
+  const { StateStore } = await import('../../state/store.js');
   return StateStore.openExisting(dataDir(io.env, io.cwd));
 }
 

@@ -2,8 +2,8 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StateStore, agentFlowKey, flowKey, parseFlowKey } from '../../../src/runtime/state/store.js';
-import { tempDir } from '../../helpers/cli.js';
+import { StateStore, agentFlowKey, flowKey, parseFlowKey } from '../../src/state/store.js';
+import { tempDir } from '../helpers/cli.js';
 import { clock, deadPid, freshStore, stateFailure } from './helpers.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef01234567';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { scrubSecrets } from '../../../src/runtime/state/scrub.js';
-import { BEGINNING_OF_TIME, parseVarArgs, templateValues } from '../../../src/runtime/state/templates.js';
-import { agentFlowKey } from '../../../src/runtime/state/store.js';
+import { scrubSecrets } from '../../src/state/scrub.js';
+import { BEGINNING_OF_TIME, parseVarArgs, templateValues } from '../../src/state/templates.js';
+import { agentFlowKey } from '../../src/state/store.js';
 import { clock, freshStore, stateFailure } from './helpers.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef01234567';

@@ -4,8 +4,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StateStore, flowKey } from '../../../src/runtime/state/store.js';
-import { runSluice, tempDir } from '../../helpers/cli.js';
+import { StateStore, flowKey } from '../../src/state/store.js';
+import { runSluice, tempDir } from '../helpers/cli.js';
 import { clock, deadPid } from './helpers.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef01234567';
@@ -237,8 +237,8 @@ describe('sluice state rejected', () => {
 describe('sluice state reset on a terminal (in process)', () => {
   async function resetWithAnswer(answer: string) {
     const { PassThrough } = await import('node:stream');
-    const { commands } = await import('../../../src/cli/commands/state.js');
-    const { parseCommandArgs } = await import('../../../src/cli/command.js');
+    const { commands } = await import('../../src/cli/commands/state.js');
+    const { parseCommandArgs } = await import('../../src/cli/command.js');
     const p = project();
     const cmd = commands.find((c) => c.name === 'state reset')!;
     const stdin = Object.assign(new PassThrough(), { isTTY: true });

@@ -1,9 +1,9 @@
 // Properties of the incremental contract, checked over random histories.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IncrementalCursor, compareCursors, normaliseCursor } from '../../../src/runtime/state/cursor.js';
-import { StateStore, agentFlowKey } from '../../../src/runtime/state/store.js';
-import { tempDir } from '../../helpers/cli.js';
+import { IncrementalCursor, compareCursors, normaliseCursor } from '../../src/state/cursor.js';
+import { StateStore, agentFlowKey } from '../../src/state/store.js';
+import { tempDir } from '../helpers/cli.js';
 
 const SRC = 'src';
 

@@ -1,8 +1,8 @@
 // Shared by the state tests: fresh stores in temp folders, a controllable clock, a dead PID.
 import { spawnSync } from 'node:child_process';
-import { StateStore, type StateStoreOptions } from '../../../src/runtime/state/store.js';
-import { StateError } from '../../../src/runtime/state/errors.js';
-import { tempDir } from '../../helpers/cli.js';
+import { StateStore, type StateStoreOptions } from '../../src/state/store.js';
+import { StateError } from '../../src/state/errors.js';
+import { tempDir } from '../helpers/cli.js';
 
 export function clock(start = '2026-01-05T10:00:00.000Z') {
   let t = Date.parse(start);

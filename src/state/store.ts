@@ -23,7 +23,7 @@ import { compareCursors, normaliseCursor, type Comparator, type CursorInput, typ
 import { STATE_ERRORS as E, StateError } from './errors.js';
 import { mergeFlowState } from './merge.js';
 import { scrubSecrets } from './scrub.js';
-import { pidAlive } from '../../util/process.js';
+import { pidAlive } from '../util/process.js';
 
 export type RunTrigger = 'cli' | 'agent';
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IncrementalCursor, compareCursors, normaliseCursor, type Cursor } from '../../../src/runtime/state/cursor.js';
-import { StateError } from '../../../src/runtime/state/errors.js';
+import { IncrementalCursor, compareCursors, normaliseCursor, type Cursor } from '../../src/state/cursor.js';
+import { StateError } from '../../src/state/errors.js';
 
 function code(f: () => unknown): string {
   try {
