@@ -14,7 +14,6 @@ export const STATE_ERRORS = {
   runFinished: 'SL6012',
   cursorKindChanged: 'SL6013',
   cursorInvalid: 'SL6014',
-  extraNotSynchronous: 'SL6015',
   runInterrupted: 'SL6016',
   flowNotFound: 'SL6020',
   flowAmbiguous: 'SL6021',
