@@ -442,7 +442,9 @@ export class Agent {
     const token = new Secret(checkTokenFormat(typeof input.token === 'string' ? input.token : ''));
     hold(token);
     const { probeConnection } = await import('../connections/probe.js');
-    const p = await probeConnection({ baseUrl: url.url, apiVersion, token });
+    // Paced as runs on this company are: by the plan asked for, else the one saved.
+    const plan = checkPacing(input).plan ?? savedConnection(readStore(this.options.env), name)?.plan;
+    const p = await probeConnection({ baseUrl: url.url, apiVersion, token, ...(plan !== undefined ? { plan } : {}) });
     const who = p.user.name ?? (p.user.id !== undefined ? `user ${p.user.id}` : 'the user');
     const company = p.company.name ?? p.company.domain ?? 'the company';
     return {

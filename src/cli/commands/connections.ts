@@ -231,7 +231,8 @@ const add: Command = {
       let probe: ProbeResult | undefined;
       if (validate && token) {
         const { probeConnection } = await import('../../connections/probe.js');
-        probe = await probeConnection({ baseUrl: url.url, apiVersion, token }, { timeoutMs });
+        const plan = str(args, 'plan');
+        probe = await probeConnection({ baseUrl: url.url, apiVersion, token, ...(plan ? { plan: checkPlanName(plan) } : {}) }, { timeoutMs });
       }
 
       const { path } = saveConnection(io.env, {
@@ -304,7 +305,7 @@ const test: Command = {
       const conn = resolveConnection(name, app, io.env);
       token = conn.token;
       const { probeConnection } = await import('../../connections/probe.js');
-      const probe = await probeConnection({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token }, { timeoutMs });
+      const probe = await probeConnection({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token, ...(conn.plan !== undefined ? { plan: conn.plan } : {}) }, { timeoutMs });
       if (format === 'json') {
         io.stdout.write(
           `${JSON.stringify(
