@@ -10,7 +10,8 @@ import { lookupCache, lookupKey, connectionFingerprint } from './cache/index.js'
 import type { Destination, Rejection, WriteResult } from './dests/destination.js';
 import type { Rec, Value } from './eval.js';
 import { ApiClient, ApiError, expandPath, pages, UncertainWriteError, extractRecords, type HttpEvent, type Query } from './http/index.js';
-import type { HttpIo, RunSummary } from './run-flow.js';
+import type { HttpIo, UpsertOptions } from './http-app/types.js';
+import type { RunSummary } from './run-summary.js';
 import { paramValue } from './params.js';
 import type { Source } from './sources/source.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from './http/budget.js';
@@ -349,19 +350,6 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       ledger = undefined;
     },
   };
-}
-
-/** How a destination upserts: by which flow field, read from which record field, searched in which search field. */
-export interface UpsertOptions {
-  /** The name after `upsert by`. */
-  field: string;
-  /** The record field holding the value. */
-  from: string;
-  /** The search's `fields` value. */
-  search: string;
-  def: UpsertDef;
-  /** The write that updates the record found. */
-  update: ResolvedAction;
 }
 
 /** The value an upsert searches for: text or a number, or a contact list's primary (else first) value. */

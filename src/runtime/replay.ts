@@ -15,12 +15,14 @@ import type { FlowModel, ResolvedRef } from '../check/model.js';
 import { SluiceError } from '../errors.js';
 import type { Destination, Rejection } from './dests/destination.js';
 import type { EvalContext, Rec, Value } from './eval.js';
-import { builtinDestination, type IoContext, type LookupRunner } from './io.js';
+import { destComponent, openDestination } from './dests/registry.js';
+import type { IoContext, LookupRunner } from './io.js';
 import { evalOptions, explicitFields, resolveAction, upsertOptions, type HttpIo } from './run-flow.js';
 import type { RejectedRecord, StateStore } from './state/index.js';
 import { compileSteps } from './steps.js';
 import { varValues } from './vars.js';
 import type * as A from '../language/ast.js';
+import { RUNTIME } from './codes.js';
 
 /**
  * How to tell whether a create arrived: list the read action filtered by one of `by` (the first the
@@ -85,9 +87,12 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   let dest: Destination;
   // A replayed record upserts as the run would have: sending it again must not duplicate it.
   const upsert = upsertOptions(o.registry, f.dest!, destAction, p.dest?.upsert);
-  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}), ...(upsert ? { upsert } : {}) });
-  else if (o.dryRun) throw new SluiceError('SL7030', 'a dry replay is for API destinations; for a file or database destination, look at the records with `sluice state rejected`');
-  else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io, { incremental: true, started });
+  const component = destComponent(destApp.kind, destAction.name);
+  if (o.dryRun && !component?.previews) throw new SluiceError(RUNTIME.dryReplay, 'a dry replay is for API destinations; for a file or database destination, look at the records with `sluice state rejected`');
+  dest = openDestination(
+    { app: destApp, action: destAction, ref: f.dest!, options: evalOptions(p.dest!.options, ectx), run: { incremental: true, started }, explicit: explicitFields(p.steps), ...(upsert ? { upsert } : {}) },
+    { io: o.io, http: o.http, signal: o.signal, dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) },
+  );
 
   const stepRejects: Rejection[] = [];
   const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();

@@ -24,78 +24,23 @@ import { printExpr } from '../language/printer.js';
 import { SluiceError } from '../errors.js';
 import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
 import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
-import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues, type RunContext } from './io.js';
-import type { HttpBudgetStats } from './http/budget.js';
+import type { ComponentContext } from './component.js';
+import { openDestination } from './dests/registry.js';
+import type { IoContext, LookupRunner, OptionValues, RunContext } from './io.js';
+import { openSource } from './sources/registry.js';
 import type { Source } from './sources/source.js';
 import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from './state/index.js';
 import { paramValue } from './params.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
 import { varValues } from './vars.js';
-import type { UpsertOptions } from './http-io.js';
 import { upsertSource } from '../check/rules/upsert.js';
 
-export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
-
-export interface RunSummary {
-  flow: string;
-  status: RunStatus;
-  read: number;
-  written: number;
-  rejected: number;
-  /** Records dropped because an earlier run already wrote them (boundary dedupe). */
-  skipped: number;
-  /** Records the engine's `where` conditions or `filter`/`dedupe` steps left out. */
-  filtered: number;
-  /**
-   * Records read but left for the next run: past a `take`, or never sent because the run stopped.
-   * read = written + rejected + skipped + filtered + unsent.
-   */
-  unsent: number;
-  pages: number;
-  watermark: string | null;
-  /** Whether the source was read to its end (else the watermark stays). */
-  complete: boolean;
-  destination: string;
-  duration_ms: number;
-  run_id: number | null;
-  error?: { code: string; message: string; hint?: string };
-  warnings: string[];
-  http?: { requests: number; retries: number; rateLimitWaits: number; waitedMs: number; status429: number } & HttpBudgetStats;
-}
-
-export interface RateLimitWait {
-  connection: string;
-  app: string;
-  plan: string;
-  burst: number;
-  windowSeconds: number;
-  /** A 429 paused every request (else the window is full). */
-  paused: boolean;
-}
-
-export interface ProgressEvent {
-  read: number;
-  written: number;
-  rejected: number;
-  pages: number;
-}
-
-/** What the interpreter needs of apps reached over HTTP (implemented in http-io.ts). */
-export interface HttpIo {
-  source(ref: ResolvedRef, action: ResolvedAction, query: Record<string, string | number | boolean>, opts: { limit?: number; signal: AbortSignal }): Source;
-  /**
-   * `explicit`: the fields the flow sets to a literal `null` or `""` (sent as such); any other
-   * missing value leaves the field unchanged.
-   */
-  destination(ref: ResolvedRef, action: ResolvedAction, opts: { dryRun: boolean; log?: (line: string) => void; explicit?: ReadonlySet<string>; upsert?: UpsertOptions }): Destination;
-  lookup(ref: ResolvedRef, action: ResolvedAction): (params: Record<string, Value>) => Promise<Rec | null>;
-  stats(): RunSummary['http'];
-  /** Whether requests are waiting on a rate limit now, and whose (for progress lines). */
-  waiting?(): RateLimitWait | null;
-  /** Before anything is read or written: throws when the flow cannot run as checked (a stale custom-field schema); returns warnings. */
-  beforeRun?(flow: FlowModel): Promise<string[]>;
-}
+export type { RunStatus, RunSummary, RateLimitWait, ProgressEvent } from './run-summary.js';
+export type { HttpIo, UpsertOptions } from './http-app/types.js';
+import type { HttpIo, UpsertOptions } from './http-app/types.js';
+import type { ProgressEvent, RunSummary } from './run-summary.js';
+import { RUNTIME } from './codes.js';
 
 export interface RunFlowOptions {
   flow: FlowModel;
@@ -132,14 +77,14 @@ export function upsertOptions(registry: AppRegistry, ref: ResolvedRef, action: R
   const def = action.upsert;
   const source = def ? upsertSource(def, ref.action?.custom, field.value) : undefined;
   const update = def ? registry.action(`${action.app}.${def.update}`, 'write', action.version) : undefined;
-  if (!def || !source || !update) throw new SluiceError('SL7002', `cannot resolve \`${action.qualifiedName} upsert by ${field.value}\``);
+  if (!def || !source || !update) throw new SluiceError(RUNTIME.unresolved, `cannot resolve \`${action.qualifiedName} upsert by ${field.value}\``);
   return { field: field.value, from: source.from, search: source.search, def, update };
 }
 
 export function resolveAction(registry: AppRegistry, ref: ResolvedRef | undefined): ResolvedAction {
-  if (!ref?.action) throw new SluiceError('SL7002', `cannot resolve \`${ref?.ref.name ?? '?'}\``);
+  if (!ref?.action) throw new SluiceError(RUNTIME.unresolved, `cannot resolve \`${ref?.ref.name ?? '?'}\``);
   const a = registry.action(ref.action.qualified, ref.role, ref.action.version ?? null);
-  if (!a) throw new SluiceError('SL7002', `cannot resolve \`${ref.action.qualified}\``);
+  if (!a) throw new SluiceError(RUNTIME.unresolved, `cannot resolve \`${ref.action.qualified}\``);
   return a;
 }
 
@@ -293,7 +238,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     try {
       lower = v === null ? null : normaliseCursor(v as string);
     } catch {
-      throw new SluiceError('SL7003', `\`since ${printExpr(sinceExpr)}\` is not a time: ${JSON.stringify(v)}`);
+      throw new SluiceError(RUNTIME.sinceNotTime, `\`since ${printExpr(sinceExpr)}\` is not a time: ${JSON.stringify(v)}`);
     }
     if (since.kind === 'param' && since.params) Object.assign(query, since.params);
     if (lower) {
@@ -315,8 +260,20 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   // With `since`, records already written are skipped, so `limit` counts the new ones (below) and
   // the reader is not capped; without it the reader stops at `limit` by itself.
   const readerLimit = since ? undefined : limit;
-  if (srcApp.kind === 'http') source = o.http.source(srcRef, srcAction, query, { ...(readerLimit !== undefined ? { limit: readerLimit } : {}), signal: o.signal });
-  else source = builtinSource(srcApp, srcAction, evalOptions(src.options, ectx), src.recordType ? declaredRecord(src.recordType) : undefined, o.io, since ? { from: lower?.value ?? null } : null);
+  const components: ComponentContext = { io: o.io, http: o.http, signal: o.signal, dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) };
+  source = openSource(
+    {
+      app: srcApp,
+      action: srcAction,
+      ref: srcRef,
+      options: evalOptions(src.options, ectx),
+      query,
+      ...(readerLimit !== undefined ? { limit: readerLimit } : {}),
+      ...(src.recordType ? { declared: declaredRecord(src.recordType) } : {}),
+      since: since ? { from: lower?.value ?? null } : null,
+    },
+    components,
+  );
   // A database source reads the cursor and key columns the flow names (`cursor = "changed_at"`).
   const cursorField = source.cursorField ?? since?.field ?? srcAction.cursorField;
   const keyFields = source.keyFields ?? srcAction.key;
@@ -330,9 +287,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const runContext: RunContext = { incremental: since !== null, started, record: f.output, ...(f.output.open ? {} : { columns: [...f.output.fields.keys()] }) };
   let dest: Destination;
   const upsert = upsertOptions(o.registry, f.dest!, destAction, p.dest?.upsert);
-  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}), ...(upsert ? { upsert } : {}) });
-  else if (o.dryRun) dest = dryDestination(destAction.qualifiedName, o.log);
-  else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io, runContext);
+  dest = openDestination({ app: destApp, action: destAction, ref: f.dest!, options: evalOptions(p.dest!.options, ectx), run: runContext, explicit: explicitFields(p.steps), ...(upsert ? { upsert } : {}) }, components);
   summary.destination = dest.describe;
   // `on reject APP.ACTION`: refused records also go there (they are kept in the state store anyway).
   const rejectSetting = f.flow.settings.find((x): x is A.OnReject => x.kind === 'OnReject');
@@ -341,7 +296,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     const ra = resolveAction(o.registry, f.onReject);
     const rapp = o.registry.app(ra.app)!;
     // Rejections of every run are kept, so a reject file is appended to unless the flow says otherwise.
-    rejectDest = rapp.kind === 'http' ? o.http.destination(f.onReject, ra, { dryRun: false }) : builtinDestination(rapp, ra, evalOptions(rejectSetting.options, ectx), o.io, { ...runContext, incremental: true, columns: undefined });
+    rejectDest = openDestination({ app: rapp, action: ra, ref: f.onReject, options: evalOptions(rejectSetting.options, ectx), run: { ...runContext, incremental: true, columns: undefined } }, components);
   }
 
   const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();
@@ -528,7 +483,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     // What reached the reject destination is kept: those records were refused whatever happens next.
     await rejectDest?.commit().catch(() => undefined);
     summary.status = 'failed';
-    const e = err instanceof SluiceError ? err : new SluiceError('SL7000', err instanceof Error ? err.message : String(err));
+    const e = err instanceof SluiceError ? err : new SluiceError(RUNTIME.internal, err instanceof Error ? err.message : String(err));
     summary.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     if (o.store && runId !== null) {
       await flushRejects().catch(() => undefined);
@@ -547,17 +502,3 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 }
 
 const counts = (s: RunSummary) => ({ read: s.read, written: s.written, rejected: s.rejected });
-
-/** A destination that writes nothing and says what it would have written (--dry-run). */
-function dryDestination(name: string, log?: (line: string) => void): Destination {
-  return {
-    describe: `${name} (dry run)`,
-    durability: 'batch',
-    async write(batch) {
-      for (const r of batch) log?.(`would write to ${name}: ${JSON.stringify(r)}`);
-      return { accepted: batch, rejected: [] };
-    },
-    async commit() {},
-    async abort() {},
-  };
-}
