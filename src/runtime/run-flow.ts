@@ -14,33 +14,33 @@
 // as `sending:<boundary id>` before it leaves and as its boundary id once accepted, each at once: if
 // the process dies in between, the next run keeps the record as rejected `uncertain` instead of
 // sending it a second time.
-import { createHash } from 'node:crypto';
-import type { AppRegistry, ResolvedAction } from '../apps/index.js';
+import type { AppRegistry } from '../apps/index.js';
 import type { FlowModel, ResolvedRef } from '../check/model.js';
-import { declaredRecord } from '../check/model.js';
-import { placeCondition } from '../check/plan.js';
 import type * as A from '../language/ast.js';
-import { printExpr } from '../language/printer.js';
 import { SluiceError } from '../errors.js';
-import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
-import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
+import { RUNTIME } from './codes.js';
 import type { ComponentContext } from './component.js';
+import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
 import { openDestination } from './dests/registry.js';
-import type { IoContext, LookupRunner, OptionValues, RunContext } from './io.js';
+import type { EvalContext, Rec, Value } from './eval.js';
+import type { HttpIo } from './http-app/types.js';
+import type { IoContext, LookupRunner, RunContext } from './io.js';
+import { Admission } from './run/admit.js';
+import { BoundarySet } from './run/boundary-set.js';
+import { SENDING } from './run/boundary.js';
+import { evalOptions, planOf, resolveAction, upsertOptions } from './run/resolve.js';
+import { settleBatch } from './run/settle.js';
+import { sourceRead } from './run/source-read.js';
+import type { ProgressEvent, RunSummary } from './run-summary.js';
 import { openSource } from './sources/registry.js';
-import type { Source } from './sources/source.js';
-import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from './state/index.js';
-import { paramValue } from './params.js';
+import { flowFilePath, flowKey as legacyFileKey, projectFlowKey, templateValues, type StateStore } from './state/index.js';
 import { compileSteps, engineFilter } from './steps.js';
-import { formatTime } from './time.js';
 import { varValues } from './vars.js';
-import { upsertSource } from '../check/rules/upsert.js';
 
 export type { RunStatus, RunSummary, RateLimitWait, ProgressEvent } from './run-summary.js';
 export type { HttpIo, UpsertOptions } from './http-app/types.js';
-import type { HttpIo, UpsertOptions } from './http-app/types.js';
-import type { ProgressEvent, RunSummary } from './run-summary.js';
-import { RUNTIME } from './codes.js';
+export { evalOptions, resolveAction } from './run/resolve.js';
+export { explicitFields } from '../check/flow-plan.js';
 
 export interface RunFlowOptions {
   flow: FlowModel;
@@ -71,132 +71,35 @@ export interface RunFlowOptions {
 
 const sourceNameOf = (ref: ResolvedRef) => `${ref.ref.name}${ref.connection ? `@${ref.connection.name}` : ''}`;
 
-/** `upsert by FIELD` as the destination runs it (the checker has made sure it is valid). */
-export function upsertOptions(registry: AppRegistry, ref: ResolvedRef, action: ResolvedAction, field: A.Name | undefined): UpsertOptions | undefined {
-  if (!field) return undefined;
-  const def = action.upsert;
-  const source = def ? upsertSource(def, ref.action?.custom, field.value) : undefined;
-  const update = def ? registry.action(`${action.app}.${def.update}`, 'write', action.version) : undefined;
-  if (!def || !source || !update) throw new SluiceError(RUNTIME.unresolved, `cannot resolve \`${action.qualifiedName} upsert by ${field.value}\``);
-  return { field: field.value, from: source.from, search: source.search, def, update };
-}
-
-export function resolveAction(registry: AppRegistry, ref: ResolvedRef | undefined): ResolvedAction {
-  if (!ref?.action) throw new SluiceError(RUNTIME.unresolved, `cannot resolve \`${ref?.ref.name ?? '?'}\``);
-  const a = registry.action(ref.action.qualified, ref.role, ref.action.version ?? null);
-  if (!a) throw new SluiceError(RUNTIME.unresolved, `cannot resolve \`${ref.action.qualified}\``);
-  return a;
-}
-
-export function evalOptions(options: A.Option[], ctx: EvalContext): OptionValues {
-  const out: OptionValues = {};
-  for (const o of options) out[o.key.value] = evaluate(o.value, {}, ctx);
-  return out;
-}
-
-function recordKey(rec: Rec, key: string[] | null): string {
-  if (key && key.length) return key.map((k) => String(getPath(rec, k))).join(':');
-  // No key: the record's own content identifies it.
-  return createHash('sha1').update(JSON.stringify(rec)).digest('hex').slice(0, 20);
-}
-
-/** Marks a record whose non-repeatable write was started (see the top of this file). */
-const SENDING = 'sending:';
-
-/**
- * The boundary id of one version of a record: its id, its cursor and a digest of its content (of
- * `fields` when given, else of the whole record).
- */
-function versionKey(rec: Rec, id: string, c: Cursor, fields: string[] | null): string {
-  const content = JSON.stringify(fields ? fields.map((f) => rec[f] ?? null) : rec);
-  return `${id}@${c.value}#${createHash('sha1').update(content).digest('base64url').slice(0, 12)}`;
-}
-
-/**
- * The fields the boundary digest covers: the ones the flow reads, when a `map` without `...`
- * decides what reaches the destination; else (the destination gets whole records) all of them.
- * Fields the flow never reads, such as counts Pipedrive computes (an organization's
- * `people_count` inside every person), change without the record's update_time changing; they must
- * not make a record already written look new, or a POST would be sent again.
- */
-function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition[]): string[] | null {
-  if (!steps.some((s) => s.kind === 'Map' && !s.entries.some((e) => e.kind === 'Spread'))) return null;
-  const names = new Set<string>();
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) {
-      for (const x of n) walk(x);
-    } else if (n !== null && typeof n === 'object') {
-      if ((n as { kind?: unknown }).kind === 'FieldRef') names.add((n as A.FieldRef).name);
-      for (const v of Object.values(n)) if (v !== null && typeof v === 'object') walk(v);
-    }
-  };
-  walk(steps);
-  for (const c of conditions) {
-    names.add(c.key[0].value);
-    walk(c.value);
-  }
-  return [...names].sort();
-}
-
-/**
- * The fields of the records reaching the destination that the flow sets to a literal `null` or
- * `""` (directly or as a branch of `if`): only those clear a field; any other null or blank value
- * means "no value" and leaves the field as it is.
- */
-export function explicitFields(steps: readonly A.Step[]): Set<string> {
-  const out = new Set<string>();
-  const last = [...steps].reverse().find((s): s is A.MapStep => s.kind === 'Map');
-  const literal = (e: A.Expr): boolean =>
-    e.kind === 'Null' || (e.kind === 'String' && e.value.trim() === '') || (e.kind === 'If' && (literal(e.then) || literal(e.else)));
-  for (const entry of last?.entries ?? []) if (entry.kind !== 'Spread' && literal(entry.value)) out.add(entry.key.value);
-  return out;
-}
-
-/** A `where` condition that sets the action's `since` parameter to the watermark template. */
-function impliedSince(where: readonly A.Condition[], action: ResolvedAction): A.Expr | null {
-  if (action.since?.kind !== 'param') return null;
-  const param = action.since.param;
-  const c = where.find((x) => x.key.length === 1 && x.key[0].value === param && x.op === '=' && x.value.kind === 'Template' && x.value.name === 'CreatedDate');
-  return c?.value ?? null;
-}
-
-function cursorOf(rec: Rec, field: string | null): Cursor | null {
-  if (!field) return null;
-  const v = getPath(rec, field);
-  if (v === null || (typeof v !== 'string' && typeof v !== 'number')) return null;
-  try {
-    return normaliseCursor(v);
-  } catch {
-    return null;
-  }
-}
+const emptySummary = (flow: string): RunSummary => ({
+  flow,
+  status: 'succeeded',
+  read: 0,
+  written: 0,
+  rejected: 0,
+  skipped: 0,
+  filtered: 0,
+  unsent: 0,
+  pages: 0,
+  watermark: null,
+  complete: false,
+  destination: '',
+  duration_ms: 0,
+  run_id: null,
+  warnings: [],
+});
 
 export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const started = o.now ?? new Date();
   const t0 = performance.now();
   const f = o.flow;
-  const p = f.flow.pipeline!;
-  const src = p.source!;
-  const summary: RunSummary = {
-    flow: f.name,
-    status: 'succeeded',
-    read: 0,
-    written: 0,
-    rejected: 0,
-    skipped: 0,
-    filtered: 0,
-    unsent: 0,
-    pages: 0,
-    watermark: null,
-    complete: false,
-    destination: '',
-    duration_ms: 0,
-    run_id: null,
-    warnings: [],
-  };
-  const srcRef = f.source!;
+  const plan = planOf(f);
+  const srcPlan = plan.source!;
+  const destPlan = plan.dest!;
+  const summary = emptySummary(f.name);
+  const srcRef = srcPlan.ref;
   const srcAction = resolveAction(o.registry, srcRef);
-  const destAction = resolveAction(o.registry, f.dest);
+  const destAction = resolveAction(o.registry, destPlan.ref);
   const srcApp = o.registry.app(srcAction.app)!;
   const destApp = o.registry.app(destAction.app)!;
   const key = o.flowKey ?? projectFlowKey(f.stateId);
@@ -215,68 +118,32 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const tpl = templateValues(stateStore, stateKey, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
   const ectx: EvalContext = { templates: { ...tpl.values, ...varValues(f.vars, o.vars) }, now: started.toISOString(), env: o.io.env };
 
-  // ---- the source: what goes to the API, what the engine applies, and `since`.
-  const engineConds: A.Condition[] = [];
-  const query: Record<string, string | number | boolean> = {};
-  let limit: number | undefined;
-  const record = srcRef.action?.record ?? { kind: 'record' as const, fields: new Map(), open: true };
-  for (const c of src.where) {
-    const place = placeCondition(srcRef.action, record, c);
-    const v = evaluate(c.value, {}, ectx);
-    if (place.kind === 'limit') limit = typeof v === 'number' ? v : undefined;
-    else if (place.kind === 'api' || place.kind === 'path') {
-      if (v !== null && typeof v !== 'object') query[place.param.name] = paramValue(srcAction, place.param.name, v);
-    } else engineConds.push(c);
-  }
-  // `where since_timestamp = ~{CreatedDate}~` (the seed's own filter) says what `since` says: read
-  // from the watermark, and move it.
-  const sinceExpr = src.since ?? impliedSince(src.where, srcAction);
-  const since = sinceExpr && srcAction.since ? srcAction.since : null;
-  let lower: Cursor | null = null;
-  if (since && sinceExpr) {
-    const v = evaluate(sinceExpr, {}, ectx);
-    try {
-      lower = v === null ? null : normaliseCursor(v as string);
-    } catch {
-      throw new SluiceError(RUNTIME.sinceNotTime, `\`since ${printExpr(sinceExpr)}\` is not a time: ${JSON.stringify(v)}`);
-    }
-    if (since.kind === 'param' && since.params) Object.assign(query, since.params);
-    if (lower) {
-      if (since.kind === 'param') query[since.param] = formatTime(lower.value, since.format);
-      else if (since.kind === 'sort') Object.assign(query, since.params);
-    }
-    if (srcAction.app === 'pipedrive' && srcAction.name === 'recents' && lower && Date.parse(started.toISOString()) - Date.parse(lower.value) > 31 * 86400_000) {
-      summary.warnings.push(
-        `pipedrive.recents only reaches one month back: changes between ${lower.value} and a month ago are not returned. Use pipedrive.persons, deals, ... for a first full sync.`,
-      );
-    }
-  }
+  // ---- the source: what goes to the API, what the engine applies, and `since` (the plan's).
+  const read = sourceRead(srcPlan, srcAction, ectx, started);
+  const { since, lower, limit } = read;
+  summary.warnings.push(...read.warnings);
   const wm = stateStore && since ? stateStore.watermark(stateKey, sourceName) : null;
-  const boundary = new Set(wm?.boundaryIds ?? []);
+  const boundary = new BoundarySet(wm?.boundaryIds ?? []);
 
   const rejects: Rejection[] = [];
   const onReject = (r: Rejection) => rejects.push(r);
-  let source: Source;
+  const components: ComponentContext = { io: o.io, http: o.http, signal: o.signal, dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) };
   // With `since`, records already written are skipped, so `limit` counts the new ones (below) and
   // the reader is not capped; without it the reader stops at `limit` by itself.
   const readerLimit = since ? undefined : limit;
-  const components: ComponentContext = { io: o.io, http: o.http, signal: o.signal, dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) };
-  source = openSource(
+  const source = openSource(
     {
       app: srcApp,
       action: srcAction,
       ref: srcRef,
-      options: evalOptions(src.options, ectx),
-      query,
+      options: evalOptions(srcPlan.options, ectx),
+      query: read.query,
       ...(readerLimit !== undefined ? { limit: readerLimit } : {}),
-      ...(src.recordType ? { declared: declaredRecord(src.recordType) } : {}),
+      ...(srcPlan.declared ? { declared: srcPlan.declared } : {}),
       since: since ? { from: lower?.value ?? null } : null,
     },
     components,
   );
-  // A database source reads the cursor and key columns the flow names (`cursor = "changed_at"`).
-  const cursorField = source.cursorField ?? since?.field ?? srcAction.cursorField;
-  const keyFields = source.keyFields ?? srcAction.key;
   // A record the source itself refuses (a CSV row that does not convert) was read too.
   source.onReject = (r) => {
     summary.read++;
@@ -285,50 +152,48 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 
   // ---- the destination and the steps
   const runContext: RunContext = { incremental: since !== null, started, record: f.output, ...(f.output.open ? {} : { columns: [...f.output.fields.keys()] }) };
-  let dest: Destination;
-  const upsert = upsertOptions(o.registry, f.dest!, destAction, p.dest?.upsert);
-  dest = openDestination({ app: destApp, action: destAction, ref: f.dest!, options: evalOptions(p.dest!.options, ectx), run: runContext, explicit: explicitFields(p.steps), ...(upsert ? { upsert } : {}) }, components);
+  const upsert = upsertOptions(o.registry, destAction, destPlan.upsert);
+  const dest: Destination = openDestination(
+    { app: destApp, action: destAction, ref: destPlan.ref, options: evalOptions(destPlan.options, ectx), run: runContext, explicit: new Set(destPlan.explicit), ...(upsert ? { upsert } : {}) },
+    components,
+  );
   summary.destination = dest.describe;
   // `on reject APP.ACTION`: refused records also go there (they are kept in the state store anyway).
-  const rejectSetting = f.flow.settings.find((x): x is A.OnReject => x.kind === 'OnReject');
   let rejectDest: Destination | undefined;
-  if (rejectSetting && f.onReject && !o.dryRun) {
-    const ra = resolveAction(o.registry, f.onReject);
-    const rapp = o.registry.app(ra.app)!;
+  if (plan.onReject && !o.dryRun) {
+    const ra = resolveAction(o.registry, plan.onReject.ref);
     // Rejections of every run are kept, so a reject file is appended to unless the flow says otherwise.
-    rejectDest = openDestination({ app: rapp, action: ra, ref: f.onReject, options: evalOptions(rejectSetting.options, ectx), run: { ...runContext, incremental: true, columns: undefined } }, components);
+    const run = { ...runContext, incremental: true, columns: undefined };
+    rejectDest = openDestination({ app: o.registry.app(ra.app)!, action: ra, ref: plan.onReject.ref, options: evalOptions(plan.onReject.options, ectx), run }, components);
   }
 
   const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();
   for (const [step, ref] of f.lookups) lookups.set(step, o.http.lookup(ref, resolveAction(o.registry, ref)));
   const lookup: LookupRunner = (step, params) => lookups.get(step)!(params);
-  const steps = compileSteps(p.steps, { eval: ectx, lookup, reject: onReject });
-  const keep = engineFilter(engineConds, ectx);
-  const digested = since ? digestFields(p.steps, engineConds) : null;
+  const steps = compileSteps(f.flow.pipeline!.steps, { eval: ectx, lookup, reject: onReject });
+  // A database source reads the cursor and key columns the flow names (`cursor = "changed_at"`).
+  const admission = new Admission(
+    {
+      since,
+      lower,
+      cursorField: source.cursorField ?? since?.field ?? srcAction.cursorField,
+      keyFields: source.keyFields ?? srcAction.key,
+      digest: since ? plan.digest : null,
+      boundary,
+      ...(limit !== undefined ? { limit } : {}),
+      keep: engineFilter(srcPlan.engine, ectx),
+    },
+    summary,
+    rejects,
+  );
 
   const runId = o.dryRun || !o.store ? null : o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
   summary.run_id = runId;
-  // Every record seen at or after the lower bound: its cursor counts for the watermark, its id for
-  // the boundary, whether it was written, filtered out, skipped or rejected (none is lost).
-  let max: Cursor | null = null;
-  const processed: string[] = [];
-  const atMax: string[] = [];
-  const note = (k: string, c: Cursor) => {
-    processed.push(k);
-    // Also read again later in this same run (offset pages shift when records are added), it is
-    // dropped then, whatever the destination's durability.
-    boundary.add(k);
-    const cmp = max ? compareCursors(c, max) : 1;
-    if (cmp > 0) {
-      max = c;
-      atMax.length = 0;
-    }
-    if (cmp >= 0) atMax.push(k);
-  };
   const saving = !o.dryRun && o.store !== null && runId !== null && since !== null;
+  const startMark = () => wm?.value ?? lower?.value ?? null;
   /** Saves boundary ids at once, at the watermark the run started from (per-record progress). */
   const saveIds = (ids: string[], written?: number) => {
-    if (saving) o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
+    if (saving) o.store!.commitProgress(runId!, key, sourceName, { watermark: startMark(), boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
   };
   const flushRejects = async () => {
     const batch = rejects.splice(0);
@@ -342,68 +207,17 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   };
 
   let stoppedEarly = false;
-  let fresh = 0;
   try {
     if (o.http.beforeRun) summary.warnings.push(...(await o.http.beforeRun(f)));
     try {
-      outer: for await (const page of source.pages()) {
+      for await (const page of source.pages()) {
         summary.pages++;
-        const batch: Rec[] = [];
-        // The boundary id of each record of `batch` (null without `since` or without a cursor).
-        const batchKeys: (string | null)[] = [];
-        // Records at or after the lower bound, in page order, with their index in `batch` (-1 for
-        // those that do not go through the steps): noted once handled to the end.
-        const seen: { k: string; c: Cursor; bi: number }[] = [];
-        let reachedWatermark = false;
-        let limitReached = false;
-        for (const rec of page) {
-          if (limit !== undefined && fresh >= limit) {
-            limitReached = true;
-            break;
-          }
-          summary.read++;
-          const c = since ? cursorOf(rec, cursorField) : null;
-          if (since && lower && c) {
-            if (compareCursors(c, lower) < 0) {
-              // Older than the watermark: with a newest-first source nothing after it is new either.
-              if (since.kind === 'sort') reachedWatermark = true;
-              summary.skipped++;
-              continue;
-            }
-          }
-          const id = since && c ? recordKey(rec, keyFields) : '';
-          const k = since && c ? versionKey(rec, id, c, digested) : null;
-          // `id@cursor` alone: a boundary id saved before ids carried a digest.
-          if (k && c && (boundary.has(k) || boundary.has(`${id}@${c.value}`))) {
-            summary.skipped++;
-            seen.push({ k, c, bi: -1 });
-            continue;
-          }
-          if (k && c && boundary.has(SENDING + k)) {
-            // An earlier run died while sending it: it may have been applied. Kept, not sent again.
-            rejects.push({
-              record: rec,
-              source: rec,
-              reason: 'an earlier run was stopped while this record was being sent: it may or may not have been applied (not sent again: `sluice replay` checks whether it arrived before sending it)',
-              code: 'uncertain',
-            });
-            seen.push({ k, c, bi: -1 });
-            continue;
-          }
-          fresh++;
-          if (!keep(rec)) {
-            summary.filtered++;
-            if (k && c) seen.push({ k, c, bi: -1 });
-            continue;
-          }
-          if (k && c) seen.push({ k, c, bi: batch.length });
-          batch.push(rec);
-          batchKeys.push(k);
-        }
+        const admitted = admission.page(page);
+        const { batch } = admitted;
         const rejectedBefore = rejects.length;
         const out = await steps(batch);
         summary.filtered += Math.max(0, out.consumed - out.records.length - (rejects.length - rejectedBefore));
-        const keyOf = (i: number) => batchKeys[out.origins[i]];
+        const keyOf = (i: number) => admitted.keys[out.origins[i]];
         // Writes accepted so far in this batch: the history of a run killed mid-batch shows them.
         let acceptedNow = 0;
         const hooks: WriteHooks | undefined = saving
@@ -426,35 +240,21 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
           for (const r of result.rejected) rejects.push({ ...r, source: sourceOf.get(r.record) ?? r.record });
         }
         await flushRejects();
-        // Handled to the end: taken by the steps, and accepted or rejected if it reached the
-        // destination. The rest (after a `take`'s count, or not attempted when interrupted) is left
-        // for the next run.
-        const finished = new Uint8Array(batch.length);
-        finished.fill(1, 0, out.consumed);
-        const handled = new Set<Rec>(result.accepted);
-        for (const r of result.rejected) handled.add(r.record);
-        let unattempted = false;
-        out.records.forEach((r, i) => {
-          if (!handled.has(r)) {
-            finished[out.origins[i]] = 0;
-            unattempted = true;
-          }
-        });
-        for (const x of seen) if (x.bi < 0 || finished[x.bi]) note(x.k, x.c);
-        for (const done of finished) if (!done) summary.unsent++;
+        const settled = settleBatch(batch.length, out, result, admitted.seen, boundary);
+        summary.unsent += settled.unsent;
         // A destination that is durable per batch lets the progress be saved per batch, so that a
         // crash repeats nothing already written.
-        if (saving && dest.durability === 'batch' && processed.length) {
-          o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: processed, counts: counts(summary) });
-          processed.length = 0;
+        if (saving && dest.durability === 'batch' && boundary.processed.length) {
+          o.store!.commitProgress(runId!, key, sourceName, { watermark: startMark(), boundaryIds: boundary.processed, counts: counts(summary) });
+          boundary.processed.length = 0;
         } else if (!o.dryRun && o.store && runId !== null && dest.durability === 'batch') {
           // What this run has made durable so far: the history of a run killed later shows it.
           o.store.commitProgress(runId, key, sourceName, { watermark: null, counts: counts(summary) });
         }
         o.onProgress?.({ read: summary.read, written: summary.written, rejected: summary.rejected, pages: summary.pages });
-        if (out.done || reachedWatermark || limitReached || unattempted || o.signal.aborted) {
-          stoppedEarly = out.done || limitReached || unattempted || o.signal.aborted;
-          break outer;
+        if (out.done || admitted.reachedWatermark || admitted.limitReached || settled.unattempted || o.signal.aborted) {
+          stoppedEarly = out.done || admitted.limitReached || settled.unattempted || o.signal.aborted;
+          break;
         }
       }
     } catch (err) {
@@ -464,14 +264,14 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
       stoppedEarly = true;
     }
     // Without `since` the reader itself stopped at `limit`; whether more existed is unknown.
-    if (limit !== undefined && fresh >= limit) stoppedEarly = true;
+    if (limit !== undefined && admission.fresh >= limit) stoppedEarly = true;
     await dest.commit();
     await rejectDest?.commit();
     summary.complete = !stoppedEarly;
     if (!o.dryRun && o.store && runId !== null) {
       if (since) {
-        const mark = summary.complete && max ? (max as Cursor).value : (wm?.value ?? lower?.value ?? null);
-        const ids = summary.complete ? atMax : processed;
+        const mark = summary.complete && boundary.max ? boundary.max.value : startMark();
+        const ids = summary.complete ? boundary.atMax : boundary.processed;
         const r = o.store.commitProgress(runId, key, sourceName, { watermark: mark, boundaryIds: ids, counts: counts(summary) });
         summary.watermark = r.watermark;
       }
