@@ -15,6 +15,7 @@ import { formatOption, outputFormat, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { outColors, type CliIO } from '../io.js';
 import { formatTable } from './apps.js';
+import { guardedJson } from '../json-errors.js';
 
 const discover: Command = {
   name: 'discover',
@@ -37,7 +38,7 @@ Exit codes: 0 stored; 1 the connection or the API failed; 2 usage error.`,
   async run(args, io) {
     const format = outputFormat(args);
     if (args.positionals.length !== 1) throw new UsageError('give one connection name, e.g. `sluice discover pipedrive`', `Usage: sluice ${discover.usage}`);
-    try {
+    return guardedJson(io, format, async () => {
       const name = checkConnectionName(args.positionals[0]);
       const app = lookupConnection(name, io.env)?.app ?? 'pipedrive';
       if (app !== 'pipedrive') throw new UsageError(`connection \`${name}\` is for ${app}: only Pipedrive connections have custom fields`);
@@ -59,14 +60,7 @@ Exit codes: 0 stored; 1 the connection or the API failed; 2 usage error.`,
       io.stdout.write(formatTable(null, ENTITIES.map((e) => [`  ${e}s`, String(counts[e])])));
       io.stdout.write(`Stored in ${file}\nSee them as flows name them: sluice describe pipedrive.persons --connection ${name}\n`);
       return EXIT.ok;
-    } catch (err) {
-      // Scripts read one stream: in json mode a user error is JSON on stdout too.
-      if (format === 'json' && err instanceof SluiceError && !(err instanceof UsageError)) {
-        io.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }, null, 2)}\n`);
-        return err.exitCode;
-      }
-      throw err;
-    }
+    });
   },
 };
 

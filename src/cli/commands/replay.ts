@@ -12,7 +12,8 @@ import { flag, formatOption, outputFormat, str, strs, type Command } from '../co
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
 import { renderDiagnostic } from '../render-diagnostics.js';
-import { guarded, openExisting, resolveFlows } from './state.js';
+import { openExisting, resolveFlows } from './state.js';
+import { guardedJson } from '../json-errors.js';
 
 const replay: Command = {
   name: 'replay',
@@ -50,7 +51,7 @@ Exit codes: 0 every record considered was sent (or had arrived); 3 some were kep
     });
     const vars = parseVarArgs(strs(args, 'var'));
     const dryRun = flag(args, 'dry-run');
-    return guarded(io, format, async () => {
+    return guardedJson(io, format, async () => {
       const store = await openExisting(io);
       if (!store) throw new StateError(STATE_ERRORS.flowNotFound, 'no flow has run here yet: nothing was rejected', { hint: 'State is in $SLUICE_HOME (default .sluice in this folder).' });
       const controller = new AbortController();
