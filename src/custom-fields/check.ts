@@ -62,9 +62,10 @@ function withFields(rec: RecordType, fields: NamedField[], role: 'read' | 'write
  * the action unchanged when it has none (leads, users, files).
  */
 export function withCustomFields(info: ActionInfo, schema: StoredSchema, registry: AppRegistry): ActionInfo {
-  if (info.app !== 'pipedrive') return info;
+  // A schema describes the records of one app (the one `sluice discover` read it from).
+  if (info.app !== schema.app) return info;
   const origin = `custom field of connection \`${schema.connection}\``;
-  const base = { connection: schema.connection, companyUrl: schema.companyUrl, readAt: schema.readAt, version: info.version ?? 'v1' };
+  const base = { app: schema.app, connection: schema.connection, companyUrl: schema.companyUrl, readAt: schema.readAt, version: info.version ?? 'v1' };
   if (info.action === 'recents' && info.role === 'read') {
     const entities: Partial<Record<Entity, NamedField[]>> = {};
     for (const e of ENTITIES) entities[e] = namedFields(registry, schema, e);

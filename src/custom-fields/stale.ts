@@ -133,13 +133,13 @@ export function bindingsOf(f: FlowModel): Map<string, { binding: CustomBinding; 
  * entity)`, one request each) and throws SL9010 when a field the flow uses changed. Returns warnings
  * for the rest.
  */
-export async function checkStaleness(f: FlowModel, current: (connection: string, entity: Entity) => Promise<EntitySchema>): Promise<string[]> {
+export async function checkStaleness(f: FlowModel, current: (connection: string, entity: Entity, app: string) => Promise<EntitySchema>): Promise<string[]> {
   const u = usage(f);
   const warnings: string[] = [];
   for (const [connection, { binding, entities }] of bindingsOf(f)) {
     const errors: SchemaChange[] = [];
     for (const entity of entities) {
-      const { changes, added } = compareFields(entity, binding.entities[entity] ?? [], await current(connection, entity));
+      const { changes, added } = compareFields(entity, binding.entities[entity] ?? [], await current(connection, entity, binding.app));
       for (const c of changes) {
         if (uses(u, c.field)) errors.push(c);
         else warnings.push(`connection \`${connection}\`: ${c.message} since \`sluice discover\` (not used by this flow); run \`sluice discover ${connection}\``);

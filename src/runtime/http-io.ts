@@ -91,7 +91,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     return client;
   }
   // Custom fields by name (src/custom-fields): is the schema the flow was checked against still current?
-  const beforeRun = stalenessChecker(registry, (name) => clientNamed(name, 'pipedrive'), o.signal);
+  const beforeRun = stalenessChecker(registry, clientNamed, o.signal);
 
   return {
     limiters() {

@@ -10,6 +10,7 @@ const registry = loadRegistry();
 const persons = namedFields(registry, fixtureSchema(), 'person');
 const byKey = (k: string): NamedField => persons.find((f) => f.key === k)!;
 const binding = (version: 'v1' | 'v2'): CustomBinding => ({
+  app: 'pipedrive',
   connection: 'pipedrive',
   companyUrl: 'https://acme.pipedrive.com',
   readAt: '2026-01-15T12:00:00.000Z',
