@@ -39,8 +39,6 @@ import { varValues } from './vars.js';
 
 export type { RunStatus, RunSummary, RateLimitWait, ProgressEvent } from './run-summary.js';
 export type { HttpIo, UpsertOptions } from './http-app/types.js';
-export { evalOptions, resolveAction } from './run/resolve.js';
-export { explicitFields } from '../check/flow-plan.js';
 
 export interface RunFlowOptions {
   flow: FlowModel;
