@@ -31,7 +31,7 @@ import {
   ConnectionError,
   type StoredConnection,
 } from '../connections/index.js';
-import { schemasHome } from '../custom-fields/schema.js';
+import { schemasHome } from '../apps/custom-fields.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
 import { SluiceError } from '../errors.js';

@@ -3,7 +3,7 @@
 // custom-field schemas `sluice discover` stored, and the --var names.
 import type { AppRegistry } from '../apps/index.js';
 import { listConnections } from '../connections/resolve.js';
-import { loadSchemas, schemasHome, type StoredSchema } from '../custom-fields/schema.js';
+import { loadSchemas, schemasHome, type StoredSchema } from '../apps/custom-fields.js';
 import type { CheckEnv, ConnectionInfo } from './env.js';
 import { stdlibEnv } from './stdlib-env.js';
 

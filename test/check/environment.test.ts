@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../../src/check/check-source.js';
 import { checkerEnvironment, readEnvironmentInputs } from '../../src/check/environment.js';
-import { saveSchema } from '../../src/custom-fields/schema.js';
+import { saveSchema } from '../../src/apps/custom-fields.js';
 import { fixtureSchema } from '../custom-fields/fixture.js';
 
 function config(): Record<string, string> {

@@ -2,8 +2,8 @@
 // option ids <-> labels (enum and set, v1 and v2 shapes), and the errors of a bad write.
 import { describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../src/apps/index.js';
-import { readMapper, readValue, writeMapper, CustomValueError, StaleValueError } from '../../src/custom-fields/mapping.js';
-import { isIdentifier, namedFields, writtenAs, type CustomBinding, type NamedField } from '../../src/custom-fields/names.js';
+import { readMapper, readValue, writeMapper, CustomValueError, StaleValueError } from '../../src/runtime/custom-fields/mapping.js';
+import { isIdentifier, namedFields, writtenAs, type CustomBinding, type NamedField } from '../../src/check/custom-fields/names.js';
 import { K, fixtureSchema } from './fixture.js';
 
 const registry = loadRegistry();

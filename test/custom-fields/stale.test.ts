@@ -5,9 +5,9 @@ import { loadRegistry } from '../../src/apps/index.js';
 import { checkSource } from '../../src/check/check-source.js';
 import type { FlowModel } from '../../src/check/model.js';
 import { stdlibEnv } from '../../src/check/stdlib-env.js';
-import { namedFields } from '../../src/custom-fields/names.js';
-import type { Entity, EntitySchema, StoredSchema } from '../../src/custom-fields/schema.js';
-import { bindingsOf, checkStaleness, compareFields, usage } from '../../src/custom-fields/stale.js';
+import { namedFields } from '../../src/check/custom-fields/names.js';
+import type { Entity, EntitySchema, StoredSchema } from '../../src/apps/custom-fields.js';
+import { bindingsOf, checkStaleness, compareFields, usage } from '../../src/runtime/custom-fields/stale.js';
 import { K, fixtureSchema } from './fixture.js';
 
 const registry = loadRegistry();

@@ -1,14 +1,14 @@
 // `sluice discover CONNECTION`: reads the company's custom fields (persons, deals, organizations) and
 // stores them in $SLUICE_CONFIG_DIR/schemas/CONNECTION.json, so that flows using that connection can read
-// and write custom fields by name (src/custom-fields/README.md). Also the custom-field section of
+// and write custom fields by name (src/check/custom-fields/README.md). Also the custom-field section of
 // `sluice describe APP.ACTION --connection NAME`.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry, typeLabel, type AppRegistry } from '../../apps/index.js';
 import { checkConnectionName, lookupConnection, resolveConnection } from '../../connections/index.js';
-import { discoverSchema } from '../../custom-fields/discover.js';
-import { CUSTOM, entityOfAction, namedFields, writtenAs } from '../../custom-fields/names.js';
-import { CUSTOM_FIELD_ERRORS, ENTITIES, loadSchema, saveSchema, schemaPath, schemasHome, SCHEMAS_DIR } from '../../custom-fields/schema.js';
+import { discoverSchema } from '../../runtime/custom-fields/discover.js';
+import { CUSTOM, entityOfAction, namedFields, writtenAs } from '../../check/custom-fields/names.js';
+import { CUSTOM_FIELD_ERRORS, ENTITIES, loadSchema, saveSchema, schemaPath, schemasHome, SCHEMAS_DIR } from '../../apps/custom-fields.js';
 import { SluiceError, UsageError } from '../../errors.js';
 import { ApiClient } from '../../runtime/http/index.js';
 import { formatOption, outputFormat, type Command } from '../command.js';

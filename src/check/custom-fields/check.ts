@@ -1,10 +1,10 @@
 // The checker's side: an action of a connection with a stored schema gets its custom fields as typed
 // fields with their human names (names.ts), and carries the binding the runtime maps with.
-import type { AppRegistry } from '../apps/index.js';
-import type { ActionInfo } from '../check/env.js';
-import { fromJsonSchema, nullable, type Field, type RecordType, type Type } from '../check/types.js';
+import type { AppRegistry } from '../../apps/index.js';
+import type { ActionInfo } from '../env.js';
+import { fromJsonSchema, nullable, type Field, type RecordType, type Type } from '../types.js';
 import { CUSTOM, namedFields, entityOfAction, writtenAs, type CustomBinding, type NamedField } from './names.js';
-import { ENTITIES, HEX40, type Entity, type StoredSchema } from './schema.js';
+import { ENTITIES, HEX40, type Entity, type StoredSchema } from '../../apps/custom-fields.js';
 
 const V2_CUSTOM = 'custom_fields';
 

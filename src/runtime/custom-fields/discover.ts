@@ -1,11 +1,11 @@
 // Reading a company's field definitions (`personFields`, `dealFields`, `organizationFields`, every
 // page) and turning Pipedrive's `field_type`s into the types flows see. Used by `sluice discover` and
 // by the staleness check before a run (stale.ts), which must read them exactly the same way.
-import type { AppRegistry, JsonSchemaObject } from '../apps/index.js';
-import { SluiceError } from '../errors.js';
-import type { ApiClient } from '../runtime/http/index.js';
-import { pages } from '../runtime/http/index.js';
-import { CUSTOM_FIELD_ERRORS as E, ENTITIES, FIELDS_ACTION, HEX40, SCHEMA_FORMAT, type CustomField, type Entity, type EntitySchema, type FieldOption, type StoredSchema } from './schema.js';
+import type { AppRegistry, JsonSchemaObject } from '../../apps/index.js';
+import { SluiceError } from '../../errors.js';
+import type { ApiClient } from '../http/index.js';
+import { pages } from '../http/index.js';
+import { CUSTOM_FIELD_ERRORS as E, ENTITIES, FIELDS_ACTION, HEX40, SCHEMA_FORMAT, type CustomField, type Entity, type EntitySchema, type FieldOption, type StoredSchema } from '../../apps/custom-fields.js';
 
 /** Nullable: Pipedrive sends null for a custom field that is not set. */
 const nullable = (s: JsonSchemaObject): JsonSchemaObject => {

@@ -8,10 +8,10 @@
 // The projection is computed once, by the checker (stdlib-env), from the stored schema, and handed
 // to the runtime inside the checked model (ActionInfo.custom), so that a run maps records exactly
 // as the flow was checked, even if `sluice discover` rewrote the schema in between.
-import type { AppRegistry, JsonSchema } from '../apps/index.js';
-import { resolveVariant } from '../apps/registry.js';
-import { keywordNames } from '../language/tokens.js';
-import { ACTION_FAMILY, ENTITIES, type CustomField, type Entity, type EntitySchema, type StoredSchema } from './schema.js';
+import type { AppRegistry, JsonSchema } from '../../apps/index.js';
+import { resolveVariant } from '../../apps/registry.js';
+import { keywordNames } from '../../language/tokens.js';
+import { ACTION_FAMILY, ENTITIES, type CustomField, type Entity, type EntitySchema, type StoredSchema } from '../../apps/custom-fields.js';
 
 /** The object field that holds every custom field by name. */
 export const CUSTOM = 'custom';

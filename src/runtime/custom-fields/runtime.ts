@@ -1,12 +1,12 @@
 // What the interpreter's HTTP side (src/runtime/http-io.ts) calls, so that its hook-ins stay one
 // line each: the mappers of an action the checker bound to a schema, and the staleness check.
-import type { AppRegistry } from '../apps/index.js';
-import type { FlowModel, ResolvedRef } from '../check/model.js';
-import type { Rec } from '../runtime/eval.js';
-import type { ApiClient } from '../runtime/http/index.js';
+import type { AppRegistry } from '../../apps/index.js';
+import type { FlowModel, ResolvedRef } from '../../check/model.js';
+import type { Rec } from '../eval.js';
+import type { ApiClient } from '../http/index.js';
 import { fetchEntity } from './discover.js';
 import { readMapper, writeMapper } from './mapping.js';
-import type { Entity, EntitySchema } from './schema.js';
+import type { Entity, EntitySchema } from '../../apps/custom-fields.js';
 import { checkStaleness } from './stale.js';
 
 export { CustomValueError } from './mapping.js';
