@@ -63,7 +63,8 @@ export const SCHEMA_FORMAT = 1;
 
 export interface StoredSchema {
   format: typeof SCHEMA_FORMAT;
-  app: 'pipedrive';
+  /** The app whose records carry the fields (the connection's). */
+  app: string;
   connection: string;
   /** The company URL the definitions came from (the connection may later point elsewhere). */
   companyUrl: string;

@@ -95,10 +95,10 @@ export interface FetchOptions {
 
 /** Every page of one entity's field definitions. */
 export async function fetchEntity(client: ApiClient, registry: AppRegistry, entity: Entity, options: FetchOptions = {}): Promise<EntitySchema> {
-  const name = FIELDS_ACTION[entity];
+  const name = `${client.connection.app}.${FIELDS_ACTION[entity]}`;
   // v1 only: a v2 connection reads them from /api/v1 too (the variant says so).
-  const action = registry.action(`pipedrive.${name}`, 'read', 'v1');
-  if (!action || !action.path) throw new Error(`the standard library has no pipedrive.${name}`);
+  const action = registry.action(name, 'read', 'v1');
+  if (!action || !action.path) throw new Error(`the standard library has no ${name}`);
   const defs: unknown[] = [];
   for await (const page of pages(client, { ...action, path: action.path }, {}, options)) defs.push(...page);
   return convertDefinitions(entity, defs, `GET ${action.path}`);
@@ -112,7 +112,7 @@ export async function discoverSchema(client: ApiClient, registry: AppRegistry, o
   const conn = client.connection;
   return {
     format: SCHEMA_FORMAT,
-    app: 'pipedrive',
+    app: conn.app,
     connection: conn.name,
     companyUrl: conn.baseUrl,
     readAt: (now ?? new Date()).toISOString(),
