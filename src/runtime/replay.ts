@@ -72,12 +72,11 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   const ectx: EvalContext = { templates: { ...o.vars, ...varValues(f.vars, o.vars), Now: started.toISOString() }, now: started.toISOString(), env: o.io.env };
   const destAction = resolveAction(o.registry, f.dest);
   const destApp = o.registry.app(destAction.app)!;
-  let dest: Destination;
   // A replayed record upserts as the run would have: sending it again must not duplicate it.
   const upsert = upsertOptions(o.registry, destAction, destPlan.upsert);
   const component = destComponent(destApp.kind, destAction.name);
   if (o.dryRun && !component?.previews) throw new SluiceError(RUNTIME.dryReplay, 'a dry replay is for API destinations; for a file or database destination, look at the records with `sluice state rejected`');
-  dest = openDestination(
+  const dest = openDestination(
     { app: destApp, action: destAction, ref: destPlan.ref, options: evalOptions(destPlan.options, ectx), run: { incremental: true, started }, explicit: new Set(destPlan.explicit), ...(upsert ? { upsert } : {}) },
     { io: o.io, http: o.http, signal: o.signal, dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) },
   );
