@@ -141,7 +141,7 @@ export function explicitFields(steps: readonly A.Step[]): Set<string> {
  * inside every person), change without the record's update_time changing; they must not make a
  * record already written look new, or a POST would be sent again.
  */
-function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition[]): string[] | null {
+export function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition[]): string[] | null {
   if (!steps.some((s) => s.kind === 'Map' && !s.entries.some((e) => e.kind === 'Spread'))) return null;
   const names = new Set<string>();
   const walk = (n: unknown): void => {

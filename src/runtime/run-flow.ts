@@ -26,14 +26,13 @@ import type { EvalContext, Rec, Value } from './eval.js';
 import type { HttpIo } from './http-app/types.js';
 import type { IoContext, LookupRunner, RunContext } from './io.js';
 import { Admission } from './run/admit.js';
-import { BoundarySet } from './run/boundary-set.js';
-import { SENDING } from './run/boundary.js';
+import { Boundary, SENDING } from './boundary.js';
 import { evalOptions, planOf, resolveAction, upsertOptions } from './run/resolve.js';
 import { settleBatch } from './run/settle.js';
 import { sourceRead } from './run/source-read.js';
 import type { ProgressEvent, RunSummary } from './run-summary.js';
 import { openSource } from './sources/registry.js';
-import { flowFilePath, flowKey as legacyFileKey, projectFlowKey, templateValues, type StateStore } from './state/index.js';
+import { flowFilePath, flowKey as legacyFileKey, projectFlowKey, templateValues, type StateStore } from '../state/index.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { varValues } from './vars.js';
 
@@ -106,22 +105,22 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   // A dry run reads the state the real run would start from, and writes none: not even the
   // adoption of an older key, which it reads in place.
   let stateKey = key;
-  if (o.dryRun) stateKey = o.store ? ([key, ...legacy].find((k) => o.store!.hasFlow(k)) ?? key) : key;
+  if (o.dryRun) stateKey = o.store ? ((await firstKeyWithState(o.store, [key, ...legacy])) ?? key) : key;
   else if (o.store) {
-    o.store.claimFlow(key, { file: o.claimFile === undefined ? flowFilePath(o.file, o.io.cwd) : o.claimFile, legacyKeys: legacy });
-    if (o.fresh) o.store.reset(key);
+    await o.store.claimFlow(key, { file: o.claimFile === undefined ? flowFilePath(o.file, o.io.cwd) : o.claimFile, legacyKeys: legacy });
+    if (o.fresh) await o.store.reset(key);
   }
   const stateStore = o.dryRun && o.fresh ? null : o.store;
 
-  const tpl = templateValues(stateStore, stateKey, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
+  const tpl = await templateValues(stateStore, stateKey, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
   const ectx: EvalContext = { templates: { ...tpl.values, ...varValues(f.vars, o.vars) }, now: started.toISOString(), env: o.io.env };
 
   // ---- the source: what goes to the API, what the engine applies, and `since` (the plan's).
   const read = sourceRead(srcPlan, srcAction, ectx, started);
   const { since, lower, limit } = read;
   summary.warnings.push(...read.warnings);
-  const wm = stateStore && since ? stateStore.watermark(stateKey, sourceName) : null;
-  const boundary = new BoundarySet(wm?.boundaryIds ?? []);
+  const wm = stateStore && since ? await stateStore.watermark(stateKey, sourceName) : null;
+  const boundary = new Boundary(lower, wm);
 
   const rejects: Rejection[] = [];
   const onReject = (r: Rejection) => rejects.push(r);
@@ -173,7 +172,6 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const admission = new Admission(
     {
       since,
-      lower,
       cursorField: source.cursorField ?? since?.field ?? srcAction.cursorField,
       keyFields: source.keyFields ?? srcAction.key,
       digest: since ? plan.digest : null,
@@ -185,19 +183,18 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     rejects,
   );
 
-  const runId = o.dryRun || !o.store ? null : o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
+  const runId = o.dryRun || !o.store ? null : await o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
   summary.run_id = runId;
   const saving = !o.dryRun && o.store !== null && runId !== null && since !== null;
-  const startMark = () => wm?.value ?? lower?.value ?? null;
   /** Saves boundary ids at once, at the watermark the run started from (per-record progress). */
-  const saveIds = (ids: string[], written?: number) => {
-    if (saving) o.store!.commitProgress(runId!, key, sourceName, { watermark: startMark(), boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
+  const saveIds = async (ids: string[], written?: number) => {
+    if (saving) await o.store!.commitProgress(runId!, key, sourceName, { watermark: boundary.startMark, boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
   };
   const flushRejects = async () => {
     const batch = rejects.splice(0);
     for (const r of batch) {
       summary.rejected++;
-      if (o.store && runId !== null) o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source } : {}), reason: r.reason, code: r.code });
+      if (o.store && runId !== null) await o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source } : {}), reason: r.reason, code: r.code });
     }
     if (rejectDest && batch.length) {
       await rejectDest.write(batch.map((r) => ({ ...r.record, _rejected: { reason: r.reason, code: r.code, destination: dest.describe } })));
@@ -220,14 +217,14 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         let acceptedNow = 0;
         const hooks: WriteHooks | undefined = saving
           ? {
-              sending: (i) => {
+              sending: async (i) => {
                 const k = keyOf(i);
-                if (k) saveIds([SENDING + k]);
+                if (k) await saveIds([SENDING + k]);
               },
-              accepted: (i) => {
+              accepted: async (i) => {
                 const k = keyOf(i);
                 acceptedNow++;
-                if (k) saveIds([k], summary.written + acceptedNow);
+                if (k) await saveIds([k], summary.written + acceptedNow);
               },
             }
           : undefined;
@@ -242,12 +239,11 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         summary.unsent += settled.unsent;
         // A destination that is durable per batch lets the progress be saved per batch, so that a
         // crash repeats nothing already written.
-        if (saving && dest.durability === 'batch' && boundary.processed.length) {
-          o.store!.commitProgress(runId!, key, sourceName, { watermark: startMark(), boundaryIds: boundary.processed, counts: counts(summary) });
-          boundary.processed.length = 0;
+        if (saving && dest.durability === 'batch' && boundary.pending) {
+          await o.store!.commitProgress(runId!, key, sourceName, { watermark: boundary.startMark, boundaryIds: boundary.takeProcessed(), counts: counts(summary) });
         } else if (!o.dryRun && o.store && runId !== null && dest.durability === 'batch') {
           // What this run has made durable so far: the history of a run killed later shows it.
-          o.store.commitProgress(runId, key, sourceName, { watermark: null, counts: counts(summary) });
+          await o.store.commitProgress(runId, key, sourceName, { watermark: null, counts: counts(summary) });
         }
         o.onProgress?.({ read: summary.read, written: summary.written, rejected: summary.rejected, pages: summary.pages });
         if (out.done || admitted.reachedWatermark || admitted.limitReached || settled.unattempted || o.signal.aborted) {
@@ -268,13 +264,11 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     summary.complete = !stoppedEarly;
     if (!o.dryRun && o.store && runId !== null) {
       if (since) {
-        const mark = summary.complete && boundary.max ? boundary.max.value : startMark();
-        const ids = summary.complete ? boundary.atMax : boundary.processed;
-        const r = o.store.commitProgress(runId, key, sourceName, { watermark: mark, boundaryIds: ids, counts: counts(summary) });
+        const r = await o.store.commitProgress(runId, key, sourceName, { ...boundary.final(summary.complete), counts: counts(summary) });
         summary.watermark = r.watermark;
       }
       summary.status = o.signal.aborted ? 'interrupted' : 'succeeded';
-      o.store.finishRun(runId, { status: summary.status, ...counts(summary) });
+      await o.store.finishRun(runId, { status: summary.status, ...counts(summary) });
     } else if (o.signal.aborted) summary.status = 'interrupted';
   } catch (err) {
     await dest.abort().catch(() => undefined);
@@ -285,7 +279,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     summary.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     if (o.store && runId !== null) {
       await flushRejects().catch(() => undefined);
-      o.store.finishRun(runId, { status: 'failed', ...counts(summary), error: summary.error });
+      await o.store.finishRun(runId, { status: 'failed', ...counts(summary), error: summary.error });
     }
   }
   if (since && summary.watermark === null) summary.watermark = wm?.value ?? null;
@@ -300,3 +294,9 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 }
 
 const counts = (s: RunSummary) => ({ read: s.read, written: s.written, rejected: s.rejected });
+
+/** The first of `keys` that has state (a dry run reads an older key in place rather than adopting it). */
+async function firstKeyWithState(store: StateStore, keys: readonly string[]): Promise<string | undefined> {
+  for (const k of keys) if (await store.hasFlow(k)) return k;
+  return undefined;
+}

@@ -5,20 +5,20 @@ import type { SinceDef } from '../../src/apps/index.js';
 import type { Rejection } from '../../src/runtime/dests/destination.js';
 import type { Rec } from '../../src/runtime/eval.js';
 import { Admission, type AdmitRules } from '../../src/runtime/run/admit.js';
-import { BoundarySet } from '../../src/runtime/run/boundary-set.js';
-import { SENDING, recordKey, versionKey } from '../../src/runtime/run/boundary.js';
+import { Boundary, SENDING, recordKey, versionKey } from '../../src/runtime/boundary.js';
 import type { RunSummary } from '../../src/runtime/run-summary.js';
-import { normaliseCursor } from '../../src/runtime/state/index.js';
+import { normaliseCursor } from '../../src/state/index.js';
 
 const SINCE: SinceDef = { kind: 'client', field: 'update_time' };
 const t = (s: number) => `2026-12-01T10:00:${String(s).padStart(2, '0')}Z`;
 const rec = (id: number, s: number, name = `n${id}`): Rec => ({ id, update_time: t(s), name });
 const keyOf = (r: Rec) => versionKey(r, recordKey(r, ['id']), normaliseCursor(r.update_time as string), null);
 
-function admission(over: Partial<AdmitRules> = {}, saved: string[] = []) {
+function admission(over: Partial<AdmitRules> = {}, saved: string[] = [], lower: string | null = t(10)) {
   const summary = { read: 0, skipped: 0, filtered: 0 } as RunSummary;
   const rejects: Rejection[] = [];
-  const rules: AdmitRules = { since: SINCE, lower: normaliseCursor(t(10)), cursorField: 'update_time', keyFields: ['id'], digest: null, boundary: new BoundarySet(saved), keep: () => true, ...over };
+  const boundary = new Boundary(lower ? normaliseCursor(lower) : null, { value: lower, boundaryIds: saved });
+  const rules: AdmitRules = { since: SINCE, cursorField: 'update_time', keyFields: ['id'], digest: null, boundary, keep: () => true, ...over };
   return { a: new Admission(rules, summary, rejects), summary, rejects };
 }
 
@@ -63,23 +63,9 @@ describe('Admission', () => {
   });
 
   it('without since every record goes through and none gets a boundary id', () => {
-    const { a } = admission({ since: null, lower: null });
+    const { a } = admission({ since: null }, [], null);
     const out = a.page([rec(1, 1), rec(2, 2)]);
     expect(out.keys).toEqual([null, null]);
     expect(out.seen).toEqual([]);
-  });
-});
-
-describe('BoundarySet', () => {
-  it('keeps the largest cursor and the ids at it', () => {
-    const b = new BoundarySet([]);
-    b.note('a', normaliseCursor(t(1)));
-    b.note('b', normaliseCursor(t(3)));
-    b.note('c', normaliseCursor(t(3)));
-    b.note('d', normaliseCursor(t(2)));
-    expect(b.max?.value).toBe(normaliseCursor(t(3)).value);
-    expect(b.atMax).toEqual(['b', 'c']);
-    expect(b.processed).toEqual(['a', 'b', 'c', 'd']);
-    expect(b.has('d')).toBe(true);
   });
 });

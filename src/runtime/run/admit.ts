@@ -5,18 +5,18 @@ import type { SinceDef } from '../../apps/index.js';
 import type { Rejection } from '../dests/destination.js';
 import type { Rec } from '../eval.js';
 import type { RunSummary } from '../run-summary.js';
-import { compareCursors, type Cursor } from '../state/index.js';
-import { SENDING, cursorOf, recordKey, versionKey } from './boundary.js';
-import type { BoundarySet } from './boundary-set.js';
+import { normaliseCursor, type Cursor } from '../../state/index.js';
+import { recordKey, versionKey, type Boundary } from '../boundary.js';
+import { getPath } from '../eval.js';
 
 export interface AdmitRules {
   since: SinceDef | null;
-  lower: Cursor | null;
   cursorField: string | null;
   keyFields: string[] | null;
   /** The fields the boundary digest covers (null: the whole record). */
   digest: string[] | null;
-  boundary: BoundarySet;
+  /** The saved watermark, its boundary ids and the lower bound (../boundary.ts). */
+  boundary: Boundary;
   limit?: number;
   /** The engine-side `where` conditions. */
   keep: (rec: Rec) => boolean;
@@ -51,7 +51,7 @@ export class Admission {
   ) {}
 
   page(page: Rec[]): Admitted {
-    const { since, lower, boundary } = this.r;
+    const { since, boundary } = this.r;
     const out: Admitted = { batch: [], keys: [], seen: [], reachedWatermark: false, limitReached: false };
     for (const rec of page) {
       if (this.r.limit !== undefined && this.fresh >= this.r.limit) {
@@ -60,20 +60,21 @@ export class Admission {
       }
       this.summary.read++;
       const c = since ? cursorOf(rec, this.r.cursorField) : null;
-      if (since && lower && c && compareCursors(c, lower) < 0) {
-        if (since.kind === 'sort') out.reachedWatermark = true;
+      const id = since && c ? recordKey(rec, this.r.keyFields) : '';
+      const k = since && c ? versionKey(rec, id, c, this.r.digest) : null;
+      const where = k && c ? boundary.classify(c, id, k) : 'new';
+      if (where === 'older') {
+        // Older than the watermark: with a newest-first source nothing after it is new either.
+        if (since!.kind === 'sort') out.reachedWatermark = true;
         this.summary.skipped++;
         continue;
       }
-      const id = since && c ? recordKey(rec, this.r.keyFields) : '';
-      const k = since && c ? versionKey(rec, id, c, this.r.digest) : null;
-      // `id@cursor` alone: a boundary id saved before ids carried a digest.
-      if (k && c && (boundary.has(k) || boundary.has(`${id}@${c.value}`))) {
+      if (k && c && where === 'written') {
         this.summary.skipped++;
         out.seen.push({ k, c, bi: -1 });
         continue;
       }
-      if (k && c && boundary.has(SENDING + k)) {
+      if (k && c && where === 'sending') {
         // An earlier run died while sending it: it may have been applied. Kept, not sent again.
         this.rejects.push({
           record: rec,
@@ -95,5 +96,17 @@ export class Admission {
       out.keys.push(k);
     }
     return out;
+  }
+}
+
+/** The record's cursor (its watermark field), or null when it has none that reads as a time or number. */
+function cursorOf(rec: Rec, field: string | null): Cursor | null {
+  if (!field) return null;
+  const v = getPath(rec, field);
+  if (v === null || (typeof v !== 'string' && typeof v !== 'number')) return null;
+  try {
+    return normaliseCursor(v);
+  } catch {
+    return null;
   }
 }

@@ -5,7 +5,7 @@ import type { WriteResult } from '../dests/destination.js';
 import type { Rec } from '../eval.js';
 import type { StepResult } from '../steps.js';
 import type { Seen } from './admit.js';
-import type { BoundarySet } from './boundary-set.js';
+import type { Boundary } from '../boundary.js';
 
 export interface Settled {
   /** Records of the batch left for the next run. */
@@ -14,7 +14,7 @@ export interface Settled {
   unattempted: boolean;
 }
 
-export function settleBatch(size: number, out: StepResult, result: WriteResult, seen: readonly Seen[], boundary: BoundarySet): Settled {
+export function settleBatch(size: number, out: StepResult, result: WriteResult, seen: readonly Seen[], boundary: Boundary): Settled {
   const finished = new Uint8Array(size);
   finished.fill(1, 0, out.consumed);
   const handled = new Set<Rec>(result.accepted);

@@ -7,7 +7,7 @@ import { printExpr } from '../../language/printer.js';
 import { RUNTIME } from '../codes.js';
 import { evaluate, type EvalContext } from '../eval.js';
 import { paramValue } from '../params.js';
-import { normaliseCursor, type Cursor } from '../state/index.js';
+import { normaliseCursor, type Cursor } from '../../state/index.js';
 import { formatTime } from '../time.js';
 
 export interface SourceRead {
