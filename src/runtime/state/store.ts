@@ -39,8 +39,8 @@ export const DEFAULT_FOREIGN_STALE_MS = 60 * 60_000;
 // A PID alone is not an identity: a container restarts its entry process with the same small PID,
 // so a run left `running` by the previous container would look alive forever. The nonce tells this
 // process's runs from those of an earlier process that had the same PID.
-const PROCESS_NONCE = randomBytes(8).toString('hex');
-const HOST = hostname();
+export const PROCESS_NONCE = randomBytes(8).toString('hex');
+export const HOST = hostname();
 
 export interface RunError {
   code?: string;
@@ -194,7 +194,7 @@ export function parseFlowKey(key: FlowKey): { name: string; file: string | null 
 
 // ---- rows ----
 
-interface RunRow {
+export interface RunRow {
   id: number;
   key: string;
   name: string;
@@ -215,10 +215,10 @@ interface RunRow {
   owner: string | null;
 }
 
-const RUN_COLUMNS = `r.id, f.key, f.name, f.file AS flow_file, r.trigger, r.status, r.file, r.started_at, r.finished_at, r.updated_at,
+export const RUN_COLUMNS = `r.id, f.key, f.name, f.file AS flow_file, r.trigger, r.status, r.file, r.started_at, r.finished_at, r.updated_at,
   r.read_count, r.written_count, r.rejected_count, r.error, r.watermarks, r.pid, r.host, r.owner`;
 
-function toRun(row: RunRow): RunRecord {
+export function toRun(row: RunRow): RunRecord {
   const duration = row.finished_at ? Date.parse(row.finished_at) - Date.parse(row.started_at) : null;
   return {
     id: row.id,
@@ -241,14 +241,14 @@ function toRun(row: RunRow): RunRecord {
   };
 }
 
-function checkCount(name: string, v: number | undefined): number | undefined {
+export function checkCount(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
   return v;
 }
 
 /** JSON for a record; BigInts (SQLite integers read as such) become strings rather than throwing. */
-function recordJson(record: unknown): string {
+export function recordJson(record: unknown): string {
   const text = JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return text === undefined ? 'null' : text;
 }
@@ -792,7 +792,7 @@ export class StateStore {
   }
 }
 
-function errorJson(error: RunError | string | Error | null | undefined): string | null {
+export function errorJson(error: RunError | string | Error | null | undefined): string | null {
   if (error === undefined || error === null) return null;
   if (typeof error === 'string') return JSON.stringify({ message: scrubSecrets(error) });
   const { code, hint } = error as { code?: unknown; hint?: unknown };
