@@ -5,6 +5,7 @@ import { checkSource } from '../../check/check-source.js';
 import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
+import { installSharedLimits } from '../../scale/shared-limits-env.js';
 import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
 import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
 import { dataDir } from '../../util/paths.js';
@@ -82,6 +83,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
+    const closeSharedLimits = await installSharedLimits(io.env);
     const http = createHttpIo({ env: io.env, signal: controller.signal, home, ...(metrics ? { onEvent: (e, baseUrl) => metrics.m.http(e, metrics.hostLabel(baseUrl)) } : {}) });
     metrics?.hostsFrom(() => http.limiters());
     const summaries: RunSummary[] = [];
@@ -116,6 +118,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
       process.off('SIGTERM', onSigint);
       store?.close();
       await http.close();
+      await closeSharedLimits();
       if (metrics) {
         try {
           await metrics.m.writeFile(metrics.path);
