@@ -27,7 +27,8 @@ import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eva
 import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues, type RunContext } from './io.js';
 import type { HttpBudgetStats } from './http/budget.js';
 import type { Source } from './sources/source.js';
-import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from './state/index.js';
+import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValuesFrom, type Cursor, type StateStore } from './state/index.js';
+import type { PostgresStateStore } from '../state/postgres/store.js';
 import { paramValue } from './params.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
@@ -102,7 +103,8 @@ export interface RunFlowOptions {
   /** The file the flow came from (its state identity is file + flow name). */
   file: string;
   registry: AppRegistry;
-  store: StateStore | null;
+  /** The state: SQLite (synchronous) or PostgreSQL (asynchronous); every call is awaited. */
+  store: StateStore | PostgresStateStore | null;
   http: HttpIo;
   io: IoContext;
   since?: string;
@@ -260,14 +262,21 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   // A dry run reads the state the real run would start from, and writes none: not even the
   // adoption of an older key, which it reads in place.
   let stateKey = key;
-  if (o.dryRun) stateKey = o.store ? ([key, ...legacy].find((k) => o.store!.hasFlow(k)) ?? key) : key;
-  else if (o.store) {
-    o.store.claimFlow(key, { file: o.claimFile === undefined ? flowFilePath(o.file, o.io.cwd) : o.claimFile, legacyKeys: legacy });
-    if (o.fresh) o.store.reset(key);
+  if (o.dryRun && o.store) {
+    for (const k of [key, ...legacy]) {
+      if (await o.store.hasFlow(k)) {
+        stateKey = k;
+        break;
+      }
+    }
+  } else if (o.store) {
+    await o.store.claimFlow(key, { file: o.claimFile === undefined ? flowFilePath(o.file, o.io.cwd) : o.claimFile, legacyKeys: legacy });
+    if (o.fresh) await o.store.reset(key);
   }
   const stateStore = o.dryRun && o.fresh ? null : o.store;
 
-  const tpl = templateValues(stateStore, stateKey, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
+  const tplOptions = { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars };
+  const tpl = templateValuesFrom(stateStore ? await stateStore.watermark(stateKey, sourceName) : null, stateStore ? await stateStore.lastSuccessfulRun(stateKey) : null, tplOptions);
   const ectx: EvalContext = { templates: { ...tpl.values, ...varValues(f.vars, o.vars) }, now: started.toISOString(), env: o.io.env };
 
   // ---- the source: what goes to the API, what the engine applies, and `since`.
@@ -306,7 +315,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
       );
     }
   }
-  const wm = stateStore && since ? stateStore.watermark(stateKey, sourceName) : null;
+  const wm = stateStore && since ? await stateStore.watermark(stateKey, sourceName) : null;
   const boundary = new Set(wm?.boundaryIds ?? []);
 
   const rejects: Rejection[] = [];
@@ -351,7 +360,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const keep = engineFilter(engineConds, ectx);
   const digested = since ? digestFields(p.steps, engineConds) : null;
 
-  const runId = o.dryRun || !o.store ? null : o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
+  const runId = o.dryRun || !o.store ? null : await o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
   summary.run_id = runId;
   // Every record seen at or after the lower bound: its cursor counts for the watermark, its id for
   // the boundary, whether it was written, filtered out, skipped or rejected (none is lost).
@@ -372,14 +381,14 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   };
   const saving = !o.dryRun && o.store !== null && runId !== null && since !== null;
   /** Saves boundary ids at once, at the watermark the run started from (per-record progress). */
-  const saveIds = (ids: string[], written?: number) => {
-    if (saving) o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
+  const saveIds = async (ids: string[], written?: number) => {
+    if (saving) await o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
   };
   const flushRejects = async () => {
     const batch = rejects.splice(0);
     for (const r of batch) {
       summary.rejected++;
-      if (o.store && runId !== null) o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source } : {}), reason: r.reason, code: r.code });
+      if (o.store && runId !== null) await o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source } : {}), reason: r.reason, code: r.code });
     }
     if (rejectDest && batch.length) {
       await rejectDest.write(batch.map((r) => ({ ...r.record, _rejected: { reason: r.reason, code: r.code, destination: dest.describe } })));
@@ -453,14 +462,14 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         let acceptedNow = 0;
         const hooks: WriteHooks | undefined = saving
           ? {
-              sending: (i) => {
+              sending: async (i) => {
                 const k = keyOf(i);
-                if (k) saveIds([SENDING + k]);
+                if (k) await saveIds([SENDING + k]);
               },
-              accepted: (i) => {
+              accepted: async (i) => {
                 const k = keyOf(i);
                 acceptedNow++;
-                if (k) saveIds([k], summary.written + acceptedNow);
+                if (k) await saveIds([k], summary.written + acceptedNow);
               },
             }
           : undefined;
@@ -490,11 +499,11 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         // A destination that is durable per batch lets the progress be saved per batch, so that a
         // crash repeats nothing already written.
         if (saving && dest.durability === 'batch' && processed.length) {
-          o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: processed, counts: counts(summary) });
+          await o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: processed, counts: counts(summary) });
           processed.length = 0;
         } else if (!o.dryRun && o.store && runId !== null && dest.durability === 'batch') {
           // What this run has made durable so far: the history of a run killed later shows it.
-          o.store.commitProgress(runId, key, sourceName, { watermark: null, counts: counts(summary) });
+          await o.store.commitProgress(runId, key, sourceName, { watermark: null, counts: counts(summary) });
         }
         o.onProgress?.({ read: summary.read, written: summary.written, rejected: summary.rejected, pages: summary.pages });
         if (out.done || reachedWatermark || limitReached || unattempted || o.signal.aborted) {
@@ -517,11 +526,11 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
       if (since) {
         const mark = summary.complete && max ? (max as Cursor).value : (wm?.value ?? lower?.value ?? null);
         const ids = summary.complete ? atMax : processed;
-        const r = o.store.commitProgress(runId, key, sourceName, { watermark: mark, boundaryIds: ids, counts: counts(summary) });
+        const r = await o.store.commitProgress(runId, key, sourceName, { watermark: mark, boundaryIds: ids, counts: counts(summary) });
         summary.watermark = r.watermark;
       }
       summary.status = o.signal.aborted ? 'interrupted' : 'succeeded';
-      o.store.finishRun(runId, { status: summary.status, ...counts(summary) });
+      await o.store.finishRun(runId, { status: summary.status, ...counts(summary) });
     } else if (o.signal.aborted) summary.status = 'interrupted';
   } catch (err) {
     await dest.abort().catch(() => undefined);
@@ -532,7 +541,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     summary.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     if (o.store && runId !== null) {
       await flushRejects().catch(() => undefined);
-      o.store.finishRun(runId, { status: 'failed', ...counts(summary), error: summary.error });
+      await o.store.finishRun(runId, { status: 'failed', ...counts(summary), error: summary.error });
     }
   }
   if (since && summary.watermark === null) summary.watermark = wm?.value ?? null;

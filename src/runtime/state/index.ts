@@ -26,5 +26,5 @@ export {
   type StateStoreOptions,
   type WatermarkState,
 } from './store.js';
-export { BEGINNING_OF_TIME, BUILTIN_TEMPLATES, parseVarArgs, templateValues, type TemplateContext } from './templates.js';
+export { BEGINNING_OF_TIME, BUILTIN_TEMPLATES, parseVarArgs, templateValues, templateValuesFrom, type TemplateContext } from './templates.js';
 export { scrubSecrets } from './scrub.js';

@@ -53,16 +53,26 @@ export function templateValues(
   source: string,
   options: { now: Date; since?: string; vars?: Record<string, string> },
 ): TemplateContext {
-  let since: string | undefined;
-  if (options.since !== undefined) {
-    const c = normaliseCursor(options.since);
-    if (c.kind !== 'time') {
-      throw new StateError(E.cursorInvalid, `--since needs a time such as 2026-01-01 or 2026-01-01T00:00:00Z, not \`${options.since.slice(0, 60)}\``, { exitCode: 2 });
-    }
-    since = c.value;
+  const since = options.since === undefined ? undefined : sinceValue(options.since);
+  return templateValuesFrom(store?.watermark(key, source) ?? null, store?.lastSuccessfulRun(key) ?? null, options, since);
+}
+
+/** `--since` as a normalised time; anything else is a user error. */
+function sinceValue(text: string): string {
+  const c = normaliseCursor(text);
+  if (c.kind !== 'time') {
+    throw new StateError(E.cursorInvalid, `--since needs a time such as 2026-01-01 or 2026-01-01T00:00:00Z, not \`${text.slice(0, 60)}\``, { exitCode: 2 });
   }
-  const mark = store?.watermark(key, source) ?? null;
-  const last = store?.lastSuccessfulRun(key) ?? null;
+  return c.value;
+}
+
+/** The template values from a watermark and last successful run already read (a store whose reads are asynchronous). */
+export function templateValuesFrom(
+  mark: { value: string | null } | null,
+  last: { startedAt: string } | null,
+  options: { now: Date; since?: string; vars?: Record<string, string> },
+  since: string | undefined = options.since === undefined ? undefined : sinceValue(options.since),
+): TemplateContext {
   const fallback = since ?? BEGINNING_OF_TIME;
   return {
     values: {
