@@ -6,7 +6,7 @@ import type { WorkerInfo } from './queue.js';
 export interface PanelStatus {
   leader: boolean;
   queue: Record<string, number>;
-  workers: WorkerInfo[];
+  workers: (WorkerInfo & { alive: boolean })[];
   deployments: { name: string; version: number; flow: string; schedule: string | null; paused: boolean }[];
 }
 
@@ -17,7 +17,7 @@ export function renderPanel(s: PanelStatus): string {
   const workers = s.workers
     .map((w) => {
       const running = w.running.length ? w.running.map((r) => `${esc(r.deployment)} v${esc(r.version)}${r.runId ? ` (run ${esc(r.runId)})` : ''}`).join(', ') : 'idle';
-      return `<tr data-worker="${esc(w.id)}"><td>${esc(w.id)}</td><td>${esc(w.host)}</td><td>${esc(w.pid)}</td><td>${w.draining ? 'draining' : 'alive'}</td><td>${esc(w.running.length)}/${esc(w.concurrency)}</td><td>${running}</td><td>${esc(w.seenAt)}</td></tr>`;
+      return `<tr data-worker="${esc(w.id)}"><td>${esc(w.id)}</td><td>${esc(w.host)}</td><td>${esc(w.pid)}</td><td>${!w.alive ? 'gone (no sign of life)' : w.draining ? 'draining' : 'alive'}</td><td>${esc(w.running.length)}/${esc(w.concurrency)}</td><td>${running}</td><td>${esc(w.seenAt)}</td></tr>`;
     })
     .join('');
   const deps = s.deployments.map((d) => `<tr><td>${esc(d.name)}</td><td>${esc(d.version)}</td><td>${esc(d.flow)}</td><td>${esc(d.schedule ?? 'on demand')}</td><td>${d.paused ? 'paused' : ''}</td></tr>`).join('');

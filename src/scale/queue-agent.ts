@@ -11,6 +11,7 @@
 //   GET  /api/status                      leader, queue counts, workers (alive, running what), deployments
 //   POST /api/deployments                 {text, file_name?, base_dir, flow?, name?, vars?}: check and deploy
 //   POST /api/deployments/NAME/trigger    a run now
+//   POST /api/deployments/NAME/undeploy   no longer scheduled (its versions and history stay)
 //   GET  /                                the panel: the same as /api/status, as a page
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
@@ -30,6 +31,7 @@ import { SCALE_ERRORS as E, ScaleError } from './errors.js';
 import { LeaderLock } from './leader.js';
 import { listWorkers, pingRedis, redisConnection, runQueue, type QueueTarget } from './queue.js';
 import { renderPanel } from './panel.js';
+import { HEARTBEAT_MS } from './worker-timing.js';
 
 export const QUEUE_AGENT_FILE = 'queue-agent.json';
 const SYNC_MS = 1_000;
@@ -95,7 +97,8 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
   const status = async () => ({
     leader: leader.isLeader,
     queue: await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
-    workers: await listWorkers(o.queue, redis),
+    // A worker that stopped renewing its entry (killed) shows as gone until the entry expires.
+    workers: (await listWorkers(o.queue, redis)).map((w) => ({ ...w, alive: Date.now() - Date.parse(w.seenAt) < 2 * HEARTBEAT_MS })),
     deployments: (await deployments.list()).map((d) => ({ name: d.name, version: d.version, flow: d.flow, schedule: d.schedule?.text ?? null, paused: d.paused })),
   });
 
@@ -115,6 +118,12 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
     if (req.method !== 'POST') return send(res, 404, { error: { code: E.badRequest, message: `no ${req.method} ${url.pathname}` } });
     if (!authorized(req, token)) return send(res, 401, { error: { code: E.badRequest, message: 'missing or wrong token', hint: `The token is in ${join(o.home, QUEUE_AGENT_FILE)}.` } });
     if (url.pathname === '/api/deployments') return send(res, 200, await deploy(JSON.parse(await body(req)) as DeployBody));
+    const undeploy = /^\/api\/deployments\/([^/]+)\/undeploy$/.exec(url.pathname);
+    if (undeploy) {
+      const name = decodeURIComponent(undeploy[1]);
+      if (!(await deployments.undeploy(name))) return send(res, 404, { error: { code: E.badRequest, message: `no deployment \`${name}\`` } });
+      return send(res, 200, { undeployed: name });
+    }
     const trigger = /^\/api\/deployments\/([^/]+)\/trigger$/.exec(url.pathname);
     if (trigger) {
       const d = await deployments.get(decodeURIComponent(trigger[1]));

@@ -28,12 +28,8 @@ import { PgDeployments } from './deployments.js';
 import { SCALE_ERRORS as E, ScaleError } from './errors.js';
 import { QUEUE_NAME, pingRedis, redisConnection, workerKey, type QueueTarget, type RunJob, type WorkerInfo } from './queue.js';
 import { installSharedLimits } from './shared-limits-env.js';
+import { HEARTBEAT_MS, LOCK_MS, STALE_MS } from './worker-timing.js';
 
-export const HEARTBEAT_MS = 2_000;
-/** A run on another host not renewed for this long is taken as dead (several missed heartbeats). */
-export const STALE_MS = 15_000;
-/** How long a job's lock lasts without renewal: a killed worker's job goes to another after about this. */
-export const LOCK_MS = 8_000;
 
 export interface WorkerOptions {
   queue: QueueTarget;
