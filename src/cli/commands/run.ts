@@ -6,6 +6,7 @@ import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
 import { installSharedLimits } from '../../scale/shared-limits-env.js';
+import { openStateUrl } from '../../state/postgres/open.js';
 import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
 import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
 import { dataDir } from '../../util/paths.js';
@@ -23,6 +24,7 @@ const run: Command = {
   positionals: true,
   options: {
     flow: { type: 'string', valueName: 'NAME', description: 'run only this flow of the file' },
+    state: { type: 'string', valueName: 'URL', description: 'keep the state in PostgreSQL (postgres://USER@HOST:PORT/DB[?schema=NAME]) instead of $SLUICE_HOME/state.db; or SLUICE_STATE' },
     since: { type: 'string', valueName: 'TIME', description: 'the first run reads changes since TIME (ISO 8601); later runs continue from their watermark' },
     var: { type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a value for ~{NAME}~ templates' },
     'dry-run': { type: 'boolean', description: 'read what the run would read (from the saved watermark), print what it would write; change nothing' },
@@ -72,7 +74,8 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     const metrics = metricsFile === undefined ? null : await runMetrics(io.cwd, metricsFile);
     const dryRun = flag(args, 'dry-run');
     const home = dataDir(io.env, io.cwd);
-    const store = dryRun ? StateStore.openExisting(home, { recover: false }) : StateStore.open(home);
+    const stateUrl = str(args, 'state') ?? (io.env.SLUICE_STATE || undefined);
+    const store = stateUrl ? await openStateUrl(stateUrl, { recover: !dryRun }) : dryRun ? StateStore.openExisting(home, { recover: false }) : StateStore.open(home);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
@@ -116,7 +119,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
-      store?.close();
+      await store?.close();
       await http.close();
       await closeSharedLimits();
       if (metrics) {
