@@ -86,6 +86,8 @@ export async function pingRedis(t: QueueTarget, redis: Redis): Promise<void> {
   try {
     await Promise.race([redis.ping(), timeout]);
   } catch (err) {
+    // The client would go on reconnecting and keep the process alive.
+    redis.disconnect();
     throw new ScaleError(E.redisUnreachable, `cannot reach the queue's Redis at ${t.url.replace(/:[^:@/]*@/, ':****@')}: ${(err as Error).message}`, {
       hint: 'Check that Redis runs and that --queue names it (redis://HOST:PORT).',
     });

@@ -375,17 +375,13 @@ export class PostgresStateStore {
     }, within);
   }
 
-  /**
-   * See StateStore.recoverInterrupted. Besides dead PIDs on this host and silence from other hosts,
-   * `owners` names processes known to be gone by other means (a queue that declared a worker's job
-   * stalled): their runs are marked at once, whatever host they ran on.
-   */
-  async recoverInterrupted(options: { flowKey?: FlowKey; staleAfterMs?: number; runIds?: readonly number[] } = {}, within?: pg.ClientBase): Promise<RunRecord[]> {
+  /** See StateStore.recoverInterrupted: dead PIDs on this host, silence for `staleAfterMs` from other hosts. */
+  async recoverInterrupted(options: { flowKey?: FlowKey; staleAfterMs?: number } = {}, within?: pg.ClientBase): Promise<RunRecord[]> {
     const running = (q: Queryable) =>
       options.flowKey === undefined
         ? this.all<RunRow>(q, `SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.status = 'running'`)
         : this.all<RunRow>(q, `SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.status = 'running' AND f.key = $1`, [options.flowKey]);
-    const gone = (row: RunRow, now: Date) => options.runIds?.includes(row.id) || !this.alive(row, now, options.staleAfterMs);
+    const gone = (row: RunRow, now: Date) => !this.alive(row, now, options.staleAfterMs);
     if (!within && !(await running(this.pool)).some((row) => gone(row, this.now()))) return [];
     return this.write(async (c) => {
       const now = this.now();
