@@ -23,10 +23,10 @@ import { loadRegistry } from '../apps/index.js';
 import { FlowChecker } from '../agent/check.js';
 import { isDeploymentName } from '../agent/deployments.js';
 import { schemasHome } from '../custom-fields/schema.js';
-import { ensureHome } from '../runtime/state/home.js';
+import { ensureHome } from '../state/home.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { PostgresStateStore } from '../state/postgres/store.js';
-import { PgDeployments, type QueueDeployment } from './deployments.js';
+import type { Deployment } from '../state/index.js';
 import { SCALE_ERRORS as E, ScaleError } from './errors.js';
 import { LeaderLock } from './leader.js';
 import { listWorkers, pingRedis, redisConnection, runQueue, type QueueTarget } from './queue.js';
@@ -56,14 +56,14 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
   const redis = redisConnection(o.queue);
   await pingRedis(o.queue, redis);
   const store = await PostgresStateStore.open(o.state);
-  const deployments = new PgDeployments(store);
+  const deployments = store.deployments;
   const queue = runQueue(o.queue, redis);
   const checker = new FlowChecker(loadRegistry(), schemasHome(o.env));
   const token = randomBytes(24).toString('hex');
   const scheduled = new Map<string, string>();
 
   const sync = async () => {
-    const wanted = new Map<string, QueueDeployment>();
+    const wanted = new Map<string, Deployment>();
     for (const d of await deployments.list()) if (d.schedule && !d.paused) wanted.set(d.name, d);
     for (const [name, d] of wanted) {
       const sig = `${d.version}|${JSON.stringify(d.schedule)}`;
@@ -155,7 +155,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
     if (!flow) throw new ScaleError(E.doesNotCheck, `${fileName} has no flow ${b.flow ? `named \`${b.flow}\`` : ''}`);
     const name = b.name ?? flow.model.name;
     if (!isDeploymentName(name)) throw new ScaleError(E.badRequest, `\`${name}\` cannot name a deployment`, { hint: 'Letters, digits, _ and -, starting with a letter or _.' });
-    const d = await deployments.deploy({ name, flow: flow.model.name, fileName, baseDir: b.base_dir, text: b.text, schedule: flow.schedule, vars, stateKey: `flow:${flow.model.stateId}` });
+    const d = await deployments.deploy({ name, flow: flow.model.name, fileName, filePath: null, baseDir: b.base_dir, text: b.text, schedule: flow.schedule, vars, stateKey: `flow:${flow.model.stateId}`, allowPaths: [], notifyUrl: null });
     return { name: d.name, version: d.version, schedule: d.schedule?.text ?? null };
   };
 

@@ -1,10 +1,10 @@
-// One suite for every state backend: the SQLite store (synchronous: `await` on its plain results)
-// and the PostgreSQL store (Promises). Each backend file calls describeStateBackend with a factory
+// What several processes sharing one state need of every backend, beside state-store.suite.ts: the
+// same state seen from a second handle, and two handles racing to start a flow or move a watermark. Each backend file calls describeStateBackend with a factory
 // that gives a fresh, empty store and the clock it reads.
 import { describe, expect, it } from 'vitest';
-import { StateError } from '../../src/runtime/state/errors.js';
-import { agentFlowKey, projectFlowKey, type FlowKey } from '../../src/runtime/state/store.js';
-import { clock, deadPid } from '../runtime/state/helpers.js';
+import { StateError } from '../../src/state/errors.js';
+import { agentFlowKey, projectFlowKey, type FlowKey } from '../../src/state/keys.js';
+import { clock, deadPid } from './helpers.js';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -51,8 +51,8 @@ export function describeStateBackend(name: string, factory: BackendFactory, opti
         await store.commitProgress(run, key, 'n', { watermark: 9 });
         expect((await store.commitProgress(run, key, 'n', { watermark: '10' })).change).toBe('advanced');
         const byVersion = (a: string, b: string) => Number(a.slice(1)) - Number(b.slice(1));
-        await store.commitProgress(run, key, 'v', { watermark: 'v2' }, undefined, { compare: byVersion });
-        expect((await store.commitProgress(run, key, 'v', { watermark: 'v10' }, undefined, { compare: byVersion })).change).toBe('advanced');
+        await store.commitProgress(run, key, 'v', { watermark: 'v2' }, { compare: byVersion });
+        expect((await store.commitProgress(run, key, 'v', { watermark: 'v10' }, { compare: byVersion })).change).toBe('advanced');
         expect((await failure(async () => store.commitProgress(run, key, SRC, { watermark: 42 }))).code).toBe('SL6013');
         expect((await store.sources(key)).map((s: { source: string; boundaryIds: number }) => [s.source, s.boundaryIds])).toEqual([['n', 0], [SRC, 1], ['v', 0]]);
       } finally {

@@ -1,5 +1,5 @@
 // The shared state-store suite on the embedded default, SQLite.
-import { StateStore } from '../../src/runtime/state/store.js';
+import { SqliteStateStore as StateStore } from '../../src/state/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
 import { describeStateBackend } from './backend-suite.js';
 

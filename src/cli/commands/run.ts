@@ -5,10 +5,8 @@ import { checkSource } from '../../check/check-source.js';
 import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
-import { installSharedLimits } from '../../scale/shared-limits-env.js';
-import { openStateUrl } from '../../state/postgres/open.js';
 import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
-import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
+import { openExistingStateStore, openStateStore, parseVarArgs, stateUrl } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
 import { budgetLine } from '../budget-text.js';
 import { checkEnvFor } from '../check-env.js';
@@ -74,8 +72,8 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     const metrics = metricsFile === undefined ? null : await runMetrics(io.cwd, metricsFile);
     const dryRun = flag(args, 'dry-run');
     const home = dataDir(io.env, io.cwd);
-    const stateUrl = str(args, 'state') ?? (io.env.SLUICE_STATE || undefined);
-    const store = stateUrl ? await openStateUrl(stateUrl, { recover: !dryRun }) : dryRun ? StateStore.openExisting(home, { recover: false }) : StateStore.open(home);
+    const url = stateUrl(str(args, 'state'), io.env);
+    const store = dryRun ? await openExistingStateStore(home, { recover: false, ...(url ? { url } : {}) }) : await openStateStore(home, url ? { url } : {});
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
@@ -86,7 +84,6 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
-    const closeSharedLimits = await installSharedLimits(io.env);
     const http = createHttpIo({ env: io.env, signal: controller.signal, home, ...(metrics ? { onEvent: (e, baseUrl) => metrics.m.http(e, metrics.hostLabel(baseUrl)) } : {}) });
     metrics?.hostsFrom(() => http.limiters());
     const summaries: RunSummary[] = [];
@@ -121,7 +118,6 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
       process.off('SIGTERM', onSigint);
       await store?.close();
       await http.close();
-      await closeSharedLimits();
       if (metrics) {
         try {
           await metrics.m.writeFile(metrics.path);

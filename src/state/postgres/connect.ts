@@ -2,7 +2,7 @@
 // SLUICE_STATE). The schema (default `sluice`) keeps Sluice's tables apart from the application's
 // and lets several projects, or parallel tests, share one database.
 import pg from 'pg';
-import { STATE_ERRORS as E, StateError } from '../../runtime/state/errors.js';
+import { STATE_ERRORS as E, StateError } from '../errors.js';
 
 export const DEFAULT_PG_SCHEMA = 'sluice';
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

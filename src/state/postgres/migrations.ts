@@ -1,4 +1,4 @@
-// The state schema for PostgreSQL: the same migrations as the SQLite store (src/runtime/state/db.ts),
+// The state schema for PostgreSQL: the same migrations as the SQLite store (src/state/db.ts),
 // by the same names and in the same order, so that one list of names describes both backends and a
 // database made by another build is recognised by its recorded names (SL6005).
 //
@@ -9,8 +9,8 @@
 // Two processes opening a new database at once take turns on a session advisory lock, and each
 // migration runs in its own transaction that re-reads the version, so each is applied once.
 import type pg from 'pg';
-import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../runtime/state/db.js';
-import { STATE_ERRORS as E, StateError } from '../../runtime/state/errors.js';
+import { MIGRATIONS as SQLITE_MIGRATIONS } from '../db.js';
+import { STATE_ERRORS as E, StateError } from '../errors.js';
 
 export interface PgMigration {
   version: number;

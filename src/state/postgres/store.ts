@@ -1,5 +1,5 @@
 // The state store on PostgreSQL: the same methods, arguments and semantics as the SQLite store
-// (src/runtime/state/store.ts), with every result a Promise. It is what workers on several machines
+// (src/state/sqlite-store.ts), with every result a Promise. It is what workers on several machines
 // share (queue mode), so every read-compare-write runs in a transaction that first takes one
 // transaction-scoped advisory lock for the schema: writers take turns exactly as SQLite's IMMEDIATE
 // transactions make them, so two workers never both see "no run is going" or both advance a
@@ -7,37 +7,31 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type pg from 'pg';
-import { compareCursors, normaliseCursor, type Comparator, type CursorInput, type CursorKind } from '../../runtime/state/cursor.js';
-import { STATE_ERRORS as E, StateError } from '../../runtime/state/errors.js';
-import { scrubSecrets } from '../../runtime/state/scrub.js';
+import { compareCursors, normaliseCursor, type Comparator, type CursorKind } from '../cursor.js';
+import { STATE_ERRORS as E, StateError } from '../errors.js';
+import { scrubSecrets } from '../scrub.js';
+import { flowFilePath, flowKey, parseFlowKey, type FlowKey } from '../keys.js';
+import { RUN_COLUMNS, toRun, type RunRow } from '../sqlite-rows.js';
+import { HOST, PROCESS_NONCE, checkCount, errorJson, recordJson } from '../sqlite-store.js';
 import {
   DEFAULT_FOREIGN_STALE_MS,
-  HOST,
-  PROCESS_NONCE,
-  RUN_COLUMNS,
-  RUN_TRIGGERS,
   RUN_STATUSES,
-  checkCount,
-  errorJson,
-  flowFilePath,
-  flowKey,
-  parseFlowKey,
-  recordJson,
-  toRun,
+  RUN_TRIGGERS,
   type CommitResult,
-  type Counts,
   type FinalRunStatus,
-  type FlowKey,
   type FlowSummary,
+  type Progress,
+  type RejectInput,
   type RejectedRecord,
   type RunError,
   type RunRecord,
-  type RunRow,
   type RunStatus,
   type RunTrigger,
   type SourceState,
+  type StateStore,
   type WatermarkState,
-} from '../../runtime/state/store.js';
+} from '../store.js';
+import { PgDeployments } from './deployments.js';
 import { pidAlive } from '../../util/process.js';
 import { parsePgTarget, statePool, unreachable, type PgTarget } from './connect.js';
 import { migratePg } from './migrations.js';
@@ -54,12 +48,13 @@ export interface PostgresStateStoreOptions {
   maxConnections?: number;
 }
 
-export class PostgresStateStore {
+export class PostgresStateStore implements StateStore {
   readonly kind = 'postgres' as const;
   /** Where the state is, for messages: `postgres://user@host:port/db#schema`, never the password. */
   readonly path: string;
   readonly schema: string;
   readonly pool: pg.Pool;
+  readonly deployments: PgDeployments;
   private readonly now: () => Date;
   private readonly foreignStaleMs: number;
 
@@ -69,6 +64,7 @@ export class PostgresStateStore {
     this.schema = target.schema;
     this.now = options.now ?? (() => new Date());
     this.foreignStaleMs = options.foreignStaleMs ?? DEFAULT_FOREIGN_STALE_MS;
+    this.deployments = new PgDeployments(this, this.now);
   }
 
   /** Connects, creating the schema and applying migrations as needed. */
@@ -241,16 +237,12 @@ export class PostgresStateStore {
     return { value: row.value, kind: row.kind, boundaryIds: ids, updatedAt: row.updated_at, runId: row.run_id };
   }
 
-  /**
-   * See StateStore.commitProgress. `extra` runs inside the same transaction with its client, and may
-   * be asynchronous here (a PostgreSQL transaction can span awaits); if it throws, nothing is saved.
-   */
+  /** See StateStore.commitProgress: the watermark, boundary ids, counts and the batch's rejected records in one transaction. */
   async commitProgress(
     runId: number,
     key: FlowKey,
     source: string,
-    progress: { watermark: CursorInput | null; boundaryIds?: readonly (string | number)[]; counts?: Counts },
-    extra?: (tx: pg.ClientBase) => void | Promise<void>,
+    progress: Progress,
     options: { compare?: Comparator } = {},
   ): Promise<CommitResult> {
     const counts = progress.counts ?? {};
@@ -293,7 +285,7 @@ export class PostgresStateStore {
          rejected_count = COALESCE($4, rejected_count) WHERE id = $5`,
         [now, read ?? null, written ?? null, rejected ?? null, runId],
       );
-      if (extra) await extra(c);
+      for (const r of progress.rejected ?? []) await this.reject(runId, key, r, c);
       const boundary = stored === null ? 0 : (await this.one<{ n: number }>(c, 'SELECT COUNT(*)::int AS n FROM boundary_ids WHERE flow_id = $1 AND source = $2', [flowId, source]))!.n;
       return { watermark: stored, change, boundaryIds: boundary };
     });
@@ -333,11 +325,12 @@ export class PostgresStateStore {
     }, within);
   }
 
-  async recordSkipped(key: FlowKey, options: { trigger: RunTrigger; file?: string | null; reason: string; at?: Date }, within?: pg.ClientBase): Promise<number> {
+  async recordSkipped(key: FlowKey, options: { trigger: RunTrigger; file?: string | null; reason: string; at?: Date; deploymentVersion?: number }, within?: pg.ClientBase): Promise<number> {
     return this.write(async (c) => {
       const at = options.at ?? this.now();
       const id = await this.startRun(key, { trigger: options.trigger, file: options.file, startedAt: at, exclusive: false }, c);
       await this.finishRun(id, { status: 'skipped', error: { message: options.reason }, finishedAt: at }, c);
+      if (options.deploymentVersion !== undefined) await c.query('UPDATE runs SET deployment_version = $1 WHERE id = $2', [options.deploymentVersion, id]);
       return id;
     }, within);
   }
@@ -429,7 +422,7 @@ export class PostgresStateStore {
     }
   }
 
-  async runs(key?: FlowKey, options: { limit?: number; status?: RunStatus } = {}): Promise<RunRecord[]> {
+  async runs(key?: FlowKey, options: { limit?: number; status?: RunStatus; trigger?: RunTrigger } = {}): Promise<RunRecord[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (key !== undefined) {
@@ -439,6 +432,10 @@ export class PostgresStateStore {
     if (options.status) {
       params.push(options.status);
       where.push(`r.status = $${params.length}`);
+    }
+    if (options.trigger) {
+      params.push(options.trigger);
+      where.push(`r.trigger = $${params.length}`);
     }
     params.push(Math.max(1, Math.min(options.limit ?? 100, 1_000_000)));
     const rows = await this.all<RunRow>(
@@ -458,7 +455,7 @@ export class PostgresStateStore {
   async reject(
     runId: number | null,
     key: FlowKey,
-    input: { destination: string; record: unknown; source?: unknown; reason: string; code?: string | null; recordId?: string | number | null },
+    input: RejectInput,
     within?: pg.ClientBase,
   ): Promise<number> {
     return this.write(async (c) => {
@@ -534,6 +531,17 @@ export class PostgresStateStore {
 
   async updateRejected(id: number, update: { reason: string; code: string | null }): Promise<void> {
     await this.pool.query('UPDATE rejected SET reason = $1, code = $2 WHERE id = $3', [scrubSecrets(update.reason), update.code, id]);
+  }
+
+  // ---- run details (the agent's panel) ----
+
+  async saveRunDetails(runId: number, details: unknown): Promise<void> {
+    await this.pool.query('INSERT INTO run_details (run_id, details) VALUES ($1, $2) ON CONFLICT (run_id) DO UPDATE SET details = excluded.details', [runId, JSON.stringify(details)]);
+  }
+
+  async runDetails(runId: number): Promise<unknown> {
+    const row = await this.one<{ details: string }>(this.pool, 'SELECT details FROM run_details WHERE run_id = $1', [runId]);
+    return row ? (JSON.parse(row.details) as unknown) : null;
   }
 
   // ---- flows ----

@@ -7,7 +7,8 @@
 // Times are ISO 8601 UTC with milliseconds; the interpreter formats them for the API parameter.
 import { normaliseCursor } from './cursor.js';
 import { STATE_ERRORS as E, StateError } from './errors.js';
-import type { FlowKey, StateStore } from './store.js';
+import type { FlowKey } from './keys.js';
+import type { StateReader } from './store.js';
 
 export const BUILTIN_TEMPLATES = ['CreatedDate', 'LastRunTime', 'Now'] as const;
 export const BEGINNING_OF_TIME = '1970-01-01T00:00:00.000Z';
@@ -47,32 +48,22 @@ export interface TemplateContext {
  * Computes the template values for a run. `store` may be null (no state database yet): that is a
  * first run. `since` (the `--since` option) must be a time; it only applies before the first commit.
  */
-export function templateValues(
-  store: StateStore | null,
+export async function templateValues(
+  store: Pick<StateReader, 'watermark' | 'lastSuccessfulRun'> | null,
   key: FlowKey,
   source: string,
   options: { now: Date; since?: string; vars?: Record<string, string> },
-): TemplateContext {
-  const since = options.since === undefined ? undefined : sinceValue(options.since);
-  return templateValuesFrom(store?.watermark(key, source) ?? null, store?.lastSuccessfulRun(key) ?? null, options, since);
-}
-
-/** `--since` as a normalised time; anything else is a user error. */
-function sinceValue(text: string): string {
-  const c = normaliseCursor(text);
-  if (c.kind !== 'time') {
-    throw new StateError(E.cursorInvalid, `--since needs a time such as 2026-01-01 or 2026-01-01T00:00:00Z, not \`${text.slice(0, 60)}\``, { exitCode: 2 });
+): Promise<TemplateContext> {
+  let since: string | undefined;
+  if (options.since !== undefined) {
+    const c = normaliseCursor(options.since);
+    if (c.kind !== 'time') {
+      throw new StateError(E.cursorInvalid, `--since needs a time such as 2026-01-01 or 2026-01-01T00:00:00Z, not \`${options.since.slice(0, 60)}\``, { exitCode: 2 });
+    }
+    since = c.value;
   }
-  return c.value;
-}
-
-/** The template values from a watermark and last successful run already read (a store whose reads are asynchronous). */
-export function templateValuesFrom(
-  mark: { value: string | null } | null,
-  last: { startedAt: string } | null,
-  options: { now: Date; since?: string; vars?: Record<string, string> },
-  since: string | undefined = options.since === undefined ? undefined : sinceValue(options.since),
-): TemplateContext {
+  const mark = store ? await store.watermark(key, source) : null;
+  const last = store ? await store.lastSuccessfulRun(key) : null;
   const fallback = since ?? BEGINNING_OF_TIME;
   return {
     values: {
