@@ -18,8 +18,9 @@ export const NO_RUNS = 'no runs yet';
 // ---- helpers shared by the subcommands ----
 
 export async function openExisting(io: CliIO): Promise<StateStore | null> {
-  const { openExistingStateStore } = await import('../../state/open.js');
-  return openExistingStateStore(dataDir(io.env, io.cwd));
+  const { openExistingStateStore, stateUrl } = await import('../../state/open.js');
+  const url = stateUrl(undefined, io.env);
+  return openExistingStateStore(dataDir(io.env, io.cwd), url ? { url } : {});
 }
 
 /** A path relative to the current folder when it is inside it (shorter to read), absolute otherwise. */
