@@ -22,7 +22,7 @@ import type { Redis } from 'ioredis';
 import { loadRegistry } from '../apps/index.js';
 import { FlowChecker } from '../agent/check.js';
 import { isDeploymentName } from '../agent/deployments.js';
-import { schemasHome } from '../custom-fields/schema.js';
+import { schemasHome } from '../apps/custom-fields.js';
 import { ensureHome } from '../state/home.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { PostgresStateStore } from '../state/postgres/store.js';

@@ -19,7 +19,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import { loadRegistry } from '../apps/index.js';
 import { FlowChecker } from '../agent/check.js';
 import { PathBounds } from '../agent/bounds.js';
-import { schemasHome } from '../custom-fields/schema.js';
+import { schemasHome } from '../apps/custom-fields.js';
 import { createHttpIo } from '../runtime/http-io.js';
 import { runFlow, type RunSummary } from '../runtime/run-flow.js';
 import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets } from '../state/index.js';
