@@ -1,5 +1,7 @@
 // `fmt` as a function: text in, canonical text out, or the syntax errors that prevent it.
 import type { Diagnostic } from '../diagnostics.js';
+import type * as A from './ast.js';
+import { placeComments } from './comments.js';
 import { parse } from './parse.js';
 import { print } from './printer.js';
 
@@ -7,9 +9,11 @@ export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics
 
 /** Formats `text`. A file with syntax errors is not formatted: guessing could lose the author's text. */
 export function format(text: string): FormatResult {
-  const { program, diagnostics } = parse(text);
+  const { program, diagnostics, tokens } = parse(text);
   const errors = diagnostics.filter((d) => d.severity === 'error' && d.code < 'SL1100');
   if (errors.length > 0) return { ok: false, diagnostics: errors };
+  const placed = withComments(program, tokens);
+  if (placed !== undefined) return { ok: true, text: placed };
   // Printing attaches comments to lines; a comment that had to move (one of several on a line) is
   // attached again when the output is read back. Printing until nothing moves makes `fmt` idempotent.
   let out = print(program);
@@ -19,4 +23,22 @@ export function format(text: string): FormatResult {
     out = again;
   }
   return { ok: true, text: out };
+}
+
+/**
+ * The code laid out without comments (a map that holds one is broken over lines), then every
+ * comment put back after the token it follows. Undefined when the result would not read back as the
+ * same code (a token the printer respells beyond recognition): the caller then places comments by line.
+ */
+function withComments(program: A.Program, tokens: Parameters<typeof placeComments>[1]): string | undefined {
+  const { comments } = program;
+  const holdsComment = (m: A.MapStep) => comments.some((c) => c.range.start.offset > m.range.start.offset && c.range.start.offset < m.range.end.offset - 1);
+  const code = print(program, { comments: [], breakMap: holdsComment });
+  const text = placeComments(code, tokens, comments);
+  if (text === undefined || text === code) return text;
+  const again = parse(text);
+  const images = (ts: typeof tokens) => ts.map((t) => t.image).filter((i) => i !== ',').join(' ');
+  const broken = again.diagnostics.some((d) => d.severity === 'error' && d.code < 'SL1100');
+  if (broken || images(again.tokens) !== images(parse(code).tokens) || again.program.comments.length !== comments.length) return undefined;
+  return text;
 }
