@@ -81,7 +81,7 @@ export class FlowChecker {
 
   check(text: string, o: CheckInput): CheckedFile {
     const connections = readConnections(o.env);
-    const schemas = this.home ? loadSchemas(this.home).schemas : new Map<string, StoredSchema>();
+    const schemas = this.home ? loadSchemas(this.home, o.env).schemas : new Map<string, StoredSchema>();
     const key = createHash('sha256')
       .update(
         JSON.stringify([

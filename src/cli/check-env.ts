@@ -17,7 +17,7 @@ export function checkEnvFor(io: CliIO, varNames: Iterable<string>): CheckEnv {
     connections = undefined;
   }
   // Custom fields stored by `sluice discover` (JSON only, cheap). Without any, checking is as before.
-  const { schemas, problems } = loadSchemas(schemasHome(io.env));
+  const { schemas, problems } = loadSchemas(schemasHome(io.env), io.env);
   for (const p of problems) io.stderr.write(`warning: custom fields: ${p}\n`);
   return stdlibEnv({ ...(connections ? { connections } : {}), vars: varNames, ...(schemas.size ? { customSchemas: schemas } : {}) });
 }
