@@ -8,6 +8,7 @@ import { parse } from '../../src/language/parse.js';
 import { attachments } from '../../src/language/comments.js';
 import { print } from '../../src/language/printer.js';
 import { program, strip } from './ast-arbitrary.js';
+import { runs } from '../helpers/runs.js';
 
 /** `text` with a comment `# cN` after each chosen token (a comment runs to the end of its line). */
 export function withComments(text: string, picks: number[], ownLine: boolean[]): string {
@@ -47,7 +48,7 @@ describe('comments everywhere', () => {
         expect(strip(parse(once.text).program), `${text}\n----\n${once.text}`).toEqual(strip(parse(text).program));
         expect(format(once.text), `${text}\n----\n${once.text}`).toEqual(once);
       }),
-      { numRuns: 300, seed: 14 },
+      { numRuns: runs(300), seed: 14 },
     );
   });
 });

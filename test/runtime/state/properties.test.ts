@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { IncrementalCursor, compareCursors, normaliseCursor } from '../../../src/runtime/state/cursor.js';
 import { StateStore, agentFlowKey } from '../../../src/runtime/state/store.js';
 import { tempDir } from '../../helpers/cli.js';
+import { runs } from '../../helpers/runs.js';
 
 const SRC = 'src';
 
@@ -47,7 +48,7 @@ describe('watermark properties', () => {
         expect(wm.value).toBe(new Date(BASE + max * 1000).toISOString());
         expect(wm.boundaryIds).toEqual(ids);
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 
@@ -67,7 +68,7 @@ describe('watermark properties', () => {
         }
         store.finishRun(run, { status: 'succeeded' });
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 });
@@ -166,7 +167,7 @@ describe('inclusive boundary plus boundary dedupe', () => {
         }
         for (const r of source.values()) expect(seen.has(`${r.id}@${v1Time(r.t)}`), `lost ${r.id}@${v1Time(r.t)}`).toBe(true);
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 });
