@@ -66,7 +66,7 @@ export function placeComments(code: string, sourceTokens: readonly IToken[], com
   const src = significant(sourceTokens);
   if (out.length === 0 && src.length > 0) return undefined;
   const map = align(src, out);
-  const indexInAll = new Map(out.map((t, k) => [t, all.indexOf(t)] as const));
+  const indexInAll = new Map(all.map((t, k) => [t, k] as const));
 
   // Comments grouped by the output token (index in `all`) they follow; -1 is the start of the file.
   const groups = new Map<number, Attachment[]>();
@@ -80,7 +80,12 @@ export function placeComments(code: string, sourceTokens: readonly IToken[], com
   }
 
   const lineStart = (offset: number) => code.lastIndexOf('\n', offset - 1) + 1;
-  const indentAt = (offset: number) => /^[ ]*/.exec(code.slice(lineStart(offset)))![0];
+  const indentAt = (offset: number) => {
+    const start = lineStart(offset);
+    let end = start;
+    while (code[end] === ' ') end++;
+    return code.slice(start, end);
+  };
   let text = '';
   let from = 0;
   const start = groups.get(-1) ?? [];

@@ -4,6 +4,7 @@ import type * as A from './ast.js';
 import { placeComments } from './comments.js';
 import { parse } from './parse.js';
 import { print } from './printer.js';
+import { FlowLexer } from './tokens.js';
 
 export type FormatResult = { ok: true; text: string } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -32,13 +33,24 @@ export function format(text: string): FormatResult {
  */
 function withComments(program: A.Program, tokens: Parameters<typeof placeComments>[1]): string | undefined {
   const { comments } = program;
-  const holdsComment = (m: A.MapStep) => comments.some((c) => c.range.start.offset > m.range.start.offset && c.range.start.offset < m.range.end.offset - 1);
+  const offsets = comments.map((c) => c.range.start.offset);
+  const holdsComment = (m: A.MapStep) => {
+    // The first comment after the map's start (offsets are in source order), then whether it is inside.
+    let lo = 0;
+    let hi = offsets.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (offsets[mid] <= m.range.start.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < offsets.length && offsets[lo] < m.range.end.offset - 1;
+  };
   const code = print(program, { comments: [], breakMap: holdsComment });
   const text = placeComments(code, tokens, comments);
   if (text === undefined || text === code) return text;
   const again = parse(text);
   const images = (ts: typeof tokens) => ts.map((t) => t.image).filter((i) => i !== ',').join(' ');
   const broken = again.diagnostics.some((d) => d.severity === 'error' && d.code < 'SL1100');
-  if (broken || images(again.tokens) !== images(parse(code).tokens) || again.program.comments.length !== comments.length) return undefined;
+  if (broken || images(again.tokens) !== images(FlowLexer.tokenize(code).tokens) || again.program.comments.length !== comments.length) return undefined;
   return text;
 }
