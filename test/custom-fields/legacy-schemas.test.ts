@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSchemas, saveSchema, schemaPath } from '../../src/custom-fields/schema.js';
+import { loadSchemas, saveSchema, schemaPath } from '../../src/apps/custom-fields.js';
 import { tempDir } from '../helpers/cli.js';
 import { fixtureSchema } from './fixture.js';
 
