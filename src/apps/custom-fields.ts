@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { JsonSchemaObject } from './types.js';
 import { SluiceError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { configDir } from '../util/paths.js';
+import { configDir, dataDir } from '../util/paths.js';
+import { moveLegacySchemas } from './legacy-schemas.js';
 
 /** The Pipedrive entities that have custom fields (leads inherit the deal fields; not mapped yet). */
 export type Entity = 'person' | 'deal' | 'organization';
@@ -96,10 +97,12 @@ export function loadSchema(home: string, connection: string): StoredSchema | und
 /**
  * Every stored schema under `home`, by connection. A broken file is left out and reported in
  * `problems`: checking a flow must go on (its custom names are then unknown, which says enough).
+ * With `env`, schemas an older version left in `$SLUICE_HOME/schemas` are first moved to `home`
+ * (each move is a line in `problems`, for the user to see once).
  */
-export function loadSchemas(home: string): { schemas: Map<string, StoredSchema>; problems: string[] } {
+export function loadSchemas(home: string, env?: Record<string, string | undefined>): { schemas: Map<string, StoredSchema>; problems: string[] } {
   const schemas = new Map<string, StoredSchema>();
-  const problems: string[] = [];
+  const problems: string[] = env ? moveLegacySchemas(schemasDir(dataDir(env)), schemasDir(home)) : [];
   const dir = schemasDir(home);
   let names: string[];
   try {

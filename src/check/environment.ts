@@ -29,7 +29,7 @@ export function readEnvironmentInputs(processEnv: ProcessEnv, schemasFrom: strin
     // flow must still work (connection names are then not checked).
     connections = undefined;
   }
-  const { schemas, problems } = schemasFrom === null ? { schemas: new Map<string, StoredSchema>(), problems: [] } : loadSchemas(schemasFrom);
+  const { schemas, problems } = schemasFrom === null ? { schemas: new Map<string, StoredSchema>(), problems: [] } : loadSchemas(schemasFrom, processEnv);
   return { ...(connections ? { connections } : {}), schemas, problems };
 }
 

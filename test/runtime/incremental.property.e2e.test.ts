@@ -22,6 +22,7 @@ import { runFlow, type RunSummary } from '../../src/runtime/run-flow.js';
 import { SqliteStateStore as StateStore, flowKey } from '../../src/state/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { rows, sandboxEnv } from './helpers/sandbox-run.js';
+import { runs } from '../helpers/runs.js';
 
 type Split = { kind: 'all' } | { kind: 'take'; n: number } | { kind: 'limit'; n: number };
 type Dest = 'sqlite' | 'jsonl';
@@ -140,7 +141,7 @@ describe('incremental runs (property)', () => {
       fc.asyncProperty(scenarioArb, async (sc) => {
         await check(sc);
       }),
-      { numRuns: 120, seed: 20261128 },
+      { numRuns: runs(120), seed: 20261128 },
     );
   }, 180_000);
 
