@@ -61,7 +61,7 @@ panel of workers and queue counts; \`sluice worker\` processes run the flows. Se
     const e = errColors(io);
     const log = (line: string) => io.stderr.write(`${e.dim(new Date().toISOString())} ${line}\n`);
     if (str(args, 'queue') !== undefined) {
-      const { runQueueAgent } = await import('../../scale/cli.js');
+      const { runQueueAgent } = await import('../queue-mode.js');
       return runQueueAgent({ queue: str(args, 'queue')!, state: str(args, 'state'), host, port: Number(raw), home, io, log });
     }
     const { Agent } = await import('../../agent/agent.js');

@@ -32,7 +32,7 @@ SIGTERM drains: no new run is taken, running ones finish (up to --stop-timeout),
     if (!/^\d+(\.\d+)?$/.test(stop) || Number(stop) > 3600) throw new UsageError(`--stop-timeout must be a number of seconds from 0 to 3600, got \`${stop.slice(0, 20)}\``);
     const e = errColors(io);
     const log = (line: string) => io.stderr.write(`${e.dim(new Date().toISOString())} ${line}\n`);
-    const { runWorker } = await import('../../scale/cli.js');
+    const { runWorker } = await import('../queue-mode.js');
     return runWorker({ queue, state: str(args, 'state'), concurrency: Number(raw), stopTimeoutMs: Number(stop) * 1000, home: dataDir(io.env, io.cwd), io, log });
   },
 };

@@ -1,13 +1,13 @@
 // The CLI's side of queue mode: `sluice agent start --queue` and `sluice worker` (signals, the first
 // line on stdout, exit codes), kept here so that the CLI loads none of it without --queue.
-import type { CliIO } from '../cli/io.js';
-import { EXIT } from '../cli/exit-codes.js';
-import { queueState, queueTarget } from './queue.js';
+import type { CliIO } from './io.js';
+import { EXIT } from './exit-codes.js';
+import { queueState, queueTarget } from '../scale/queue.js';
 
 export async function runQueueAgent(o: { queue: string; state: string | undefined; host: string; port: number; home: string; io: CliIO; log: (line: string) => void }): Promise<number> {
   const target = queueTarget(o.queue, o.io.env);
   const state = queueState(o.state, o.io.env);
-  const { startQueueAgent } = await import('./queue-agent.js');
+  const { startQueueAgent } = await import('../scale/queue-agent.js');
   const agent = await startQueueAgent({ queue: target, state, env: o.io.env, home: o.home, host: o.host, port: o.port, log: o.log });
   o.io.stdout.write(`agent listening on ${agent.url} (pid ${process.pid}), queue mode\n`);
   await untilSignal(o.log, () => agent.stop());
@@ -17,7 +17,7 @@ export async function runQueueAgent(o: { queue: string; state: string | undefine
 export async function runWorker(o: { queue: string; state: string | undefined; concurrency: number; stopTimeoutMs: number; home: string; io: CliIO; log: (line: string) => void }): Promise<number> {
   const target = queueTarget(o.queue, o.io.env);
   const state = queueState(o.state, o.io.env);
-  const { startWorker } = await import('./worker.js');
+  const { startWorker } = await import('../scale/worker.js');
   const w = await startWorker({ queue: target, state, concurrency: o.concurrency, env: o.io.env, home: o.home, stdout: o.io.stdout, log: o.log });
   o.io.stdout.write(`worker ${w.id} ready (pid ${process.pid})\n`);
   await untilSignal(o.log, () => w.drain(o.stopTimeoutMs));
