@@ -57,6 +57,8 @@ export interface ResolvedConnection {
   seats?: number;
   /** The whole daily token budget (`SLUICE_<NAME>_DAILY_BUDGET`, else the saved one). */
   dailyBudget?: number;
+  /** Apps whose connection is declared in their definition: every field's value (secrets as Secrets). */
+  fields?: Readonly<Record<string, string | number | boolean | Secret>>;
 }
 
 export interface ConnectionEnvVars {

@@ -6,6 +6,8 @@ import type { AppDef, JsonSchema, ResolvedAction, UpsertDef } from '../apps/inde
 import { loadRegistry } from '../apps/index.js';
 import type { ResolvedRef } from '../check/model.js';
 import { resolveConnection, type ResolvedConnection } from '../connections/index.js';
+import { resolveAppConnection, usesDefinedFields } from '../connections/app-connection.js';
+import { placeParams, rejectsRecord } from './http/placement.js';
 import { lookupCache, lookupKey, connectionFingerprint } from './cache/index.js';
 import type { Destination, Rejection, WriteResult } from './dests/destination.js';
 import type { Rec, Value } from './eval.js';
@@ -80,8 +82,8 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
   function clientNamed(name: string, app: string): ApiClient {
     let client = clients.get(name);
     if (!client) {
-      const conn = resolveConnection(name, app, o.env);
       const def = registry.app(app)!;
+      const conn = usesDefinedFields(def) ? resolveAppConnection(name, def, o.env) : resolveConnection(name, app, o.env);
       const budget = budgetFor(conn, def);
       const events = o.onEvent ? (e: HttpEvent) => (onEvent(e), o.onEvent!(e, conn.baseUrl)) : onEvent;
       client = new ApiClient(def, conn, { onEvent: events, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
@@ -115,11 +117,13 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     source(ref, action, query, opts): Source {
       const { client } = clientFor(ref, action);
       const { path, rest } = fillPath(action, query);
+      const placed = placeParams(action, rest);
       const named = customReader(ref);
       return {
         describe: `${action.method ?? 'GET'} ${path}`,
         async *pages() {
-          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: READ_AHEAD })) {
+          const extra = { ...(Object.keys(placed.headers).length ? { headers: placed.headers } : {}), ...(placed.body ? { body: placed.body, form: action.body === 'form' } : {}) };
+          for await (const page of pages(client, { ...action, path }, placed.query as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: READ_AHEAD, ...extra })) {
             yield named ? (page as Rec[]).map(named) : (page as Rec[]);
           }
         },
@@ -222,7 +226,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
           const failed = (rec: Rec, err: unknown, idempotent: boolean): One => {
             if (idempotent && o.signal.aborted) return undefined;
             if (err instanceof UncertainWriteError) return { ok: false, rej: { record: rec, reason: `${err.message} (not retried: it may have been applied; check before sending it again)`, code: 'uncertain' } };
-            if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401 && err.status !== 429) {
+            if (err instanceof ApiError && rejectsRecord(registry.app(action.app)?.http?.errors.reject, err.status)) {
               return { ok: false, rej: { record: rec, reason: err.message, code: 'refused' } };
             }
             throw err;
@@ -285,7 +289,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
               // Ctrl-C must not cut a write off half-way (README: "writes in flight finish"): an
               // aborted POST may still have been applied, and nothing would remember it. Only a
               // write that may be repeated follows the run's signal.
-              const res = await client!.request({ method, path, body, cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
+              const res = await client!.request({ method, path, body, form: action.body === 'form', cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
               if (!idempotent) hooks?.accepted(index);
               const made = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
               return { ok: true, rec, ...(typeof made?.id === 'number' ? { id: made.id } : {}) };
@@ -313,11 +317,12 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
         const q: Record<string, string | number | boolean> = {};
         for (const [k, v] of Object.entries(params)) if (v !== null && typeof v !== 'object') q[k] = paramValue(action, k, v);
         const { path, rest } = fillPath(action, q);
+        const placed = placeParams(action, rest);
         const key = lookupKey({ connection: connectionFingerprint({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token }), method: 'GET', path, query: rest });
         // The cache keeps what the API answered; names are applied after it, so that a new schema
         // never meets records named by an old one.
         const found = (await cache.getOrLoad(key, async () => {
-          const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal: o.signal });
+          const res = await client.request({ method: action.method ?? 'GET', path, query: { ...placed.query, ...limitOne(action) }, headers: placed.headers, ...(placed.body ? { body: placed.body, form: action.body === 'form' } : {}), cost: action.cost, ...tokensOf(action), version: action.version, signal: o.signal });
           const list = extractRecords(res.body, action.extract) ?? [];
           return (list[0] as Rec | undefined) ?? null;
         })) as Rec | null;
@@ -375,6 +380,13 @@ function upsertTerm(v: Value | undefined): string | undefined {
     return upsertTerm(v[0]);
   }
   return undefined;
+}
+
+/** One record asked of a lookup, in the parameter the action's pagination pages with (Pipedrive: `limit`). */
+function limitOne(action: ResolvedAction): Record<string, number> {
+  const p = action.pagination;
+  if (p.type === 'none') return action.app === 'pipedrive' ? { limit: 1 } : {};
+  return p.limitParam ? { [p.limitParam]: 1 } : {};
 }
 
 /** What one request of the action costs in the daily budget, when its definition says. */
