@@ -61,33 +61,49 @@ export function resolveAppConnection(name: string | undefined, app: AppDef, env:
     throw new ConnectionError(E.appMismatch, `connection \`${n}\` is for ${saved.app}, not ${app.name}`, `Name a ${app.name} connection with \`with connection = "NAME"\`; \`sluice connections list\` shows them.`);
   }
   const defs = app.connection?.fields ?? {};
-  const fields: Record<string, string | number | boolean | Secret> = {};
-  const missing: OptionDef[] = [];
+  const given: Record<string, string | number | boolean> = {};
   let fromEnv = false;
   for (const def of Object.values(defs)) {
-    const variable = fieldEnvVar(n, def.name);
-    const raw = envValue(env, variable) ?? envValue(env, def.env);
+    const raw = envValue(env, fieldEnvVar(n, def.name)) ?? envValue(env, def.env);
     if (raw !== undefined) fromEnv = true;
-    const value = raw !== undefined ? fieldValue(def, raw) : (saved?.fields?.[def.name] ?? (def.default as string | number | boolean | undefined));
-    if (value === undefined) {
-      if (def.required) missing.push(def);
-      continue;
-    }
-    fields[def.name] = def.secret ? new Secret(String(value)) : value;
+    const value = raw !== undefined ? fieldValue(def, raw) : saved?.fields?.[def.name];
+    if (value !== undefined) given[def.name] = value;
   }
   if (!saved && !fromEnv) {
     const vars = Object.values(defs).map((d) => fieldEnvVar(n, d.name));
     throw new ConnectionError(E.notFound, `no connection named \`${n}\` for ${app.name}`, `Add it with \`sluice connections add ${app.name}${n === app.name ? '' : ` --name ${n}`}\`, or set ${vars.join(', ')} (for CI).`);
   }
+  return connectionFromFields(n, app, given, saved ? { kind: 'file', path: connectionsPath(env) } : { kind: 'env', variable: `${envPrefix(n)}_*` }, saved ? 'file' : 'env');
+}
+
+/**
+ * A connection of a defined app from field values (saved, from the environment, or being added):
+ * defaults applied, required fields checked, URLs checked, secrets wrapped.
+ */
+export function connectionFromFields(
+  n: string,
+  app: AppDef,
+  given: Readonly<Record<string, string | number | boolean>>,
+  tokenSource: ResolvedConnection['tokenSource'],
+  origin: ResolvedConnection['origin'],
+): ResolvedConnection {
+  const defs = app.connection?.fields ?? {};
+  const fields: Record<string, string | number | boolean | Secret> = {};
+  const missing: OptionDef[] = [];
+  for (const def of Object.values(defs)) {
+    const value = given[def.name] ?? (def.default as string | number | boolean | undefined);
+    if (value === undefined) {
+      if (def.required) missing.push(def);
+      continue;
+    }
+    const v = def.schema.format === 'uri' && typeof value === 'string' ? checkServiceUrl(value, `${def.name} of connection \`${n}\``) : value;
+    fields[def.name] = def.secret ? new Secret(String(v)) : v;
+  }
   if (missing.length) {
     const list = missing.map((d) => `${d.name} (${fieldEnvVar(n, d.name)})`).join(', ');
-    throw new ConnectionError(E.tokenMissing, `connection \`${n}\` has no value for ${list}`, saved ? `Set the variables, or add the connection again: \`sluice connections add ${app.name} --name ${n}\`.` : `Set ${missing.map((d) => fieldEnvVar(n, d.name)).join(', ')}.`);
+    throw new ConnectionError(E.tokenMissing, `connection \`${n}\` has no value for ${list}`, origin === 'file' ? `Set the variables, or add the connection again: \`sluice connections add ${app.name} --name ${n} --replace\`.` : `Set ${missing.map((d) => fieldEnvVar(n, d.name)).join(', ')}.`);
   }
-  for (const def of Object.values(defs)) {
-    const v = fields[def.name];
-    if (def.schema.format === 'uri' && typeof v === 'string') fields[def.name] = checkServiceUrl(v, `${def.name} of connection \`${n}\``);
-  }
-  const baseUrl = expandTemplate(app.http?.baseUrl ?? '', fields, app.versions[app.versions.length - 1] ?? '');
+  const baseUrl = app.http ? expandTemplate(app.http.baseUrl, fields, app.versions[app.versions.length - 1] ?? '') : '';
   // One fingerprint over every secret: the rate limiter and the lookup cache are per credential.
   const secrets = Object.keys(fields).sort().filter((k) => fields[k] instanceof Secret).map((k) => `${k}=${(fields[k] as Secret).reveal()}`);
   const plan = app.connection?.planField ? fields[app.connection.planField] : undefined;
@@ -97,8 +113,8 @@ export function resolveAppConnection(name: string | undefined, app: AppDef, env:
     baseUrl,
     apiVersion: 'auto',
     token: new Secret(secrets.join('\n')),
-    tokenSource: saved ? { kind: 'file', path: connectionsPath(env) } : { kind: 'env', variable: `${envPrefix(n)}_*` },
-    origin: saved ? 'file' : 'env',
+    tokenSource,
+    origin,
     fields,
     ...(typeof plan === 'string' ? { plan } : {}),
   };
@@ -120,4 +136,11 @@ export function expandTemplate(template: string, fields: Readonly<Record<string,
 function savedFor(name: string, env: Env): StoredConnection | undefined {
   const store = readStore(env);
   return Object.hasOwn(store.connections, name) ? store.connections[name] : undefined;
+}
+
+/** One field of a saved connection of `app`, or undefined (no such connection, or of another app). */
+export function savedField(name: string, app: string, field: string, env: Env = process.env): string | undefined {
+  const saved = savedFor(name, env);
+  const v = saved && saved.app === app ? saved.fields?.[field] : undefined;
+  return v === undefined ? undefined : String(v);
 }
