@@ -22,7 +22,8 @@ import { placeCondition } from '../check/plan.js';
 import type * as A from '../language/ast.js';
 import { printExpr } from '../language/printer.js';
 import { SluiceError } from '../errors.js';
-import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
+import type { Destination, Rejection } from './dests/destination.js';
+import { TeeDestination, type TeeHooks } from './dests/tee.js';
 import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
 import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues, type RunContext } from './io.js';
 import type { HttpBudgetStats } from './http/budget.js';
@@ -253,7 +254,6 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const srcAction = resolveAction(o.registry, srcRef);
   const destAction = resolveAction(o.registry, f.dest);
   const srcApp = o.registry.app(srcAction.app)!;
-  const destApp = o.registry.app(destAction.app)!;
   const key = o.flowKey ?? projectFlowKey(f.stateId);
   const legacy = [...(o.legacyKeys ?? []), legacyFileKey(o.file, f.name, o.io.cwd)];
   const sourceName = sourceNameOf(srcRef);
@@ -328,11 +328,17 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 
   // ---- the destination and the steps
   const runContext: RunContext = { incremental: since !== null, started, record: f.output, ...(f.output.open ? {} : { columns: [...f.output.fields.keys()] }) };
-  let dest: Destination;
-  const upsert = upsertOptions(o.registry, f.dest!, destAction, p.dest?.upsert);
-  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}), ...(upsert ? { upsert } : {}) });
-  else if (o.dryRun) dest = dryDestination(destAction.qualifiedName, o.log);
-  else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io, runContext);
+  const openDest = (ref: ResolvedRef, node: A.Dest, action: ResolvedAction): Destination => {
+    const app = o.registry.app(action.app)!;
+    const upsert = upsertOptions(o.registry, ref, action, node.upsert);
+    if (app.kind === 'http') return o.http.destination(ref, action, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}), ...(upsert ? { upsert } : {}) });
+    if (o.dryRun) return dryDestination(action.qualifiedName, o.log);
+    return builtinDestination(app, action, evalOptions(node.options, ectx), o.io, runContext);
+  };
+  // `tee { ... }`: each destination's acknowledgements are kept with the flow's boundary ids (tee.ts).
+  const teeAcks = { has: (id: string) => boundary.has(id), save: (ids: string[]) => saveIds(ids) };
+  const dest: Destination =
+    f.tee && p.tee ? new TeeDestination(f.tee.map((ref, i) => openDest(ref, p.tee!.dests[i], i === 0 ? destAction : resolveAction(o.registry, ref))), teeAcks) : openDest(f.dest!, p.dest!, destAction);
   summary.destination = dest.describe;
   // `on reject APP.ACTION`: refused records also go there (they are kept in the state store anyway).
   const rejectSetting = f.flow.settings.find((x): x is A.OnReject => x.kind === 'OnReject');
@@ -451,8 +457,9 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         const keyOf = (i: number) => batchKeys[out.origins[i]];
         // Writes accepted so far in this batch: the history of a run killed mid-batch shows them.
         let acceptedNow = 0;
-        const hooks: WriteHooks | undefined = saving
+        const hooks: TeeHooks | undefined = saving
           ? {
+              key: keyOf,
               sending: (i) => {
                 const k = keyOf(i);
                 if (k) saveIds([SENDING + k]);

@@ -21,7 +21,8 @@ export interface JsonServer {
   send(method: 'POST' | 'PATCH', path: string, body: unknown): Promise<unknown>;
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
