@@ -14,7 +14,7 @@ import type { Destination, Rejection, WriteHooks, WriteResult } from './destinat
 /** Per-destination acknowledgements, kept in the flow's state. */
 export interface TeeAcks {
   has(id: string): boolean;
-  save(ids: string[]): void;
+  save(ids: string[]): Promise<void> | void;
 }
 
 /** Hooks of a tee: the boundary id of each record of the batch (null: the record has none). */
@@ -59,9 +59,9 @@ export class TeeDestination implements Destination {
         } else todo.push(i);
       }
       if (todo.length === 0) continue;
-      const save = (j: number, prefix: string) => {
+      const save = async (j: number, prefix: string) => {
         const k = noted ? keyOf(todo[j]) : null;
-        if (k) this.acks!.save([prefix + ack(p, k)]);
+        if (k) await this.acks!.save([prefix + ack(p, k)]);
       };
       const partHooks: WriteHooks | undefined = noted ? { sending: (j) => save(j, SENDING), accepted: (j) => save(j, '') } : undefined;
       const sub = todo.map((i) => batch[i]);
@@ -75,7 +75,7 @@ export class TeeDestination implements Destination {
         const k = noted ? keyOf(i) : null;
         if (k) done.push(ack(p, k));
       }
-      if (done.length) this.acks!.save(done);
+      if (done.length) await this.acks!.save(done);
       for (const r of res.rejected) {
         const i = index.get(r.record);
         if (i !== undefined) refuse(i, p, r.reason, r.code);
