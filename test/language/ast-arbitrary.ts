@@ -81,12 +81,9 @@ const step: fc.Arbitrary<A.Step> = fc.oneof(
 const dest: fc.Arbitrary<A.Dest> = fc
   .record({ action: actionRef, options, upsert: fc.option(name(anyName), { nil: undefined }) })
   .map(({ upsert, ...d }) => (upsert ? { kind: 'Dest', ...d, upsert, range: R } : { kind: 'Dest', ...d, range: R }));
-// Pipelines end in one `dest` or in a `tee { ... }` of one or more (its first is also `dest`).
 const pipeline: fc.Arbitrary<A.Pipeline> = fc
-  .record({ source, steps: fc.array(step, { maxLength: 4 }), dests: fc.array(dest, { minLength: 1, maxLength: 3 }), tee: fc.boolean() })
-  .map(({ dests, tee, ...p }) =>
-    tee ? { kind: 'Pipeline', ...p, dest: dests[0], tee: { kind: 'Tee', dests, range: R }, range: R } : { kind: 'Pipeline', ...p, dest: dests[0], range: R },
-  );
+  .record({ source, steps: fc.array(step, { maxLength: 4 }), dest })
+  .map((p) => ({ kind: 'Pipeline', ...p, range: R }));
 
 const schedule: fc.Arbitrary<A.Setting> = fc.oneof(
   fc.record({ amount: fc.integer({ min: 1, max: 999 }), unit: fc.constantFrom<A.DurationUnit>('s', 'm', 'h', 'd') }).map((x): A.Setting => ({ kind: 'ScheduleEvery', ...x, range: R })),
