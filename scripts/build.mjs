@@ -17,7 +17,8 @@ const result = await build({
   // Dependencies are bundled too: loading one file is much faster than chevrotain's and lodash's
   // hundreds of modules (cold start). Native modules cannot be bundled, nor pg (it requires the
   // optional pg-native lazily, which a bundle cannot resolve; it is loaded only by postgres flows).
-  external: ['better-sqlite3', 'pg'],
+  // Queue mode's Redis clients load their Lua scripts and optional drivers at run time: kept external too.
+  external: ['better-sqlite3', 'pg', 'bullmq', 'ioredis', 'rate-limiter-flexible'],
   // Some CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -28,7 +28,7 @@ import {
   savedConnection,
   ConnectionError,
 } from '../connections/index.js';
-import { schemasHome } from '../custom-fields/schema.js';
+import { schemasHome } from '../apps/custom-fields.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { alreadySaved, saveConnection } from '../connections/save.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
@@ -44,7 +44,7 @@ import { currentMeter } from './run-details.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { isDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
-import { AGENT_ERRORS as E, AgentError } from './errors.js';
+import { AGENT_ERRORS as E, AgentError, DeployRefused } from './errors.js';
 import { Runner, type RunOutcome } from './runner.js';
 import { Scheduler } from './scheduler.js';
 import { checkListenHost, startServer, type AgentServer } from './server.js';
@@ -86,19 +86,6 @@ export interface DeployRequest {
   allow_paths?: string[];
   /** Where failures are posted (an http(s) URL), one message per failing streak. */
   notify_url?: string | null;
-}
-
-/** A deploy refused because the flow does not check: the diagnostics travel with it. */
-export class DeployRefused extends AgentError {
-  constructor(
-    message: string,
-    readonly diagnostics: Diagnostic[],
-    code: typeof E.doesNotCheck | typeof E.outsideBounds = E.doesNotCheck,
-  ) {
-    super(code, message, {
-      hint: code === E.outsideBounds ? 'Keep the flow\'s files inside the folder you deploy from, or allow another folder with --allow-path DIR.' : 'Fix the errors (`sluice check FILE` shows them too) and deploy again.',
-    });
-  }
 }
 
 export interface ConnectionInput {

@@ -1,5 +1,6 @@
 // Stable error codes of the agent (SL8xxx). Codes never change meaning; wording may.
 // SL800x: reaching the agent; SL801x: deploying; SL802x: running; SL803x: the HTTP API.
+import type { Diagnostic } from '../diagnostics.js';
 import { SluiceError } from '../errors.js';
 
 export const AGENT_ERRORS = {
@@ -29,5 +30,18 @@ export class AgentError extends SluiceError {
   constructor(code: AgentErrorCode, message: string, options: { hint?: string; exitCode?: number } = {}) {
     super(code, message, options);
     this.name = 'AgentError';
+  }
+}
+
+/** A deploy refused because the flow does not check: the diagnostics travel with it. */
+export class DeployRefused extends AgentError {
+  constructor(
+    message: string,
+    readonly diagnostics: Diagnostic[],
+    code: typeof AGENT_ERRORS.doesNotCheck | typeof AGENT_ERRORS.outsideBounds = AGENT_ERRORS.doesNotCheck,
+  ) {
+    super(code, message, {
+      hint: code === AGENT_ERRORS.outsideBounds ? 'Keep the flow\'s files inside the folder you deploy from, or allow another folder with --allow-path DIR.' : 'Fix the errors (`sluice check FILE` shows them too) and deploy again.',
+    });
   }
 }

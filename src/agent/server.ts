@@ -23,7 +23,7 @@ import { ConnectionError, CONNECTION_ERRORS, isLoopbackHost } from '../connectio
 import { SluiceError, UsageError } from '../errors.js';
 import { runJson, scrubSecrets } from '../state/index.js';
 import type { Agent, DeployRequest } from './agent.js';
-import { DeployRefused } from './agent.js';
+import { DeployRefused } from './errors.js';
 import type { Deployment } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';

@@ -11,6 +11,7 @@ import { isObject, parseJsonFile, RefResolver, type Json, type JsonObject } from
 import type {
   ActionDef,
   AuthDef,
+  ArrivalDef,
   AppDef,
   AppKind,
   ConnectionDef,
@@ -46,7 +47,7 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'body'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'arrival', 'body'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
 const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env', 'in']);
 
@@ -523,6 +524,7 @@ class Loader {
       tokens,
       body: (m.body as 'json' | 'form' | undefined) ?? 'json',
       upsert: role === 'write' ? upsertDef(m.upsert as JsonObject | undefined) : m.upsert === undefined ? null : fail(at('upsert'), 'is only for writes'),
+      arrival: role === 'write' ? ((m.arrival as unknown as ArrivalDef | undefined) ?? null) : m.arrival === undefined ? null : fail(at('arrival'), 'is only for writes'),
       source: { file, display: this.display(file), pointer: vPtr },
     };
   }

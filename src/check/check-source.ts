@@ -5,6 +5,7 @@ import { compareDiagnostics, type Diagnostic } from '../diagnostics.js';
 import type { Program } from '../language/ast.js';
 import { parse } from '../language/parse.js';
 import type { CheckEnv } from './env.js';
+import { planFlow } from './flow-plan.js';
 import { buildModel, type FlowModel, type ProgramModel } from './model.js';
 import { RULES } from './rules/index.js';
 
@@ -31,6 +32,7 @@ export function checkSource(text: string, options: CheckOptions = {}): CheckedSo
   let model: ProgramModel | undefined;
   if (options.env) {
     model = buildModel(program, options.env, defaultFlowName);
+    for (const f of model.flows) f.plan = planFlow(f);
     const ctx = { program, model, env: options.env, report: (d: Diagnostic) => all.push(d) };
     for (const rule of RULES) rule.run(ctx);
     // Every destination of a `tee` is checked as the flow's destination; what the rules report
@@ -48,7 +50,7 @@ function teeViews(model: ProgramModel): FlowModel[] {
     const p = f.flow.pipeline;
     if (!p?.tee || !f.tee) continue;
     p.tee.dests.forEach((d, i) => {
-      if (i > 0) out.push({ ...f, dest: f.tee![i], flow: { ...f.flow, pipeline: { ...p, dest: d } } });
+      if (i > 0) out.push({ ...f, dest: f.tee![i], flow: { ...f.flow, pipeline: { ...p, dest: d } }, ...(f.plan?.tee ? { plan: { ...f.plan, dest: f.plan.tee[i] } } : {}) });
     });
   }
   return out;

@@ -10,4 +10,6 @@ export const EXIT = {
   rejected: 3,
   /** Interrupted by a signal (Ctrl-C); state of what was written is saved. */
   interrupted: 130,
+  /** The reader of the output went away (`sluice ... | head`): 128 + SIGPIPE, as for other tools. */
+  closedPipe: 141,
 } as const;

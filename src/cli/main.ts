@@ -3,6 +3,7 @@ import { delimiter, resolve } from 'node:path';
 import { SluiceError } from '../errors.js';
 import { formatHelp, parseCommandArgs, type Command } from './command.js';
 import { EXIT } from './exit-codes.js';
+import { stopQuietlyOnClosedPipe } from './closed-pipe.js';
 import { errColors, processIO, type CliIO } from './io.js';
 import { registry } from './registry.js';
 
@@ -128,5 +129,7 @@ export function reportError(err: unknown, io: CliIO): number {
 
 /** The process entry point, called by bin/sluice.js. */
 export async function runCli(): Promise<void> {
+  stopQuietlyOnClosedPipe(process.stdout);
+  stopQuietlyOnClosedPipe(process.stderr);
   process.exitCode = await main(process.argv.slice(2), processIO());
 }

@@ -22,6 +22,7 @@ export const registry: CommandEntry[] = [
   { name: 'cache', summary: 'clear the cache and temp files, or show their size', load: () => import('./commands/cache.js') },
   { name: 'sandbox', summary: 'run a local Pipedrive API for demos, tests and benchmarks', load: () => import('./commands/sandbox.js') },
   { name: 'agent', summary: 'run deployed flows on their schedules, with an API and a local control panel', load: () => import('./commands/agent.js') },
+  { name: 'worker', summary: 'queue mode: run the flows the agent puts on the queue (Redis + PostgreSQL)', load: () => import('./commands/worker.js') },
   { name: 'deploy', summary: 'check a flow file and deploy it to the running agent', load: async () => ({ commands: [(await import('./commands/deploy.js')).deploy] }) },
   { name: 'undeploy', summary: 'stop running a deployment on its schedule', load: async () => ({ commands: [(await import('./commands/deploy.js')).undeploy] }) },
   { name: 'pause', summary: 'stop scheduling a deployment, keeping it deployed', load: async () => ({ commands: [(await import('./commands/deploy.js')).pause] }) },

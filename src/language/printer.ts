@@ -125,6 +125,8 @@ class CommentMap {
   /** Comments after the last node of the file. */
   readonly dangling: A.Comment[] = [];
 
+  constructor(readonly breakMap: (m: A.MapStep) => boolean = () => false) {}
+
   add(start: number, end: number): void {
     const known = this.byStart.get(start);
     // Nodes that start together (a bare flow and its source): the smaller one says where "inside" ends.
@@ -175,11 +177,13 @@ class CommentMap {
 export interface PrintOptions {
   /** Pass the source's comments to keep them (parse().program.comments). */
   comments?: A.Comment[];
+  /** Maps to print one entry a line even when they would fit on one (those that hold a comment). */
+  breakMap?: (m: A.MapStep) => boolean;
 }
 
 export function print(program: A.Program, options: PrintOptions = {}): string {
   const comments = options.comments ?? program.comments;
-  const cm = new CommentMap();
+  const cm = new CommentMap(options.breakMap);
   const codeEnds = new Map<number, number>();
   // Offsets of the flows' closing braces are anchors too, for comments at the end of a block.
   const closers = new Map<A.Flow, number>();
@@ -382,7 +386,7 @@ function printMap(
   const entryAnchors = m.entries.map((e) => cm.get(e.range));
   const close = cm.at(m.range.end.offset - 1);
   const hasComments =
-    entryAnchors.some((ea) => ea && (ea.leading.length > 0 || ea.trailing.length > 0)) || (a?.trailing.length ?? 0) > 0 || (close?.leading.length ?? 0) > 0;
+    entryAnchors.some((ea) => ea && (ea.leading.length > 0 || ea.trailing.length > 0)) || (a?.trailing.length ?? 0) > 0 || (close?.leading.length ?? 0) > 0 || cm.breakMap(m);
   const oneLine = `${indent}-> map ${m.entries.length === 0 ? '{}' : `{ ${m.entries.map(printEntry).join(', ')} }`}`;
   if (!hasComments && oneLine.length <= WIDTH) {
     emit(oneLine, close, indent);

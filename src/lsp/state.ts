@@ -18,7 +18,7 @@ export interface TemplateState {
 const FIRST_RUN = 'on the first run it is the value of `--since`, else `1970-01-01T00:00:00.000Z`';
 const RETRY_MS = 3_000;
 
-type StateModule = typeof import('../state/read-view.js') & typeof import('../state/keys.js');
+type StateModule = typeof import('../state/read-view.js');
 
 export class StateReader {
   private store: StateReadView | null = null;
@@ -51,7 +51,7 @@ export class StateReader {
       return null;
     }
     try {
-      this.module ??= { ...(await import('../state/read-view.js')), ...(await import('../state/keys.js')) };
+      this.module ??= await import('../state/read-view.js');
       this.store = this.module.StateReadView.open(this.home, { busyTimeoutMs: 200 });
       if (!this.store) this.problem = `there is no state yet (\`${this.shown()}\` does not exist)`;
     } catch (err) {

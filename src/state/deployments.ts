@@ -58,7 +58,7 @@ export interface DeploymentVersion {
   createdAt: string;
 }
 
-interface Row {
+export interface DeploymentRow {
   id: number;
   name: string;
   version: number;
@@ -78,7 +78,7 @@ interface Row {
   updated_at: string;
 }
 
-function toDeployment(r: Row): Deployment {
+export function toDeployment(r: DeploymentRow): Deployment {
   return {
     id: r.id,
     name: r.name,
@@ -141,7 +141,7 @@ export class SqliteDeployments implements DeploymentStore {
 
   /** Deployments that are scheduled (enabled), or all of them with `all`. Sorted by name. */
   async list(options: { all?: boolean } = {}): Promise<Deployment[]> {
-    const rows = this.db.prepare(`SELECT * FROM deployments ${options.all ? '' : 'WHERE enabled = 1'} ORDER BY name`).all() as Row[];
+    const rows = this.db.prepare(`SELECT * FROM deployments ${options.all ? '' : 'WHERE enabled = 1'} ORDER BY name`).all() as DeploymentRow[];
     return rows.map(toDeployment);
   }
 
@@ -150,7 +150,7 @@ export class SqliteDeployments implements DeploymentStore {
   }
 
   private getSync(name: string): Deployment | undefined {
-    const row = this.stmt.get.get(name) as Row | undefined;
+    const row = this.stmt.get.get(name) as DeploymentRow | undefined;
     return row ? toDeployment(row) : undefined;
   }
 

@@ -9,6 +9,8 @@ export const STATE_ERRORS = {
   busy: 'SL6003',
   cannotOpen: 'SL6004',
   migrationFailed: 'SL6005',
+  stateUnreachable: 'SL6006',
+  stateUrlInvalid: 'SL6007',
   flowRunning: 'SL6010',
   runNotFound: 'SL6011',
   runFinished: 'SL6012',

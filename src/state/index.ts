@@ -25,7 +25,7 @@ export {
   type WatermarkState,
 } from './store.js';
 export { SqliteStateStore, type StateStoreOptions } from './sqlite-store.js';
-export { openStateStore, openExistingStateStore } from './open.js';
+export { openStateStore, openExistingStateStore, stateUrl, type OpenOptions } from './open.js';
 export { BEGINNING_OF_TIME, BUILTIN_TEMPLATES, parseVarArgs, templateValues, type TemplateContext } from './templates.js';
 export { scrubSecrets } from './scrub.js';
 export { SqliteDeployments, type Deployment, type DeploymentInput, type DeploymentStore, type DeploymentVersion, type StoredSchedule } from './deployments.js';

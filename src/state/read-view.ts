@@ -9,6 +9,9 @@ import type { FlowKey } from './keys.js';
 import { RUN_COLUMNS, toRun, type RunRow } from './sqlite-rows.js';
 import type { RunRecord, StateReader, WatermarkState } from './store.js';
 
+/** The keys a reader looks flows up by, so that the editor needs nothing of the state but this view. */
+export { flowKey, projectFlowKey } from './keys.js';
+
 export class StateReadView implements StateReader {
   private constructor(
     private readonly db: SqliteDatabase,

@@ -40,8 +40,8 @@ import {
 // A PID alone is not an identity: a container restarts its entry process with the same small PID,
 // so a run left `running` by the previous container would look alive forever. The nonce tells this
 // process's runs from those of an earlier process that had the same PID.
-const PROCESS_NONCE = randomBytes(8).toString('hex');
-const HOST = hostname();
+export const PROCESS_NONCE = randomBytes(8).toString('hex');
+export const HOST = hostname();
 
 export interface StateStoreOptions extends OpenStateDbOptions {
   /** The clock, for tests. */
@@ -52,14 +52,14 @@ export interface StateStoreOptions extends OpenStateDbOptions {
 }
 
 
-function checkCount(name: string, v: number | undefined): number | undefined {
+export function checkCount(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
   return v;
 }
 
 /** JSON for a record; BigInts (SQLite integers read as such) become strings rather than throwing. */
-function recordJson(record: unknown): string {
+export function recordJson(record: unknown): string {
   const text = JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return text === undefined ? 'null' : text;
 }
@@ -639,7 +639,7 @@ export class SqliteStateStore implements StateStore {
   }
 }
 
-function errorJson(error: RunError | string | Error | null | undefined): string | null {
+export function errorJson(error: RunError | string | Error | null | undefined): string | null {
   if (error === undefined || error === null) return null;
   if (typeof error === 'string') return JSON.stringify({ message: scrubSecrets(error) });
   const { code, hint } = error as { code?: unknown; hint?: unknown };

@@ -8,6 +8,7 @@ import { stdlibEnv } from '../../src/check/stdlib-env.js';
 import { checkSource } from '../../src/check/check-source.js';
 import { isBareFieldName } from '../../src/language/printer.js';
 import { VALID } from '../language/samples.js';
+import { runs } from '../helpers/runs.js';
 
 const env = stdlibEnv();
 // LANGUAGE.md's examples are written against the seed's configuration, v1 records (`email`,
@@ -79,7 +80,7 @@ describe('checker properties', () => {
         const { diagnostics } = checkSource(render(g).text, { env });
         expect(diagnostics).toEqual([]);
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 
@@ -97,7 +98,7 @@ describe('checker properties', () => {
         const d = diagnostics[0];
         expect(text.slice(d.range.start.offset, d.range.end.offset)).toBe(at);
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 });

@@ -130,6 +130,21 @@ describe('custom fields by name against `sluice sandbox pipedrive`', () => {
     expect(readFileSync(join(other, 'out', 'persons.jsonl'), 'utf8').trim().split('\n')).toHaveLength(40);
   });
 
+  it('a schema an older version wrote into $SLUICE_HOME/schemas is moved beside the connections by the first check, with a message', async () => {
+    const old = join(dir, 'old-project');
+    mkdirSync(join(old, '.sluice', 'schemas'), { recursive: true });
+    writeFileSync(join(old, 'read.flow'), READ_FLOW);
+    writeFileSync(join(old, '.sluice', 'schemas', 'pipedrive.json'), readFileSync(join(env.SLUICE_CONFIG_DIR, 'schemas', 'pipedrive.json')));
+    const opts = { cwd: old, env: { ...env, SLUICE_HOME: join(old, '.sluice'), SLUICE_CONFIG_DIR: join(old, '.config') }, timeoutMs: 60_000 };
+    const first = await runSluice(['check', 'read.flow'], opts);
+    expect(first.stderr).toContain(`moved ${join(old, '.sluice', 'schemas', 'pipedrive.json')} to ${join(old, '.config', 'schemas', 'pipedrive.json')}`);
+    expect(first.stdout).toContain('0 errors, 1 warning in 1 file');
+    expect(existsSync(join(old, '.sluice', 'schemas', 'pipedrive.json'))).toBe(false);
+    const again = await runSluice(['check', 'read.flow'], opts);
+    expect(again.stderr).not.toContain('moved');
+    expect(again.stdout).toContain('0 errors, 1 warning in 1 file');
+  });
+
   it('run (v1 read): records carry names and labels, equal to what the sandbox holds under the hash keys', async () => {
     const r = await sluice(['run', 'read.flow']);
     expect(r.code).toBe(0);

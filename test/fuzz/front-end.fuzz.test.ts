@@ -9,6 +9,7 @@ import { format } from '../../src/language/format.js';
 import { parse } from '../../src/language/parse.js';
 import { strip } from '../language/ast-arbitrary.js';
 import { flowText } from './programs.js';
+import { runs } from '../helpers/runs.js';
 
 const env = stdlibEnv({ vars: ['Region'] });
 const comments = (text: string) => parse(text).program.comments.map((c) => c.text);
@@ -25,7 +26,7 @@ describe('fuzz: check and fmt', () => {
           expect(d.code, text).toMatch(/^SL\d{4}$/);
         }
       }),
-      { numRuns: 400, seed: 1414 },
+      { numRuns: runs(400), seed: 1414 },
     );
   });
 
@@ -39,7 +40,7 @@ describe('fuzz: check and fmt', () => {
         expect(comments(once.text), context).toEqual(comments(text));
         expect(format(once.text), context).toEqual(once);
       }),
-      { numRuns: 400, seed: 1414 },
+      { numRuns: runs(400), seed: 1414 },
     );
   });
 });

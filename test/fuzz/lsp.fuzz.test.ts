@@ -14,6 +14,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { LspClient } from '../lsp/client.js';
 import { env } from '../lsp/helpers.js';
 import { flowText } from './programs.js';
+import { runs } from '../helpers/runs.js';
 
 describe('fuzz: the language server', () => {
   it('answers every request on generated documents and edits, and logs no failure', async () => {
@@ -45,7 +46,7 @@ describe('fuzz: the language server', () => {
           await c.conn.sendNotification('textDocument/didClose', { textDocument });
           expect(c.logs.filter((l) => /failed/.test(l)), text + '\n----\n' + insert).toEqual([]);
         }),
-        { numRuns: 120, seed: 1414 },
+        { numRuns: runs(120), seed: 1414 },
       );
     } finally {
       c.conn.dispose();

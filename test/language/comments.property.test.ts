@@ -1,11 +1,14 @@
-// Comments anywhere: between any two tokens of any program. `fmt` keeps every one, in order,
-// re-parses to the same tree, and a second `fmt` changes nothing.
+// Comments anywhere: between any two tokens of any program. `fmt` keeps every one, in order, on
+// the same token (the one before it, commas aside) and on that token's line or a line of its own as
+// written; it re-parses to the same tree, and a second `fmt` changes nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { format } from '../../src/language/format.js';
 import { parse } from '../../src/language/parse.js';
+import { attachments } from '../../src/language/comments.js';
 import { print } from '../../src/language/printer.js';
 import { program, strip } from './ast-arbitrary.js';
+import { runs } from '../helpers/runs.js';
 
 /** `text` with a comment `# cN` after each chosen token (a comment runs to the end of its line). */
 export function withComments(text: string, picks: number[], ownLine: boolean[]): string {
@@ -25,6 +28,13 @@ export function withComments(text: string, picks: number[], ownLine: boolean[]):
 
 const commentTexts = (text: string) => parse(text).program.comments.map((c) => c.text.trim());
 
+/** Each comment with the token it follows (its index and text, commas aside) and whether it shares that token's line. */
+export function attachedTo(text: string): { comment: string; after: number; token: string | null; sameLine: boolean }[] {
+  const { tokens, program } = parse(text);
+  const code = tokens.filter((t) => t.image !== ',');
+  return attachments(tokens, program.comments).map((a) => ({ comment: a.comment.text.trim(), after: a.after, token: code[a.after]?.image ?? null, sameLine: a.sameLine }));
+}
+
 describe('comments everywhere', () => {
   it('fmt keeps every comment in order, keeps the tree, and is idempotent', () => {
     fc.assert(
@@ -34,10 +44,11 @@ describe('comments everywhere', () => {
         expect(once.ok, text).toBe(true);
         if (!once.ok) return;
         expect(commentTexts(once.text), `${text}\n----\n${once.text}`).toEqual(commentTexts(text));
+        expect(attachedTo(once.text), `${text}\n----\n${once.text}`).toEqual(attachedTo(text));
         expect(strip(parse(once.text).program), `${text}\n----\n${once.text}`).toEqual(strip(parse(text).program));
         expect(format(once.text), `${text}\n----\n${once.text}`).toEqual(once);
       }),
-      { numRuns: 300, seed: 14 },
+      { numRuns: runs(300), seed: 14 },
     );
   });
 });

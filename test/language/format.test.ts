@@ -113,7 +113,7 @@ describe('comments stay where they were written', () => {
     return r.text;
   };
 
-  it('own-line comments inside a flow block and a map stay on their own lines; trailing ones stay after their token', () => {
+  it('own-line comments inside a flow block and a map stay on their own lines; trailing ones stay after their token, where the line then breaks', () => {
     const src = `flow a {  # the flow
   # runs often
   schedule every 15m
@@ -136,9 +136,34 @@ describe('comments stay where they were written', () => {
       name: name,  # the name
       # last
     }  # after the map
-    -> dest stdout  # a comment inside the step
+    -> dest  # a comment inside the step
+        stdout
 }  # the end
 `);
+  });
+
+  it('a comment inside a clause stays after its token: the line breaks there, and a second fmt keeps it', () => {
+    const src = 'source pipedrive.persons where name = "Eva" # who\n  and org_id = 1\n  -> dest pipedrive.persons upsert # how\n by email';
+    const once = f(src);
+    expect(once).toBe(`source pipedrive.persons where name = "Eva"  # who
+    and org_id = 1
+  -> dest pipedrive.persons upsert  # how
+      by email
+`);
+    expect(f(once)).toBe(once);
+  });
+
+  it('a comment on its own line between two tokens of a line stays on its own line there', () => {
+    const once = f('source pipedrive.persons -> map { a: 1 +\n# why\n2 } -> dest stdout');
+    expect(once).toBe(`source pipedrive.persons
+  -> map {
+    a: 1 +
+        # why
+        2,
+  }
+  -> dest stdout
+`);
+    expect(f(once)).toBe(once);
   });
 
   it('a trailing comment after a one-line map stays after its closing brace', () => {

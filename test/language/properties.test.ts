@@ -7,6 +7,7 @@ import { parse } from '../../src/language/parse.js';
 import { print } from '../../src/language/printer.js';
 import { program, strip } from './ast-arbitrary.js';
 import { VALID } from './samples.js';
+import { runs } from '../helpers/runs.js';
 
 const inside = (text: string, r: { start: { offset: number }; end: { offset: number } }) =>
   r.start.offset >= 0 && r.start.offset <= r.end.offset && r.end.offset <= text.length;
@@ -20,7 +21,7 @@ describe('properties', () => {
         expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         expect(strip(r.program)).toEqual(strip(ast));
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -33,7 +34,7 @@ describe('properties', () => {
         const twice = format(once.text);
         expect(twice).toEqual(once);
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -54,7 +55,7 @@ describe('properties', () => {
         expect(kept).toEqual(parse(text).program.comments.map((c) => c.text.trim()).sort());
         expect(strip(parse(once.text).program)).toEqual(strip(parse(text).program));
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -64,7 +65,7 @@ describe('properties', () => {
         const r = parse(text);
         for (const d of r.diagnostics) expect(inside(text, d.range)).toBe(true);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -93,7 +94,7 @@ describe('properties', () => {
         // Formatting either succeeds or refuses with errors; it never throws either.
         format(text);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 });

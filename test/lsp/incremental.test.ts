@@ -8,6 +8,7 @@ import { CHECK } from '../../src/check/codes.js';
 import { DocumentCache, unitStarts } from '../../src/lsp/document-cache.js';
 import { VALID } from '../language/samples.js';
 import { env, URI } from './helpers.js';
+import { runs } from '../helpers/runs.js';
 
 const BLOCKS = [
   ...VALID.filter((v) => v.text.startsWith('flow')).map((v) => v.text),
@@ -66,7 +67,7 @@ describe('incremental checking', () => {
           expect(a.diagnostics).toEqual(fullCheck(text));
         }
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 

@@ -25,6 +25,7 @@ import { semanticTokens } from '../../src/lsp/semantic-tokens.js';
 import { documentSymbols } from '../../src/lsp/symbols.js';
 import { LspClient } from './client.js';
 import { analyse, env, URI } from './helpers.js';
+import { runs } from '../helpers/runs.js';
 
 const ALPHABET = [...'{}()[].,:=<>!?+-*/%#"~ \n\tax1', '->', '~{', 'é', '😀'];
 
@@ -86,7 +87,7 @@ describe('random edits of valid flows', () => {
         for (const e of edits2 ?? []) expect(inside(doc, e.range)).toBe(true);
         await c.conn.sendNotification('textDocument/didClose', td);
       }),
-      { numRuns: 120 },
+      { numRuns: runs(120) },
     );
     expect(c.logs).toEqual([]);
   }, 60_000);
@@ -118,7 +119,7 @@ describe('any text at all', () => {
         for (const e of formatting(a)) expect(inside(doc, e.range)).toBe(true);
         codeActions(a, { textDocument: { uri: URI }, range: { start: { line: 0, character: 0 }, end: doc.positionAt(a.text.length) }, context: { diagnostics: [] } });
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

@@ -7,6 +7,7 @@ import { BEGINNING_OF_TIME } from '../../src/state/templates.js';
 import { SqliteStateStore as StateStore } from '../../src/state/sqlite-store.js';
 import { agentFlowKey } from '../../src/state/keys.js';
 import { tempDir } from '../helpers/cli.js';
+import { runs } from '../helpers/runs.js';
 
 const SRC = 'src';
 
@@ -50,7 +51,7 @@ describe('watermark properties', () => {
         expect(wm.value).toBe(new Date(BASE + max * 1000).toISOString());
         expect(wm.boundaryIds).toEqual(ids);
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 
@@ -70,7 +71,7 @@ describe('watermark properties', () => {
         }
         await store.finishRun(run, { status: 'succeeded' });
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 });
@@ -172,7 +173,7 @@ describe('inclusive boundary plus boundary dedupe', () => {
         }
         for (const r of source.values()) expect(seen.has(`${r.id}@${v1Time(r.t)}`), `lost ${r.id}@${v1Time(r.t)}`).toBe(true);
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 });

@@ -1,24 +1,12 @@
 // `sluice agent start|status|stop|panel`: the long-running process that runs deployed flows on their
 // schedules (src/agent), and the commands that talk to it through `$SLUICE_HOME/agent.json`.
-import { SluiceError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { dataDir } from '../../util/paths.js';
 import { flag, formatOption, outputFormat, str, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
 import { duration, shortTime } from './state.js';
-
-/** In json mode a SluiceError goes to stdout as `{ok: false, error}`: scripts read one stream. */
-export async function guardedJson(io: CliIO, format: 'text' | 'json', body: () => Promise<number>, extra: Record<string, unknown> = {}): Promise<number> {
-  try {
-    return await body();
-  } catch (err) {
-    if (format === 'json' && err instanceof SluiceError && !(err instanceof UsageError)) {
-      io.stdout.write(`${JSON.stringify({ ok: false, ...extra, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }, null, 2)}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
-}
+import { guardedJson } from '../json-errors.js';
 
 function seconds(args: ParsedArgs, name: string, fallback: number, max: number): number {
   const raw = str(args, name);
@@ -38,8 +26,10 @@ export async function connect(io: CliIO) {
 const start: Command = {
   name: 'agent start',
   summary: 'run the agent in the foreground: deployed flows on their schedules, the API and the panel',
-  usage: 'agent start [--port N] [--host 127.0.0.1] [--stop-timeout SECONDS] [-v]',
+  usage: 'agent start [--port N] [--host 127.0.0.1] [--stop-timeout SECONDS] [-v] [--queue redis://HOST:PORT --state postgres://...]',
   options: {
+    queue: { type: 'string', valueName: 'URL', description: 'queue mode: schedule runs on this Redis for `sluice worker`s to run (needs --state postgres://...)' },
+    state: { type: 'string', valueName: 'URL', description: 'queue mode: the PostgreSQL that keeps deployments, state and history (or SLUICE_STATE)' },
     port: { type: 'string', valueName: 'N', description: 'port to listen on; 0 (default) picks a free one' },
     host: { type: 'string', valueName: 'ADDR', description: 'address to listen on (default 127.0.0.1: this machine only)' },
     'allow-remote': { type: 'boolean', description: 'allow a --host that is not loopback (the API is plain HTTP: only on a trusted network)' },
@@ -56,7 +46,12 @@ in progress when an agent died is recorded as interrupted (its flow continues fr
 committed watermark).
 
 SIGTERM or Ctrl-C: no new runs start, running flows get --stop-timeout to finish, then are told to
-stop (ending at their next page, as interrupted); exit 0. A second Ctrl-C quits at once.`,
+stop (ending at their next page, as interrupted); exit 0. A second Ctrl-C quits at once.
+
+Queue mode (several machines): with --queue redis://HOST:PORT --state postgres://..., the agent runs
+no flow itself: it keeps the deployments in PostgreSQL, puts their runs on the queue on their
+schedules (one agent at a time, by a Redis lock, when several are started) and serves the API and a
+panel of workers and queue counts; \`sluice worker\` processes run the flows. See \`sluice worker --help\`.`,
   async run(args, io) {
     const raw = str(args, 'port') ?? '0';
     if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got \`${raw.slice(0, 20)}\``);
@@ -65,6 +60,10 @@ stop (ending at their next page, as interrupted); exit 0. A second Ctrl-C quits 
     const home = dataDir(io.env, io.cwd);
     const e = errColors(io);
     const log = (line: string) => io.stderr.write(`${e.dim(new Date().toISOString())} ${line}\n`);
+    if (str(args, 'queue') !== undefined) {
+      const { runQueueAgent } = await import('../queue-mode.js');
+      return runQueueAgent({ queue: str(args, 'queue')!, state: str(args, 'state'), host, port: Number(raw), home, io, log });
+    }
     const { Agent } = await import('../../agent/agent.js');
     const agent = await Agent.start({
       home,
@@ -144,7 +143,7 @@ const status: Command = {
         io.stdout.write(`${lines.join('\n')}\n`);
         return EXIT.ok;
       },
-      { running: false },
+      { extra: { running: false } },
     );
   },
 };

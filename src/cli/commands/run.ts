@@ -6,10 +6,10 @@ import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
 import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
-import { openExistingStateStore, openStateStore, parseVarArgs } from '../../state/index.js';
+import { openExistingStateStore, openStateStore, parseVarArgs, stateUrl } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
 import { budgetLine } from '../budget-text.js';
-import { checkEnvFor } from '../check-env.js';
+import { checkerEnvironment } from '../../check/environment.js';
 import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
@@ -22,6 +22,7 @@ const run: Command = {
   positionals: true,
   options: {
     flow: { type: 'string', valueName: 'NAME', description: 'run only this flow of the file' },
+    state: { type: 'string', valueName: 'URL', description: 'keep the state in PostgreSQL (postgres://USER@HOST:PORT/DB[?schema=NAME]) instead of $SLUICE_HOME/state.db; or SLUICE_STATE' },
     since: { type: 'string', valueName: 'TIME', description: 'the first run reads changes since TIME (ISO 8601); later runs continue from their watermark' },
     var: { type: 'string', multiple: true, valueName: 'NAME=VALUE', description: 'a value for ~{NAME}~ templates' },
     'dry-run': { type: 'boolean', description: 'read what the run would read (from the saved watermark), print what it would write; change nothing' },
@@ -55,7 +56,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
       throw new UsageError(`no such file: ${file}`);
     }
     const vars = parseVarArgs(strs(args, 'var'));
-    const env = checkEnvFor(io, Object.keys(vars));
+    const env = checkerEnvironment({ processEnv: io.env, vars: Object.keys(vars), warn: (line) => io.stderr.write(`${line}\n`) });
     const checked = checkSource(text, { fileName: file, env });
     const errors = checked.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || !checked.model) {
@@ -71,7 +72,8 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     const metrics = metricsFile === undefined ? null : await runMetrics(io.cwd, metricsFile);
     const dryRun = flag(args, 'dry-run');
     const home = dataDir(io.env, io.cwd);
-    const store = dryRun ? await openExistingStateStore(home, { recover: false }) : await openStateStore(home);
+    const url = stateUrl(str(args, 'state'), io.env);
+    const store = dryRun ? await openExistingStateStore(home, { recover: false, ...(url ? { url } : {}) }) : await openStateStore(home, url ? { url } : {});
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {

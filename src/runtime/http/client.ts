@@ -246,7 +246,7 @@ export class ApiClient {
       const outcome = await this.limiter.run((grant) => {
         this.options.budget?.take(tokens, site, attempt);
         return this.send(url, o, grant, site, attempt, auth.headers);
-      }, { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}) });
+      }, { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}), ...(this.options.budget ? { daily: { company: this.options.budget.company, limit: this.options.budget.limit } } : {}) });
 
       if (outcome.kind === 'network') {
         const f = outcome.failure;

@@ -35,6 +35,7 @@ import type { CostClass, RateLimitDef } from '../../apps/types.js';
 import type { Secret } from '../../connections/index.js';
 import { DailyBudgetExhausted, type RequestSite } from './errors.js';
 import type { RateLimitInfo } from './headers.js';
+import { sharedLimitFor, type SharedLimit } from './shared-limit.js';
 
 export interface LimiterPlan {
   /** Requests per window. */
@@ -65,6 +66,8 @@ export interface LimiterOptions extends LimiterPlan {
   dailyRecheckMs?: number;
   /** Monotonic milliseconds (tests). */
   now?: () => number;
+  /** A limit shared with other processes on the same token (shared-limit.ts), asked after this one. */
+  shared?: SharedLimit;
 }
 
 export interface AcquireOptions {
@@ -76,6 +79,8 @@ export interface AcquireOptions {
   site: RequestSite;
   /** The attempt this is (for errors). */
   attempt?: number;
+  /** The company's daily budget, for a shared limit that counts it across processes. */
+  daily?: { company: string; limit: number };
 }
 
 /** The right to send one request, handed to the function that sends it. */
@@ -164,7 +169,7 @@ class GrantImpl implements Grant {
   constructor(
     private readonly now: () => number,
     private readonly ticks: readonly Tick[],
-    readonly waitedMs: number,
+    public waitedMs: number,
     /** The window whose headers the answer carries (the class window for search). */
     readonly bucket: Window,
     private readonly onDone: () => void,
@@ -259,6 +264,12 @@ export class RateLimiter {
     const task = async (): Promise<T> => {
       const grant = await this.acquire(options, enqueuedAt);
       try {
+        // Our own place is held while the shared limit is asked, so the request leaves as soon as it allows.
+        if (this.options.shared) {
+          const waited = await this.options.shared.take({ cost: options.cost ?? null, tokens: options.tokens ?? 1, site: options.site, attempt: options.attempt ?? 0, ...(options.daily ? { daily: options.daily } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+          grant.waitedMs += waited;
+          this.s.waitMs += waited;
+        }
         return await send(grant);
       } finally {
         grant.done();
@@ -292,6 +303,7 @@ export class RateLimiter {
       }
     }
     if (info.dailyLeft !== undefined) this.daily = { left: info.dailyLeft, at: now, exhausted: false };
+    this.options.shared?.observe(info);
     this.pump();
   }
 
@@ -313,7 +325,9 @@ export class RateLimiter {
     const w = g.bucket;
     const inWindow = w.count(now);
     for (let i = inWindow; i < w.cap; i++) w.add(now, false, true);
-    this.pause(info.retryAfterMs ?? info.resetMs ?? this.options.windowMs);
+    const ms = info.retryAfterMs ?? info.resetMs ?? this.options.windowMs;
+    this.pause(ms);
+    this.options.shared?.pause(ms);
     return 'burst';
   }
 
@@ -445,7 +459,10 @@ export function limiterKey(baseUrl: string, token: Secret): string {
  */
 export function limiterFor(key: string, options: LimiterOptions): RateLimiter {
   let l = registry.get(key);
-  if (!l) registry.set(key, (l = new RateLimiter(options)));
+  if (!l) {
+    const shared = options.shared ?? sharedLimitFor(key, options);
+    registry.set(key, (l = new RateLimiter(shared ? { ...options, shared } : options)));
+  }
   return l;
 }
 
