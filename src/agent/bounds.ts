@@ -96,7 +96,8 @@ function pathOptions(flow: FlowModel): PathOption[] {
   const out: PathOption[] = [];
   const p = flow.flow.pipeline;
   if (flow.source && p?.source) out.push({ ref: flow.source, options: p.source.options, use: 'read' });
-  if (flow.dest && p?.dest) out.push({ ref: flow.dest, options: p.dest.options, use: 'write' });
+  if (flow.tee && p?.tee) p.tee.dests.forEach((d, i) => out.push({ ref: flow.tee![i], options: d.options, use: 'write' }));
+  else if (flow.dest && p?.dest) out.push({ ref: flow.dest, options: p.dest.options, use: 'write' });
   const onReject = flow.flow.settings.find((s): s is A.OnReject => s.kind === 'OnReject');
   if (flow.onReject && onReject) out.push({ ref: flow.onReject, options: onReject.options, use: 'write' });
   return out;

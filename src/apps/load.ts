@@ -10,6 +10,7 @@ import { defaultStdlibDir } from './locate.js';
 import { isObject, parseJsonFile, RefResolver, type Json, type JsonObject } from './refs.js';
 import type {
   ActionDef,
+  AuthDef,
   ArrivalDef,
   AppDef,
   AppKind,
@@ -46,9 +47,9 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'arrival'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'arrival', 'body'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
-const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env']);
+const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env', 'in']);
 
 export function loadStdlib(stdlibDir: string = defaultStdlibDir()): LoadedStdlib {
   const t0 = performance.now();
@@ -277,7 +278,12 @@ class Loader {
     }
     let rateLimit: RateLimitDef | null = null;
     if (raw.rateLimit) {
-      const r = raw.rateLimit as JsonObject;
+      const r = { ...(raw.rateLimit as JsonObject) };
+      // `burst` alone: one plan, for APIs that have no plans.
+      if (r.plans === undefined) {
+        r.plans = { default: { burst: r.burst as number } };
+        r.defaultPlan = 'default';
+      }
       const plans = r.plans as RateLimitDef['plans'];
       if (!(String(r.defaultPlan) in plans)) this.fail(APP_ERROR.semantic, file, '/http/rateLimit/defaultPlan', `"${String(r.defaultPlan)}" is not one of the plans`);
       rateLimit = {
@@ -296,7 +302,8 @@ class Loader {
     for (const v of Object.keys(costs)) if (!versions.includes(v)) this.fail(APP_ERROR.semantic, file, ptrJoin('/http/costs', v), `is not one of the app's versions (${versions.join(', ') || 'none'})`);
     return {
       baseUrl: raw.baseUrl as string,
-      auth: (raw.auth as JsonObject[]).map((a) => ({ in: a.in as 'header' | 'query', name: a.name as string, value: a.value as string, fallback: a.fallback === true })),
+      auth: (raw.auth as JsonObject[]).map(authDef),
+      errors: { retry: ((raw.errors as JsonObject | undefined)?.retry as number[] | undefined) ?? [500, 502, 503, 504], reject: ((raw.errors as JsonObject | undefined)?.reject as number[] | undefined) ?? null },
       queryEncoding: (raw.queryEncoding as HttpDef['queryEncoding'] | undefined) ?? 'percent',
       envelope: raw.envelope as unknown as HttpDef['envelope'],
       pagination,
@@ -351,7 +358,7 @@ class Loader {
       const spec = p as JsonObject;
       out[name] = {
         name,
-        in: where,
+        in: where === 'path' ? 'path' : ((spec.in as ParamDef['in'] | undefined) ?? 'query'),
         help: spec.help as string,
         // A path parameter cannot be left out of the URL.
         required: where === 'path' || spec.required === true,
@@ -515,10 +522,34 @@ class Loader {
       cursorField,
       unsupportedSince: (m.unsupportedSince as string | undefined) ?? null,
       tokens,
+      body: (m.body as 'json' | 'form' | undefined) ?? 'json',
       upsert: role === 'write' ? upsertDef(m.upsert as JsonObject | undefined) : m.upsert === undefined ? null : fail(at('upsert'), 'is only for writes'),
       arrival: role === 'write' ? ((m.arrival as unknown as ArrivalDef | undefined) ?? null) : m.arrival === undefined ? null : fail(at('arrival'), 'is only for writes'),
       source: { file, display: this.display(file), pointer: vPtr },
     };
+  }
+}
+
+function authDef(a: JsonObject): AuthDef {
+  switch (a.type) {
+    case 'bearer':
+      return { type: 'bearer', token: a.token as string, fallback: false };
+    case 'basic':
+      return { type: 'basic', username: a.username as string, password: a.password as string, fallback: false };
+    case 'oauth2':
+      return {
+        type: 'oauth2',
+        grant: a.grant as 'client_credentials' | 'refresh_token',
+        tokenUrl: a.tokenUrl as string,
+        clientId: a.clientId as string,
+        clientSecret: a.clientSecret as string,
+        ...(typeof a.refreshToken === 'string' ? { refreshToken: a.refreshToken } : {}),
+        ...(typeof a.scope === 'string' ? { scope: a.scope } : {}),
+        clientAuth: (a.clientAuth as 'body' | 'basic' | undefined) ?? 'body',
+        fallback: false,
+      };
+    default:
+      return { type: 'apiKey', in: a.in as 'header' | 'query', name: a.name as string, value: a.value as string, fallback: a.fallback === true };
   }
 }
 

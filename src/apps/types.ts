@@ -62,10 +62,10 @@ export interface SourceRef {
   pointer: string;
 }
 
-/** A parameter of an action: a query parameter (`in: 'query'`) or a path parameter (`in: 'path'`). */
+/** A parameter of an action: in the query, the path, a header or the request body. */
 export interface ParamDef {
   name: string;
-  in: 'query' | 'path';
+  in: 'query' | 'path' | 'header' | 'body';
   help: string;
   required: boolean;
   /**
@@ -145,6 +145,31 @@ export type PaginationDef =
       pageSizeMax: number;
       /** Pointers tried in order; null or missing means the last page. */
       nextCursor: string[];
+    }
+  | {
+      style: string;
+      type: 'page';
+      help?: string;
+      pageParam: string;
+      /** The number of the first page (default 1). */
+      firstPage?: number;
+      limitParam: string;
+      pageSizeDefault?: number;
+      pageSizeMax: number;
+      /** Pointers tried in order for the number of pages; absent: a short or empty page is the last. */
+      totalPages?: string[];
+    }
+  | {
+      style: string;
+      /** `nextUrl`: the body holds the next page's URL; `link`: the `Link` header's rel="next". */
+      type: 'nextUrl' | 'link';
+      help?: string;
+      nextUrl?: string[];
+      limitParam?: string;
+      pageSizeDefault?: number;
+      pageSizeMax?: number;
+      /** Query parameters of the first request only. */
+      firstParams?: Record<string, string | number | boolean>;
     };
 
 export interface ExtractDef {
@@ -183,6 +208,8 @@ export interface VariantDef {
   unsupportedSince: string | null;
   /** How `dest ... upsert by FIELD` finds the record to update, or null: this write cannot upsert. */
   upsert: UpsertDef | null;
+  /** How a request body is encoded: JSON (default) or an HTML form. */
+  body: 'json' | 'form';
   /** How to look for an uncertain create, or null. */
   arrival: ArrivalDef | null;
   source: SourceRef;
@@ -230,12 +257,37 @@ export interface ResolvedAction extends Omit<ActionDef, 'variants'>, Omit<Varian
   variantSource: SourceRef;
 }
 
-export interface AuthDef {
+/** An API key (or any fixed credential) in a header or a query parameter. */
+export interface ApiKeyAuthDef {
+  type: 'apiKey';
   in: 'header' | 'query';
   name: string;
   /** Template over connection fields, e.g. `{api_token}`. */
   value: string;
   fallback: boolean;
+}
+
+/** Credentials the runtime turns into an `Authorization` header; templates over connection fields. */
+export type AuthDef =
+  | ApiKeyAuthDef
+  | { type: 'bearer'; token: string; fallback: false }
+  | { type: 'basic'; username: string; password: string; fallback: false }
+  | {
+      type: 'oauth2';
+      grant: 'client_credentials' | 'refresh_token';
+      tokenUrl: string;
+      clientId: string;
+      clientSecret: string;
+      refreshToken?: string;
+      scope?: string;
+      clientAuth: 'body' | 'basic';
+      fallback: false;
+    };
+
+/** Which error statuses are retried and which reject only the record written. */
+export interface ErrorClassDef {
+  retry: readonly number[];
+  reject: readonly number[] | null;
 }
 
 export interface RateLimitDef {
@@ -258,6 +310,7 @@ export interface HttpDef {
   envelope: { success?: string; data: string; error?: string; errorInfo?: string };
   pagination: Readonly<Record<string, PaginationDef>>;
   rateLimit: RateLimitDef | null;
+  errors: ErrorClassDef;
   /** Per version: token cost of one request of each cost class. */
   costs: Readonly<Record<string, Partial<Record<CostClass, number>>>>;
 }

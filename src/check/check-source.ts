@@ -6,7 +6,7 @@ import type { Program } from '../language/ast.js';
 import { parse } from '../language/parse.js';
 import type { CheckEnv } from './env.js';
 import { planFlow } from './flow-plan.js';
-import { buildModel, type ProgramModel } from './model.js';
+import { buildModel, type FlowModel, type ProgramModel } from './model.js';
 import { RULES } from './rules/index.js';
 
 export interface CheckedSource {
@@ -35,8 +35,25 @@ export function checkSource(text: string, options: CheckOptions = {}): CheckedSo
     for (const f of model.flows) f.plan = planFlow(f);
     const ctx = { program, model, env: options.env, report: (d: Diagnostic) => all.push(d) };
     for (const rule of RULES) rule.run(ctx);
+    // Every destination of a `tee` is checked as the flow's destination; what the rules report
+    // twice about the rest of the flow is dropped by position below.
+    const others = teeViews(model);
+    if (others.length) for (const rule of RULES) rule.run({ ...ctx, model: { ...model, flows: others } });
   }
   return { program, diagnostics: dedupeByPosition(all.sort(compareDiagnostics)), ...(model ? { model } : {}), defaultFlowName };
+}
+
+/** The flow once for each destination of a `tee` after its first, with that destination as its own. */
+function teeViews(model: ProgramModel): FlowModel[] {
+  const out: FlowModel[] = [];
+  for (const f of model.flows) {
+    const p = f.flow.pipeline;
+    if (!p?.tee || !f.tee) continue;
+    p.tee.dests.forEach((d, i) => {
+      if (i > 0) out.push({ ...f, dest: f.tee![i], flow: { ...f.flow, pipeline: { ...p, dest: d } }, ...(f.plan?.tee ? { plan: { ...f.plan, dest: f.plan.tee[i] } } : {}) });
+    });
+  }
+  return out;
 }
 
 /** Two rules may see the same fault (an unknown field used twice is two faults, not one). */

@@ -63,6 +63,8 @@ export interface FlowPlan {
   flow: string;
   source?: SourcePlan;
   dest?: DestPlan;
+  /** `tee { ... }`: every destination, in order (the first is `dest`). */
+  tee?: DestPlan[];
   onReject?: { ref: ResolvedRef; options: readonly A.Option[] };
   /**
    * The fields the boundary digest of an incremental read covers (null: the whole record): the ones
@@ -75,11 +77,13 @@ export function planFlow(f: FlowModel): FlowPlan {
   const p = f.flow.pipeline;
   const source = p?.source && f.source ? sourcePlan(f.source, p.source) : undefined;
   const dest = p?.dest && f.dest ? destPlan(f.dest, p.dest, p.steps) : undefined;
+  const tee = p?.tee && f.tee ? p.tee.dests.map((d, i) => destPlan(f.tee![i], d, p.steps)) : undefined;
   const rejectSetting = f.flow.settings.find((x): x is A.OnReject => x.kind === 'OnReject');
   return {
     flow: f.name,
     ...(source ? { source } : {}),
     ...(dest ? { dest } : {}),
+    ...(tee ? { tee } : {}),
     ...(rejectSetting && f.onReject ? { onReject: { ref: f.onReject, options: rejectSetting.options } } : {}),
     digest: digestFields(p?.steps ?? [], source?.engine ?? []),
   };

@@ -50,6 +50,8 @@ export interface FlowModel {
   vars: ReadonlyMap<string, VarModel>;
   source?: ResolvedRef;
   dest?: ResolvedRef;
+  /** `tee { ... }`: every destination, in order (the first is `dest`). */
+  tee?: ResolvedRef[];
   onReject?: ResolvedRef;
   lookups: Map<A.LookupStep, ResolvedRef>;
   /** The record type flowing into each step (and into the destination). */
@@ -135,10 +137,12 @@ class FlowAnalysis {
       this.m.input.set(step, current);
       current = this.step(step, current);
     }
-    if (p.dest) {
-      this.m.input.set(p.dest, current);
-      this.m.dest = this.resolve(p.dest.action, 'write', p.dest.options);
-      for (const o of p.dest.options) this.expr(o.value, current);
+    for (const d of p.tee ? p.tee.dests : p.dest ? [p.dest] : []) {
+      this.m.input.set(d, current);
+      const ref = this.resolve(d.action, 'write', d.options);
+      if (d === p.dest) this.m.dest = ref;
+      if (p.tee) (this.m.tee ??= []).push(ref);
+      for (const o of d.options) this.expr(o.value, current);
     }
     this.m.output = current;
     return this.m;

@@ -57,6 +57,8 @@ export interface ResolvedConnection {
   seats?: number;
   /** The whole daily token budget (`SLUICE_<NAME>_DAILY_BUDGET`, else the saved one). */
   dailyBudget?: number;
+  /** Apps whose connection is declared in their definition: every field's value (secrets as Secrets). */
+  fields?: Readonly<Record<string, string | number | boolean | Secret>>;
 }
 
 export interface ConnectionEnvVars {
@@ -204,6 +206,8 @@ export interface ConnectionInfo {
 }
 
 function info(name: string, saved: StoredConnection | undefined, app: string, env: Env): ConnectionInfo {
+  // Apps other than Pipedrive keep their definition's fields, secrets among them: none is shown here.
+  if (saved?.fields) return { name, app: saved.app, apiVersion: DEFAULT_API_VERSION, origin: 'file', tokenSource: { kind: 'file', path: connectionsPath(env) }, allowInsecure: false, ...(saved.added_at ? { addedAt: saved.added_at } : {}) };
   const vars = envVarsFor(name);
   const envVersion = envValue(env, vars.apiVersion);
   let tokenSource: ConnectionInfo['tokenSource'];

@@ -18,7 +18,7 @@ export const FILE_MODE = 0o600;
 
 export interface StoredConnection {
   app: string;
-  /** Normalised company URL (no trailing slash). */
+  /** Normalised company URL (no trailing slash); '' for apps whose connection is `fields`. */
   company_url: string;
   api_version: ApiVersion;
   /** The token itself; absent when it comes from `token_env`. */
@@ -35,6 +35,8 @@ export interface StoredConnection {
   seats?: number;
   /** The company's whole daily token budget, when known (top-ups); overrides plan x seats. */
   daily_budget?: number;
+  /** Apps other than Pipedrive: the values of the fields their definition declares (secrets too: this file is 0600). */
+  fields?: Record<string, string | number | boolean>;
 }
 
 export interface StoreFile {
@@ -123,6 +125,12 @@ export function parseStore(text: string, path = CONNECTIONS_FILE): StoreFile {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad(`connection "${name}" must be an object`);
     const c = raw as Record<string, unknown>;
     if (typeof c.app !== 'string') bad(`connection "${name}" has no "app"`);
+    if (c.fields !== undefined) {
+      const f = c.fields;
+      if (typeof f !== 'object' || f === null || Array.isArray(f) || !Object.values(f).every((v) => ['string', 'number', 'boolean'].includes(typeof v))) bad(`connection "${name}": "fields" must be an object of text, numbers and booleans`);
+      out.push([name, { app: c.app as string, company_url: '', api_version: 'auto', fields: { ...(f as Record<string, string | number | boolean>) }, ...(typeof c.added_at === 'string' ? { added_at: c.added_at } : {}) }]);
+      continue;
+    }
     if (typeof c.company_url !== 'string') bad(`connection "${name}" has no "company_url"`);
     if (typeof c.api_version !== 'string' || !(API_VERSIONS as readonly string[]).includes(c.api_version)) bad(`connection "${name}": "api_version" must be "auto", "v1" or "v2"`);
     if (c.token !== undefined && typeof c.token !== 'string') bad(`connection "${name}": "token" must be a string`);

@@ -83,7 +83,15 @@ export interface Pipeline extends NodeBase {
   kind: 'Pipeline';
   source: Source | null;
   steps: Step[];
+  /** The destination; with `tee { ... }`, its first destination. */
   dest: Dest | null;
+  /** `tee { dest ..., dest ... }`: every destination, each acknowledging on its own. */
+  tee?: Tee;
+}
+
+export interface Tee extends NodeBase {
+  kind: 'Tee';
+  dests: Dest[];
 }
 
 /** `app.action[.more]` as written; `parts[0]` is the app. */
@@ -314,6 +322,7 @@ export type Node =
   | Condition
   | Source
   | Dest
+  | Tee
   | Step
   | MapEntry
   | TypeExpr

@@ -202,12 +202,13 @@ export class AstBuilder {
     const arrows = this.toks(c, 'Arrow');
     const steps: A.Step[] = [];
     let dest: A.Dest | null = null;
+    let tee: A.Tee | undefined;
     for (const stepNode of this.nodes(c, 'step')) {
       const built = this.step(stepNode);
       if (!built) continue;
       // The grammar lets a step stand without `->` so that parsing goes on; report it here.
       const begin = built.range.start.offset;
-      const prevEnd = dest?.range.end.offset ?? steps[steps.length - 1]?.range.end.offset ?? source?.range.end.offset ?? 0;
+      const prevEnd = (tee ?? dest)?.range.end.offset ?? steps[steps.length - 1]?.range.end.offset ?? source?.range.end.offset ?? 0;
       if (!arrows.some((a) => a.startOffset >= prevEnd && a.startOffset < begin)) {
         const kwRange = { start: built.range.start, end: { ...built.range.start, column: built.range.start.column + keywordLength(built), offset: begin + keywordLength(built) } };
         this.error(CODES.missingArrow, `expected \`->\` before \`${keywordOf(built)}\``, kwRange, {
@@ -219,10 +220,15 @@ export class AstBuilder {
       }
       if (built.kind === 'Dest') {
         if (!dest) dest = built;
+      } else if (built.kind === 'Tee') {
+        if (!dest) {
+          tee = built;
+          dest = built.dests[0];
+        }
       } else steps.push(built);
     }
-    const range = this.span(source?.range, ...steps.map((s) => s.range), dest?.range, ...arrows);
-    return { kind: 'Pipeline', source, steps, dest, range };
+    const range = this.span(source?.range, ...steps.map((s) => s.range), dest?.range, tee?.range, ...arrows);
+    return tee ? { kind: 'Pipeline', source, steps, dest, tee, range } : { kind: 'Pipeline', source, steps, dest, range };
   }
 
   sourceClause(cst: CstNode): A.Source | null {
@@ -341,13 +347,25 @@ export class AstBuilder {
     return out;
   }
 
-  step(cst: CstNode): A.Step | A.Dest | null {
+  step(cst: CstNode): A.Step | A.Dest | A.Tee | null {
     const c = cst.children as Children;
     const [kind, node] = Object.entries(c)[0] ?? [];
     if (!node || !kind) return null;
     const n = node[0] as CstNode;
     const sc = n.children as Children;
     switch (kind) {
+      case 'teeStep': {
+        const word = this.tok(sc, 'Identifier');
+        const dests = this.nodes(sc, 'destClause')
+          .map((d) => this.step({ name: 'step', children: { destClause: [d] } } as unknown as CstNode))
+          .filter((d): d is A.Dest => d?.kind === 'Dest');
+        if (word && word.image !== 'tee') {
+          this.error(CODES.unknownStep, `unknown step \`${word.image} { ... }\`: did you mean \`tee { dest ..., dest ... }\`?`, this.span(word));
+          return null;
+        }
+        if (dests.length === 0) return null;
+        return { kind: 'Tee', dests, range: this.span(word, ...dests.map((d) => d.range), this.tok(sc, 'RCurly')) };
+      }
       case 'mapStep': {
         const entries: A.MapEntry[] = [];
         for (const e of this.nodes(sc, 'mapEntry')) {
@@ -690,6 +708,6 @@ function firstOffset(n: CstNode): number {
   return min;
 }
 
-const STEP_WORD: Record<string, string> = { Map: 'map', Filter: 'filter', Lookup: 'lookup', Dedupe: 'dedupe', Take: 'take', Dest: 'dest' };
-export const keywordOf = (s: A.Step | A.Dest): string => STEP_WORD[s.kind];
-const keywordLength = (s: A.Step | A.Dest): number => keywordOf(s).length;
+const STEP_WORD: Record<string, string> = { Map: 'map', Filter: 'filter', Lookup: 'lookup', Dedupe: 'dedupe', Take: 'take', Dest: 'dest', Tee: 'tee' };
+export const keywordOf = (s: A.Step | A.Dest | A.Tee): string => STEP_WORD[s.kind];
+const keywordLength = (s: A.Step | A.Dest | A.Tee): number => keywordOf(s).length;

@@ -20,4 +20,6 @@ export const CODES = {
   unknownSetting: 'SL1023',
   badFlowId: 'SL1024',
   unknownDestClause: 'SL1025',
+  /** A name followed by `{` where a step goes that is not `tee`. */
+  unknownStep: 'SL1026',
 } as const;

@@ -93,9 +93,13 @@ export class FlowParser extends CstParser {
   /** A step may lack its `->` here so that recovery goes on; the AST builder reports it. */
   pipeline = this.RULE('pipeline', () => {
     this.SUBRULE(this.sourceClause);
-    this.MANY(() => {
-      this.OPTION(() => this.CONSUME(T.Arrow));
-      this.SUBRULE(this.step);
+    this.MANY({
+      // A bare name goes on the pipeline only as `tee {`: after a pipeline, `var x ...` is the next declaration.
+      GATE: () => this.LA(1).tokenType !== T.Identifier || this.LA(2).tokenType === T.LCurly,
+      DEF: () => {
+        this.OPTION(() => this.CONSUME(T.Arrow));
+        this.SUBRULE(this.step);
+      },
     });
   });
 
@@ -119,9 +123,13 @@ export class FlowParser extends CstParser {
   withClause = this.RULE('withClause', () => {
     this.CONSUME(T.With);
     this.SUBRULE(this.withOption);
-    this.MANY(() => {
-      this.CONSUME(T.Comma);
-      this.SUBRULE2(this.withOption);
+    this.MANY({
+      // Inside `tee { ... }` a comma may end a destination: `, dest ...` starts the next one.
+      GATE: () => this.LA(2).tokenType !== T.Dest || this.LA(3).tokenType === T.Equals,
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.withOption);
+      },
     });
   });
 
@@ -217,7 +225,25 @@ export class FlowParser extends CstParser {
       { ALT: () => this.SUBRULE(this.dedupeStep) },
       { ALT: () => this.SUBRULE(this.takeStep) },
       { ALT: () => this.SUBRULE(this.destClause) },
+      // `tee { dest ..., dest ... }`: `tee` stays an ordinary name (a field may be called so); only
+      // a name followed by `{` in a step's place starts it, and the AST builder reports any other name.
+      { GATE: () => this.LA(2).tokenType === T.LCurly, ALT: () => this.SUBRULE(this.teeStep) },
     ]);
+  });
+
+  teeStep = this.RULE('teeStep', () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LCurly);
+    this.SUBRULE(this.destClause);
+    this.MANY({
+      GATE: () => this.LA(2).tokenType !== T.RCurly,
+      DEF: () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.destClause);
+      },
+    });
+    this.OPTION(() => this.CONSUME2(T.Comma));
+    this.CONSUME(T.RCurly);
   });
 
   mapStep = this.RULE('mapStep', () => {

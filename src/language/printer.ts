@@ -202,7 +202,7 @@ export function print(program: A.Program, options: PrintOptions = {}): string {
     const p = f.pipeline;
     if (p) {
       if (p.source) span(p.source.range);
-      for (const s of [...p.steps, ...(p.dest ? [p.dest] : [])]) {
+      for (const s of [...p.steps, ...(p.tee ? p.tee.dests : p.dest ? [p.dest] : [])]) {
         if (s.kind !== 'Map') span(s.range);
         else {
           cm.add(s.range.start.offset, s.range.start.offset + 'map'.length);
@@ -310,7 +310,18 @@ function printPipeline(
       for (const c of rest) out.push(`${stepIndent}#${c.text}`);
     }
   }
-  for (const st of [...p.steps, ...(p.dest ? [p.dest] : [])]) {
+  for (const st of [...p.steps, ...(p.tee ? [p.tee] : p.dest ? [p.dest] : [])]) {
+    if (st.kind === 'Tee') {
+      // One destination a line, each with its comments.
+      out.push(`${stepIndent}-> tee {`);
+      st.dests.forEach((d, i) => {
+        const da = cm.get(d.range);
+        emitLeading(da, `${stepIndent}  `);
+        emit(`${stepIndent}  ${printStep(d)}${i < st.dests.length - 1 ? ',' : ''}`, da, `${stepIndent}  `);
+      });
+      out.push(`${stepIndent}}`);
+      continue;
+    }
     const a = cm.get(st.range);
     emitLeading(a, stepIndent);
     if (st.kind === 'Map') {

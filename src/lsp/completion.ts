@@ -36,6 +36,7 @@ const STEP_DOCS: Record<string, string> = {
   dedupe: 'dedupe by EXPR: drops records whose EXPR was seen before in this run',
   take: 'take N: stops after N records',
   dest: 'dest APP.ACTION [with ...]: where the records go (the last step)',
+  tee: 'tee { dest ..., dest ... }: every record goes to each destination; the watermark moves once all have accepted it (the last step)',
 };
 
 export function completion(a: Analysis, pos: Position, options: CompletionOptions = {}): CompletionItem[] {
@@ -102,6 +103,34 @@ class Completer {
   }
 
   private classify(): CompletionItem[] {
+    // In `tee { ... }`: `dest` starts the block and follows each comma (which may also separate
+    // the `with` options of the destination before it).
+    const open = this.openTee();
+    const last = this.before.length - 1;
+    if (open !== undefined && last === open) return this.keywords(['dest']);
+    if (open !== undefined && this.before[last]?.tokenType === T.Comma) {
+      const rest = this.classifyClause().filter((i) => i.label !== 'dest');
+      return [...this.keywords(['dest']), ...rest];
+    }
+    return this.classifyClause();
+  }
+
+  /** The `{` of the `tee { ... }` the cursor is directly in, if it is in one. */
+  private openTee(): number | undefined {
+    let depth = 0;
+    for (let j = this.before.length - 1; j >= 0; j--) {
+      const t = this.before[j];
+      if (CLOSERS.has(t.tokenType)) depth++;
+      else if (OPENERS.has(t.tokenType)) {
+        if (depth-- > 0) continue;
+        const prev = this.before[j - 1];
+        return t.tokenType === T.LCurly && prev?.tokenType === T.Identifier && prev.image === 'tee' ? j : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private classifyClause(): CompletionItem[] {
     const n = this.before.length;
     const last = n - 1;
     const lt = this.tok(last);
@@ -151,6 +180,8 @@ class Completer {
     const last = this.before.length - 1;
     const lt = this.before[last];
     if (open.tokenType === T.LCurly) {
+      // `tee { dest ..., dest ... }`: a destination starts each entry.
+      if (this.before[j - 1]?.image === 'tee' && this.before[j - 1].tokenType === T.Identifier) return last === j || lt.tokenType === T.Comma ? this.keywords(['dest']) : [];
       if (this.kw(j - 1, T.Map)) {
         const keyPosition = last === j || lt.tokenType === T.Comma;
         return keyPosition ? this.mapKeys(j) : this.expression(j - 1);
@@ -381,7 +412,7 @@ class Completer {
     // The source's own values (`with`, `where`, `since`) are constants, like on reject's options.
     if (kwTok.tokenType === T.Source || kwTok.tokenType === T.Reject) return UNTYPED;
     if (!f || !p) return this.sourceRecordFromTokens();
-    for (const s of [...p.steps, ...(p.dest ? [p.dest] : [])]) {
+    for (const s of [...p.steps, ...(p.tee ? p.tee.dests : p.dest ? [p.dest] : [])]) {
       if (s.range.end.offset > kwTok.startOffset || s.range.start.offset >= kwTok.startOffset) return f.input.get(s) ?? UNTYPED;
     }
     return f.source ? f.output : this.sourceRecordFromTokens();
@@ -410,7 +441,7 @@ class Completer {
     const firstName = this.before[start];
     if (!firstName || !this.isName(start)) return undefined;
     for (const f of this.unit.flows) {
-      const refs = [f.source, f.dest, f.onReject, ...f.lookups.values()];
+      const refs = [f.source, f.dest, ...(f.tee ?? []), f.onReject, ...f.lookups.values()];
       const r = refs.find((x) => x?.ref.range.start.offset === firstName.startOffset);
       if (r) return r;
     }
@@ -448,12 +479,12 @@ class Completer {
   }
 
   private stepKeywords(): CompletionItem[] {
-    return ['map', 'filter', 'lookup', 'dedupe', 'take', 'dest'].map((w, i) => ({
+    return ['map', 'filter', 'lookup', 'dedupe', 'take', 'dest', 'tee'].map((w, i) => ({
       label: w === 'dedupe' ? 'dedupe by' : w,
       kind: CompletionItemKind.Keyword,
       detail: STEP_DOCS[w],
       filterText: w,
-      textEdit: { range: this.range(), newText: w === 'dedupe' ? 'dedupe by ' : w },
+      textEdit: { range: this.range(), newText: w === 'dedupe' ? 'dedupe by ' : w === 'tee' ? 'tee { dest ' : w },
       sortText: `0${i}`,
     }));
   }

@@ -32,7 +32,7 @@ export function definition(a: Analysis, pos: Position): Location[] | null {
   }
   const ref = node?.kind === 'ActionRef' ? node : node?.kind === 'Name' && parent?.kind === 'ActionRef' ? parent : undefined;
   if (ref && flow) {
-    const r = [flow.source, flow.dest, flow.onReject, ...flow.lookups.values()].find((x) => x?.ref === ref);
+    const r = [flow.source, flow.dest, ...(flow.tee ?? []), flow.onReject, ...flow.lookups.values()].find((x) => x?.ref === ref);
     const onApp = node?.kind === 'Name' && ref.parts[0] === node && ref.parts.length > 1;
     const loc = r ? actionLocation(r, onApp) : null;
     if (loc) return [loc];
@@ -65,7 +65,7 @@ function firstFlowNamed(a: Analysis, name: string): { unit: Unit; flow: A.Flow }
 function fieldOrigin(a: Analysis, unit: Unit, flow: A.Flow, path: A.Node[], name: string, source: ResolvedRef[]): Location | null {
   const p = flow.pipeline;
   if (!p) return null;
-  const steps: (A.Step | A.Dest)[] = [...p.steps, ...(p.dest ? [p.dest] : [])];
+  const steps: (A.Step | A.Dest)[] = [...p.steps, ...(p.tee ? p.tee.dests : p.dest ? [p.dest] : [])];
   const current = steps.findIndex((s) => path.includes(s));
   if (current < 0) return null;
   for (let i = current - 1; i >= 0; i--) {

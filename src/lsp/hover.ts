@@ -139,7 +139,7 @@ class Hovers {
   private refOf(ref: A.ActionRef): ResolvedRef | undefined {
     const f = this.flow;
     if (!f) return undefined;
-    return [f.source, f.dest, f.onReject, ...f.lookups.values()].find((r) => r?.ref === ref);
+    return [f.source, f.dest, ...(f.tee ?? []), f.onReject, ...f.lookups.values()].find((r) => r?.ref === ref);
   }
 
   // ---- actions and their options
@@ -175,7 +175,7 @@ class Hovers {
       const n = this.up(k);
       if (!n) break;
       if (n.kind === 'Source') return f.source;
-      if (n.kind === 'Dest') return f.dest;
+      if (n.kind === 'Dest') return f.tee?.[f.flow.pipeline?.tee?.dests.indexOf(n) ?? -1] ?? f.dest;
       if (n.kind === 'OnReject') return f.onReject;
       if (n.kind === 'Lookup') return f.lookups.get(n);
     }

@@ -19,7 +19,7 @@ export function documentSymbols(a: Analysis): DocumentSymbol[] {
     const p = flow.pipeline;
     if (p?.source) children.push(symbol(a, unit, `source ${p.source.action.name}`, SymbolKind.Event, p.source.range, p.source.action.range));
     for (const s of p?.steps ?? []) children.push(symbol(a, unit, step(s), s.kind === 'Lookup' ? SymbolKind.Variable : SymbolKind.Function, s.range, s.kind === 'Lookup' ? s.name.range : s.range));
-    if (p?.dest) children.push(symbol(a, unit, `dest ${p.dest.action.name}`, SymbolKind.Event, p.dest.range, p.dest.action.range));
+    for (const d of p?.tee ? p.tee.dests : p?.dest ? [p.dest] : []) children.push(symbol(a, unit, `dest ${d.action.name}`, SymbolKind.Event, d.range, d.action.range));
     const sym = symbol(a, unit, f.name, SymbolKind.Module, flow.range, flow.name?.range ?? p?.source?.range ?? flow.range);
     sym.detail = flow.name ? 'flow' : 'bare pipeline';
     // A child outside its parent's range is invalid LSP; recovery can leave one on a broken line.

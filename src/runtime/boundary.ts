@@ -68,6 +68,11 @@ export class Boundary {
     return 'new';
   }
 
+  /** Whether an id was saved (a destination's acknowledgement inside a `tee`, dests/tee.ts). */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   /** Notes a record handled to the end (written, rejected, filtered or skipped): it counts for the watermark. */
   note(key: string, c: Cursor): void {
     this.processed.push(key);

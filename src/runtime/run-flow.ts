@@ -15,12 +15,14 @@
 // the process dies in between, the next run keeps the record as rejected `uncertain` instead of
 // sending it a second time.
 import type { AppRegistry } from '../apps/index.js';
+import type { DestPlan } from '../check/flow-plan.js';
 import type { FlowModel, ResolvedRef } from '../check/model.js';
 import type * as A from '../language/ast.js';
 import { SluiceError } from '../errors.js';
 import { RUNTIME } from './codes.js';
 import type { ComponentContext } from './component.js';
-import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
+import type { Destination, Rejection } from './dests/destination.js';
+import { TeeDestination, type TeeHooks } from './dests/tee.js';
 import { openDestination } from './dests/registry.js';
 import type { EvalContext, Rec, Value } from './eval.js';
 import type { HttpIo } from './http-app/types.js';
@@ -98,7 +100,6 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const srcAction = resolveAction(o.registry, srcRef);
   const destAction = resolveAction(o.registry, destPlan.ref);
   const srcApp = o.registry.app(srcAction.app)!;
-  const destApp = o.registry.app(destAction.app)!;
   const key = o.flowKey ?? projectFlowKey(f.stateId);
   const legacy = [...(o.legacyKeys ?? []), legacyFileKey(o.file, f.name, o.io.cwd)];
   const sourceName = sourceNameOf(srcRef);
@@ -149,11 +150,16 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 
   // ---- the destination and the steps
   const runContext: RunContext = { incremental: since !== null, started, record: f.output, ...(f.output.open ? {} : { columns: [...f.output.fields.keys()] }) };
-  const upsert = upsertOptions(o.registry, destAction, destPlan.upsert);
-  const dest: Destination = openDestination(
-    { app: destApp, action: destAction, ref: destPlan.ref, options: evalOptions(destPlan.options, ectx), run: runContext, explicit: new Set(destPlan.explicit), ...(upsert ? { upsert } : {}) },
-    components,
-  );
+  const openDest = (dp: DestPlan): Destination => {
+    const action = dp === destPlan ? destAction : resolveAction(o.registry, dp.ref);
+    const upsert = upsertOptions(o.registry, action, dp.upsert);
+    const app = o.registry.app(action.app)!;
+    return openDestination({ app, action, ref: dp.ref, options: evalOptions(dp.options, ectx), run: runContext, explicit: new Set(dp.explicit), ...(upsert ? { upsert } : {}) }, components);
+  };
+  // `tee { ... }`: each destination is opened through the registry; what each acknowledged is kept
+  // with the flow's boundary ids (dests/tee.ts).
+  const teeAcks = { has: (id: string) => boundary.has(id), save: (ids: string[]) => saveIds(ids) };
+  const dest: Destination = plan.tee ? new TeeDestination(plan.tee.map(openDest), teeAcks) : openDest(destPlan);
   summary.destination = dest.describe;
   // `on reject APP.ACTION`: refused records also go there (they are kept in the state store anyway).
   let rejectDest: Destination | undefined;
@@ -215,8 +221,9 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         const keyOf = (i: number) => admitted.keys[out.origins[i]];
         // Writes accepted so far in this batch: the history of a run killed mid-batch shows them.
         let acceptedNow = 0;
-        const hooks: WriteHooks | undefined = saving
+        const hooks: TeeHooks | undefined = saving
           ? {
+              key: keyOf,
               sending: async (i) => {
                 const k = keyOf(i);
                 if (k) await saveIds([SENDING + k]);

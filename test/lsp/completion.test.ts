@@ -53,7 +53,7 @@ const CASES: Case[] = [
   { name: 'whole templates after ~', flow: 'source pipedrive.persons -> map { a: ~$0 }', has: ['~{CreatedDate}~'] },
   { name: 'lookup where keys: only the action parameters', flow: 'source pipedrive.persons -> lookup o = pipedrive.users.find where $0', has: ['term', 'search_by_email'], exact: true },
   { name: 'lookup where values: the fields flowing in', flow: 'source pipedrive.persons -> lookup o = pipedrive.users.find where term = $0', has: ['owner_name', 'name', 'lower'] },
-  { name: 'step keywords after ->', flow: 'source pipedrive.persons -> $0', has: ['map', 'filter', 'lookup', 'dedupe by', 'take', 'dest'], exact: true },
+  { name: 'step keywords after ->', flow: 'source pipedrive.persons -> $0', has: ['map', 'filter', 'lookup', 'dedupe by', 'take', 'dest', 'tee'], exact: true },
   { name: 'by after dedupe', flow: 'source pipedrive.persons -> dedupe $0', has: ['by'], exact: true },
   { name: 'fields and functions after filter', flow: 'source pipedrive.persons -> filter $0', has: ['name', 'email', 'owner_id', 'primary', 'lower', 'if', 'not', 'null'], not: ['title'] },
   { name: 'fields after dedupe by', flow: 'source pipedrive.persons -> dedupe by $0', has: ['email', 'lower'] },

@@ -35,6 +35,7 @@ import type { ProbeResult } from '../../connections/probe.js';
 import { alreadySaved, saveConnection } from '../../connections/save.js';
 import { closest } from '../../util/suggest.js';
 import { guardedJson } from '../json-errors.js';
+import { addDefined, definedApp, testDefined, unknownApp } from './connections-defined.js';
 
 const DEFAULT_APP = 'pipedrive';
 
@@ -158,7 +159,7 @@ async function readTokenInput(args: ParsedArgs, io: CliIO, validate: boolean): P
 const add: Command = {
   name: 'connections add',
   summary: 'validate and save a connection (company URL, API version, API token)',
-  usage: 'connections add APP --company-url URL [--name NAME] [--api-version auto|v1|v2] [--api-token-env VAR | --api-token TOKEN] [options]',
+  usage: 'connections add APP --company-url URL [--name NAME] [--api-version auto|v1|v2] [--api-token-env VAR | --api-token TOKEN] [options]\n       connections add APP [--name NAME] [--set FIELD=VALUE | --set-env FIELD=VAR]... [options]   (other apps: their definition\'s fields)',
   positionals: true,
   options: {
     name: { type: 'string', valueName: 'NAME', description: 'name of the connection (default: the app, e.g. pipedrive)' },
@@ -170,6 +171,8 @@ const add: Command = {
     plan: { type: 'string', valueName: 'PLAN', description: "the company's Pipedrive plan (lite, growth, premium, ultimate; unlimited for the sandbox): paces requests from the first one" },
     seats: { type: 'string', valueName: 'N', description: "the company's seats (users): the daily token budget is 30,000 x plan multiplier x seats (default 1)" },
     'daily-budget': { type: 'string', valueName: 'TOKENS', description: "the company's whole daily token budget, when known (with top-ups); overrides plan x seats" },
+    set: { type: 'string', multiple: true, valueName: 'FIELD=VALUE', description: 'apps other than Pipedrive: a connection field of the app\'s definition (`sluice describe APP` lists them)' },
+    'set-env': { type: 'string', multiple: true, valueName: 'FIELD=VAR', description: 'apps other than Pipedrive: a field read now from environment variable VAR (for secrets: not in the process list)' },
     'no-validate': { type: 'boolean', description: 'save without testing the connection' },
     replace: { type: 'boolean', description: 'replace a saved connection of the same name' },
     timeout: timeoutOption,
@@ -188,14 +191,25 @@ const add: Command = {
     'Examples:',
     '  sluice connections add pipedrive --company-url https://acme.pipedrive.com --api-token-env PIPEDRIVE_TOKEN',
     '  sluice connections add pipedrive --name sandbox --company-url http://127.0.0.1:8080 --allow-insecure',
+    '',
+    'Any other app with `connection.fields` in its definition (PostgreSQL, your own apps) takes those fields',
+    'with --set/--set-env (a secret field left out is asked for on a terminal), is validated with the',
+    'request its definition names in `connection.test` (PostgreSQL: SELECT current_user), and is saved:',
+    '  sluice connections add inventory --set base_url=https://api.example.com --set-env api_key=INVENTORY_KEY',
+    '  sluice connections add postgres --name warehouse --set-env url=WAREHOUSE_URL',
+    'Flows then use it with `with connection = "NAME"` (default: the connection named like the app).',
   ].join('\n'),
   async run(args, io) {
     const format = outputFormat(args);
     let token: Secret | undefined;
     const tokenEnv = str(args, 'api-token-env');
-    return guarded(io, format, () => [token, str(args, 'api-token'), tokenEnv ? io.env[tokenEnv] : undefined], async () => {
+    const fieldSecrets: Secret[] = [];
+    return guarded(io, format, () => [token, str(args, 'api-token'), tokenEnv ? io.env[tokenEnv] : undefined, ...fieldSecrets], async () => {
       if (args.positionals.length === 0) throw new UsageError('missing the app to connect to', `Usage: sluice ${add.usage}\nFor example: sluice connections add pipedrive --company-url https://acme.pipedrive.com`);
       if (args.positionals.length > 1) throw new UsageError(`unexpected argument \`${mask(args.positionals[1])}\``, `Usage: sluice ${add.usage}`);
+      const defined = definedApp(args.positionals[0]);
+      if (defined) return addDefined(defined, args, io, format, fieldSecrets, (q) => promptHidden(io, q), parseTimeout(args));
+      if (args.positionals[0] !== 'pipedrive') throw unknownApp(args.positionals[0]);
       const app = checkApp(args.positionals[0]);
       const name = checkConnectionName(str(args, 'name') ?? app);
       const rawUrl = str(args, 'company-url');
@@ -290,11 +304,14 @@ const test: Command = {
   async run(args, io) {
     const format = outputFormat(args);
     let token: Secret | undefined;
-    return guarded(io, format, () => [token], async () => {
+    const fieldSecrets: Secret[] = [];
+    return guarded(io, format, () => [token, ...fieldSecrets], async () => {
       if (args.positionals.length > 1) throw new UsageError(`\`connections test\` takes one connection name, got ${args.positionals.length}`, `Usage: sluice ${test.usage}`);
       const name = checkConnectionName(args.positionals[0] ?? DEFAULT_APP);
       const timeoutMs = parseTimeout(args);
-      const app = lookupConnection(name, io.env)?.app ?? DEFAULT_APP;
+      const app = lookupConnection(name, io.env)?.app ?? (definedApp(name) ? name : DEFAULT_APP);
+      const defined = definedApp(app);
+      if (defined) return testDefined(defined, name, io, format, fieldSecrets, timeoutMs);
       const conn = resolveConnection(name, app, io.env);
       token = conn.token;
       const { probeConnection } = await import('../../connections/probe.js');

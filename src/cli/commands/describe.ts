@@ -11,6 +11,7 @@ import {
   typeSpecLabel,
   type ActionDef,
   type AppDef,
+  type AuthDef,
   type AppRegistry,
   type FunctionDef,
   type OptionDef,
@@ -55,12 +56,20 @@ function paginationText(a: ResolvedAction): string {
   const p = a.pagination;
   if (p.type === 'none') return 'none (one request)';
   if (p.type === 'offset') return `${p.style}: ${p.startParam}/${p.limitParam}, at most ${p.pageSizeMax} a page`;
-  return `${p.style}: ${p.cursorParam}/${p.limitParam}, at most ${p.pageSizeMax} a page`;
+  if (p.type === 'cursor') return `${p.style}: ${p.cursorParam}/${p.limitParam}, at most ${p.pageSizeMax} a page`;
+  if (p.type === 'page') return `${p.style}: page ${p.pageParam}/${p.limitParam}, at most ${p.pageSizeMax} a page`;
+  return `${p.style}: the next page's URL from ${p.type === 'link' ? 'the Link header' : 'the answer'}${p.pageSizeMax ? `, at most ${p.pageSizeMax} a page` : ''}`;
+}
+
+function authText(x: AuthDef): string {
+  if (x.type === 'apiKey') return `${x.fallback ? 'or ' : ''}${x.in} ${x.name}`;
+  if (x.type === 'oauth2') return `OAuth2 ${x.grant.replace('_', ' ')}`;
+  return x.type;
 }
 
 function paramRows(params: ParamDef[]): string[][] {
   return params.map((p) => {
-    const flags = [p.in === 'path' ? 'path' : '', p.required ? 'required' : '', p.kind === 'limit' ? 'total to fetch' : '', p.sendDefault ? 'sent by default' : '']
+    const flags = [p.in === 'query' ? '' : p.in, p.required ? 'required' : '', p.kind === 'limit' ? 'total to fetch' : '', p.sendDefault ? 'sent by default' : '']
       .filter(Boolean)
       .join(', ');
     const cons = constraintsLabel(p.schema);
@@ -146,9 +155,9 @@ function describeApp(app: AppDef, c: Palette): string {
   const facts: string[][] = [];
   if (app.http) {
     facts.push(['Base URL', app.http.baseUrl]);
-    facts.push(['Auth', app.http.auth.map((x) => `${x.fallback ? 'or ' : ''}${x.in} ${x.name}`).join(', ')]);
+    facts.push(['Auth', app.http.auth.map(authText).join(', ')]);
     const styles = Object.values(app.http.pagination).map((p) =>
-      p.type === 'none' ? p.style : `${p.style} (${p.style === p.type ? '' : `${p.type}, `}at most ${p.pageSizeMax} a page)`,
+      p.type === 'none' ? p.style : `${p.style} (${p.style === p.type ? '' : `${p.type}, `}${p.pageSizeMax ? `at most ${p.pageSizeMax} a page` : 'server-sized pages'})`,
     );
     if (styles.length) facts.push(['Pagination', styles.join('; ')]);
     const rl = app.http.rateLimit;

@@ -3,6 +3,7 @@
 // run reports (requests, retries, time waited on rate limits).
 import type { AppDef, AppRegistry, ResolvedAction } from '../../apps/index.js';
 import type { ResolvedRef } from '../../check/model.js';
+import { resolveAppConnection, usesDefinedFields } from '../../connections/app-connection.js';
 import { resolveConnection, type ResolvedConnection } from '../../connections/index.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from '../http/budget.js';
 import { ApiClient, type HttpEvent } from '../http/index.js';
@@ -61,8 +62,9 @@ export class HttpClients {
   readonly named = (name: string, app: string): ApiClient => {
     let client = this.clients.get(name);
     if (!client) {
-      const conn = resolveConnection(name, app, this.o.env);
       const def = this.registry.app(app)!;
+      // An app whose definition says what a connection holds (auth, base URL) resolves it from that.
+      const conn = usesDefinedFields(def) ? resolveAppConnection(name, def, this.o.env) : resolveConnection(name, app, this.o.env);
       const budget = this.budgetFor(conn, def);
       const onEvent = this.o.onEvent;
       const events = onEvent ? (e: HttpEvent) => (this.count(e), onEvent(e, conn.baseUrl)) : this.count;

@@ -9,6 +9,7 @@ import type { Rec, Value } from '../eval.js';
 import { extractRecords } from '../http/index.js';
 import { paramValue } from '../params.js';
 import type { HttpClients } from './clients.js';
+import { placeParams } from '../http/placement.js';
 import { fillPath, tokensOf } from './requests.js';
 
 export function httpLookup(clients: HttpClients, cache: ReturnType<typeof lookupCache>, ref: ResolvedRef, action: ResolvedAction, signal: AbortSignal): (params: Record<string, Value>) => Promise<Rec | null> {
@@ -19,14 +20,22 @@ export function httpLookup(clients: HttpClients, cache: ReturnType<typeof lookup
     const q: Record<string, string | number | boolean> = {};
     for (const [k, v] of Object.entries(params)) if (v !== null && typeof v !== 'object') q[k] = paramValue(action, k, v);
     const { path, rest } = fillPath(action, q);
+    const placed = placeParams(action, rest);
     const key = lookupKey({ connection: connectionFingerprint({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token }), method: 'GET', path, query: rest });
     // The cache keeps what the API answered; names are applied after it, so that a new schema
     // never meets records named by an old one.
     const found = (await cache.getOrLoad(key, async () => {
-      const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal });
+      const res = await client.request({ method: action.method ?? 'GET', path, query: { ...placed.query, ...limitOne(action) }, headers: placed.headers, ...(placed.body ? { body: placed.body, form: action.body === 'form' } : {}), cost: action.cost, ...tokensOf(action), version: action.version, signal });
       const list = extractRecords(res.body, action.extract) ?? [];
       return (list[0] as Rec | undefined) ?? null;
     })) as Rec | null;
     return found && named ? named(found) : found;
   };
+}
+
+/** One record asked of a lookup, in the parameter the action's pagination pages with (Pipedrive: `limit`). */
+function limitOne(action: ResolvedAction): Record<string, number> {
+  const p = action.pagination;
+  if (p.type === 'none') return action.app === 'pipedrive' ? { limit: 1 } : {};
+  return p.limitParam ? { [p.limitParam]: 1 } : {};
 }

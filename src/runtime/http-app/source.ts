@@ -6,6 +6,7 @@ import type { Rec } from '../eval.js';
 import { pages, type Query } from '../http/index.js';
 import type { Source } from '../sources/source.js';
 import type { HttpClients } from './clients.js';
+import { placeParams } from '../http/placement.js';
 import { fillPath } from './requests.js';
 
 /**
@@ -20,11 +21,13 @@ export function httpSource(clients: HttpClients, ref: ResolvedRef, action: Resol
   // The connection is resolved now: a missing or broken one fails before the run starts.
   const client = clients.for(ref, action);
   const { path, rest } = fillPath(action, query);
+  const placed = placeParams(action, rest);
   const named = customReader(ref);
+  const extra = { ...(Object.keys(placed.headers).length ? { headers: placed.headers } : {}), ...(placed.body ? { body: placed.body, form: action.body === 'form' } : {}) };
   return {
     describe: `${action.method ?? 'GET'} ${path}`,
     async *pages() {
-      for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: READ_AHEAD })) {
+      for await (const page of pages(client, { ...action, path }, placed.query as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: READ_AHEAD, ...extra })) {
         yield named ? (page as Rec[]).map(named) : (page as Rec[]);
       }
     },

@@ -8,6 +8,7 @@ import { CustomValueError, customWriter } from '../custom-fields/runtime.js';
 import type { Destination, Rejection, WriteHooks, WriteResult } from '../dests/destination.js';
 import type { Rec } from '../eval.js';
 import { ApiError, expandPath, extractRecords, UncertainWriteError, type ApiClient } from '../http/index.js';
+import { rejectsRecord } from '../http/placement.js';
 import type { HttpClients } from './clients.js';
 import { ajvMessage, compileInput, nullableFields, tokensOf, upsertTerm, withoutMissing } from './requests.js';
 import type { UpsertOptions } from './types.js';
@@ -129,7 +130,7 @@ export class HttpWriter implements Destination {
   private failed(rec: Rec, err: unknown, idempotent: boolean): Outcome {
     if (idempotent && this.o.signal.aborted) return undefined;
     if (err instanceof UncertainWriteError) return { ok: false, rej: { record: rec, reason: `${err.message} (not retried: it may have been applied; check before sending it again)`, code: 'uncertain' } };
-    if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401 && err.status !== 429) {
+    if (err instanceof ApiError && rejectsRecord(this.clients.registry.app(this.action.app)?.http?.errors.reject, err.status)) {
       return { ok: false, rej: { record: rec, reason: err.message, code: 'refused' } };
     }
     throw err;
@@ -145,7 +146,7 @@ export class HttpWriter implements Destination {
       // Ctrl-C must not cut a write off half-way (README: "writes in flight finish"): an aborted
       // POST may still have been applied, and nothing would remember it. Only a write that may be
       // repeated follows the run's signal.
-      const res = await this.client!.request({ method: this.method, path, body, cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: this.o.signal } : {}) });
+      const res = await this.client!.request({ method: this.method, path, body, form: this.action.body === 'form', cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: this.o.signal } : {}) });
       if (!idempotent) await hooks?.accepted(index);
       const made = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
       return { ok: true, rec, ...(typeof made?.id === 'number' ? { id: made.id } : {}) };

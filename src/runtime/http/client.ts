@@ -10,7 +10,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDef, CostClass, HttpDef, HttpMethod } from '../../apps/types.js';
 import { redact, type ResolvedConnection } from '../../connections/index.js';
+import { expandTemplate } from '../../connections/app-connection.js';
 import { agentsFor, type Agents } from './agents.js';
+import { Credentials, type AuthParts } from './auth.js';
 import type { DailyBudget } from './budget.js';
 import { ApiError, DailyBudgetExhausted, MalformedResponseError, NetworkError, UncertainWriteError, describeFailure, type RequestSite } from './errors.js';
 import { headerNames, readRateLimitHeaders, type RateLimitHeaderNames, type ResponseHeaders } from './headers.js';
@@ -28,8 +30,16 @@ export interface RequestOptions {
   path: string;
   /** Encoded as the app says (`form`: `+` for spaces, like the official client). null/undefined are left out. */
   query?: Query;
-  /** Sent as JSON. */
+  /** Sent as JSON, or as an HTML form with `form`. */
   body?: unknown;
+  form?: boolean;
+  /** Request headers (parameters declared `in: header`). */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * An absolute URL instead of `path` and `query` (the next page a server names); it must be on the
+   * base URL's origin, so that credentials never go elsewhere. `path` still names it in messages.
+   */
+  url?: string;
   /** For the daily budget and the per-class burst (search). */
   cost: CostClass | null;
   /** Daily-budget tokens of this request (the action's `x-token-cost`); default: the price of `cost`. */
@@ -110,12 +120,6 @@ export interface ClientStats {
 
 type Outcome = { kind: 'answer'; grant: Grant; res: Response<string>; ms: number } | { kind: 'network'; grant: Grant; failure: NetworkFailureInfo };
 
-interface AuthPlan {
-  in: 'header' | 'query';
-  name: string;
-  value: string;
-}
-
 /** Fills `{name}` path parameters, percent-encoded. */
 export function expandPath(template: string, params: Readonly<Record<string, string | number>>): string {
   return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
@@ -143,7 +147,8 @@ export class ApiClient {
   private readonly http: HttpDef;
   private readonly names: RateLimitHeaderNames;
   private readonly agents: Agents;
-  private readonly auth: AuthPlan;
+  private readonly credentials: Credentials;
+  private readonly retryStatuses: ReadonlySet<number>;
   private readonly policy: RetryPolicy;
   private readonly timeouts: Timeouts;
   private readonly random: () => number;
@@ -160,7 +165,8 @@ export class ApiClient {
     this.host = origin.host;
     this.names = headerNames(app.http.rateLimit);
     this.agents = agentsFor(origin.origin);
-    this.auth = pickAuth(app, options.auth ?? 'header');
+    this.credentials = new Credentials(app, connection, options.auth ?? 'header');
+    this.retryStatuses = new Set(app.http.errors?.retry ?? RETRY_STATUSES);
     this.policy = { ...DEFAULT_RETRY, ...options.retry };
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.random = options.random ?? Math.random;
@@ -176,6 +182,7 @@ export class ApiClient {
   /** The versioned base URL, e.g. `https://acme.pipedrive.com/api/v1`. */
   baseUrl(version?: string | null): string {
     const v = this.concreteVersion(version);
+    if (this.connection.fields) return expandTemplate(this.http.baseUrl, this.connection.fields, v).replace(/\/$/, '');
     return this.http.baseUrl.replace(/\{([^}]+)\}/g, (_, field: string) => {
       if (field === 'version') return v;
       if (field === 'company_url' || field === 'base_url' || field === 'url') return this.connection.baseUrl;
@@ -213,10 +220,19 @@ export class ApiClient {
     const version = this.concreteVersion(o.version);
     const base = this.baseUrl(version);
     const site = this.site(o.method, o.path, version);
-    const query: Record<string, QueryValue> = { ...o.query };
-    if (this.auth.in === 'query') query[this.auth.name] = this.auth.value.replace(/\{[^}]+\}/g, () => this.connection.token.reveal());
-    const qs = encodeQuery(query, this.http.queryEncoding);
-    const url = `${base}${o.path}${qs ? `?${qs}` : ''}`;
+    if (o.url !== undefined && new URL(o.url).origin !== new URL(base).origin) {
+      throw new MalformedResponseError(site, 200, 1, `a next page on another server (${new URL(o.url).host}): not followed, so that credentials stay with ${this.host}`);
+    }
+    const urlFor = (auth: AuthParts): string => {
+      if (o.url !== undefined) {
+        const u = new URL(o.url);
+        for (const [k, v] of Object.entries(auth.query)) u.searchParams.set(k, v);
+        return u.toString();
+      }
+      const qs = encodeQuery({ ...o.query, ...auth.query }, this.http.queryEncoding);
+      return `${base}${o.path}${qs ? `?${qs}` : ''}`;
+    };
+    let reauthorized = false;
     const idempotent = o.idempotent ?? o.method !== 'POST';
     const tokens = o.tokens ?? this.tokensFor(version, o.cost);
     const started = performance.now();
@@ -225,9 +241,11 @@ export class ApiClient {
 
     for (let attempt = 1; ; attempt++) {
       o.signal?.throwIfAborted();
+      const auth = await this.credentials.parts(o.signal);
+      const url = urlFor(auth);
       const outcome = await this.limiter.run((grant) => {
         this.options.budget?.take(tokens, site, attempt);
-        return this.send(url, o, grant, site, attempt);
+        return this.send(url, o, grant, site, attempt, auth.headers);
       }, { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}), ...(this.options.budget ? { daily: { company: this.options.budget.company, limit: this.options.budget.limit } } : {}) });
 
       if (outcome.kind === 'network') {
@@ -274,7 +292,15 @@ export class ApiClient {
         continue;
       }
 
-      if (RETRY_STATUSES.has(status)) {
+      // An OAuth2 token refused before its announced expiry: fetch a new one, once.
+      if (status === 401 && !reauthorized && this.credentials.unauthorized()) {
+        reauthorized = true;
+        this.s.retries++;
+        this.emit({ type: 'retry', method: o.method, path: site.path, attempt, delayMs: 0, reason: '401' });
+        continue;
+      }
+
+      if (this.retryStatuses.has(status)) {
         this.s.serverErrors++;
         if (!idempotent) throw new UncertainWriteError(site, attempt, `status ${status}`, status);
         const final = (): Error => {
@@ -290,17 +316,19 @@ export class ApiClient {
     }
   }
 
-  private async send(url: string, o: RequestOptions, grant: Grant, site: RequestSite, attempt: number): Promise<Outcome> {
+  private async send(url: string, o: RequestOptions, grant: Grant, site: RequestSite, attempt: number, authHeaders: Readonly<Record<string, string>>): Promise<Outcome> {
     if (grant.waitedMs >= 1) {
       this.s.waitMs += grant.waitedMs;
       this.emit({ type: 'rate-limit-wait', method: o.method, path: site.path, ms: Math.round(grant.waitedMs) });
     }
     this.s.requests++;
     this.emit({ type: 'request', method: o.method, path: site.path, attempt });
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.options.userAgent ?? 'sluice' };
-    if (this.auth.in === 'header') headers[this.auth.name] = this.auth.value.replace(/\{[^}]+\}/g, () => this.connection.token.reveal());
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.options.userAgent ?? 'sluice', ...o.headers, ...authHeaders };
     let body: string | undefined;
-    if (o.body !== undefined) {
+    if (o.body !== undefined && o.form) {
+      body = encodeQuery(formFields(o.body), 'form');
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (o.body !== undefined) {
       body = JSON.stringify(o.body);
       headers['content-type'] = 'application/json';
     }
@@ -360,7 +388,7 @@ export class ApiClient {
     const env = this.http.envelope;
     const pick = (pointer: string | undefined): string | undefined => {
       const v = pointer ? getPointer(parsed.value, pointer) : undefined;
-      return typeof v === 'string' && v.trim() !== '' ? redact(v.trim().slice(0, 300), [this.connection.token]) : undefined;
+      return typeof v === 'string' && v.trim() !== '' ? redact(v.trim().slice(0, 300), this.credentials.secrets()) : undefined;
     };
     const error = pick(env.error);
     const info = pick(env.errorInfo);
@@ -386,9 +414,13 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-function pickAuth(app: AppDef, mode: 'header' | 'query'): AuthPlan {
-  const auth = app.http?.auth ?? [];
-  const chosen = auth.find((a) => a.in === mode) ?? (mode === 'header' ? auth.find((a) => !a.fallback) : undefined);
-  if (!chosen) throw new RangeError(`${app.name} has no ${mode} authentication`);
-  return { in: chosen.in, name: chosen.name, value: chosen.value };
+/** A form body's fields: scalars as text, lists repeated, objects as JSON. */
+function formFields(body: unknown): Query {
+  const out: Record<string, QueryValue> = {};
+  for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    if (v === null || v === undefined) continue;
+    if (Array.isArray(v)) out[k] = v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : (x as QueryScalar)));
+    else out[k] = typeof v === 'object' ? JSON.stringify(v) : (v as QueryScalar);
+  }
+  return out;
 }

@@ -32,6 +32,11 @@ export interface PagesOptions {
   /** Records asked per page; default and ceiling: the pagination's pageSizeMax. */
   pageSize?: number;
   signal?: AbortSignal;
+  /** Headers of every page request (parameters declared `in: header`). */
+  headers?: Readonly<Record<string, string>>;
+  /** A body sent with every page request (parameters declared `in: body`), as a form with `form`. */
+  body?: Readonly<Record<string, string | number | boolean>>;
+  form?: boolean;
   /**
    * Pages in flight at once for offset pagination (default 1: the next page while the current one
    * is consumed). More hides network latency, which otherwise bounds a sequential read far below
@@ -40,7 +45,13 @@ export interface PagesOptions {
   ahead?: number;
 }
 
-type Position = { type: 'offset'; start: number } | { type: 'cursor'; cursor: string | undefined } | { type: 'none' };
+type Position =
+  | { type: 'offset'; start: number }
+  | { type: 'cursor'; cursor: string | undefined }
+  | { type: 'page'; page: number }
+  /** The next page's absolute URL (undefined: the first request, from path and query). */
+  | { type: 'url'; url: string | undefined }
+  | { type: 'none' };
 
 /**
  * The records at the ExtractDef's pointer as a list, or undefined when they have the wrong shape.
@@ -67,7 +78,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   const p = action.pagination;
   const method = action.method ?? 'GET';
   const site: RequestSite = client.site(method, action.path, action.version);
-  const maxSize = p.type === 'none' ? Infinity : Math.max(1, Math.min(p.pageSizeMax, options.pageSize ?? p.pageSizeMax));
+  const maxSize = p.type === 'none' || p.pageSizeMax === undefined ? Infinity : Math.max(1, Math.min(p.pageSizeMax, options.pageSize ?? p.pageSizeMax));
 
   // v1 offsets are predictable, so more than one page may be in flight (`ahead`); cursors are not.
   const ahead = p.type === 'offset' ? Math.max(1, Math.floor(options.ahead ?? 1)) : 1;
@@ -101,10 +112,16 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     } else if (p.type === 'cursor' && pos.type === 'cursor') {
       q[p.cursorParam] = pos.cursor;
       q[p.limitParam] = size;
+    } else if (p.type === 'page' && pos.type === 'page') {
+      q[p.pageParam] = pos.page;
+      q[p.limitParam] = size;
+    } else if ((p.type === 'nextUrl' || p.type === 'link') && pos.type === 'url' && pos.url === undefined) {
+      Object.assign(q, p.firstParams);
+      if (p.limitParam && Number.isFinite(size)) q[p.limitParam] = size;
     }
     const ctl = new AbortController();
     if (outer?.aborted) ctl.abort(outer.reason);
-    const res = client.request({ method, path: action.path, query: q, cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal });
+    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal });
     // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
     // one dropped) from being reported as an unhandled rejection.
     res.catch(() => undefined);
@@ -114,7 +131,15 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   let received = 0;
   /** Where the next page to request starts: known from an answer, or predicted (offsets). */
   let nextPos: Position | undefined =
-    p.type === 'offset' ? { type: 'offset', start: toStart(query[p.startParam]) } : p.type === 'cursor' ? { type: 'cursor', cursor: toCursor(query[p.cursorParam]) } : { type: 'none' };
+    p.type === 'offset'
+      ? { type: 'offset', start: toStart(query[p.startParam]) }
+      : p.type === 'cursor'
+        ? { type: 'cursor', cursor: toCursor(query[p.cursorParam]) }
+        : p.type === 'page'
+          ? { type: 'page', page: p.firstPage ?? 1 }
+          : p.type === 'nextUrl' || p.type === 'link'
+            ? { type: 'url', url: undefined }
+            : { type: 'none' };
   // Pages are requested ahead only once an answer has shown that the server returns full pages of
   // the size asked and continues right after them; otherwise a prediction could skip records.
   let confirmed = false;
@@ -139,7 +164,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
       current = undefined;
       const all = extractRecords(res.body, action.extract);
       if (!all) throw new MalformedResponseError(site, res.status, res.attempts, `no records at ${action.extract.pointer} (expected ${action.extract.shape === 'object' ? 'an object' : 'a list'})`);
-      const next = nextPosition(res.body, p, f.pos, all.length, f.size, site, res.status);
+      const next = nextPosition(res, p, f.pos, all.length, f.size, site, `${client.baseUrl(action.version)}${action.path}`);
       // A server that ignores `limit` must not make us hand out more than was asked for.
       const records = all.length > wanted - received ? all.slice(0, wanted - received) : all;
       received += records.length;
@@ -166,10 +191,13 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
 function samePosition(a: Position, b: Position): boolean {
   if (a.type === 'offset' && b.type === 'offset') return a.start === b.start;
   if (a.type === 'cursor' && b.type === 'cursor') return a.cursor === b.cursor;
+  if (a.type === 'page' && b.type === 'page') return a.page === b.page;
+  if (a.type === 'url' && b.type === 'url') return a.url === b.url;
   return false;
 }
 
-function nextPosition(body: unknown, p: PaginationDef, pos: Position, count: number, asked: number, site: RequestSite, status: number): Position | undefined {
+function nextPosition(res: ApiResponse, p: PaginationDef, pos: Position, count: number, asked: number, site: RequestSite, firstUrl: string): Position | undefined {
+  const { body, status } = res;
   // An empty page ends the list whatever the markers say: a server that kept answering empty
   // pages with new markers would otherwise be read forever.
   if (p.type === 'none' || count === 0) return undefined;
@@ -192,6 +220,36 @@ function nextPosition(body: unknown, p: PaginationDef, pos: Position, count: num
     if (typeof c !== 'string' && typeof c !== 'number') throw new MalformedResponseError(site, status, 1, `a next cursor that is neither a string nor a number`);
     if (String(c) === pos.cursor) throw stuck('the same cursor again');
     return { type: 'cursor', cursor: String(c) };
+  }
+  if (p.type === 'page' && pos.type === 'page') {
+    const total = p.totalPages ? firstPointer(body, p.totalPages) : undefined;
+    if (typeof total === 'number') return pos.page + 1 - (p.firstPage ?? 1) < total ? { type: 'page', page: pos.page + 1 } : undefined;
+    return count < asked ? undefined : { type: 'page', page: pos.page + 1 };
+  }
+  if ((p.type === 'nextUrl' || p.type === 'link') && pos.type === 'url') {
+    const raw = p.type === 'link' ? linkNext(res.headers.link) : firstPointer(body, p.nextUrl ?? []);
+    if (raw === undefined || raw === null || raw === '') return undefined;
+    if (typeof raw !== 'string') throw new MalformedResponseError(site, status, 1, 'a next-page URL that is not a string');
+    let url: string;
+    try {
+      // A relative next URL is relative to the page it came with.
+      url = new URL(raw, pos.url ?? firstUrl).toString();
+    } catch {
+      throw new MalformedResponseError(site, status, 1, 'a next-page URL that is not a URL');
+    }
+    if (url === pos.url) throw stuck('the same next URL again');
+    return { type: 'url', url };
+  }
+  return undefined;
+}
+
+/** The `rel="next"` target of a Link header (RFC 8288), or undefined. */
+export function linkNext(header: string | string[] | undefined): string | undefined {
+  for (const value of Array.isArray(header) ? header : header ? [header] : []) {
+    for (const m of value.matchAll(/<([^>]*)>((?:\s*;\s*[^;,]+)*)/g)) {
+      const rel = /;\s*rel\s*=\s*"?([^";]+)"?/i.exec(m[2]);
+      if (rel && rel[1].toLowerCase().split(/\s+/).includes('next')) return m[1];
+    }
   }
   return undefined;
 }

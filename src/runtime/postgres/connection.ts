@@ -3,6 +3,7 @@
 // carry the password (pg's messages do not contain it, but a connection string echoed back in a
 // message, or a password that is also a database name, must not leak either).
 import type { Client, ClientConfig, DatabaseError } from 'pg';
+import { savedField } from '../../connections/app-connection.js';
 import { mask } from '../../connections/secret.js';
 import { SluiceError } from '../../errors.js';
 import type { Value } from '../eval.js';
@@ -44,9 +45,11 @@ export function pgTarget(options: { url?: unknown; connection?: unknown }, env: 
     const v = env[envName(connection)];
     if (v) url = v;
   }
+  // A connection saved with `sluice connections add postgres`.
+  url ??= savedField(connection, 'postgres', 'url', env);
   if (url === undefined) {
     throw new SluiceError(RUNTIME.pgNoUrl, `no PostgreSQL connection string for connection \`${connection}\``, {
-      hint: `Set ${envName(connection)}=postgres://user:password@host:5432/db (keeps the password out of the flow), or give \`url = env("NAME")\`.`,
+      hint: `Save it with \`sluice connections add postgres${connection === 'postgres' ? '' : ` --name ${connection}`} --set-env url=VAR\`, or set ${envName(connection)}=postgres://user:password@host:5432/db (either keeps the password out of the flow), or give \`url = env("NAME")\`.`,
     });
   }
   let parsed: URL;
