@@ -15,17 +15,11 @@ import { paramValue } from './params.js';
 import type { Source } from './sources/source.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from './http/budget.js';
 import { getPointer } from './http/pointer.js';
+import { readWindowFor } from './http/page-window.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
 const WRITE_CONCURRENCY = 4;
-/**
- * Offset pages in flight at once while reading (see paginate.ts). One: pages asked for ahead past
- * the end of a collection are wasted requests against the rate limit and the daily budget, which
- * costs more than the latency they hide (a small incremental read would take several times its
- * requests).
- */
-const READ_AHEAD = 1;
 
 export interface HttpIoOptions {
   env: Record<string, string | undefined>;
@@ -119,7 +113,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       return {
         describe: `${action.method ?? 'GET'} ${path}`,
         async *pages() {
-          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: READ_AHEAD })) {
+          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: readWindow(client) })) {
             yield named ? (page as Rec[]).map(named) : (page as Rec[]);
           }
         },
@@ -375,6 +369,12 @@ function upsertTerm(v: Value | undefined): string | undefined {
     return upsertTerm(v[0]);
   }
   return undefined;
+}
+
+/** Offset pages in flight at most while reading: grows from one while pages come back full (page-window.ts). */
+function readWindow(client: ApiClient): number {
+  const l = client.limiter.stats();
+  return readWindowFor(l.burst, l.windowMs);
 }
 
 /** What one request of the action costs in the daily budget, when its definition says. */

@@ -36,6 +36,8 @@ import type { Secret } from '../../connections/index.js';
 import { DailyBudgetExhausted, type RequestSite } from './errors.js';
 import type { RateLimitInfo } from './headers.js';
 
+const DEFAULT_CONCURRENCY = 64;
+
 export interface LimiterPlan {
   /** Requests per window. */
   burst: number;
@@ -49,7 +51,10 @@ export interface LimiterOptions extends LimiterPlan {
   host: string;
   /** When the daily budget resets, for the error message. */
   dailyResets?: string;
-  /** Requests in flight at once. Default 8. */
+  /**
+   * Requests in flight at once. Default 64: requests in flight hold places in the window, so the
+   * burst bounds them anyway; against a slow server the plan's rate needs rate x latency of them.
+   */
   concurrency?: number;
   /**
    * Added to the window, for clocks and timers that are not exact (a timer may fire a little early,
@@ -244,7 +249,7 @@ export class RateLimiter {
     for (const [cls, burst] of Object.entries(options.classBursts ?? {}) as [CostClass, number][]) {
       this.classes.set(cls, new Window(burst, this.spanMs));
     }
-    this.queue = new PQueue({ concurrency: options.concurrency ?? 8 });
+    this.queue = new PQueue({ concurrency: options.concurrency ?? DEFAULT_CONCURRENCY });
   }
 
   /**

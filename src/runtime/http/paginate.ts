@@ -7,10 +7,12 @@
 // consumer does; by default never more than one page ahead, so memory stays at two pages whatever
 // the size of the collection, and a consumer that stops early (`break`, a `since` watermark
 // reached) costs at most one request more, which is aborted. `ahead` allows more pages in flight
-// for offset pagination, where the next start can be predicted.
+// for offset pagination, where the next start can be predicted: a window that grows while pages
+// come back full (page-window.ts). Pages are always yielded in order, whatever order they arrive in.
 import type { CostClass, ExtractDef, HttpMethod, PaginationDef } from '../../apps/types.js';
 import type { ApiClient, ApiResponse, Query, QueryValue } from './client.js';
 import { MalformedResponseError, type RequestSite } from './errors.js';
+import { PageWindow } from './page-window.js';
 import { firstPointer, getPointer } from './pointer.js';
 
 /** The parts of a ResolvedAction paging needs (path parameters already filled in). */
@@ -33,9 +35,10 @@ export interface PagesOptions {
   pageSize?: number;
   signal?: AbortSignal;
   /**
-   * Pages in flight at once for offset pagination (default 1: the next page while the current one
-   * is consumed). More hides network latency, which otherwise bounds a sequential read far below
-   * the rate limit against a distant server; memory grows to that many pages. Cursors: always 1.
+   * The most pages in flight at once for offset pagination (default 1: the next page while the
+   * current one is consumed). More hides network latency, which otherwise bounds a sequential read
+   * far below the rate limit against a distant server; memory grows to that many pages. The window
+   * starts at one page and grows to this while pages come back full. Cursors: always 1.
    */
   ahead?: number;
 }
@@ -70,7 +73,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   const maxSize = p.type === 'none' ? Infinity : Math.max(1, Math.min(p.pageSizeMax, options.pageSize ?? p.pageSizeMax));
 
   // v1 offsets are predictable, so more than one page may be in flight (`ahead`); cursors are not.
-  const ahead = p.type === 'offset' ? Math.max(1, Math.floor(options.ahead ?? 1)) : 1;
+  const win = new PageWindow(p.type === 'offset' ? Math.max(1, Math.floor(options.ahead ?? 1)) : 1);
 
   interface Fetch {
     pos: Position;
@@ -120,7 +123,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   let confirmed = false;
 
   const fill = (): void => {
-    const depth = confirmed ? ahead : 1;
+    const depth = confirmed ? win.size : 1;
     while (nextPos && queue.length < depth) {
       const want = wanted - received - queue.reduce((n, f) => n + f.size, 0);
       if (want <= 0) break;
@@ -147,10 +150,15 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
         dropQueue();
         nextPos = undefined;
       } else {
-        if (!confirmed && next.type === 'offset' && f.pos.type === 'offset' && all.length === f.size && next.start === f.pos.start + f.size) confirmed = true;
+        const asPredicted = next.type === 'offset' && f.pos.type === 'offset' && all.length === f.size && next.start === f.pos.start + f.size;
+        if (asPredicted) {
+          confirmed = true;
+          win.full();
+        }
         const predicted = queue.length > 0 ? queue[0].pos : nextPos;
         if (!predicted || !samePosition(predicted, next)) {
           dropQueue();
+          win.reset();
           nextPos = next;
         }
       }
