@@ -19,7 +19,8 @@ describe('speculative pages and the daily budget', () => {
   it('charges every page sent, those past the end included, never fewer than reached the server', async () => {
     sb.setFaults({ latencyMs: 30 });
     const budget = new DailyBudget('sandbox', 1_000_000, undefined);
-    const persons = pageable(action('persons', 'v1'));
+    const a = action('persons', 'v1');
+    const persons = { ...pageable(a), tokens: a.tokens };
     const c = client(sb, { plan: 'ultimate', budget });
     const { records } = await collect(pages(c.client, persons, {}, { pageSize: 100, ahead: 8 }));
     // Let the server answer the pages that were cut short, so that its log has them all.
