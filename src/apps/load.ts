@@ -29,6 +29,7 @@ import type {
   SourceRef,
   TypeSpec,
   UpsertDef,
+  BatchDef,
   VariantDef,
 } from './types.js';
 import { chooseValidators, validateWith } from './validate.js';
@@ -45,7 +46,7 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'batch'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
 const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env']);
 
@@ -515,9 +516,17 @@ class Loader {
       unsupportedSince: (m.unsupportedSince as string | undefined) ?? null,
       tokens,
       upsert: role === 'write' ? upsertDef(m.upsert as JsonObject | undefined) : m.upsert === undefined ? null : fail(at('upsert'), 'is only for writes'),
+      batch: batchDef(m.batch as JsonObject | undefined, role, pathParams, () => fail(at('batch'), 'is only for reads of one record by a path parameter')),
       source: { file, display: this.display(file), pointer: vPtr },
     };
   }
+}
+
+function batchDef(b: JsonObject | undefined, role: string, pathParams: Readonly<Record<string, unknown>>, wrong: () => never): BatchDef | null {
+  if (!b) return null;
+  const id = (b.id as string | undefined) ?? 'id';
+  if (role !== 'read' || !Object.hasOwn(pathParams, id)) wrong();
+  return { list: b.list as string, param: b.param as string, max: b.max as number, id };
 }
 
 function upsertDef(u: JsonObject | undefined): UpsertDef | null {

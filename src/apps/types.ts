@@ -167,7 +167,20 @@ export interface VariantDef {
   unsupportedSince: string | null;
   /** How `dest ... upsert by FIELD` finds the record to update, or null: this write cannot upsert. */
   upsert: UpsertDef | null;
+  /** How lookups by id through this read are answered many ids a request, or null: one by one. */
+  batch: BatchDef | null;
   source: SourceRef;
+}
+
+export interface BatchDef {
+  /** The read action (same app and version) that takes many ids. */
+  list: string;
+  /** Its parameter for the ids, comma-separated. */
+  param: string;
+  /** Ids a request at most. */
+  max: number;
+  /** The path parameter of this action that holds the id. */
+  id: string;
 }
 
 export interface UpsertDef {

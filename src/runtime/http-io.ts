@@ -2,7 +2,7 @@
 // one rate limiter per (base URL, token) for the whole process, retries that never duplicate a write.
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
-import type { AppDef, JsonSchema, ResolvedAction, UpsertDef } from '../apps/index.js';
+import type { AppDef, BatchDef, JsonSchema, ResolvedAction, UpsertDef } from '../apps/index.js';
 import { loadRegistry } from '../apps/index.js';
 import type { ResolvedRef } from '../check/model.js';
 import { resolveConnection, type ResolvedConnection } from '../connections/index.js';
@@ -16,6 +16,8 @@ import type { Source } from './sources/source.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from './http/budget.js';
 import { getPointer } from './http/pointer.js';
 import { readWindowFor } from './http/page-window.js';
+import { BatchedLookup } from './cache/batched-lookup.js';
+import { SluiceError } from '../errors.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
@@ -302,15 +304,19 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
 
     lookup(ref, action) {
       const named = customReader(ref);
+      let batched: BatchedLookup | undefined;
       return async (params: Record<string, Value>) => {
         const { client, conn } = clientFor(ref, action);
         const q: Record<string, string | number | boolean> = {};
         for (const [k, v] of Object.entries(params)) if (v !== null && typeof v !== 'object') q[k] = paramValue(action, k, v);
         const { path, rest } = fillPath(action, q);
         const key = lookupKey({ connection: connectionFingerprint({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token }), method: 'GET', path, query: rest });
+        const id = action.batch ? q[action.batch.id] : undefined;
+        if (action.batch && (typeof id === 'number' || typeof id === 'string')) batched ??= batchedLookup(client, action, action.batch, o.signal);
         // The cache keeps what the API answered; names are applied after it, so that a new schema
         // never meets records named by an old one.
         const found = (await cache.getOrLoad(key, async () => {
+          if (batched && (typeof id === 'number' || typeof id === 'string')) return ((await batched.load(id, rest)) as Rec | null) ?? null;
           const res = await client.request({ method: action.method ?? 'GET', path, query: { ...rest, limit: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal: o.signal });
           const list = extractRecords(res.body, action.extract) ?? [];
           return (list[0] as Rec | undefined) ?? null;
@@ -369,6 +375,24 @@ function upsertTerm(v: Value | undefined): string | undefined {
     return upsertTerm(v[0]);
   }
   return undefined;
+}
+
+/** Lookups by id through `action`, many ids a request through its batch list action (cache/batched-lookup.ts). */
+function batchedLookup(client: ApiClient, action: ResolvedAction, batch: BatchDef, signal: AbortSignal): BatchedLookup {
+  const list = loadRegistry().action(`${action.app}.${batch.list}`, 'read', action.version);
+  if (!list) throw new SluiceError('SL7002', `cannot resolve \`${action.app}.${batch.list}\`, the batch read of \`${action.qualifiedName}\``);
+  return new BatchedLookup(batch.max, async ({ ids, rest }) => {
+    const res = await client.request({
+      method: list.method ?? 'GET',
+      path: list.path ?? '/',
+      query: { ...rest, [batch.param]: ids.join(','), [list.pagination.type === 'none' ? 'limit' : list.pagination.limitParam]: ids.length },
+      cost: list.cost,
+      ...tokensOf(list),
+      version: list.version,
+      signal,
+    });
+    return extractRecords(res.body, list.extract) ?? [];
+  });
 }
 
 /** Offset pages in flight at most while reading: grows from one while pages come back full (page-window.ts). */

@@ -36,7 +36,13 @@ import type { Secret } from '../../connections/index.js';
 import { DailyBudgetExhausted, type RequestSite } from './errors.js';
 import type { RateLimitInfo } from './headers.js';
 
-const DEFAULT_CONCURRENCY = 64;
+/**
+ * Requests in flight before the server has said its limit: a plan given too high (premium on a lite
+ * account) then costs a few 429s, not a storm.
+ */
+const UNCONFIRMED_CONCURRENCY = 8;
+/** Requests in flight at most once the server has said its limit (a slow server needs rate x latency). */
+const MAX_CONCURRENCY = 64;
 
 export interface LimiterPlan {
   /** Requests per window. */
@@ -52,8 +58,9 @@ export interface LimiterOptions extends LimiterPlan {
   /** When the daily budget resets, for the error message. */
   dailyResets?: string;
   /**
-   * Requests in flight at once. Default 64: requests in flight hold places in the window, so the
-   * burst bounds them anyway; against a slow server the plan's rate needs rate x latency of them.
+   * Requests in flight at once. Default: 8 until an answer says the limit (`x-ratelimit-limit`),
+   * then that burst (at most 64): requests in flight hold places in the window, so the burst bounds
+   * them anyway, and against a slow server the plan's rate needs rate x latency of them.
    */
   concurrency?: number;
   /**
@@ -249,7 +256,7 @@ export class RateLimiter {
     for (const [cls, burst] of Object.entries(options.classBursts ?? {}) as [CostClass, number][]) {
       this.classes.set(cls, new Window(burst, this.spanMs));
     }
-    this.queue = new PQueue({ concurrency: options.concurrency ?? DEFAULT_CONCURRENCY });
+    this.queue = new PQueue({ concurrency: options.concurrency ?? UNCONFIRMED_CONCURRENCY });
   }
 
   /**
@@ -283,6 +290,10 @@ export class RateLimiter {
     if (info.limit !== undefined && this.adaptive && info.limit !== w.cap) {
       w.cap = info.limit;
       this.s.adjustments++;
+    }
+    // The server has said the main burst: as many requests may be in flight as it allows.
+    if (info.limit !== undefined && this.adaptive && w === this.main && this.options.concurrency === undefined) {
+      this.queue.concurrency = Math.max(UNCONFIRMED_CONCURRENCY, Math.min(MAX_CONCURRENCY, w.cap));
     }
     if (info.limit !== undefined && info.remaining !== undefined && g.sentAt !== undefined) {
       // The server counted the requests in the window before this one arrived. Of ours, that can be
