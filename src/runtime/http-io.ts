@@ -16,12 +16,11 @@ import type { Source } from './sources/source.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from './http/budget.js';
 import { getPointer } from './http/pointer.js';
 import { readWindowFor } from './http/page-window.js';
+import { concurrencyFor, LatencyEstimate, runAdaptive } from './http/adaptive-concurrency.js';
 import { BatchedLookup } from './cache/batched-lookup.js';
 import { SluiceError } from '../errors.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
-/** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
-const WRITE_CONCURRENCY = 4;
 
 export interface HttpIoOptions {
   env: Record<string, string | undefined>;
@@ -68,6 +67,13 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     return b;
   };
 
+  // The latency of each client's answers, which sets how many writes it keeps in flight.
+  const latencies = new Map<ApiClient, LatencyEstimate>();
+  const writeConcurrency = (client: ApiClient): number => {
+    const l = client.limiter.stats();
+    return concurrencyFor(latencies.get(client)?.ms, l.burst, l.windowMs);
+  };
+
   function clientFor(ref: ResolvedRef, action: ResolvedAction): { client: ApiClient; conn: ResolvedConnection } {
     const client = clientNamed(ref.connection?.name ?? action.app, action.app);
     return { client, conn: client.connection };
@@ -79,9 +85,15 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       const conn = resolveConnection(name, app, o.env);
       const def = registry.app(app)!;
       const budget = budgetFor(conn, def);
-      const events = o.onEvent ? (e: HttpEvent) => (onEvent(e), o.onEvent!(e, conn.baseUrl)) : onEvent;
+      const latency = new LatencyEstimate();
+      const timed = (e: HttpEvent) => {
+        if (e.type === 'response') latency.observe(e.ms);
+        onEvent(e);
+      };
+      const events = o.onEvent ? (e: HttpEvent) => (timed(e), o.onEvent!(e, conn.baseUrl)) : timed;
       client = new ApiClient(def, conn, { onEvent: events, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
       clients.set(name, client);
+      latencies.set(client, latency);
     }
     return client;
   }
@@ -140,19 +152,12 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
         async write(batch, hooks): Promise<WriteResult> {
           client ??= opts.dryRun ? undefined : clientFor(ref, action).client;
           const results: ({ ok: true; rec: Rec } | { ok: false; rej: Rejection } | undefined)[] = new Array(batch.length);
-          let next = 0;
           let failure: { error: unknown } | undefined;
-          const worker = async () => {
-            // Once the run is interrupted no new write starts; those in flight finish (below), and
-            // the records never attempted are in neither list, so the next run sends them. After a
-            // write fails the run, no other starts either (they would go on after the run ended).
-            while (next < batch.length && !o.signal.aborted && !failure) {
-              const i = next++;
-              try {
-                results[i] = await writeOne(batch[i], i);
-              } catch (error) {
-                failure ??= { error };
-              }
+          const one = async (i: number) => {
+            try {
+              results[i] = await writeOne(batch[i], i);
+            } catch (error) {
+              failure ??= { error };
             }
           };
           const writeOne = async (rec: Rec, index: number): Promise<{ ok: true; rec: Rec } | { ok: false; rej: Rejection } | undefined> => {
@@ -290,7 +295,10 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
               return failed(rec, err, idempotent);
             }
           };
-          await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, batch.length) }, worker));
+          // Once the run is interrupted no new write starts; those in flight finish, and the records
+          // never attempted are in neither list, so the next run sends them. After a write fails the
+          // run, no other starts either (they would go on after the run ended).
+          await runAdaptive(batch.length, () => (client ? writeConcurrency(client) : 1), one, () => o.signal.aborted || failure !== undefined);
           if (failure) throw failure.error;
           const accepted: Rec[] = [];
           const rejected: Rejection[] = [];
