@@ -73,6 +73,13 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
     const l = client.limiter.stats();
     return concurrencyFor(latencies.get(client)?.ms, l.burst, l.windowMs);
   };
+  // Offset pages in flight at most while reading (the window grows to it while pages come back
+  // full, page-window.ts): what keeps the rate busy at the observed latency, within a quarter of
+  // the burst. More would only be asked for past the end of the collection.
+  const readWindow = (client: ApiClient): number => {
+    const l = client.limiter.stats();
+    return Math.min(readWindowFor(l.burst, l.windowMs), concurrencyFor(latencies.get(client)?.ms, l.burst, l.windowMs));
+  };
 
   function clientFor(ref: ResolvedRef, action: ResolvedAction): { client: ApiClient; conn: ResolvedConnection } {
     const client = clientNamed(ref.connection?.name ?? action.app, action.app);
@@ -127,7 +134,7 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       return {
         describe: `${action.method ?? 'GET'} ${path}`,
         async *pages() {
-          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: readWindow(client) })) {
+          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: () => readWindow(client) })) {
             yield named ? (page as Rec[]).map(named) : (page as Rec[]);
           }
         },
@@ -403,11 +410,6 @@ function batchedLookup(client: ApiClient, action: ResolvedAction, batch: BatchDe
   });
 }
 
-/** Offset pages in flight at most while reading: grows from one while pages come back full (page-window.ts). */
-function readWindow(client: ApiClient): number {
-  const l = client.limiter.stats();
-  return readWindowFor(l.burst, l.windowMs);
-}
 
 /** What one request of the action costs in the daily budget, when its definition says. */
 const tokensOf = (action: ResolvedAction): { tokens?: number } => (action.tokens !== null ? { tokens: action.tokens } : {});

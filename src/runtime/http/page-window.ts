@@ -19,17 +19,24 @@ export const MAX_READ_WINDOW = 32;
 
 export class PageWindow {
   private current = 1;
+  private readonly limit: () => number;
 
+  /** `max`: the most pages at once, or a function read again at each page (it may follow the latency). */
   constructor(
-    readonly max: number,
+    max: number | (() => number),
     private readonly growth = 4,
   ) {
-    if (!(max >= 1)) throw new RangeError(`a page window must allow at least one page, got ${max}`);
+    this.limit = typeof max === 'number' ? () => max : max;
+    if (!(this.max >= 1)) throw new RangeError(`a page window must allow at least one page, got ${this.max}`);
+  }
+
+  get max(): number {
+    return Math.max(1, Math.floor(this.limit()));
   }
 
   /** Pages that may be in flight now. */
   get size(): number {
-    return this.current;
+    return Math.min(this.current, this.max);
   }
 
   /**

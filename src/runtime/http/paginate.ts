@@ -38,9 +38,10 @@ export interface PagesOptions {
    * The most pages in flight at once for offset pagination (default 1: the next page while the
    * current one is consumed). More hides network latency, which otherwise bounds a sequential read
    * far below the rate limit against a distant server; memory grows to that many pages. The window
-   * starts at one page and grows to this while pages come back full. Cursors: always 1.
+   * starts at one page and grows to this while pages come back full. A function is asked again at
+   * each page (the most worth having may follow the observed latency). Cursors: always 1.
    */
-  ahead?: number;
+  ahead?: number | (() => number);
 }
 
 type Position = { type: 'offset'; start: number } | { type: 'cursor'; cursor: string | undefined } | { type: 'none' };
@@ -73,7 +74,8 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   const maxSize = p.type === 'none' ? Infinity : Math.max(1, Math.min(p.pageSizeMax, options.pageSize ?? p.pageSizeMax));
 
   // v1 offsets are predictable, so more than one page may be in flight (`ahead`); cursors are not.
-  const win = new PageWindow(p.type === 'offset' ? Math.max(1, Math.floor(options.ahead ?? 1)) : 1);
+  const ahead = options.ahead ?? 1;
+  const win = new PageWindow(p.type === 'offset' ? (typeof ahead === 'number' ? Math.max(1, Math.floor(ahead)) : ahead) : 1);
 
   interface Fetch {
     pos: Position;
