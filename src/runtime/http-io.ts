@@ -18,6 +18,7 @@ import { getPointer } from './http/pointer.js';
 import { readWindowFor } from './http/page-window.js';
 import { concurrencyFor, LatencyEstimate, runAdaptive } from './http/adaptive-concurrency.js';
 import { BatchedLookup } from './cache/batched-lookup.js';
+import { canSlice, slicedPages } from './sources/time-slices.js';
 import { SluiceError } from '../errors.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
@@ -107,6 +108,24 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
   // Custom fields by name (src/custom-fields): is the schema the flow was checked against still current?
   const beforeRun = stalenessChecker(registry, (name) => clientNamed(name, 'pipedrive'), o.signal);
 
+  /** A cursor-paged read sorted by update time, read in parallel time slices (sources/time-slices.ts), or undefined. */
+  function timeSlicing(client: ApiClient, action: ResolvedAction, path: string, rest: Record<string, string | number | boolean>) {
+    const bounds = sliceBounds(action);
+    if (!bounds || !canSlice({ ...action, path }, rest, bounds)) return undefined;
+    return slicedPages(client, { ...action, path }, rest, {
+      ...bounds,
+      slices: () => readWindow(client),
+      signal: o.signal,
+      newest: async () => {
+        const { [action.pagination.type === 'cursor' ? action.pagination.cursorParam : 'cursor']: _cursor, [bounds.sinceParam]: _since, ...filters } = rest;
+        const res = await client.request({ method: 'GET', path, query: { ...filters, sort_by: 'update_time', sort_direction: 'desc', [action.pagination.type === 'cursor' ? action.pagination.limitParam : 'limit']: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal: o.signal });
+        const rec = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
+        const t = typeof rec?.[bounds.field] === 'string' ? Date.parse(rec[bounds.field] as string) : NaN;
+        return Number.isFinite(t) ? t : null;
+      },
+    });
+  }
+
   return {
     limiters() {
       return [...clients.values()].map((c) => {
@@ -134,7 +153,9 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
       return {
         describe: `${action.method ?? 'GET'} ${path}`,
         async *pages() {
-          for await (const page of pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: () => readWindow(client) })) {
+          const slicing = opts.limit === undefined ? timeSlicing(client, action, path, rest) : undefined;
+          const read = slicing ?? pages(client, { ...action, path }, rest as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: () => readWindow(client) });
+          for await (const page of read) {
             yield named ? (page as Rec[]).map(named) : (page as Rec[]);
           }
         },
@@ -410,6 +431,17 @@ function batchedLookup(client: ApiClient, action: ResolvedAction, batch: BatchDe
   });
 }
 
+
+/**
+ * The parameters that bound a read by update time: the action's `since` parameter (`updated_since`)
+ * and its counterpart ending in `until`, when the action takes both.
+ */
+function sliceBounds(action: ResolvedAction): { sinceParam: string; untilParam: string; field: string } | undefined {
+  const since = action.since;
+  if (since?.kind !== 'param' || !/since$/.test(since.param)) return undefined;
+  const untilParam = since.param.replace(/since$/, 'until');
+  return Object.hasOwn(action.params, untilParam) ? { sinceParam: since.param, untilParam, field: since.field } : undefined;
+}
 
 /** What one request of the action costs in the daily budget, when its definition says. */
 const tokensOf = (action: ResolvedAction): { tokens?: number } => (action.tokens !== null ? { tokens: action.tokens } : {});
