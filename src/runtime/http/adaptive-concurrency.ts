@@ -5,7 +5,10 @@
 // latency; it never passes the burst, and the rate limiter still decides when each request goes,
 // so the limit itself is never exceeded whatever this says.
 
-/** Writes in flight before any answer has been timed. */
+/**
+ * Writes in flight before any answer has been timed, and at least: a request costs more than its
+ * network time (the client's and the server's work), so a fast server still gets a few at once.
+ */
 export const START_CONCURRENCY = 4;
 /** Above this, more in flight only fills memory: the rate limit is the bound long before. */
 export const MAX_CONCURRENCY = 64;
@@ -26,12 +29,12 @@ export class LatencyEstimate {
   }
 }
 
-/** Requests in flight that keep `burst` per `windowMs` busy at `latencyMs` an answer, within the burst. */
+/** Requests in flight that keep `burst` per `windowMs` busy at `latencyMs` an answer: at least a few, within the burst. */
 export function concurrencyFor(latencyMs: number | undefined, burst: number, windowMs: number): number {
   const cap = Math.max(1, Math.min(MAX_CONCURRENCY, Number.isFinite(burst) ? burst : MAX_CONCURRENCY));
   if (latencyMs === undefined) return Math.min(START_CONCURRENCY, cap);
   const perMs = burst / Math.max(1, windowMs);
-  return Math.max(1, Math.min(cap, Math.ceil(perMs * latencyMs * HEADROOM) + 1));
+  return Math.min(cap, Math.max(START_CONCURRENCY, Math.ceil(perMs * latencyMs * HEADROOM) + 1));
 }
 
 /**

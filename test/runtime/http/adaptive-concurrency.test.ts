@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { concurrencyFor, LatencyEstimate, MAX_CONCURRENCY, runAdaptive, START_CONCURRENCY } from '../../../src/runtime/http/adaptive-concurrency.js';
 
 describe('how many writes in flight', () => {
-  it('is rate x latency (with headroom), at least 1, at most the burst', () => {
+  it('is rate x latency (with headroom), at least a few, at most the burst', () => {
     // premium: 100 per 2 s = 0.05 per ms.
     expect(concurrencyFor(undefined, 100, 2000)).toBe(START_CONCURRENCY);
-    expect(concurrencyFor(0, 100, 2000)).toBe(1);
+    expect(concurrencyFor(0, 100, 2000)).toBe(START_CONCURRENCY);
+    expect(concurrencyFor(100, 2, 2000)).toBe(2);
     expect(concurrencyFor(200, 100, 2000)).toBe(Math.ceil(0.05 * 200 * 1.25) + 1);
     expect(concurrencyFor(500, 100, 2000)).toBe(Math.ceil(0.05 * 500 * 1.25) + 1);
     expect(concurrencyFor(10_000, 20, 2000)).toBe(20);
@@ -16,7 +17,7 @@ describe('how many writes in flight', () => {
     fc.assert(
       fc.property(fc.double({ min: 0, max: 60_000, noNaN: true }), fc.integer({ min: 1, max: 500 }), (ms, burst) => {
         const n = concurrencyFor(ms, burst, 2000);
-        expect(n).toBeGreaterThanOrEqual(1);
+        expect(n).toBeGreaterThanOrEqual(Math.min(START_CONCURRENCY, burst));
         expect(n).toBeLessThanOrEqual(Math.min(burst, MAX_CONCURRENCY));
         // Slower answers never mean fewer in flight.
         expect(concurrencyFor(ms * 2, burst, 2000)).toBeGreaterThanOrEqual(n);
