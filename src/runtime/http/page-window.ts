@@ -8,7 +8,9 @@
 
 /** The most pages in flight for a plan's burst: a quarter of it, so writes and lookups still get through. */
 export function readWindowFor(burst: number, windowMs: number): number {
-  if (!Number.isFinite(burst) || burst >= Number.MAX_SAFE_INTEGER) return MAX_READ_WINDOW;
+  // Without a rate limit the answers come as fast as the server makes them, and the consumer is the
+  // slower side: more pages at once would only hold more of them in memory.
+  if (!Number.isFinite(burst) || burst >= Number.MAX_SAFE_INTEGER) return UNLIMITED_READ_WINDOW;
   // A burst per window longer than 2 s spreads over more time: fewer pages at once are needed.
   const perTwoSeconds = burst * Math.min(1, 2000 / Math.max(1, windowMs));
   return Math.max(1, Math.min(MAX_READ_WINDOW, Math.floor(perTwoSeconds / 4)));
@@ -16,6 +18,8 @@ export function readWindowFor(burst: number, windowMs: number): number {
 
 /** Above this many pages at once a read only fills memory: the rate limit is the bound long before. */
 export const MAX_READ_WINDOW = 32;
+/** Pages at once against a server without a rate limit. */
+export const UNLIMITED_READ_WINDOW = 4;
 
 export class PageWindow {
   private current = 1;

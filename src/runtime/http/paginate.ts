@@ -44,6 +44,9 @@ export interface PagesOptions {
   ahead?: number | (() => number);
 }
 
+/** Pages answered ahead of the consumer at most before no more are asked for (memory stays at a few pages). */
+const MAX_WAITING = 2;
+
 type Position = { type: 'offset'; start: number } | { type: 'cursor'; cursor: string | undefined } | { type: 'none' };
 
 /**
@@ -82,6 +85,8 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     size: number;
     res: Promise<ApiResponse>;
     ctl: AbortController;
+    /** Answered, and waiting for the consumer. */
+    arrived: boolean;
   }
   let queue: Fetch[] = [];
   /** The page being awaited: off the queue, but still to be aborted with it. */
@@ -112,8 +117,12 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     const res = client.request({ method, path: action.path, query: q, cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal });
     // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
     // one dropped) from being reported as an unhandled rejection.
-    res.catch(() => undefined);
-    return { pos, size, res, ctl };
+    const f: Fetch = { pos, size, res, ctl, arrived: false };
+    res.then(
+      () => (f.arrived = true),
+      () => (f.arrived = true),
+    );
+    return f;
   };
 
   let received = 0;
@@ -126,7 +135,9 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
 
   const fill = (): void => {
     const depth = confirmed ? win.size : 1;
-    while (nextPos && queue.length < depth) {
+    // Pages answered and not yet taken hold memory: while the consumer is the slower side, more
+    // requests would only queue more of them, so none is added until it catches up.
+    while (nextPos && queue.length < depth && queue.filter((f) => f.arrived).length < MAX_WAITING) {
       const want = wanted - received - queue.reduce((n, f) => n + f.size, 0);
       if (want <= 0) break;
       const size = Math.min(maxSize, want);
