@@ -13,7 +13,9 @@
 // records oldest first as from one stream, and what it commits (the watermark, boundary ids) only
 // ever covers a contiguous prefix of finished slices. Slicing starts only once the first page came
 // back full (a small incremental read costs nothing more) and takes one extra request: the newest
-// update time, where the slices end.
+// update time, where the slices end. The slices are even in time, not in records (how records
+// spread over time cannot be known beforehand: recent changes are usually denser), so a slice may
+// be empty: that costs one request, at most one per slice.
 import type { ApiClient, Query } from '../http/client.js';
 import { pages, type PageableAction } from '../http/paginate.js';
 import { getPath } from '../eval.js';
