@@ -26,26 +26,24 @@ import {
   readStore,
   redact,
   savedConnection,
-  updateStore,
-  CONNECTION_ERRORS,
   ConnectionError,
-  type StoredConnection,
 } from '../connections/index.js';
 import { schemasHome } from '../custom-fields/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { alreadySaved, saveConnection } from '../connections/save.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
 import { SluiceError } from '../errors.js';
 import { createHttpIo } from '../runtime/http-io.js';
 import { varValues } from '../runtime/vars.js';
-import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../runtime/state/index.js';
+import { BUILTIN_TEMPLATES, openStateStore, agentFlowKey, flowKey, projectFlowKey, scrubSecrets, type RunRecord, type StateStore } from '../state/index.js';
 import { configDir } from '../util/paths.js';
 import { PathBounds, boundsDiagnostics } from './bounds.js';
 import { Metrics, hostLabel } from './metrics.js';
 import { Notifier } from './notify.js';
-import { RunDetailsStore, currentMeter } from './run-details.js';
+import { currentMeter } from './run-details.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
-import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
+import { isDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import { Runner, type RunOutcome } from './runner.js';
 import { Scheduler } from './scheduler.js';
@@ -111,14 +109,16 @@ export interface ConnectionInput {
   token?: unknown;
   allow_insecure?: unknown;
   replace?: unknown;
+  plan?: unknown;
+  seats?: unknown;
+  daily_budget?: unknown;
 }
 
 export class Agent {
   readonly startedAt = new Date();
-  readonly deployments: Deployments;
+  readonly deployments: DeploymentStore;
   readonly runner: Runner;
   readonly metrics: Metrics;
-  readonly details: RunDetailsStore;
   private readonly notifier: Notifier;
   private readonly scheduler: Scheduler;
   private readonly hardStop = new AbortController();
@@ -141,13 +141,12 @@ export class Agent {
   ) {
     this.registry = loadRegistry();
     this.checker = new FlowChecker(this.registry, schemasHome(options.env));
-    this.deployments = new Deployments(store.db);
-    this.details = new RunDetailsStore(store.db);
+    this.deployments = store.deployments;
     // One HTTP layer for the process: every flow on a connection shares its rate limiter.
     this.metrics = new Metrics({
       running: () => this.runner.active,
       hosts: () => this.http.limiters().map((l) => ({ host: hostLabel(l.baseUrl), queued: l.waiting, ...(l.dailyLeft !== undefined ? { dailyLeft: l.dailyLeft } : {}) })),
-      deployments: () => this.deployments.list().length,
+      deployments: async () => (await this.deployments.list()).length,
     });
     this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home, onEvent: (e, baseUrl) => {
         this.metrics.http(e, hostLabel(baseUrl));
@@ -166,7 +165,6 @@ export class Agent {
       log: options.log,
       hardStop: this.hardStop.signal,
       bounds: (dep) => this.boundsOf(dep.baseDir, dep.allowPaths),
-      details: this.details,
       onOutcome: (dep, outcome) => {
         this.metrics.run(dep.name, outcome.status, outcome.summary);
         this.notifier.outcome(dep, outcome);
@@ -175,9 +173,13 @@ export class Agent {
     this.notifier = new Notifier({ deployments: this.deployments, url: () => this.url, log: options.log });
     this.scheduler = new Scheduler({
       onDue: (name, due) => {
-        const dep = this.deployments.get(name);
-        if (!dep?.enabled || dep.paused) return this.scheduler.remove(name);
-        this.runner.tick(dep, due);
+        void this.deployments.get(name).then(
+          (dep) => {
+            if (!dep?.enabled || dep.paused) return this.scheduler.remove(name);
+            this.runner.tick(dep, due);
+          },
+          (err: unknown) => options.log(`${name}: could not read the deployment: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`),
+        );
       },
     });
     // The process-wide lookup cache, watching `sluice cache clear` of other processes.
@@ -194,18 +196,18 @@ export class Agent {
     let agent: Agent | undefined;
     try {
       // Opening the store marks the runs of a previous agent that died as interrupted.
-      store = StateStore.open(options.home);
+      store = await openStateStore(options.home);
       agent = new Agent(options, store, randomBytes(32).toString('base64url'));
       agent.server = await startServer(agent, { host: options.host, port: options.port, allowRemote: options.allowRemote ?? false, verbose: options.verbose ?? false, log: options.log });
       publishAgentFile(options.home, { url: agent.url, token: agent.token, pid: process.pid, started_at: agent.startedAt.toISOString(), home: options.home });
-      for (const dep of agent.deployments.list()) if (!dep.paused) agent.schedule(dep);
+      for (const dep of await agent.deployments.list()) if (!dep.paused) await agent.schedule(dep);
       agent.generationTimer = setInterval(() => agent!.followCacheClear(), GENERATION_POLL_MS);
       return agent;
     } catch (err) {
       if (agent?.generationTimer) clearInterval(agent.generationTimer);
       await agent?.server?.close();
       await agent?.http.close().catch(() => undefined);
-      store?.close();
+      await store?.close();
       releaseAgentFile(options.home);
       throw err;
     }
@@ -226,12 +228,12 @@ export class Agent {
 
   // ---- deployments ----
 
-  private schedule(dep: Deployment): void {
-    const last = this.store.runs(dep.stateKey, { limit: 1 })[0];
+  private async schedule(dep: Deployment): Promise<void> {
+    const [last] = await this.store.runs(dep.stateKey, { limit: 1 });
     this.scheduler.set(dep.name, dep.schedule, last ? Date.parse(last.startedAt) : null);
   }
 
-  deploy(req: DeployRequest): { deployed: Deployment[]; warnings: Diagnostic[] } {
+  async deploy(req: DeployRequest): Promise<{ deployed: Deployment[]; warnings: Diagnostic[] }> {
     this.refuseWhenStopping();
     if (typeof req.text !== 'string' || req.text.length > MAX_FLOW_TEXT) throw bad('`text` must be the flow file\'s text (at most 1 MB)');
     if (typeof req.file_name !== 'string' || req.file_name === '' || /[/\\]/.test(req.file_name)) throw bad('`file_name` must be the base name of the flow file');
@@ -283,11 +285,13 @@ export class Agent {
     // another key is adopted now, so that the deploy can say where the flow continues from.
     for (const [i, f] of flows.entries()) {
       const key = projectFlowKey(f.model.stateId);
-      this.store.claimFlow(key, { file: req.file_path ?? null, legacyKeys: [agentFlowKey(names[i]), ...(req.file_path ? [flowKey(req.file_path, f.model.name)] : [])] });
-      if (req.fresh) this.store.reset(key);
+      await this.store.claimFlow(key, { file: req.file_path ?? null, legacyKeys: [agentFlowKey(names[i]), ...(req.file_path ? [flowKey(req.file_path, f.model.name)] : [])] });
+      if (req.fresh) await this.store.reset(key);
     }
-    const deployed = flows.map((f, i) =>
-      this.deployments.deploy({
+    const deployed: Deployment[] = [];
+    for (const [i, f] of flows.entries()) {
+      deployed.push(
+        await this.deployments.deploy({
         name: names[i],
         flow: f.model.name,
         fileName: req.file_name,
@@ -300,9 +304,10 @@ export class Agent {
         allowPaths,
         notifyUrl,
       }),
-    );
+      );
+    }
     for (const dep of deployed) {
-      this.schedule(dep);
+      await this.schedule(dep);
       this.options.log(`deployed ${dep.name} v${dep.version} (${dep.schedule ? dep.schedule.text : 'no schedule: runs when triggered'})`);
     }
     return { deployed, warnings };
@@ -313,36 +318,37 @@ export class Agent {
     return new PathBounds([baseDir, ...allowPaths], [this.options.home, configDir(this.options.env)]);
   }
 
-  undeploy(name: string): { name: string; version: number; running: boolean } {
-    const dep = this.deployments.get(name);
-    if (!dep?.enabled || !this.deployments.undeploy(name)) throw notDeployed(name, this.deployments);
+  async undeploy(name: string): Promise<{ name: string; version: number; running: boolean }> {
+    const dep = await this.deployments.get(name);
+    if (!dep?.enabled || !(await this.deployments.undeploy(name))) throw await notDeployed(name, this.deployments);
     this.scheduler.remove(name);
     this.options.log(`undeployed ${name} (v${dep.version})`);
     return { name, version: dep.version, running: this.runner.isRunning(name) };
   }
 
   /** The panel's Pause: stays deployed (Run now works), not scheduled until resumed, also across restarts. */
-  pause(name: string): Deployment {
-    if (!this.deployments.setPaused(name, true)) throw notDeployed(name, this.deployments);
+  async pause(name: string): Promise<Deployment> {
+    if (!(await this.deployments.setPaused(name, true))) throw await notDeployed(name, this.deployments);
     this.scheduler.remove(name);
     this.options.log(`paused ${name}`);
-    return this.deployments.get(name)!;
+    return (await this.deployments.get(name))!;
   }
 
-  resume(name: string): Deployment {
+  async resume(name: string): Promise<Deployment> {
     this.refuseWhenStopping();
-    if (!this.deployments.setPaused(name, false)) throw notDeployed(name, this.deployments);
-    const dep = this.deployments.get(name)!;
-    this.schedule(dep);
+    if (!(await this.deployments.setPaused(name, false))) throw await notDeployed(name, this.deployments);
+    const dep = (await this.deployments.get(name))!;
+    await this.schedule(dep);
     this.options.log(`resumed ${name}`);
     return dep;
   }
 
-  trigger(name: string): Promise<RunOutcome> {
+  /** Starts a run now; resolves once it has started (a refusal rejects), with the run's end in `done`. */
+  async trigger(name: string): Promise<{ done: Promise<RunOutcome> }> {
     this.refuseWhenStopping();
-    const dep = this.deployments.get(name);
-    if (!dep?.enabled) throw notDeployed(name, this.deployments);
-    return this.runner.trigger(dep);
+    const dep = await this.deployments.get(name);
+    if (!dep?.enabled) throw await notDeployed(name, this.deployments);
+    return { done: this.runner.trigger(dep) };
   }
 
   nextRun(name: string): string | null {
@@ -351,21 +357,20 @@ export class Agent {
   }
 
   /** The flow's last run, by the agent or by hand (they share the flow's state). */
-  lastRun(name: string): RunRecord | null {
-    const dep = this.deployments.get(name);
-    return dep ? (this.store.runs(dep.stateKey, { limit: 1 })[0] ?? null) : null;
+  async lastRun(name: string): Promise<RunRecord | null> {
+    const dep = await this.deployments.get(name);
+    return dep ? ((await this.store.runs(dep.stateKey, { limit: 1 }))[0] ?? null) : null;
   }
 
   /** Runs of agent deployments, newest first (all of them, or one deployment's). */
-  runs(options: { name?: string; limit?: number }): RunRecord[] {
+  async runs(options: { name?: string; limit?: number }): Promise<RunRecord[]> {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
     if (options.name !== undefined) {
       if (!isDeploymentName(options.name)) throw new AgentError(E.badName, `\`${options.name.slice(0, 80)}\` is not a deployment name`);
-      const dep = this.deployments.get(options.name);
+      const dep = await this.deployments.get(options.name);
       return dep ? this.store.runs(dep.stateKey, { limit }) : [];
     }
-    const ids = this.store.db.prepare(`SELECT id FROM runs WHERE trigger = 'agent' ORDER BY id DESC LIMIT ?`).pluck().all(limit) as number[];
-    return ids.map((id) => this.store.run(id)).filter((r): r is RunRecord => r !== undefined);
+    return this.store.runs(undefined, { trigger: 'agent', limit });
   }
 
   // ---- connections (the panel's App Configurations) ----
@@ -401,21 +406,26 @@ export class Agent {
     let token: Secret | undefined;
     try {
       const name = checkConnectionName(typeof input.name === 'string' && input.name !== '' ? input.name : 'pipedrive');
+      const replaceHint = 'Tick "Replace" to replace it, or choose another name.';
       const existing = savedConnection(readStore(this.options.env), name);
-      if (existing && input.replace !== true) {
-        throw new ConnectionError(CONNECTION_ERRORS.alreadyExists, `a connection named \`${name}\` is already saved (${existing.company_url})`, 'Tick "Replace" to replace it, or choose another name.');
-      }
+      if (existing && input.replace !== true) throw alreadySaved(name, existing.company_url, replaceHint);
+      const pacing = checkPacing(input);
       const v = await this.probe(input, (t) => (token = t));
-      const entry: StoredConnection = {
+      // Replaced with a new token, a connection keeps how it was paced unless told otherwise.
+      const plan = pacing.plan ?? existing?.plan;
+      const seats = pacing.seats ?? existing?.seats;
+      const dailyBudget = pacing.dailyBudget ?? existing?.daily_budget;
+      saveConnection(this.options.env, {
+        name: v.name,
         app: v.app,
-        company_url: v.url,
-        api_version: v.apiVersion,
-        token: v.token.reveal(),
-        ...(v.loopback ? { allow_insecure: true } : {}),
-        added_at: new Date().toISOString(),
-      };
-      updateStore(this.options.env, (store) => {
-        store.connections[v.name] = entry;
+        url: { url: v.url, loopback: v.loopback },
+        apiVersion: v.apiVersion,
+        token: v.token,
+        ...(plan !== undefined ? { plan } : {}),
+        ...(seats !== undefined ? { seats } : {}),
+        ...(dailyBudget !== undefined ? { dailyBudget } : {}),
+        replace: input.replace === true,
+        replaceHint,
       });
       this.options.log(`saved connection ${v.name} (${v.app}, ${v.url}, API ${v.apiVersion})`);
       return { name: v.name, app: v.app, company_url: v.url, api_version: v.apiVersion, saved: true, ...v.reached };
@@ -432,7 +442,9 @@ export class Agent {
     const token = new Secret(checkTokenFormat(typeof input.token === 'string' ? input.token : ''));
     hold(token);
     const { probeConnection } = await import('../connections/probe.js');
-    const p = await probeConnection({ baseUrl: url.url, apiVersion, token });
+    // Paced as runs on this company are: by the plan asked for, else the one saved.
+    const plan = checkPacing(input).plan ?? savedConnection(readStore(this.options.env), name)?.plan;
+    const p = await probeConnection({ baseUrl: url.url, apiVersion, token, ...(plan !== undefined ? { plan } : {}) });
     const who = p.user.name ?? (p.user.id !== undefined ? `user ${p.user.id}` : 'the user');
     const company = p.company.name ?? p.company.domain ?? 'the company';
     return {
@@ -471,7 +483,7 @@ export class Agent {
     this.options.log(`cache cleared by \`sluice cache clear\`: ${entries} lookups dropped from memory`);
   }
 
-  status() {
+  async status() {
     const memory = existingLookupCache()?.stats() ?? null;
     return {
       pid: process.pid,
@@ -480,7 +492,7 @@ export class Agent {
       started_at: this.startedAt.toISOString(),
       uptime_s: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
       stopping: this.stopping,
-      deployments: this.deployments.list().length,
+      deployments: (await this.deployments.list()).length,
       runs: this.runner.stats(),
       cache: { memory, last_clear: this.lastCacheClear },
       http: this.http.stats() ?? null,
@@ -514,7 +526,7 @@ export class Agent {
       left = await this.runner.drain(ABORT_GRACE_MS);
       if (left.length > 0) {
         log(`not stopped: ${left.join(', ')}; recorded as interrupted (the next run continues from the last committed watermark)`);
-        this.runner.abandon(timeout + ABORT_GRACE_MS);
+        await this.runner.abandon(timeout + ABORT_GRACE_MS);
       }
     }
     // Failure messages of the last runs still being delivered get a moment, not the whole retry plan.
@@ -524,7 +536,7 @@ export class Agent {
     releaseAgentFile(this.options.home);
     // Runs that did not stop may still hold the store; closing it under them would turn their last
     // writes into errors, and the process is about to exit anyway.
-    if (left.length === 0) this.store.close();
+    if (left.length === 0) await this.store.close();
     log('stopped');
   }
 }
@@ -581,9 +593,25 @@ function checkVars(raw: unknown): Record<string, string> {
   return out;
 }
 
-function notDeployed(name: string, deployments: Deployments): AgentError {
-  const names = deployments.list().map((d) => d.name);
+async function notDeployed(name: string, deployments: DeploymentStore): Promise<AgentError> {
+  const names = (await deployments.list()).map((d) => d.name);
   return new AgentError(E.notDeployed, `nothing is deployed as \`${name.slice(0, 80)}\``, { hint: names.length ? `Deployed: ${names.join(', ')}.` : 'Nothing is deployed yet: `sluice deploy FILE`.' });
+}
+
+/** The optional pacing fields of a saved connection, as the API takes them. */
+function checkPacing(input: ConnectionInput): { plan?: string; seats?: number; dailyBudget?: number } {
+  const out: { plan?: string; seats?: number; dailyBudget?: number } = {};
+  if (input.plan !== undefined && input.plan !== null && input.plan !== '') {
+    if (typeof input.plan !== 'string' || !/^[a-z][a-z0-9_-]{0,40}$/.test(input.plan.trim().toLowerCase())) throw bad('`plan` must be a plan name such as premium');
+    out.plan = input.plan.trim().toLowerCase();
+  }
+  for (const [field, key] of [['seats', 'seats'], ['daily_budget', 'dailyBudget']] as const) {
+    const v = input[field];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw bad(`\`${field}\` must be a whole number of at least 1`);
+    out[key] = v;
+  }
+  return out;
 }
 
 /** A connection error with every form of the token removed; anything else becomes a plain message (never the original object). */

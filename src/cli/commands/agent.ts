@@ -78,7 +78,7 @@ stop (ending at their next page, as interrupted); exit 0. A second Ctrl-C quits 
       verbose: flag(args, 'verbose'),
     });
     io.stdout.write(`agent listening on ${agent.url} (pid ${process.pid})\n`);
-    const n = agent.deployments.list().length;
+    const n = (await agent.deployments.list()).length;
     log(`state in ${home}; ${n} deployment${n === 1 ? '' : 's'} scheduled`);
     log('open the panel with `sluice agent panel` (it prints the address with its access token)');
     if (flag(args, 'allow-remote') && host !== '127.0.0.1') log(e.yellow('warning: --allow-remote: the API and the panel travel unencrypted; use only on a trusted network'));
