@@ -31,7 +31,9 @@ export class LatencyEstimate {
 
 /** Requests in flight that keep `burst` per `windowMs` busy at `latencyMs` an answer: at least a few, within the burst. */
 export function concurrencyFor(latencyMs: number | undefined, burst: number, windowMs: number): number {
-  const cap = Math.max(1, Math.min(MAX_CONCURRENCY, Number.isFinite(burst) ? burst : MAX_CONCURRENCY));
+  // Without a rate limit there is no rate to keep busy: a few at once, as against a near server.
+  if (!Number.isFinite(burst) || burst >= Number.MAX_SAFE_INTEGER) return START_CONCURRENCY;
+  const cap = Math.max(1, Math.min(MAX_CONCURRENCY, burst));
   if (latencyMs === undefined) return Math.min(START_CONCURRENCY, cap);
   const perMs = burst / Math.max(1, windowMs);
   return Math.min(cap, Math.max(START_CONCURRENCY, Math.ceil(perMs * latencyMs * HEADROOM) + 1));

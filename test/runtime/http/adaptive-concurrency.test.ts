@@ -13,7 +13,9 @@ describe('how many writes in flight', () => {
     expect(concurrencyFor(200, 100, 2000)).toBe(Math.ceil(0.05 * 200 * 1.25) + 1);
     expect(concurrencyFor(500, 100, 2000)).toBe(Math.ceil(0.05 * 500 * 1.25) + 1);
     expect(concurrencyFor(10_000, 20, 2000)).toBe(20);
-    expect(concurrencyFor(10_000, Number.MAX_SAFE_INTEGER, 2000)).toBe(MAX_CONCURRENCY);
+    expect(concurrencyFor(10_000, 1000, 2000)).toBe(MAX_CONCURRENCY);
+    // No rate limit: no rate to keep busy.
+    expect(concurrencyFor(10_000, Number.MAX_SAFE_INTEGER, 2000)).toBe(START_CONCURRENCY);
     fc.assert(
       fc.property(fc.double({ min: 0, max: 60_000, noNaN: true }), fc.integer({ min: 1, max: 500 }), (ms, burst) => {
         const n = concurrencyFor(ms, burst, 2000);
