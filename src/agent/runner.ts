@@ -16,6 +16,7 @@ import { RunMeter, currentMeter, detailsOf } from './run-details.js';
 import type { FlowChecker } from './check.js';
 import type { Deployment, DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
+import { RUNTIME } from '../runtime/codes.js';
 
 export interface RunOutcome {
   name: string;
@@ -212,7 +213,7 @@ export class Runner {
 
   /** Records a run that failed before the interpreter could record it (does not check, bad `since`...). */
   private async failed(dep: Deployment, err: unknown): Promise<RunOutcome> {
-    const e = err instanceof SluiceError ? err : new SluiceError('SL7000', err instanceof Error ? err.message : String(err));
+    const e = err instanceof SluiceError ? err : new SluiceError(RUNTIME.internal, err instanceof Error ? err.message : String(err));
     const error: RunError = { code: e.code, message: scrubSecrets(e.message), ...(e.hint ? { hint: scrubSecrets(e.hint) } : {}) };
     let runId: number | null = null;
     try {
