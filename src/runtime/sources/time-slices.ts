@@ -118,7 +118,10 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     const k = Math.max(1, Math.floor(o.slices()));
     const from = timeOf(firstPage[firstPage.length - 1], o.field);
     // A short first page is the whole read; one slice is the plain stream.
-    const newest = firstPage.length >= size && k > 1 && from !== null ? await o.newest() : null;
+    // Asking for the newest time is a speculation: when it fails (the daily budget cannot pay for
+    // it, the network), the read goes on as the plain stream, so the first page is never lost and
+    // a failure of the stream itself comes after the pages read before it.
+    const newest = firstPage.length >= size && k > 1 && from !== null ? await o.newest().catch(() => null) : null;
     if (newest === null || from === null || newest <= from) {
       yield firstPage;
       for (;;) {
