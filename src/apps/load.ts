@@ -31,6 +31,7 @@ import type {
   SourceRef,
   TypeSpec,
   UpsertDef,
+  BatchDef,
   VariantDef,
 } from './types.js';
 import { chooseValidators, validateWith } from './validate.js';
@@ -47,7 +48,7 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'arrival', 'body'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'batch', 'arrival', 'body'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
 const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env', 'in']);
 
@@ -524,6 +525,7 @@ class Loader {
       tokens,
       body: (m.body as 'json' | 'form' | undefined) ?? 'json',
       upsert: role === 'write' ? upsertDef(m.upsert as JsonObject | undefined) : m.upsert === undefined ? null : fail(at('upsert'), 'is only for writes'),
+      batch: batchDef(m.batch as JsonObject | undefined, role, pathParams, () => fail(at('batch'), 'is only for reads of one record by a path parameter')),
       arrival: role === 'write' ? ((m.arrival as unknown as ArrivalDef | undefined) ?? null) : m.arrival === undefined ? null : fail(at('arrival'), 'is only for writes'),
       source: { file, display: this.display(file), pointer: vPtr },
     };
@@ -551,6 +553,13 @@ function authDef(a: JsonObject): AuthDef {
     default:
       return { type: 'apiKey', in: a.in as 'header' | 'query', name: a.name as string, value: a.value as string, fallback: a.fallback === true };
   }
+}
+
+function batchDef(b: JsonObject | undefined, role: string, pathParams: Readonly<Record<string, unknown>>, wrong: () => never): BatchDef | null {
+  if (!b) return null;
+  const id = (b.id as string | undefined) ?? 'id';
+  if (role !== 'read' || !Object.hasOwn(pathParams, id)) wrong();
+  return { list: b.list as string, param: b.param as string, max: b.max as number, id };
 }
 
 function upsertDef(u: JsonObject | undefined): UpsertDef | null {

@@ -210,9 +210,22 @@ export interface VariantDef {
   upsert: UpsertDef | null;
   /** How a request body is encoded: JSON (default) or an HTML form. */
   body: 'json' | 'form';
+  /** How lookups by id through this read are answered many ids a request, or null: one by one. */
+  batch: BatchDef | null;
   /** How to look for an uncertain create, or null. */
   arrival: ArrivalDef | null;
   source: SourceRef;
+}
+
+export interface BatchDef {
+  /** The read action (same app and version) that takes many ids. */
+  list: string;
+  /** Its parameter for the ids, comma-separated. */
+  param: string;
+  /** Ids a request at most. */
+  max: number;
+  /** The path parameter of this action that holds the id. */
+  id: string;
 }
 
 export interface UpsertDef {

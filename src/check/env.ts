@@ -53,6 +53,10 @@ export interface ActionInfo {
   tokens?: number;
   /** Records per page at most, for paginated reads. */
   pageSize?: number;
+  /** How a paginated read pages: predictable offsets (read several at once), cursors, page numbers, next URLs, Link headers. */
+  pagination?: 'offset' | 'cursor' | 'page' | 'nextUrl' | 'link';
+  /** Reads of one record by id that the runtime answers many ids a request (lookups batch). */
+  batch?: { list: string; param: string; max: number };
   /** The date from which the API no longer supports this variant's endpoint. */
   unsupportedSince?: string;
   /** Versions newer than `version` that the action also exists in. */

@@ -1,5 +1,6 @@
 // `check --explain`: the plan of each flow (the one the runtime runs, src/check/flow-plan.ts) in
 // words (what is asked of the API, what the engine does), and as data for --format json.
+import type { ActionInfo } from '../check/env.js';
 import type { ProgramModel } from '../check/model.js';
 import { planFlow } from '../check/flow-plan.js';
 import { describePlacement } from '../check/plan.js';
@@ -13,7 +14,11 @@ export interface FlowPlan {
   steps: string[];
   dest?: { action: string; version?: string; method?: string; path?: string; upsert?: { field: string; search: string; update: string } };
   /** Daily-budget tokens: per page read (and its size), per lookup request, per record written. */
-  cost?: { sourcePage?: number; pageSize?: number; lookups?: { name: string; tokens: number }[]; destRecord?: number };
+  cost?: { sourcePage?: number; pageSize?: number; lookups?: { name: string; tokens: number; batch?: number }[]; destRecord?: number };
+  /** How pages are read: several offsets at once (a growing window), parallel time slices, or one after another. */
+  reading?: { mode: 'window' | 'slices' | 'sequential'; text: string };
+  /** Lookups answered many ids a request: the step's name and the most ids a request. */
+  batched?: { name: string; through: string; max: number }[];
   text: string;
 }
 
@@ -21,6 +26,22 @@ const query = (params: Record<string, string | number | boolean>): string =>
   `\`${Object.entries(params)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join('&')}\``;
+
+/** How the pages of a read go out (see src/runtime/http/page-window.ts and src/runtime/sources/time-slices.ts). */
+function readingPlan(action: ActionInfo, since: boolean): FlowPlan['reading'] | undefined {
+  if (action.pagination === 'offset') {
+    return { mode: 'window', text: 'several at once: one, then more while pages come back full, up to rate x observed latency (at most a quarter of the plan\'s burst); in order, each committed only after those before it; pages asked for past the end count in the daily budget' };
+  }
+  if (action.pagination === 'cursor') {
+    const param = action.since?.param;
+    const until = param && /since$/.test(param) ? param.replace(/since$/, 'until') : undefined;
+    if (since && until && action.params.has(until)) {
+      return { mode: 'slices', text: `cursor pages, in parallel time slices once the first page is full (\`${param}\` / \`${until}\`, as many as rate x observed latency allows), handed on oldest first; the watermark moves only over finished slices` };
+    }
+    return { mode: 'sequential', text: 'cursor pages, one after another (the next cursor comes with each answer), the next requested while the current one is processed' };
+  }
+  return undefined;
+}
 
 export function explainFlows(model: ProgramModel): FlowPlan[] {
   return model.flows.map((f) => {
@@ -50,6 +71,11 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
         plan.cost = { sourcePage: action.tokens, ...(action.pageSize ? { pageSize: action.pageSize } : {}) };
         lines.push(`    cost: ${action.tokens} tokens of the daily budget ${action.pageSize ? `per page (up to ${action.pageSize} records)` : 'per request'}`);
       }
+      const reading = readingPlan(action, Boolean(run.source?.since));
+      if (reading) {
+        plan.reading = reading;
+        lines.push(`    pages: ${reading.text}`);
+      }
       if (run.source?.since && action.since) {
         const s = action.since;
         plan.since =
@@ -62,11 +88,16 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
       }
     }
     for (const step of f.flow.pipeline?.steps ?? []) {
-      const tokens = step.kind === 'Lookup' ? f.lookups.get(step)?.action?.tokens : undefined;
-      if (step.kind === 'Lookup' && tokens !== undefined) (plan.cost ??= {}).lookups = [...(plan.cost?.lookups ?? []), { name: step.name.value, tokens }];
+      const looked = step.kind === 'Lookup' ? f.lookups.get(step)?.action : undefined;
+      const tokens = looked?.tokens;
+      const batch = looked?.batch;
+      if (step.kind === 'Lookup' && batch) (plan.batched ??= []).push({ name: step.name.value, through: batch.list, max: batch.max });
+      if (step.kind === 'Lookup' && tokens !== undefined) (plan.cost ??= {}).lookups = [...(plan.cost?.lookups ?? []), { name: step.name.value, tokens, ...(batch ? { batch: batch.max } : {}) }];
       const d =
         step.kind === 'Lookup'
-          ? `lookup ${step.name.value} = ${step.action.name} (once per distinct request, cached${tokens !== undefined ? `; ${tokens} tokens a request` : ''})`
+          ? batch
+            ? `lookup ${step.name.value} = ${step.action.name} (batched: the ids of a page go ${batch.max} a request through ${batch.list} with \`${batch.param}=\`, cached per id)`
+            : `lookup ${step.name.value} = ${step.action.name} (once per distinct request, cached${tokens !== undefined ? `; ${tokens} tokens a request` : ''})`
           : step.kind.toLowerCase();
       plan.steps.push(d);
       lines.push(`  -> ${d}`);

@@ -171,9 +171,14 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   }
 
   const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();
-  for (const [step, ref] of f.lookups) lookups.set(step, o.http.lookup(ref, resolveAction(o.registry, ref)));
+  const batchedSteps = new Set<A.LookupStep>();
+  for (const [step, ref] of f.lookups) {
+    const action = resolveAction(o.registry, ref);
+    lookups.set(step, o.http.lookup(ref, action));
+    if (action.batch) batchedSteps.add(step);
+  }
   const lookup: LookupRunner = (step, params) => lookups.get(step)!(params);
-  const steps = compileSteps(f.flow.pipeline!.steps, { eval: ectx, lookup, reject: onReject });
+  const steps = compileSteps(f.flow.pipeline!.steps, { eval: ectx, lookup, reject: onReject, lookupWidth: (step) => (batchedSteps.has(step) ? Infinity : undefined) });
   // A database source reads the cursor and key columns the flow names (`cursor = "changed_at"`).
   const admission = new Admission(
     {

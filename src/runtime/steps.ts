@@ -9,6 +9,11 @@ export interface StepContext {
   /** Runs a lookup's read action for one record (cached by the caller); its first result or null. */
   lookup(step: A.LookupStep, params: Record<string, Value>): Promise<Rec | null>;
   reject(r: Rejection): void;
+  /**
+   * Lookups of one batch in flight at once for a step (default LOOKUP_CONCURRENCY). A lookup the
+   * API answers for many ids in one request asks for the whole batch at once, so that it can.
+   */
+  lookupWidth?(step: A.LookupStep): number | undefined;
 }
 
 export interface StepResult {
@@ -140,7 +145,7 @@ function compileStep(step: A.Step, ctx: StepContext): ItemStep {
             }
           }
         };
-        await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, items.length) }, worker));
+        await Promise.all(Array.from({ length: Math.min(ctx.lookupWidth?.(step) ?? LOOKUP_CONCURRENCY, items.length) }, worker));
         return { done: false, items: out.filter((r): r is Item => r !== null) };
       };
   }

@@ -244,7 +244,7 @@ describe('extending the stdlib with JSON only', () => {
     );
     editJson(dir, 'pipedrive/actions/deals.json', (d) =>
       d.actions.push({
-        name: 'deals.get',
+        name: 'deals.details',
         role: 'read',
         help: 'Returns the details of a deal.',
         method: 'GET',
@@ -258,7 +258,7 @@ describe('extending the stdlib with JSON only', () => {
     const loaded = loadStdlib(dir);
     const app = loaded.apps.find((a) => a.name === 'jsonplaceholder')!;
     expect(app.actions[0]).toMatchObject({ qualifiedName: 'jsonplaceholder.todos', variants: [{ version: null, method: 'GET', path: '/todos', extract: { pointer: '', shape: 'list' } }] });
-    const get = loaded.apps.find((a) => a.name === 'pipedrive')!.actions.find((a) => a.name === 'deals.get')!;
+    const get = loaded.apps.find((a) => a.name === 'pipedrive')!.actions.find((a) => a.name === 'deals.details')!;
     expect(get.variants.map((v) => v.version)).toEqual(['v1', 'v2']);
   });
 

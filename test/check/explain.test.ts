@@ -20,4 +20,30 @@ describe('check --explain', () => {
     expect(v1.cost?.sourcePage).toBe(20);
     expect(v1.text).toContain('source pipedrive.persons: GET /persons (API v1, connection pipedrive)');
   });
+
+  it('says how pages are read: a growing window of offsets, time slices, or one cursor after another', () => {
+    const v1 = explainFlows(check('source pipedrive.persons -> dest stdout', { connections: [conn('pipedrive', 'v1')] }).model!)[0];
+    expect(v1.reading?.mode).toBe('window');
+    expect(v1.text).toContain('pages: several at once: one, then more while pages come back full');
+    const sliced = explainFlows(check('source pipedrive.persons since ~{CreatedDate}~ -> dest stdout').model!)[0];
+    expect(sliced.reading?.mode).toBe('slices');
+    expect(sliced.text).toContain('in parallel time slices once the first page is full (`updated_since` / `updated_until`');
+    const plain = explainFlows(check('source pipedrive.persons -> dest stdout').model!)[0];
+    expect(plain.reading?.mode).toBe('sequential');
+  });
+
+  it('says which lookups batch, and through what', () => {
+    const flow = `source pipedrive.deals
+  -> lookup person = pipedrive.persons.get where id = person_id
+  -> lookup owner = pipedrive.users.find where term = title
+  -> map { id: id, who: person.name, owner: owner.name }
+  -> dest stdout`;
+    const plan = explainFlows(check(flow).model!)[0];
+    expect(plan.batched).toEqual([{ name: 'person', through: 'pipedrive.persons', max: 100 }]);
+    expect(plan.text).toContain('lookup person = pipedrive.persons.get (batched: the ids of a page go 100 a request through pipedrive.persons with `ids=`, cached per id)');
+    expect(plan.text).toContain('lookup owner = pipedrive.users.find (once per distinct request, cached');
+    // v1 has no batch read: one by one.
+    const v1 = explainFlows(check(flow.replace('where id = person_id', 'where id = person_id.value'), { connections: [conn('pipedrive', 'v1')] }).model!)[0];
+    expect(v1.batched).toBeUndefined();
+  });
 });

@@ -308,7 +308,8 @@ describe('sluice run against the sandbox: since and incremental runs', () => {
     const p = project(s, { 'f.flow': flow }, 'v2');
     const r1 = await p.run('f.flow');
     expect(r1.code, r1.stderr).toBe(0);
-    expect(r1.summary).toMatchObject({ read: 700, written: 700, pages: 2 });
+    // More than one page is read in time slices (time-slices.e2e.test.ts): pages are those answered.
+    expect(r1.summary).toMatchObject({ read: 700, written: 700 });
     const first = requests(s, 'GET', /^\/api\/v2\/persons/);
     expect(first[0].path).toContain('updated_since=1970-01-01T00%3A00%3A00Z');
     const watermark = r1.summary.watermark!;

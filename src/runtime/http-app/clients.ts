@@ -5,7 +5,9 @@ import type { AppDef, AppRegistry, ResolvedAction } from '../../apps/index.js';
 import type { ResolvedRef } from '../../check/model.js';
 import { resolveAppConnection, usesDefinedFields } from '../../connections/app-connection.js';
 import { resolveConnection, type ResolvedConnection } from '../../connections/index.js';
+import { concurrencyFor, LatencyEstimate } from '../http/adaptive-concurrency.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from '../http/budget.js';
+import { readWindowFor } from '../http/page-window.js';
 import { ApiClient, type HttpEvent } from '../http/index.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
 
@@ -26,6 +28,8 @@ export class HttpClients {
   private readonly budgets = new Map<string, DailyBudget>();
   private ledger: BudgetLedger | undefined;
   private readonly reported = new Map<DailyBudget, number>();
+  // The latency of each client's answers, which sets how many requests it keeps in flight.
+  private readonly latencies = new Map<ApiClient, LatencyEstimate>();
 
   constructor(
     readonly registry: AppRegistry,
@@ -67,9 +71,15 @@ export class HttpClients {
       const conn = usesDefinedFields(def) ? resolveAppConnection(name, def, this.o.env) : resolveConnection(name, app, this.o.env);
       const budget = this.budgetFor(conn, def);
       const onEvent = this.o.onEvent;
-      const events = onEvent ? (e: HttpEvent) => (this.count(e), onEvent(e, conn.baseUrl)) : this.count;
+      const latency = new LatencyEstimate();
+      const timed = (e: HttpEvent): void => {
+        if (e.type === 'response') latency.observe(e.ms);
+        this.count(e);
+      };
+      const events = onEvent ? (e: HttpEvent) => (timed(e), onEvent(e, conn.baseUrl)) : timed;
       client = new ApiClient(def, conn, { onEvent: events, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
       this.clients.set(name, client);
+      this.latencies.set(client, latency);
     }
     return client;
   };
@@ -77,6 +87,22 @@ export class HttpClients {
   /** The client an action of a flow uses: its connection, or the app's default one. */
   for(ref: ResolvedRef, action: ResolvedAction): ApiClient {
     return this.named(ref.connection?.name ?? action.app, action.app);
+  }
+
+  /** Writes `client` keeps in flight: what keeps its rate busy at the observed latency (adaptive-concurrency.ts). */
+  writeConcurrency(client: ApiClient): number {
+    const l = client.limiter.stats();
+    return concurrencyFor(this.latencies.get(client)?.ms, l.burst, l.windowMs);
+  }
+
+  /**
+   * Offset pages in flight at most while reading (the window grows to it while pages come back
+   * full, page-window.ts): what keeps the rate busy at the observed latency, within a quarter of
+   * the burst. More would only be asked for past the end of the collection.
+   */
+  readWindow(client: ApiClient): number {
+    const l = client.limiter.stats();
+    return Math.min(readWindowFor(l.burst, l.windowMs), concurrencyFor(this.latencies.get(client)?.ms, l.burst, l.windowMs));
   }
 
   limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] {

@@ -1,21 +1,16 @@
-// Pages of a read action of an app reached over HTTP, custom fields named as the flow was checked.
+// Pages of a read action of an app reached over HTTP, custom fields named as the flow was checked:
+// offset pages read through a window that grows while pages come back full (../http/page-window.ts),
+// a cursor-paged read bounded by update time read in parallel time slices (../sources/time-slices.ts).
 import type { ResolvedAction } from '../../apps/index.js';
 import type { ResolvedRef } from '../../check/model.js';
 import { customReader } from '../custom-fields/runtime.js';
 import type { Rec } from '../eval.js';
-import { pages, type Query } from '../http/index.js';
+import { extractRecords, pages, type ApiClient, type Query } from '../http/index.js';
 import type { Source } from '../sources/source.js';
+import { canSlice, slicedPages } from '../sources/time-slices.js';
 import type { HttpClients } from './clients.js';
 import { placeParams } from '../http/placement.js';
-import { fillPath } from './requests.js';
-
-/**
- * Offset pages in flight at once while reading (see paginate.ts). One: pages asked for ahead past
- * the end of a collection are wasted requests against the rate limit and the daily budget, which
- * costs more than the latency they hide (a small incremental read would take several times its
- * requests).
- */
-const READ_AHEAD = 1;
+import { fillPath, tokensOf } from './requests.js';
 
 export function httpSource(clients: HttpClients, ref: ResolvedRef, action: ResolvedAction, query: Record<string, string | number | boolean>, opts: { limit?: number; signal: AbortSignal }): Source {
   // The connection is resolved now: a missing or broken one fails before the run starts.
@@ -27,9 +22,42 @@ export function httpSource(clients: HttpClients, ref: ResolvedRef, action: Resol
   return {
     describe: `${action.method ?? 'GET'} ${path}`,
     async *pages() {
-      for await (const page of pages(client, { ...action, path }, placed.query as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: READ_AHEAD, ...extra })) {
+      // Time slices ask with query parameters only: an action that places parameters in headers or
+      // a body is read as one stream.
+      const slicing = opts.limit === undefined && Object.keys(extra).length === 0 ? timeSlicing(clients, client, action, path, placed.query, opts.signal) : undefined;
+      const read = slicing ?? pages(client, { ...action, path }, placed.query as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: () => clients.readWindow(client), ...extra });
+      for await (const page of read) {
         yield named ? (page as Rec[]).map(named) : (page as Rec[]);
       }
     },
   };
+}
+
+/** A cursor-paged read sorted by update time, read in parallel time slices (sources/time-slices.ts), or undefined. */
+function timeSlicing(clients: HttpClients, client: ApiClient, action: ResolvedAction, path: string, rest: Record<string, string | number | boolean>, signal: AbortSignal) {
+  const bounds = sliceBounds(action);
+  if (!bounds || !canSlice({ ...action, path }, rest, bounds)) return undefined;
+  return slicedPages(client, { ...action, path }, rest, {
+    ...bounds,
+    slices: () => clients.readWindow(client),
+    signal,
+    newest: async () => {
+      const { [action.pagination.type === 'cursor' ? action.pagination.cursorParam : 'cursor']: _cursor, [bounds.sinceParam]: _since, ...filters } = rest;
+      const res = await client.request({ method: 'GET', path, query: { ...filters, sort_by: 'update_time', sort_direction: 'desc', [action.pagination.type === 'cursor' ? action.pagination.limitParam : 'limit']: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal });
+      const rec = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
+      const t = typeof rec?.[bounds.field] === 'string' ? Date.parse(rec[bounds.field] as string) : NaN;
+      return Number.isFinite(t) ? t : null;
+    },
+  });
+}
+
+/**
+ * The parameters that bound a read by update time: the action's `since` parameter (`updated_since`)
+ * and its counterpart ending in `until`, when the action takes both.
+ */
+function sliceBounds(action: ResolvedAction): { sinceParam: string; untilParam: string; field: string } | undefined {
+  const since = action.since;
+  if (since?.kind !== 'param' || !/since$/.test(since.param)) return undefined;
+  const untilParam = since.param.replace(/since$/, 'until');
+  return Object.hasOwn(action.params, untilParam) ? { sinceParam: since.param, untilParam, field: since.field } : undefined;
 }

@@ -1,5 +1,5 @@
 // The destination of an app reached over HTTP: each record checked against the write's input
-// schema, sent a few at a time, a write that cannot be repeated noted before it leaves (so a crash
+// schema, sent as many at a time as keep the rate limit busy, a write that cannot be repeated noted before it leaves (so a crash
 // never sends it twice), and `upsert by` as search, then update or create (upsert.ts).
 import type { ValidateFunction } from 'ajv';
 import type { HttpMethod, ResolvedAction } from '../../apps/index.js';
@@ -9,13 +9,11 @@ import type { Destination, Rejection, WriteHooks, WriteResult } from '../dests/d
 import type { Rec } from '../eval.js';
 import { ApiError, expandPath, extractRecords, UncertainWriteError, type ApiClient } from '../http/index.js';
 import { rejectsRecord } from '../http/placement.js';
+import { runAdaptive } from '../http/adaptive-concurrency.js';
 import type { HttpClients } from './clients.js';
 import { ajvMessage, compileInput, nullableFields, tokensOf, upsertTerm, withoutMissing } from './requests.js';
 import type { UpsertOptions } from './types.js';
 import { Upserter } from './upsert.js';
-
-/** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
-const WRITE_CONCURRENCY = 4;
 
 export interface HttpWriterOptions {
   dryRun: boolean;
@@ -56,22 +54,20 @@ export class HttpWriter implements Destination {
   async write(batch: Rec[], hooks?: WriteHooks): Promise<WriteResult> {
     this.client ??= this.o.dryRun ? undefined : this.clients.for(this.ref, this.action);
     const results: Outcome[] = new Array(batch.length);
-    let next = 0;
     let failure: { error: unknown } | undefined;
-    const worker = async () => {
-      // Once the run is interrupted no new write starts; those in flight finish, and the records
-      // never attempted are in neither list, so the next run sends them. After a write fails the
-      // run, no other starts either (they would go on after the run ended).
-      while (next < batch.length && !this.o.signal.aborted && !failure) {
-        const i = next++;
-        try {
-          results[i] = await this.writeOne(batch[i], i, hooks);
-        } catch (error) {
-          failure ??= { error };
-        }
+    const one = async (i: number) => {
+      try {
+        results[i] = await this.writeOne(batch[i], i, hooks);
+      } catch (error) {
+        failure ??= { error };
       }
     };
-    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, batch.length) }, worker));
+    // As many writes in flight as keep the rate limit busy at the observed latency. Once the run
+    // is interrupted no new write starts; those in flight finish, and the records never attempted
+    // are in neither list, so the next run sends them. After a write fails the run, no other
+    // starts either (they would go on after the run ended).
+    const client = this.client;
+    await runAdaptive(batch.length, () => (client ? this.clients.writeConcurrency(client) : 1), one, () => this.o.signal.aborted || failure !== undefined);
     if (failure) throw failure.error;
     const accepted: Rec[] = [];
     const rejected: Rejection[] = [];

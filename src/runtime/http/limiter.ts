@@ -37,6 +37,14 @@ import { DailyBudgetExhausted, type RequestSite } from './errors.js';
 import type { RateLimitInfo } from './headers.js';
 import { sharedLimitFor, type SharedLimit } from './shared-limit.js';
 
+/**
+ * Requests in flight before the server has said its limit: a plan given too high (premium on a lite
+ * account) then costs a few 429s, not a storm.
+ */
+const UNCONFIRMED_CONCURRENCY = 8;
+/** Requests in flight at most once the server has said its limit (a slow server needs rate x latency). */
+const MAX_CONCURRENCY = 64;
+
 export interface LimiterPlan {
   /** Requests per window. */
   burst: number;
@@ -50,7 +58,11 @@ export interface LimiterOptions extends LimiterPlan {
   host: string;
   /** When the daily budget resets, for the error message. */
   dailyResets?: string;
-  /** Requests in flight at once. Default 8. */
+  /**
+   * Requests in flight at once. Default: 8 until an answer says the limit (`x-ratelimit-limit`),
+   * then that burst (at most 64): requests in flight hold places in the window, so the burst bounds
+   * them anyway, and against a slow server the plan's rate needs rate x latency of them.
+   */
   concurrency?: number;
   /**
    * Added to the window, for clocks and timers that are not exact (a timer may fire a little early,
@@ -249,7 +261,7 @@ export class RateLimiter {
     for (const [cls, burst] of Object.entries(options.classBursts ?? {}) as [CostClass, number][]) {
       this.classes.set(cls, new Window(burst, this.spanMs));
     }
-    this.queue = new PQueue({ concurrency: options.concurrency ?? 8 });
+    this.queue = new PQueue({ concurrency: options.concurrency ?? UNCONFIRMED_CONCURRENCY });
   }
 
   /**
@@ -289,6 +301,10 @@ export class RateLimiter {
     if (info.limit !== undefined && this.adaptive && info.limit !== w.cap) {
       w.cap = info.limit;
       this.s.adjustments++;
+    }
+    // The server has said the main burst: as many requests may be in flight as it allows.
+    if (info.limit !== undefined && this.adaptive && w === this.main && this.options.concurrency === undefined) {
+      this.queue.concurrency = Math.max(UNCONFIRMED_CONCURRENCY, Math.min(MAX_CONCURRENCY, w.cap));
     }
     if (info.limit !== undefined && info.remaining !== undefined && g.sentAt !== undefined) {
       // The server counted the requests in the window before this one arrived. Of ours, that can be

@@ -7,10 +7,12 @@
 // consumer does; by default never more than one page ahead, so memory stays at two pages whatever
 // the size of the collection, and a consumer that stops early (`break`, a `since` watermark
 // reached) costs at most one request more, which is aborted. `ahead` allows more pages in flight
-// for offset pagination, where the next start can be predicted.
+// for offset pagination, where the next start can be predicted: a window that grows while pages
+// come back full (page-window.ts). Pages are always yielded in order, whatever order they arrive in.
 import type { CostClass, ExtractDef, HttpMethod, PaginationDef } from '../../apps/types.js';
 import type { ApiClient, ApiResponse, Query, QueryValue } from './client.js';
 import { MalformedResponseError, type RequestSite } from './errors.js';
+import { PageWindow } from './page-window.js';
 import { firstPointer, getPointer } from './pointer.js';
 
 /** The parts of a ResolvedAction paging needs (path parameters already filled in). */
@@ -38,12 +40,17 @@ export interface PagesOptions {
   body?: Readonly<Record<string, string | number | boolean>>;
   form?: boolean;
   /**
-   * Pages in flight at once for offset pagination (default 1: the next page while the current one
-   * is consumed). More hides network latency, which otherwise bounds a sequential read far below
-   * the rate limit against a distant server; memory grows to that many pages. Cursors: always 1.
+   * The most pages in flight at once for offset pagination (default 1: the next page while the
+   * current one is consumed). More hides network latency, which otherwise bounds a sequential read
+   * far below the rate limit against a distant server; memory grows to that many pages. The window
+   * starts at one page and grows to this while pages come back full. A function is asked again at
+   * each page (the most worth having may follow the observed latency). Cursors: always 1.
    */
-  ahead?: number;
+  ahead?: number | (() => number);
 }
+
+/** Pages answered ahead of the consumer at most before no more are asked for (memory stays at a few pages). */
+const MAX_WAITING = 2;
 
 type Position =
   | { type: 'offset'; start: number }
@@ -81,13 +88,16 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   const maxSize = p.type === 'none' || p.pageSizeMax === undefined ? Infinity : Math.max(1, Math.min(p.pageSizeMax, options.pageSize ?? p.pageSizeMax));
 
   // v1 offsets are predictable, so more than one page may be in flight (`ahead`); cursors are not.
-  const ahead = p.type === 'offset' ? Math.max(1, Math.floor(options.ahead ?? 1)) : 1;
+  const ahead = options.ahead ?? 1;
+  const win = new PageWindow(p.type === 'offset' ? (typeof ahead === 'number' ? Math.max(1, Math.floor(ahead)) : ahead) : 1);
 
   interface Fetch {
     pos: Position;
     size: number;
     res: Promise<ApiResponse>;
     ctl: AbortController;
+    /** Answered, and waiting for the consumer. */
+    arrived: boolean;
   }
   let queue: Fetch[] = [];
   /** The page being awaited: off the queue, but still to be aborted with it. */
@@ -124,8 +134,12 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal });
     // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
     // one dropped) from being reported as an unhandled rejection.
-    res.catch(() => undefined);
-    return { pos, size, res, ctl };
+    const f: Fetch = { pos, size, res, ctl, arrived: false };
+    res.then(
+      () => (f.arrived = true),
+      () => (f.arrived = true),
+    );
+    return f;
   };
 
   let received = 0;
@@ -145,8 +159,10 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   let confirmed = false;
 
   const fill = (): void => {
-    const depth = confirmed ? ahead : 1;
-    while (nextPos && queue.length < depth) {
+    const depth = confirmed ? win.size : 1;
+    // Pages answered and not yet taken hold memory: while the consumer is the slower side, more
+    // requests would only queue more of them, so none is added until it catches up.
+    while (nextPos && queue.length < depth && queue.filter((f) => f.arrived).length < MAX_WAITING) {
       const want = wanted - received - queue.reduce((n, f) => n + f.size, 0);
       if (want <= 0) break;
       const size = Math.min(maxSize, want);
@@ -172,10 +188,15 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
         dropQueue();
         nextPos = undefined;
       } else {
-        if (!confirmed && next.type === 'offset' && f.pos.type === 'offset' && all.length === f.size && next.start === f.pos.start + f.size) confirmed = true;
+        const asPredicted = next.type === 'offset' && f.pos.type === 'offset' && all.length === f.size && next.start === f.pos.start + f.size;
+        if (asPredicted) {
+          confirmed = true;
+          win.full();
+        }
         const predicted = queue.length > 0 ? queue[0].pos : nextPos;
         if (!predicted || !samePosition(predicted, next)) {
           dropQueue();
+          win.reset();
           nextPos = next;
         }
       }

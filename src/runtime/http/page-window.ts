@@ -1,0 +1,64 @@
+// How many offset pages a read keeps in flight. Against a distant server a read that waits for one
+// page after another is bound by round trips, far below what the rate limit allows; a read that asks
+// for many pages at once wastes the pages past the end of a small collection (each costs a request
+// against the rate limit and tokens of the daily budget). So the window starts at one page and grows
+// only while pages come back full, by `growth` times per round trip, up to `max`: a collection of one
+// page costs no speculation at all, and a large one reaches the full window within a few round trips.
+// The speculation is bounded: at most `max - 1` pages are ever asked for past the end.
+
+/** The most pages in flight for a plan's burst: a quarter of it, so writes and lookups still get through. */
+export function readWindowFor(burst: number, windowMs: number): number {
+  // Without a rate limit the answers come as fast as the server makes them, and the consumer is the
+  // slower side: more pages at once would only hold more of them in memory.
+  if (!Number.isFinite(burst) || burst >= Number.MAX_SAFE_INTEGER) return UNLIMITED_READ_WINDOW;
+  // A burst per window longer than 2 s spreads over more time: fewer pages at once are needed.
+  const perTwoSeconds = burst * Math.min(1, 2000 / Math.max(1, windowMs));
+  return Math.max(1, Math.min(MAX_READ_WINDOW, Math.floor(perTwoSeconds / 4)));
+}
+
+/** Above this many pages at once a read only fills memory: the rate limit is the bound long before. */
+export const MAX_READ_WINDOW = 32;
+/** Pages at once against a server without a rate limit. */
+export const UNLIMITED_READ_WINDOW = 4;
+
+export class PageWindow {
+  private current = 1;
+  private readonly limit: () => number;
+
+  /** `max`: the most pages at once, or a function read again at each page (it may follow the latency). */
+  constructor(
+    max: number | (() => number),
+    private readonly growth = 4,
+  ) {
+    this.limit = typeof max === 'number' ? () => max : max;
+    if (!(this.max >= 1)) throw new RangeError(`a page window must allow at least one page, got ${this.max}`);
+  }
+
+  get max(): number {
+    return Math.max(1, Math.floor(this.limit()));
+  }
+
+  /** Pages that may be in flight now. */
+  get size(): number {
+    return Math.min(this.current, this.max);
+  }
+
+  /**
+   * A page came back full and the next one starts where predicted: the collection goes on, so ask
+   * for more at once. Each full page adds `growth - 1`, so the window multiplies by `growth` for
+   * each round trip.
+   */
+  full(): void {
+    this.current = Math.min(this.max, this.current + this.growth - 1);
+  }
+
+  /** The prediction failed (the server answered fewer than asked): back to one page at a time. */
+  reset(): void {
+    this.current = 1;
+  }
+
+  /** The most pages that can be asked for past the end of the collection. */
+  get speculation(): number {
+    return this.max - 1;
+  }
+}

@@ -1,0 +1,92 @@
+// Offset pages read several at a time: whatever order the answers arrive in (fast-check's scheduler
+// decides), every record is yielded once, in order; no more pages than the window are ever in
+// flight; and at most `max - 1` pages are asked for past the end of the collection.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { pages, type ApiClient, type ApiResponse, type PageableAction, type RequestOptions } from '../../../src/runtime/http/index.js';
+import { PageWindow, readWindowFor } from '../../../src/runtime/http/page-window.js';
+import { action, pageable } from './helpers.js';
+
+const persons: PageableAction = pageable(action('persons', 'v1'));
+
+/** A v1 list of `total` records answering through the scheduler: each answer arrives when it says. */
+function fakeServer(total: number, s: fc.Scheduler) {
+  const log = { asked: [] as number[], inFlight: 0, maxInFlight: 0 };
+  const client = {
+    site: (method: string, path: string) => ({ method, path, host: 'fake' }),
+    request: (o: RequestOptions): Promise<ApiResponse> => {
+      const start = Number(o.query?.start ?? 0);
+      const limit = Number(o.query?.limit ?? 100);
+      log.asked.push(start);
+      log.inFlight++;
+      log.maxInFlight = Math.max(log.maxInFlight, log.inFlight);
+      const data = Array.from({ length: Math.max(0, Math.min(limit, total - start)) }, (_, i) => ({ id: start + i }));
+      const more = start + data.length < total;
+      const body = { success: true, data: data.length ? data : null, additional_data: { pagination: { start, limit, more_items_in_collection: more, ...(more ? { next_start: start + data.length } : {}) } } };
+      return s.schedule(Promise.resolve({ status: 200, headers: {}, body, attempts: 1 } as ApiResponse), `page ${start}`).finally(() => log.inFlight--);
+    },
+  } as unknown as ApiClient;
+  return { client, log };
+}
+
+describe('concurrent offset pages', () => {
+  it('yields every record once, in order, whatever order the pages arrive in', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 8 }), async (s, total, pageSize, ahead) => {
+        const { client, log } = fakeServer(total, s);
+        const got: number[] = [];
+        const reading = (async () => {
+          for await (const page of pages(client, persons, {}, { pageSize, ahead })) for (const r of page) got.push((r as { id: number }).id);
+        })();
+        await s.waitFor(reading);
+        expect(got).toEqual(Array.from({ length: total }, (_, i) => i));
+        expect(log.maxInFlight).toBeLessThanOrEqual(ahead);
+        // Pages past the end: at most the window's speculation.
+        const needed = Math.max(1, Math.ceil(total / pageSize));
+        expect(log.asked.length - needed).toBeLessThanOrEqual(ahead - 1);
+        expect(new Set(log.asked).size).toBe(log.asked.length);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a consumer that stops early leaves nothing in flight', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 6 }), async (s, stopAfter, ahead) => {
+        const { client, log } = fakeServer(200, s);
+        const got: number[] = [];
+        const reading = (async () => {
+          for await (const page of pages(client, persons, {}, { pageSize: 5, ahead })) {
+            for (const r of page) got.push((r as { id: number }).id);
+            if (got.length >= stopAfter) break;
+          }
+        })();
+        await s.waitFor(reading);
+        await s.waitAll();
+        expect(got.slice(0, stopAfter)).toEqual(Array.from({ length: stopAfter }, (_, i) => i));
+        expect(log.inFlight).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the window starts at one page and grows only while pages come back full', () => {
+    const w = new PageWindow(25);
+    expect(w.size).toBe(1);
+    w.full();
+    expect(w.size).toBe(4);
+    for (let i = 0; i < 10; i++) w.full();
+    expect(w.size).toBe(25);
+    expect(w.speculation).toBe(24);
+    w.reset();
+    expect(w.size).toBe(1);
+  });
+
+  it('the plan decides the largest window: a quarter of the burst per 2 s', () => {
+    expect(readWindowFor(20, 2000)).toBe(5);
+    expect(readWindowFor(100, 2000)).toBe(25);
+    expect(readWindowFor(1000, 2000)).toBe(32);
+    expect(readWindowFor(Number.MAX_SAFE_INTEGER, 1000)).toBe(4);
+    expect(readWindowFor(2, 2000)).toBe(1);
+  });
+});
