@@ -324,7 +324,7 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       }
       case 'POST deployments': {
         const body = (await readJson(req)) as unknown as DeployRequest;
-        const r = agent.deploy(body);
+        const r = await agent.deploy(body);
         send(res, 201, { deployed: r.deployed.map((d) => deploymentJson(agent, d)), warnings: r.warnings });
         return 201;
       }
@@ -374,7 +374,7 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
         return 200;
       }
       case 'DELETE deployments/:name':
-        send(res, 200, { undeployed: agent.undeploy(parts[1]) });
+        send(res, 200, { undeployed: await agent.undeploy(parts[1]) });
         return 200;
       case 'POST deployments/:name/run': {
         const done = agent.trigger(parts[1]);

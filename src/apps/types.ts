@@ -167,7 +167,18 @@ export interface VariantDef {
   unsupportedSince: string | null;
   /** How `dest ... upsert by FIELD` finds the record to update, or null: this write cannot upsert. */
   upsert: UpsertDef | null;
+  /** A source fed by webhooks (only deployed flows can use it), or null. */
+  webhook: WebhookDef | null;
   source: SourceRef;
+}
+
+export interface WebhookDef {
+  /** The parameter naming the event, `ACTION.OBJECT`. */
+  param: string;
+  /** The app's event actions, each with the other names it may be written as. */
+  actions: Readonly<Record<string, readonly string[]>>;
+  /** The app's event objects, each with the read action that finds missed changes, or null. */
+  objects: Readonly<Record<string, string | null>>;
 }
 
 export interface UpsertDef {

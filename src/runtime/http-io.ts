@@ -10,6 +10,7 @@ import { lookupCache, lookupKey, connectionFingerprint } from './cache/index.js'
 import type { Destination, Rejection, WriteResult } from './dests/destination.js';
 import type { Rec, Value } from './eval.js';
 import { ApiClient, ApiError, expandPath, pages, UncertainWriteError, extractRecords, type HttpEvent, type Query } from './http/index.js';
+import type { ApiResponse, RequestOptions } from './http/client.js';
 import type { HttpIo, RunSummary } from './run-flow.js';
 import { paramValue } from './params.js';
 import type { Source } from './sources/source.js';
@@ -36,7 +37,16 @@ export interface HttpIoOptions {
   onEvent?: (event: HttpEvent, baseUrl: string) => void;
 }
 
-export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void>; limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] } {
+export interface HttpIoProcess extends HttpIo {
+  close(): Promise<void>;
+  limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[];
+  /** One request through a connection's client (its rate limiter, retries and errors): the agent's webhook registrations. */
+  request(connection: string, app: string, r: RequestOptions): Promise<ApiResponse>;
+  /** The company URL of a connection, as requests use it. */
+  baseUrl(connection: string, app: string): string;
+}
+
+export function createHttpIo(o: HttpIoOptions): HttpIoProcess {
   const registry = loadRegistry();
   const clients = new Map<string, ApiClient>();
   const stats = { requests: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0, status429: 0 };
@@ -93,6 +103,8 @@ export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void
   const beforeRun = stalenessChecker(registry, (name) => clientNamed(name, 'pipedrive'), o.signal);
 
   return {
+    request: (connection, app, r) => clientNamed(connection, app).request(r),
+    baseUrl: (connection, app) => clientNamed(connection, app).connection.baseUrl,
     limiters() {
       return [...clients.values()].map((c) => {
         const l = c.limiter.stats();

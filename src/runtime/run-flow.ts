@@ -122,6 +122,8 @@ export interface RunFlowOptions {
   /** Dry runs describe what they would do here. */
   log?: (line: string) => void;
   now?: Date;
+  /** The events a webhook source reads (the agent gives it for deployed flows; `sluice run` cannot). */
+  events?: (action: ResolvedAction, query: Record<string, string | number | boolean>) => Source;
 }
 
 const sourceNameOf = (ref: ResolvedRef) => `${ref.ref.name}${ref.connection ? `@${ref.connection.name}` : ''}`;
@@ -254,6 +256,11 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   const destAction = resolveAction(o.registry, f.dest);
   const srcApp = o.registry.app(srcAction.app)!;
   const destApp = o.registry.app(destAction.app)!;
+  if (srcAction.webhook && !o.events) {
+    throw new SluiceError('SL7050', `\`${srcAction.qualifiedName}\` receives ${srcApp.title} webhooks: only a deployed flow can run it`, {
+      hint: 'Deploy it with `sluice deploy FILE` to an agent started with --webhook-port (and --webhook-url, the address the app can reach); the agent registers the webhook.',
+    });
+  }
   const key = o.flowKey ?? projectFlowKey(f.stateId);
   const legacy = [...(o.legacyKeys ?? []), legacyFileKey(o.file, f.name, o.io.cwd)];
   const sourceName = sourceNameOf(srcRef);
@@ -315,7 +322,8 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   // With `since`, records already written are skipped, so `limit` counts the new ones (below) and
   // the reader is not capped; without it the reader stops at `limit` by itself.
   const readerLimit = since ? undefined : limit;
-  if (srcApp.kind === 'http') source = o.http.source(srcRef, srcAction, query, { ...(readerLimit !== undefined ? { limit: readerLimit } : {}), signal: o.signal });
+  if (srcAction.webhook && o.events) source = o.events(srcAction, query);
+  else if (srcApp.kind === 'http') source = o.http.source(srcRef, srcAction, query, { ...(readerLimit !== undefined ? { limit: readerLimit } : {}), signal: o.signal });
   else source = builtinSource(srcApp, srcAction, evalOptions(src.options, ectx), src.recordType ? declaredRecord(src.recordType) : undefined, o.io, since ? { from: lower?.value ?? null } : null);
   // A database source reads the cursor and key columns the flow names (`cursor = "changed_at"`).
   const cursorField = source.cursorField ?? since?.field ?? srcAction.cursorField;
@@ -388,6 +396,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 
   let stoppedEarly = false;
   let fresh = 0;
+  const handledAtCommit: Rec[] = [];
   try {
     if (o.http.beforeRun) summary.warnings.push(...(await o.http.beforeRun(f)));
     try {
@@ -399,6 +408,8 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         // Records at or after the lower bound, in page order, with their index in `batch` (-1 for
         // those that do not go through the steps): noted once handled to the end.
         const seen: { k: string; c: Cursor; bi: number }[] = [];
+        // Every record of the page this run looked at (a source keeping its own progress is told).
+        const considered: Rec[] = [];
         let reachedWatermark = false;
         let limitReached = false;
         for (const rec of page) {
@@ -407,6 +418,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
             break;
           }
           summary.read++;
+          considered.push(rec);
           const c = since ? cursorOf(rec, cursorField) : null;
           if (since && lower && c) {
             if (compareCursors(c, lower) < 0) {
@@ -451,7 +463,15 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         const keyOf = (i: number) => batchKeys[out.origins[i]];
         // Writes accepted so far in this batch: the history of a run killed mid-batch shows them.
         let acceptedNow = 0;
-        const hooks: WriteHooks | undefined = saving
+        const progress = source.progress;
+        const hooks: WriteHooks | undefined = progress && !o.dryRun
+          ? {
+              sending: (i) => progress.sending(batch[out.origins[i]]),
+              accepted: (i) => {
+                if (dest.durability === 'batch') progress.handled([batch[out.origins[i]]]);
+              },
+            }
+          : saving
           ? {
               sending: (i) => {
                 const k = keyOf(i);
@@ -486,6 +506,16 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
           }
         });
         for (const x of seen) if (x.bi < 0 || finished[x.bi]) note(x.k, x.c);
+        if (progress && !o.dryRun) {
+          const index = new Map(batch.map((r, i) => [r, i]));
+          const done = considered.filter((r) => {
+            const i = index.get(r);
+            return i === undefined || finished[i] === 1;
+          });
+          // Written for good once the destination says so: per batch, or at its commit.
+          if (dest.durability === 'batch') progress.handled(done);
+          else handledAtCommit.push(...done);
+        }
         for (const done of finished) if (!done) summary.unsent++;
         // A destination that is durable per batch lets the progress be saved per batch, so that a
         // crash repeats nothing already written.
@@ -512,6 +542,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
     if (limit !== undefined && fresh >= limit) stoppedEarly = true;
     await dest.commit();
     await rejectDest?.commit();
+    if (!o.dryRun) source.progress?.handled(handledAtCommit);
     summary.complete = !stoppedEarly;
     if (!o.dryRun && o.store && runId !== null) {
       if (since) {

@@ -28,3 +28,4 @@ export {
 } from './store.js';
 export { BEGINNING_OF_TIME, BUILTIN_TEMPLATES, parseVarArgs, templateValues, type TemplateContext } from './templates.js';
 export { scrubSecrets } from './scrub.js';
+export { WebhookStore, changeKey, type EventCounts, type IncomingEvent, type StoredEvent, type WebhookRegistration } from './events.js';
