@@ -209,7 +209,7 @@ export const MIGRATIONS: readonly Migration[] = [
         reconciled_until TEXT
       );
       CREATE TABLE webhook_events (
-        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          INTEGER PRIMARY KEY,
         deployment  TEXT NOT NULL,
         event_id    TEXT NOT NULL,
         change_key  TEXT NOT NULL,

@@ -9,7 +9,7 @@ function hooks(req: Req): Webhooks {
 }
 
 export const routes: Route[] = [
-  { method: 'GET', version: 'v1', path: '/webhooks', cost: 'list', handler: (req) => ({ status: 200, body: JSON.stringify({ success: true, status: 'ok', data: hooks(req).list() }) }) },
+  { method: 'GET', version: 'v1', path: '/webhooks', cost: 'list', tokens: 10, handler: (req) => ({ status: 200, body: JSON.stringify({ success: true, status: 'ok', data: hooks(req).list() }) }) },
   {
     method: 'POST',
     version: 'v1',
