@@ -16,6 +16,7 @@ import { paramValue } from './params.js';
 import type { Source } from './sources/source.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from './http/budget.js';
 import { getPointer } from './http/pointer.js';
+import { traceHttp } from './tracing.js';
 import { CustomValueError, customReader, customWriter, stalenessChecker } from '../custom-fields/runtime.js';
 
 /** Writes in flight at once per destination: enough to keep a rate limit busy, few enough to stay polite. */
@@ -93,7 +94,11 @@ export function createHttpIo(o: HttpIoOptions): HttpIoProcess {
       const conn = resolveConnection(name, app, o.env);
       const def = registry.app(app)!;
       const budget = budgetFor(conn, def);
-      const events = o.onEvent ? (e: HttpEvent) => (onEvent(e), o.onEvent!(e, conn.baseUrl)) : onEvent;
+      const events = (e: HttpEvent) => {
+        onEvent(e);
+        traceHttp(e, conn.baseUrl);
+        o.onEvent?.(e, conn.baseUrl);
+      };
       client = new ApiClient(def, conn, { onEvent: events, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
       clients.set(name, client);
     }

@@ -31,6 +31,7 @@ import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor
 import { paramValue } from './params.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
+import { pageSpan, traceRun } from './tracing.js';
 import { varValues } from './vars.js';
 import type { UpsertOptions } from './http-io.js';
 import { upsertSource } from '../check/rules/upsert.js';
@@ -228,7 +229,14 @@ function cursorOf(rec: Rec, field: string | null): Cursor | null {
   }
 }
 
-export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
+export function runFlow(o: RunFlowOptions): Promise<RunSummary> {
+  return traceRun(o.flow.name, { 'sluice.trigger': o.trigger, 'sluice.dry_run': o.dryRun }, () => runFlowUntraced(o), (s) => ({
+    attrs: { 'sluice.status': s.status, 'sluice.read': s.read, 'sluice.written': s.written, 'sluice.rejected': s.rejected, 'sluice.pages': s.pages, ...(s.run_id !== null ? { 'sluice.run_id': s.run_id } : {}) },
+    ...(s.error ? { error: `${s.error.code}: ${s.error.message}` } : {}),
+  }));
+}
+
+async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
   const started = o.now ?? new Date();
   const t0 = performance.now();
   const f = o.flow;
@@ -396,12 +404,15 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 
   let stoppedEarly = false;
   let fresh = 0;
+  let span: ReturnType<typeof pageSpan> = null;
   const handledAtCommit: Rec[] = [];
   try {
     if (o.http.beforeRun) summary.warnings.push(...(await o.http.beforeRun(f)));
     try {
       outer: for await (const page of source.pages()) {
         summary.pages++;
+        span?.end();
+        span = pageSpan(summary.pages);
         const batch: Rec[] = [];
         // The boundary id of each record of `batch` (null without `since` or without a cursor).
         const batchKeys: (string | null)[] = [];
@@ -537,6 +548,9 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
       // after a page (what was handled is committed below); it has not failed.
       if (!o.signal.aborted) throw err;
       stoppedEarly = true;
+    } finally {
+      span?.end({ 'sluice.read': summary.read, 'sluice.written': summary.written });
+      span = null;
     }
     // Without `since` the reader itself stopped at `limit`; whether more existed is unknown.
     if (limit !== undefined && fresh >= limit) stoppedEarly = true;
