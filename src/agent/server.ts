@@ -25,6 +25,7 @@ import { scrubSecrets, type RunRecord } from '../runtime/state/index.js';
 import type { Agent, DeployRequest } from './agent.js';
 import { DeployRefused } from './agent.js';
 import type { Deployment } from './deployments.js';
+import { removeConnection, testConnection } from './connection-actions.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';
 
@@ -311,7 +312,7 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       throw new HttpError(400, E.badRequest, 'the path is not valid percent-encoding');
     }
     const route = `${req.method} ${parts
-      .map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : i === 1 && parts[0] === 'runs' ? ':id' : i === 3 && parts[2] === 'versions' ? ':version' : p))
+      .map((p, i) => (i === 1 && (parts[0] === 'deployments' || (parts[0] === 'connections' && (parts.length === 3 || req.method === 'DELETE'))) ? ':name' : i === 1 && parts[0] === 'runs' ? ':id' : i === 3 && parts[2] === 'versions' ? ':version' : p))
       .join('/')}`;
     switch (route) {
       case 'GET status':
@@ -407,6 +408,18 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
         const r = await agent.saveConnection(await readJson(req));
         send(res, 201, { ok: true, ...r });
         return 201;
+      }
+      case 'POST connections/:name/test': {
+        const r = await testConnection(agent.options.env, parts[1]);
+        agent.options.log(`tested connection ${r.name}: ${r.message}`);
+        send(res, 200, { ok: true, ...r });
+        return 200;
+      }
+      case 'DELETE connections/:name': {
+        const r = removeConnection(agent.options.env, parts[1]);
+        agent.options.log(`removed connection ${r.removed}`);
+        send(res, 200, { ok: true, ...r });
+        return 200;
       }
       case 'POST cache/clear': {
         const r = agent.clearCache();

@@ -192,6 +192,29 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     expect(agent.log()).toContain('cache cleared:');
   });
 
+  it('tests a saved connection again, and removes it after a second click', async () => {
+    const row = page.locator('#conn-table tbody tr[data-connection="pipedrive"]');
+    await expect.poll(() => row.count()).toBe(1);
+    await row.locator('button', { hasText: 'Test' }).click();
+    await expect.poll(() => page.textContent('#conn-status')).toContain('pipedrive: Test Connection Successful');
+    expect(await page.getAttribute('#conn-status', 'class')).toContain('ok');
+
+    // A company that no longer answers: the test says so, with the cause.
+    sb.failNext(503, 10);
+    await row.locator('button', { hasText: 'Test' }).click();
+    await expect.poll(() => page.getAttribute('#conn-status', 'class')).toContain('error');
+    sb.resetFaults();
+
+    await row.locator('button', { hasText: 'Remove' }).click();
+    expect(await page.textContent('#conn-status')).toContain('Click "Confirm remove"');
+    expect(JSON.parse(readFileSync(join(p.env.SLUICE_CONFIG_DIR, 'connections.json'), 'utf8')).connections.pipedrive).toBeDefined();
+    await row.locator('button', { hasText: 'Confirm remove' }).click();
+    await expect.poll(() => page.textContent('#conn-status')).toBe(`Removed connection pipedrive (${sb.url}).`);
+    await expect.poll(() => row.count()).toBe(0);
+    expect(JSON.parse(readFileSync(join(p.env.SLUICE_CONFIG_DIR, 'connections.json'), 'utf8')).connections.pipedrive).toBeUndefined();
+    expect((await p.sluice(['connections', 'list'])).stdout).not.toContain(sb.url);
+  });
+
   it('never sent a token to the page', async () => {
     expect(apiBodies.length).toBeGreaterThan(10);
     for (const body of apiBodies) {

@@ -146,10 +146,58 @@
     fillTable(
       'conn-table',
       connections,
-      (c) => el('tr', {}, el('td', {}, c.name), el('td', {}, c.app), el('td', {}, c.company_url || '–'), el('td', {}, c.api_version), el('td', {}, from(c))),
+      (c) =>
+        el(
+          'tr',
+          { 'data-connection': c.name },
+          el('td', {}, c.name),
+          el('td', {}, c.app),
+          el('td', {}, c.company_url || '–'),
+          el('td', {}, c.api_version),
+          el('td', {}, from(c)),
+          el(
+            'td',
+            {},
+            el('button', { type: 'button', 'data-conn-action': 'test', 'data-name': c.name, className: 'quiet' }, 'Test'),
+            ' ',
+            c.token_from === 'saved' ? el('button', { type: 'button', 'data-conn-action': 'remove', 'data-name': c.name, className: 'quiet' }, removeArmed.has(c.name) ? 'Confirm remove' : 'Remove') : '',
+          ),
+        ),
       'No connections yet: add one with +.',
-      5,
+      6,
     );
+  }
+
+  /** "Test" on a listed connection: the same request as `sluice connections test NAME`. */
+  async function testConnection(name) {
+    say('conn-status', `Testing ${name}…`);
+    try {
+      const r = await api('POST', `connections/${encodeURIComponent(name)}/test`);
+      say('conn-status', `${name}: ${r.message} (${r.reached}).`, 'ok');
+    } catch (e) {
+      say('conn-status', `${name}: ${e.message}`, 'error');
+    }
+  }
+
+  const removeArmed = new Map();
+
+  /** "Remove" asks once more, then removes the saved connection (as `sluice connections remove`). */
+  async function removeConnection(name, button) {
+    if (!removeArmed.has(name)) {
+      removeArmed.set(name, setTimeout(() => removeArmed.delete(name), 5000));
+      button.textContent = 'Confirm remove';
+      say('conn-status', `Click "Confirm remove" to delete ${name} and its token from this machine (flows using it stop checking).`);
+      return;
+    }
+    clearTimeout(removeArmed.get(name));
+    removeArmed.delete(name);
+    try {
+      const r = await api('DELETE', `connections/${encodeURIComponent(name)}`);
+      say('conn-status', `Removed connection ${r.removed} (${r.company_url}).`, 'ok');
+    } catch (e) {
+      say('conn-status', e.message, 'error');
+    }
+    await refreshConnections();
   }
 
   async function refreshDeployments() {
@@ -456,6 +504,13 @@
       else if (action === 'pause' || action === 'resume') void pauseResume(name, action);
       else if (action === 'undeploy') void undeploy(name, b);
       else if (action === 'details') void showDeployment(name);
+    });
+    $('conn-table').addEventListener('click', (ev) => {
+      const b = ev.target instanceof Element ? ev.target.closest('button[data-conn-action]') : null;
+      if (!b) return;
+      const name = b.getAttribute('data-name');
+      if (b.getAttribute('data-conn-action') === 'test') void testConnection(name);
+      else void removeConnection(name, b);
     });
     $('dep-versions').addEventListener('click', (ev) => {
       const b = ev.target instanceof Element ? ev.target.closest('button[data-show-version]') : null;
