@@ -48,6 +48,8 @@ import { FlowChecker } from './check.js';
 import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import { Runner, type RunOutcome } from './runner.js';
+import { replayDeployment } from './replay.js';
+import type { ReplaySummary } from '../runtime/replay.js';
 import { Scheduler } from './scheduler.js';
 import { checkListenHost, startServer, type AgentServer } from './server.js';
 import { WebhookStore } from '../runtime/state/index.js';
@@ -472,6 +474,29 @@ export class Agent {
     const dep = this.deployments.get(name);
     if (!dep?.enabled) throw notDeployed(name, this.deployments);
     return this.runner.trigger(dep);
+  }
+
+  /** The panel's "Replay": the deployment's rejected records (all, or `ids`) through the flow as it is now. */
+  async replay(name: string, ids: number[] | undefined): Promise<ReplaySummary> {
+    this.refuseWhenStopping();
+    const dep = this.deployments.get(name);
+    if (!dep?.enabled) throw notDeployed(name, this.deployments);
+    if (this.runner.isRunning(name)) throw new AgentError(E.flowRunning, `\`${name}\` is running: replay after the run`, { hint: 'Wait for the run to finish.' });
+    const summary = await replayDeployment(
+      {
+        registry: this.registry,
+        checker: this.checker,
+        store: this.store,
+        http: this.http,
+        env: this.options.env,
+        io: (d) => ({ cwd: d.baseDir, stdout: this.options.stdout, env: this.options.env, home: this.options.home, confine: (path, use) => this.boundsOf(d.baseDir, d.allowPaths).check(path, use) }),
+        signal: this.hardStop.signal,
+      },
+      dep,
+      ids,
+    );
+    this.options.log(`replayed ${name}: ${summary.considered} considered, ${summary.sent} sent, ${summary.arrived} had arrived, ${summary.refused} refused again, ${summary.kept} kept`);
+    return summary;
   }
 
   nextRun(name: string): string | null {

@@ -26,6 +26,7 @@ import type { Agent, DeployRequest } from './agent.js';
 import { DeployRefused } from './agent.js';
 import type { Deployment } from './deployments.js';
 import { removeConnection, testConnection } from './connection-actions.js';
+import { replayIds } from './replay.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';
 
@@ -408,6 +409,12 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
         const r = await agent.saveConnection(await readJson(req));
         send(res, 201, { ok: true, ...r });
         return 201;
+      }
+      case 'POST deployments/:name/replay': {
+        const body = await readJson(req);
+        const r = await agent.replay(parts[1], replayIds(body.ids));
+        send(res, 200, { ok: true, replay: r });
+        return 200;
       }
       case 'POST connections/:name/test': {
         const r = await testConnection(agent.options.env, parts[1]);

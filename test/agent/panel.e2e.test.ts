@@ -15,6 +15,7 @@ if (!haveChromium) console.warn(`test/agent/panel.e2e.test.ts: skipped: ${CHROMI
 const WRONG_TOKEN = 'badc0ffee0badc0ffee0badc0ffee0badc0ffee0';
 const REJ_V1 = 'flow rej {\n  source file.csv with path = "in.csv" as { id: number, n: string } -> dest file.jsonl with path = "out/r1.jsonl"\n}\n';
 const REJ_V2 = 'flow rej {\n  source file.csv with path = "in.csv" as { id: number, n: string } -> map { id: id } -> dest file.jsonl with path = "out/r2.jsonl"\n}\n';
+const REJ_V3 = 'flow rej {\n  source file.csv with path = "in.csv" as { id: string, n: string } -> map { id: id } -> dest file.jsonl with path = "out/r2.jsonl", append = true\n}\n';
 
 describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`}`, () => {
   let sb: Sandbox;
@@ -165,6 +166,17 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     expect(rejected).toContain(String(run.run_id));
     expect(rejected).toContain('"x"');
 
+    // Fixed flow, then Replay from the panel: the record goes through the flow as it is now.
+    p.write('rej.flow', REJ_V3);
+    expect((await p.sluice(['deploy', 'rej.flow'])).code).toBe(0);
+    await page.click('#dep-close');
+    await row.locator('button', { hasText: 'Details' }).click();
+    await expect.poll(() => page.locator('#dep-rejected tbody tr[data-rejected]').count()).toBe(1);
+    await page.click('#dep-rejected button[data-replay]');
+    await expect.poll(() => page.textContent('#dep-message')).toBe('Replayed 1 record: 1 sent.');
+    await expect.poll(() => page.textContent('#dep-rejected tbody')).toContain('No rejected records.');
+    expect(readFileSync(join(p.dir, 'out/r2.jsonl'), 'utf8')).toContain('"x"');
+
     // Pause: not scheduled, shown as paused, kept across the API; Resume.
     await row.locator('button', { hasText: 'Pause' }).click();
     await expect.poll(() => page.textContent('#deploy-message')).toBe('Paused rej.');
@@ -179,7 +191,7 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     expect(await page.textContent('#deploy-message')).toContain('Click "Confirm undeploy"');
     expect((await api(agent, 'GET', 'deployments/rej')).json.enabled).toBe(true);
     await row.locator('button', { hasText: 'Confirm undeploy' }).click();
-    await expect.poll(() => page.textContent('#deploy-message')).toBe('Undeployed rej (v2).');
+    await expect.poll(() => page.textContent('#deploy-message')).toBe('Undeployed rej (v3).');
     await expect.poll(() => row.count()).toBe(0);
     expect(await page.locator('#deployment-detail').isVisible()).toBe(false);
     expect((await api(agent, 'GET', 'deployments/rej')).json.enabled).toBe(false);

@@ -302,6 +302,7 @@
   };
 
   async function showDeployment(name) {
+    if ($('dep-name').textContent !== name) say('dep-message', '');
     try {
       const d = await api('GET', `deployments/${encodeURIComponent(name)}`);
       const { rejected } = await api('GET', `deployments/${encodeURIComponent(name)}/rejected?limit=100`);
@@ -326,13 +327,40 @@
       fillTable(
         'dep-rejected',
         rejected,
-        (r) => el('tr', {}, el('td', { className: 'num' }, r.run_id === null ? '–' : r.run_id), el('td', { className: 'time' }, time(r.created_at)), el('td', { className: 'error' }, `${r.code ? `${r.code} ` : ''}${r.reason}`), el('td', { className: 'record' }, recordText(r.record))),
+        (r) =>
+          el(
+            'tr',
+            { 'data-rejected': String(r.id) },
+            el('td', { className: 'num' }, r.run_id === null ? '–' : r.run_id),
+            el('td', { className: 'time' }, time(r.created_at)),
+            el('td', { className: 'error' }, `${r.code ? `${r.code} ` : ''}${r.reason}`),
+            el('td', { className: 'record' }, recordText(r.record)),
+            el('td', {}, el('button', { type: 'button', 'data-replay': String(r.id), className: 'quiet' }, 'Replay')),
+          ),
         'No rejected records.',
-        4,
+        5,
       );
+      $('dep-replay-all').disabled = rejected.length === 0;
       $('deployment-detail').hidden = false;
     } catch (e) {
       say('deploy-message', e.message, 'error');
+    }
+  }
+
+  /** Sends rejected records (one, or all with no id) through the deployed flow as it is now. */
+  async function replay(id) {
+    const name = $('dep-name').textContent;
+    say('dep-message', 'Replaying…');
+    try {
+      const { replay: r } = await api('POST', `deployments/${encodeURIComponent(name)}/replay`, id ? { ids: [Number(id)] } : {});
+      const parts = [`${r.sent} sent`];
+      if (r.arrived) parts.push(`${r.arrived} had arrived`);
+      if (r.refused) parts.push(`${r.refused} refused again`);
+      if (r.kept) parts.push(`${r.kept} kept`);
+      await showDeployment(name);
+      say('dep-message', `Replayed ${r.considered} record${r.considered === 1 ? '' : 's'}: ${parts.join(', ')}.`, r.refused ? 'error' : 'ok');
+    } catch (e) {
+      say('dep-message', e.message, 'error');
     }
   }
 
@@ -512,6 +540,11 @@
       if (b.getAttribute('data-conn-action') === 'test') void testConnection(name);
       else void removeConnection(name, b);
     });
+    $('dep-rejected').addEventListener('click', (ev) => {
+      const b = ev.target instanceof Element ? ev.target.closest('button[data-replay]') : null;
+      if (b) void replay(b.getAttribute('data-replay'));
+    });
+    $('dep-replay-all').addEventListener('click', () => void replay(null));
     $('dep-versions').addEventListener('click', (ev) => {
       const b = ev.target instanceof Element ? ev.target.closest('button[data-show-version]') : null;
       if (b) void showVersion(b.getAttribute('data-show-version'));
