@@ -466,6 +466,8 @@ export class Agent {
     const dep = this.deployments.get(name)!;
     this.schedule(dep);
     this.options.log(`resumed ${name}`);
+    // Events kept while it was paused run now.
+    if (this.webhooks.hasOpen(name)) this.dispatcher.arrived(name);
     return dep;
   }
 

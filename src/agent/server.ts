@@ -105,6 +105,13 @@ export function runJson(r: RunRecord, version?: number | null) {
   };
 }
 
+/** A webhook deployment's registration and its events (never the credentials). */
+function webhookJson(agent: Agent, name: string) {
+  const reg = agent.webhooks.registration(name);
+  if (!reg) return null;
+  return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: agent.webhooks.counts(name) };
+}
+
 function deploymentJson(agent: Agent, d: Deployment) {
   const last = agent.lastRun(d.name);
   const running = agent.runner.runningInfo(d.name);
@@ -124,6 +131,7 @@ function deploymentJson(agent: Agent, d: Deployment) {
     created_at: d.createdAt,
     updated_at: d.updatedAt,
     next_run: d.enabled ? agent.nextRun(d.name) : null,
+    webhook: webhookJson(agent, d.name),
     running: running ? { since: new Date(running.startedAt).toISOString(), version: running.version, trigger: running.trigger } : null,
     last_run: last ? runJson(last, versions.get(last.id)) : null,
     // Where the next run continues: the flow's state is shared with `sluice run` of the same flow.
