@@ -1,5 +1,6 @@
 // The panel's "Test" and "Remove" on a listed connection: the same checks and request as
-// `sluice connections test NAME`, and the same removal as `sluice connections remove NAME`. No
+// `sluice connections test NAME`, and the same removal as `sluice connections remove NAME`; and
+// "Discover": `sluice discover NAME` (the company's custom fields, stored beside the connections). No
 // answer and no error carries any part of the token.
 import {
   CONNECTION_ERRORS as E,
@@ -12,6 +13,13 @@ import {
   savedConnection,
   updateStore,
 } from '../connections/index.js';
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRegistry } from '../apps/index.js';
+import { discoverSchema } from '../custom-fields/discover.js';
+import { ENTITIES, SCHEMAS_DIR, saveSchema, schemasHome } from '../custom-fields/schema.js';
+import { ApiClient } from '../runtime/http/index.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -45,4 +53,19 @@ export function removeConnection(env: Env, rawName: string) {
     delete s.connections[name];
   });
   return { removed: name, app: saved.app, company_url: saved.company_url };
+}
+
+/** Reads the company's custom fields and stores them where every flow's check finds them. */
+export async function discoverConnection(env: Env, rawName: string) {
+  const name = checkConnectionName(rawName);
+  const saved = savedConnection(readStore(env), name);
+  const app = saved?.app ?? 'pipedrive';
+  if (app !== 'pipedrive') throw new ConnectionError(E.notFound, `connection \`${name}\` is for ${app}: only Pipedrive connections have custom fields`);
+  const conn = resolveConnection(name, app, env);
+  const registry = loadRegistry();
+  const schema = await discoverSchema(new ApiClient(registry.app('pipedrive')!, conn), registry);
+  const home = schemasHome(env);
+  mkdirSync(join(home, SCHEMAS_DIR), { recursive: true, mode: 0o700 });
+  const file = saveSchema(home, schema);
+  return { connection: name, company_url: schema.companyUrl, read_at: schema.readAt, file, custom_fields: Object.fromEntries(ENTITIES.map((e) => [e, schema.entities[e].custom.length])) };
 }

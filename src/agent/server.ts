@@ -25,7 +25,7 @@ import { scrubSecrets, type RunRecord } from '../runtime/state/index.js';
 import type { Agent, DeployRequest } from './agent.js';
 import { DeployRefused } from './agent.js';
 import type { Deployment } from './deployments.js';
-import { removeConnection, testConnection } from './connection-actions.js';
+import { discoverConnection, removeConnection, testConnection } from './connection-actions.js';
 import { replayIds } from './replay.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';
@@ -427,6 +427,12 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       case 'POST connections/:name/test': {
         const r = await testConnection(agent.options.env, parts[1]);
         agent.options.log(`tested connection ${r.name}: ${r.message}`);
+        send(res, 200, { ok: true, ...r });
+        return 200;
+      }
+      case 'POST connections/:name/discover': {
+        const r = await discoverConnection(agent.options.env, parts[1]);
+        agent.options.log(`discovered the custom fields of ${r.connection}`);
         send(res, 200, { ok: true, ...r });
         return 200;
       }

@@ -211,6 +211,12 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     await expect.poll(() => page.textContent('#conn-status')).toContain('pipedrive: Test Connection Successful');
     expect(await page.getAttribute('#conn-status', 'class')).toContain('ok');
 
+    // Discover: the company's custom fields, stored where `sluice describe` and every check find them.
+    await row.locator('button', { hasText: 'Discover' }).click();
+    await expect.poll(() => page.textContent('#conn-status')).toBe('pipedrive: discovered 12 custom fields (persons 5, deals 4, organizations 3).');
+    const described = await p.sluice(['describe', 'pipedrive.persons', '--connection', 'pipedrive']);
+    expect(described.stdout).toContain('custom');
+
     // A company that no longer answers: the test says so, with the cause.
     sb.failNext(503, 10);
     await row.locator('button', { hasText: 'Test' }).click();

@@ -160,6 +160,8 @@
             {},
             el('button', { type: 'button', 'data-conn-action': 'test', 'data-name': c.name, className: 'quiet' }, 'Test'),
             ' ',
+            c.app === 'pipedrive' ? el('button', { type: 'button', 'data-conn-action': 'discover', 'data-name': c.name, className: 'quiet' }, 'Discover') : '',
+            ' ',
             c.token_from === 'saved' ? el('button', { type: 'button', 'data-conn-action': 'remove', 'data-name': c.name, className: 'quiet' }, removeArmed.has(c.name) ? 'Confirm remove' : 'Remove') : '',
           ),
         ),
@@ -174,6 +176,19 @@
     try {
       const r = await api('POST', `connections/${encodeURIComponent(name)}/test`);
       say('conn-status', `${name}: ${r.message} (${r.reached}).`, 'ok');
+    } catch (e) {
+      say('conn-status', `${name}: ${e.message}`, 'error');
+    }
+  }
+
+  /** "Discover": `sluice discover NAME`, the company's custom fields, which flows then use by name. */
+  async function discoverConnection(name) {
+    say('conn-status', `Reading the custom fields of ${name}…`);
+    try {
+      const r = await api('POST', `connections/${encodeURIComponent(name)}/discover`);
+      const counts = Object.entries(r.custom_fields);
+      const total = counts.reduce((n, [, k]) => n + k, 0);
+      say('conn-status', `${name}: discovered ${total} custom field${total === 1 ? '' : 's'} (${counts.map(([e, k]) => `${e}s ${k}`).join(', ')}).`, 'ok');
     } catch (e) {
       say('conn-status', `${name}: ${e.message}`, 'error');
     }
@@ -537,7 +552,9 @@
       const b = ev.target instanceof Element ? ev.target.closest('button[data-conn-action]') : null;
       if (!b) return;
       const name = b.getAttribute('data-name');
-      if (b.getAttribute('data-conn-action') === 'test') void testConnection(name);
+      const action = b.getAttribute('data-conn-action');
+      if (action === 'test') void testConnection(name);
+      else if (action === 'discover') void discoverConnection(name);
       else void removeConnection(name, b);
     });
     $('dep-rejected').addEventListener('click', (ev) => {
