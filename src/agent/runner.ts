@@ -206,6 +206,7 @@ export class Runner {
         legacyKeys: [agentFlowKey(dep.name)],
         ...(dep.filePath ? {} : { claimFile: null }),
         signal: this.o.hardStop,
+        onProgress: (p) => meter.line(`page ${p.pages}: read ${p.read}, written ${p.written}, rejected ${p.rejected} so far`),
         ...(this.o.webhooks ? { events: (action, query) => new EventSource(this.o.webhooks!, dep.name, String(query[action.webhook!.param] ?? '')) } : {}),
       }));
     } catch (err) {
@@ -215,6 +216,8 @@ export class Runner {
       }
       throw err;
     }
+    for (const w of summary.warnings) meter.line(`warning: ${w}`);
+    meter.line(`${summary.status}: read ${summary.read}, written ${summary.written}, rejected ${summary.rejected}${summary.error ? `: ${summary.error.code} ${scrubSecrets(summary.error.message)}` : ''}`);
     if (summary.run_id !== null) {
       this.o.deployments.tagRun(summary.run_id, dep.version);
       try {

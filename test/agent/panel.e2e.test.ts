@@ -136,6 +136,10 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     expect(Number(await field('HTTP requests'))).toBeGreaterThanOrEqual(1);
     expect(await field('Retries')).toBe('0');
     expect(await field('Destination')).toContain('out/persons.jsonl');
+    // The run's own log: a line per page and the outcome.
+    const log = (await page.textContent('#run-log')) ?? '';
+    expect(log).toMatch(/^\d\d:\d\d:\d\d\.\d{3} page 1: read \d+, written \d+, rejected 0 so far$/m);
+    expect(log).toMatch(/succeeded: read 250, written 250, rejected 0$/m);
     await page.click('#run-close');
     expect(await page.locator('#run-detail').isVisible()).toBe(false);
 

@@ -418,6 +418,7 @@
         if (run.error.hint) fields.push(['Hint', run.error.hint]);
       }
       $('run-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k }, v)]));
+      $('run-log').textContent = d && d.log && d.log.length ? d.log.join('\n') : 'No log kept for this run.';
       shown.delete('run-rejected');
       fillTable('run-rejected', rejected, (r) => el('tr', {}, el('td', { className: 'error' }, `${r.code ? `${r.code} ` : ''}${r.reason}`), el('td', { className: 'record' }, recordText(r.record))), 'None.', 2);
       $('run-detail').hidden = false;
