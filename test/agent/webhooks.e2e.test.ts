@@ -9,7 +9,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SANDBOX_TOKEN, startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { killAgents, project, runs, startAgent, waitFor, type Project } from './helpers.js';
+import { api, killAgents, project, runs, startAgent, waitFor, type Project } from './helpers.js';
 
 let sb: Sandbox;
 
@@ -73,6 +73,10 @@ describe('webhook source (pipedrive.events) in a deployed flow', () => {
       [ids[1], 'Grace', 'create'],
       [ids[2], 'Edsger', 'create'],
     ]);
+
+    const shown = await api(agent, 'GET', 'deployments/new_persons');
+    expect(shown.json.webhook).toMatchObject({ event: 'added.person', id: String(hooks[0].id), url: `http://127.0.0.1:${port}/webhooks/new_persons`, events: { pending: 0, sending: 0, done: 3 } });
+    expect(shown.text).not.toContain(password);
 
     // The same event delivered again (an answer lost on the way): acknowledged, not run again.
     const again = await fetch(`http://127.0.0.1:${port}/webhooks/new_persons`, {

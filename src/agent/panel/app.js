@@ -327,6 +327,7 @@
       if (d.file) bits.push(`from ${d.file}`);
       if (d.allow_paths && d.allow_paths.length) bits.push(`may also use ${d.allow_paths.join(', ')}`);
       if (d.notify_url) bits.push('failures are notified');
+      if (d.webhook) bits.push(`webhook ${d.webhook.event}: ${d.webhook.events.pending + d.webhook.events.sending} waiting, ${d.webhook.events.done} done`);
       $('dep-summary').textContent = bits.join(' · ');
       $('dep-source-version').textContent = `(v${d.version}, running now)`;
       $('dep-source').textContent = d.text;
