@@ -6,7 +6,7 @@
 // agent that died (its PID gone) is stale and is replaced.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureHome } from '../runtime/state/home.js';
+import { ensureHome } from '../state/home.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import { pidAlive } from '../util/process.js';

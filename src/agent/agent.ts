@@ -26,33 +26,31 @@ import {
   readStore,
   redact,
   savedConnection,
-  updateStore,
-  CONNECTION_ERRORS,
   ConnectionError,
-  type StoredConnection,
 } from '../connections/index.js';
 import { schemasHome } from '../custom-fields/schema.js';
 import type { Diagnostic } from '../diagnostics.js';
+import { alreadySaved, saveConnection } from '../connections/save.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
 import { SluiceError } from '../errors.js';
 import { createHttpIo } from '../runtime/http-io.js';
 import { varValues } from '../runtime/vars.js';
-import { BUILTIN_TEMPLATES, StateStore, agentFlowKey, flowKey, projectFlowKey, type RunRecord } from '../runtime/state/index.js';
+import { BUILTIN_TEMPLATES, openStateStore, agentFlowKey, flowKey, projectFlowKey, scrubSecrets, type RunRecord, type StateStore } from '../state/index.js';
 import { configDir } from '../util/paths.js';
 import { PathBounds, boundsDiagnostics } from './bounds.js';
 import { Metrics, hostLabel } from './metrics.js';
 import { Notifier } from './notify.js';
-import { RunDetailsStore, currentMeter } from './run-details.js';
+import { currentMeter } from './run-details.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
-import { Deployments, isDeploymentName, type Deployment } from './deployments.js';
+import { isDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import { Runner, type RunOutcome } from './runner.js';
 import { replayDeployment } from './replay.js';
 import type { ReplaySummary } from '../runtime/replay.js';
 import { Scheduler } from './scheduler.js';
 import { checkListenHost, startServer, type AgentServer } from './server.js';
-import { WebhookStore } from '../runtime/state/index.js';
+import type { WebhookStore } from '../state/index.js';
 import { webhookSource, type WebhookSource } from './webhooks/deployed.js';
 import type { FlowModel } from '../check/model.js';
 import { EventDispatcher } from './webhooks/dispatch.js';
@@ -131,14 +129,16 @@ export interface ConnectionInput {
   token?: unknown;
   allow_insecure?: unknown;
   replace?: unknown;
+  plan?: unknown;
+  seats?: unknown;
+  daily_budget?: unknown;
 }
 
 export class Agent {
   readonly startedAt = new Date();
-  readonly deployments: Deployments;
+  readonly deployments: DeploymentStore;
   readonly runner: Runner;
   readonly metrics: Metrics;
-  readonly details: RunDetailsStore;
   private readonly notifier: Notifier;
   private readonly scheduler: Scheduler;
   private readonly hardStop = new AbortController();
@@ -166,14 +166,13 @@ export class Agent {
   ) {
     this.registry = loadRegistry();
     this.checker = new FlowChecker(this.registry, schemasHome(options.env));
-    this.deployments = new Deployments(store.db);
-    this.webhooks = new WebhookStore(store.db);
-    this.details = new RunDetailsStore(store.db);
+    this.deployments = store.deployments;
+    this.webhooks = store.webhooks;
     // One HTTP layer for the process: every flow on a connection shares its rate limiter.
     this.metrics = new Metrics({
       running: () => this.runner.active,
       hosts: () => this.http.limiters().map((l) => ({ host: hostLabel(l.baseUrl), queued: l.waiting, ...(l.dailyLeft !== undefined ? { dailyLeft: l.dailyLeft } : {}) })),
-      deployments: () => this.deployments.list().length,
+      deployments: async () => (await this.deployments.list()).length,
     });
     this.http = createHttpIo({ env: options.env, signal: this.hardStop.signal, home: options.home, onEvent: (e, baseUrl) => {
         this.metrics.http(e, hostLabel(baseUrl));
@@ -192,7 +191,6 @@ export class Agent {
       log: options.log,
       hardStop: this.hardStop.signal,
       bounds: (dep) => this.boundsOf(dep.baseDir, dep.allowPaths),
-      details: this.details,
       webhooks: this.webhooks,
       onOutcome: (dep, outcome) => {
         this.metrics.run(dep.name, outcome.status, outcome.summary);
@@ -203,14 +201,18 @@ export class Agent {
     this.notifier = new Notifier({ deployments: this.deployments, url: () => this.url, log: options.log });
     this.scheduler = new Scheduler({
       onDue: (name, due) => {
-        const dep = this.deployments.get(name);
-        if (!dep?.enabled || dep.paused) return this.scheduler.remove(name);
-        this.runner.tick(dep, due);
+        void this.deployments.get(name).then(
+          (dep) => {
+            if (!dep?.enabled || dep.paused) return this.scheduler.remove(name);
+            this.runner.tick(dep, due);
+          },
+          (err: unknown) => options.log(`${name}: could not read the deployment: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`),
+        );
       },
     });
     this.registrar = new Registrar(this.http, this.webhooks);
-    const live = (name: string) => {
-      const dep = this.deployments.get(name);
+    const live = async (name: string) => {
+      const dep = await this.deployments.get(name);
       return dep?.enabled && !dep.paused ? dep : undefined;
     };
     this.dispatcher = new EventDispatcher({ store: this.webhooks, deployment: live, isRunning: (n) => this.runner.isRunning(n), start: (dep) => this.runner.events(dep) });
@@ -218,11 +220,11 @@ export class Agent {
       registry: this.registry,
       http: this.http,
       store: this.webhooks,
-      actionOf: (name) => {
-        const dep = live(name);
+      actionOf: async (name) => {
+        const dep = await live(name);
         return dep ? this.webhookOf(dep)?.action : undefined;
       },
-      onFound: (name) => this.dispatcher.arrived(name),
+      onFound: (name) => void this.dispatcher.arrived(name),
       log: options.log,
       signal: this.hardStop.signal,
     });
@@ -240,12 +242,12 @@ export class Agent {
     let agent: Agent | undefined;
     try {
       // Opening the store marks the runs of a previous agent that died as interrupted.
-      store = StateStore.open(options.home);
+      store = await openStateStore(options.home);
       agent = new Agent(options, store, randomBytes(32).toString('base64url'));
       agent.server = await startServer(agent, { host: options.host, port: options.port, allowRemote: options.allowRemote ?? false, verbose: options.verbose ?? false, log: options.log });
       if (options.webhookPort !== undefined) await agent.listen(options.webhookPort, options.webhookHost ?? '127.0.0.1');
       publishAgentFile(options.home, { url: agent.url, token: agent.token, pid: process.pid, started_at: agent.startedAt.toISOString(), home: options.home });
-      for (const dep of agent.deployments.list()) if (!dep.paused) agent.schedule(dep);
+      for (const dep of await agent.deployments.list()) if (!dep.paused) await agent.schedule(dep);
       agent.generationTimer = setInterval(() => agent!.followCacheClear(), GENERATION_POLL_MS);
       return agent;
     } catch (err) {
@@ -253,7 +255,7 @@ export class Agent {
       await agent?.server?.close();
       await agent?.listener?.close();
       await agent?.http.close().catch(() => undefined);
-      store?.close();
+      await store?.close();
       releaseAgentFile(options.home);
       throw err;
     }
@@ -266,13 +268,13 @@ export class Agent {
       host,
       port,
       store: this.webhooks,
-      parse: (name, body) => {
-        const dep = this.deployments.get(name);
+      parse: async (name, body) => {
+        const dep = await this.deployments.get(name);
         const def = dep?.enabled ? this.webhookOf(dep)?.action.webhook : undefined;
         return def ? readDelivery(def, body) : `\`${name}\` is not a deployed webhook flow`;
       },
       onEvent: (name, fresh) => {
-        if (fresh) this.dispatcher.arrived(name);
+        if (fresh) void this.dispatcher.arrived(name);
       },
       log: this.options.log,
     });
@@ -344,8 +346,8 @@ export class Agent {
 
   // ---- deployments ----
 
-  private schedule(dep: Deployment): void {
-    const last = this.store.runs(dep.stateKey, { limit: 1 })[0];
+  private async schedule(dep: Deployment): Promise<void> {
+    const [last] = await this.store.runs(dep.stateKey, { limit: 1 });
     this.scheduler.set(dep.name, dep.schedule, last ? Date.parse(last.startedAt) : null);
   }
 
@@ -401,13 +403,15 @@ export class Agent {
     // another key is adopted now, so that the deploy can say where the flow continues from.
     for (const [i, f] of flows.entries()) {
       const key = projectFlowKey(f.model.stateId);
-      this.store.claimFlow(key, { file: req.file_path ?? null, legacyKeys: [agentFlowKey(names[i]), ...(req.file_path ? [flowKey(req.file_path, f.model.name)] : [])] });
-      if (req.fresh) this.store.reset(key);
+      await this.store.claimFlow(key, { file: req.file_path ?? null, legacyKeys: [agentFlowKey(names[i]), ...(req.file_path ? [flowKey(req.file_path, f.model.name)] : [])] });
+      if (req.fresh) await this.store.reset(key);
     }
     const previous = new Map(names.map((n) => [n, this.webhooks.registration(n)] as const));
     const registered = await this.registerWebhooks(flows, names);
-    const deployed = flows.map((f, i) =>
-      this.deployments.deploy({
+    const deployed: Deployment[] = [];
+    for (const [i, f] of flows.entries()) {
+      deployed.push(
+        await this.deployments.deploy({
         name: names[i],
         flow: f.model.name,
         fileName: req.file_name,
@@ -420,7 +424,8 @@ export class Agent {
         allowPaths,
         notifyUrl,
       }),
-    );
+      );
+    }
     // The webhook a flow had before this deploy is replaced (a new one was registered) or no longer needed.
     for (const [name, old] of previous) {
       if (!old) continue;
@@ -428,7 +433,7 @@ export class Agent {
       if (!registered.has(name)) this.webhooks.forget(name);
     }
     for (const dep of deployed) {
-      this.schedule(dep);
+      await this.schedule(dep);
       this.options.log(`deployed ${dep.name} v${dep.version} (${dep.schedule ? dep.schedule.text : 'no schedule: runs when triggered'})`);
     }
     return { deployed, warnings };
@@ -440,8 +445,8 @@ export class Agent {
   }
 
   async undeploy(name: string): Promise<{ name: string; version: number; running: boolean }> {
-    const dep = this.deployments.get(name);
-    if (!dep?.enabled || !this.deployments.undeploy(name)) throw notDeployed(name, this.deployments);
+    const dep = await this.deployments.get(name);
+    if (!dep?.enabled || !(await this.deployments.undeploy(name))) throw await notDeployed(name, this.deployments);
     this.scheduler.remove(name);
     const reg = this.webhooks.registration(name);
     if (reg) {
@@ -453,36 +458,37 @@ export class Agent {
   }
 
   /** The panel's Pause: stays deployed (Run now works), not scheduled until resumed, also across restarts. */
-  pause(name: string): Deployment {
-    if (!this.deployments.setPaused(name, true)) throw notDeployed(name, this.deployments);
+  async pause(name: string): Promise<Deployment> {
+    if (!(await this.deployments.setPaused(name, true))) throw await notDeployed(name, this.deployments);
     this.scheduler.remove(name);
     this.options.log(`paused ${name}`);
-    return this.deployments.get(name)!;
+    return (await this.deployments.get(name))!;
   }
 
-  resume(name: string): Deployment {
+  async resume(name: string): Promise<Deployment> {
     this.refuseWhenStopping();
-    if (!this.deployments.setPaused(name, false)) throw notDeployed(name, this.deployments);
-    const dep = this.deployments.get(name)!;
-    this.schedule(dep);
+    if (!(await this.deployments.setPaused(name, false))) throw await notDeployed(name, this.deployments);
+    const dep = (await this.deployments.get(name))!;
+    await this.schedule(dep);
     this.options.log(`resumed ${name}`);
     // Events kept while it was paused run now.
     if (this.webhooks.hasOpen(name)) this.dispatcher.arrived(name);
     return dep;
   }
 
-  trigger(name: string): Promise<RunOutcome> {
+  /** Starts a run now; resolves once it has started (a refusal rejects), with the run's end in `done`. */
+  async trigger(name: string): Promise<{ done: Promise<RunOutcome> }> {
     this.refuseWhenStopping();
-    const dep = this.deployments.get(name);
-    if (!dep?.enabled) throw notDeployed(name, this.deployments);
-    return this.runner.trigger(dep);
+    const dep = await this.deployments.get(name);
+    if (!dep?.enabled) throw await notDeployed(name, this.deployments);
+    return { done: this.runner.trigger(dep) };
   }
 
   /** The panel's "Replay": the deployment's rejected records (all, or `ids`) through the flow as it is now. */
   async replay(name: string, ids: number[] | undefined): Promise<ReplaySummary> {
     this.refuseWhenStopping();
-    const dep = this.deployments.get(name);
-    if (!dep?.enabled) throw notDeployed(name, this.deployments);
+    const dep = await this.deployments.get(name);
+    if (!dep?.enabled) throw await notDeployed(name, this.deployments);
     if (this.runner.isRunning(name)) throw new AgentError(E.flowRunning, `\`${name}\` is running: replay after the run`, { hint: 'Wait for the run to finish.' });
     const summary = await replayDeployment(
       {
@@ -507,21 +513,20 @@ export class Agent {
   }
 
   /** The flow's last run, by the agent or by hand (they share the flow's state). */
-  lastRun(name: string): RunRecord | null {
-    const dep = this.deployments.get(name);
-    return dep ? (this.store.runs(dep.stateKey, { limit: 1 })[0] ?? null) : null;
+  async lastRun(name: string): Promise<RunRecord | null> {
+    const dep = await this.deployments.get(name);
+    return dep ? ((await this.store.runs(dep.stateKey, { limit: 1 }))[0] ?? null) : null;
   }
 
   /** Runs of agent deployments, newest first (all of them, or one deployment's). */
-  runs(options: { name?: string; limit?: number }): RunRecord[] {
+  async runs(options: { name?: string; limit?: number }): Promise<RunRecord[]> {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
     if (options.name !== undefined) {
       if (!isDeploymentName(options.name)) throw new AgentError(E.badName, `\`${options.name.slice(0, 80)}\` is not a deployment name`);
-      const dep = this.deployments.get(options.name);
+      const dep = await this.deployments.get(options.name);
       return dep ? this.store.runs(dep.stateKey, { limit }) : [];
     }
-    const ids = this.store.db.prepare(`SELECT id FROM runs WHERE trigger = 'agent' ORDER BY id DESC LIMIT ?`).pluck().all(limit) as number[];
-    return ids.map((id) => this.store.run(id)).filter((r): r is RunRecord => r !== undefined);
+    return this.store.runs(undefined, { trigger: 'agent', limit });
   }
 
   // ---- connections (the panel's App Configurations) ----
@@ -557,21 +562,26 @@ export class Agent {
     let token: Secret | undefined;
     try {
       const name = checkConnectionName(typeof input.name === 'string' && input.name !== '' ? input.name : 'pipedrive');
+      const replaceHint = 'Tick "Replace" to replace it, or choose another name.';
       const existing = savedConnection(readStore(this.options.env), name);
-      if (existing && input.replace !== true) {
-        throw new ConnectionError(CONNECTION_ERRORS.alreadyExists, `a connection named \`${name}\` is already saved (${existing.company_url})`, 'Tick "Replace" to replace it, or choose another name.');
-      }
+      if (existing && input.replace !== true) throw alreadySaved(name, existing.company_url, replaceHint);
+      const pacing = checkPacing(input);
       const v = await this.probe(input, (t) => (token = t));
-      const entry: StoredConnection = {
+      // Replaced with a new token, a connection keeps how it was paced unless told otherwise.
+      const plan = pacing.plan ?? existing?.plan;
+      const seats = pacing.seats ?? existing?.seats;
+      const dailyBudget = pacing.dailyBudget ?? existing?.daily_budget;
+      saveConnection(this.options.env, {
+        name: v.name,
         app: v.app,
-        company_url: v.url,
-        api_version: v.apiVersion,
-        token: v.token.reveal(),
-        ...(v.loopback ? { allow_insecure: true } : {}),
-        added_at: new Date().toISOString(),
-      };
-      updateStore(this.options.env, (store) => {
-        store.connections[v.name] = entry;
+        url: { url: v.url, loopback: v.loopback },
+        apiVersion: v.apiVersion,
+        token: v.token,
+        ...(plan !== undefined ? { plan } : {}),
+        ...(seats !== undefined ? { seats } : {}),
+        ...(dailyBudget !== undefined ? { dailyBudget } : {}),
+        replace: input.replace === true,
+        replaceHint,
       });
       this.options.log(`saved connection ${v.name} (${v.app}, ${v.url}, API ${v.apiVersion})`);
       return { name: v.name, app: v.app, company_url: v.url, api_version: v.apiVersion, saved: true, ...v.reached };
@@ -588,7 +598,9 @@ export class Agent {
     const token = new Secret(checkTokenFormat(typeof input.token === 'string' ? input.token : ''));
     hold(token);
     const { probeConnection } = await import('../connections/probe.js');
-    const p = await probeConnection({ baseUrl: url.url, apiVersion, token });
+    // Paced as runs on this company are: by the plan asked for, else the one saved.
+    const plan = checkPacing(input).plan ?? savedConnection(readStore(this.options.env), name)?.plan;
+    const p = await probeConnection({ baseUrl: url.url, apiVersion, token, ...(plan !== undefined ? { plan } : {}) });
     const who = p.user.name ?? (p.user.id !== undefined ? `user ${p.user.id}` : 'the user');
     const company = p.company.name ?? p.company.domain ?? 'the company';
     return {
@@ -627,7 +639,7 @@ export class Agent {
     this.options.log(`cache cleared by \`sluice cache clear\`: ${entries} lookups dropped from memory`);
   }
 
-  status() {
+  async status() {
     const memory = existingLookupCache()?.stats() ?? null;
     return {
       pid: process.pid,
@@ -636,7 +648,7 @@ export class Agent {
       started_at: this.startedAt.toISOString(),
       uptime_s: Math.round((Date.now() - this.startedAt.getTime()) / 1000),
       stopping: this.stopping,
-      deployments: this.deployments.list().length,
+      deployments: (await this.deployments.list()).length,
       runs: this.runner.stats(),
       cache: { memory, last_clear: this.lastCacheClear },
       http: this.http.stats() ?? null,
@@ -672,7 +684,7 @@ export class Agent {
       left = await this.runner.drain(ABORT_GRACE_MS);
       if (left.length > 0) {
         log(`not stopped: ${left.join(', ')}; recorded as interrupted (the next run continues from the last committed watermark)`);
-        this.runner.abandon(timeout + ABORT_GRACE_MS);
+        await this.runner.abandon(timeout + ABORT_GRACE_MS);
       }
     }
     // Failure messages of the last runs still being delivered get a moment, not the whole retry plan.
@@ -683,7 +695,7 @@ export class Agent {
     releaseAgentFile(this.options.home);
     // Runs that did not stop may still hold the store; closing it under them would turn their last
     // writes into errors, and the process is about to exit anyway.
-    if (left.length === 0) this.store.close();
+    if (left.length === 0) await this.store.close();
     log('stopped');
   }
 }
@@ -740,9 +752,25 @@ function checkVars(raw: unknown): Record<string, string> {
   return out;
 }
 
-function notDeployed(name: string, deployments: Deployments): AgentError {
-  const names = deployments.list().map((d) => d.name);
+async function notDeployed(name: string, deployments: DeploymentStore): Promise<AgentError> {
+  const names = (await deployments.list()).map((d) => d.name);
   return new AgentError(E.notDeployed, `nothing is deployed as \`${name.slice(0, 80)}\``, { hint: names.length ? `Deployed: ${names.join(', ')}.` : 'Nothing is deployed yet: `sluice deploy FILE`.' });
+}
+
+/** The optional pacing fields of a saved connection, as the API takes them. */
+function checkPacing(input: ConnectionInput): { plan?: string; seats?: number; dailyBudget?: number } {
+  const out: { plan?: string; seats?: number; dailyBudget?: number } = {};
+  if (input.plan !== undefined && input.plan !== null && input.plan !== '') {
+    if (typeof input.plan !== 'string' || !/^[a-z][a-z0-9_-]{0,40}$/.test(input.plan.trim().toLowerCase())) throw bad('`plan` must be a plan name such as premium');
+    out.plan = input.plan.trim().toLowerCase();
+  }
+  for (const [field, key] of [['seats', 'seats'], ['daily_budget', 'dailyBudget']] as const) {
+    const v = input[field];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw bad(`\`${field}\` must be a whole number of at least 1`);
+    out[key] = v;
+  }
+  return out;
 }
 
 /** A connection error with every form of the token removed; anything else becomes a plain message (never the original object). */

@@ -26,7 +26,7 @@ export interface MetricsSources {
   /** Per host: requests waiting for the rate limiter, and the daily budget left when the API reported one. */
   hosts?: () => { host: string; queued: number; dailyLeft?: number }[];
   /** Deployments that are scheduled. */
-  deployments?: () => number;
+  deployments?: () => number | Promise<number>;
 }
 
 export class Metrics {
@@ -96,8 +96,8 @@ export class Metrics {
         name: 'sluice_deployments',
         help: 'Deployments scheduled (enabled).',
         registers,
-        collect() {
-          this.set(deployments());
+        async collect() {
+          this.set(await deployments());
         },
       });
     }

@@ -12,8 +12,8 @@
 // answers 2xx; a 4xx other than 408/429 is not retried (the receiver refuses the message itself).
 // A message that could not be delivered is logged and not tried again later: the streak stays
 // announced, and the run history keeps the failure either way.
-import { scrubSecrets } from '../runtime/state/index.js';
-import type { Deployment, Deployments } from './deployments.js';
+import { scrubSecrets } from '../state/index.js';
+import type { Deployment, DeploymentStore } from './deployments.js';
 import type { RunOutcome } from './runner.js';
 
 export interface NotifyPayload {
@@ -33,7 +33,7 @@ export interface NotifyPayload {
 }
 
 export interface NotifierOptions {
-  deployments: Deployments;
+  deployments: DeploymentStore;
   /** The agent's base URL (http://127.0.0.1:PORT), for links to the panel. */
   url: () => string;
   log: (line: string) => void;
@@ -46,30 +46,49 @@ const USER_AGENT = 'sluice-agent';
 
 export class Notifier {
   private readonly pending = new Set<Promise<void>>();
+  private readonly deciding = new Map<string, Promise<void>>();
 
   constructor(private readonly o: NotifierOptions) {}
 
   /** Called with every ended run of every deployment; sends at most one message. */
   outcome(dep: Deployment, outcome: RunOutcome): void {
     if (outcome.status === 'skipped' || outcome.status === 'interrupted') return;
-    const streak = this.o.deployments.notifyStreak(dep.name);
+    // Outcomes of one deployment are decided in the order they came (the streak is read, then written).
+    const previous = this.deciding.get(dep.name) ?? Promise.resolve();
+    const next = previous.then(() => this.decide(dep, outcome)).catch((err: unknown) => this.o.log(`${dep.name}: could not update the failure notice: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`));
+    this.deciding.set(dep.name, next);
+    this.track(next.finally(() => {
+      if (this.deciding.get(dep.name) === next) this.deciding.delete(dep.name);
+    }));
+  }
+
+  private async decide(dep: Deployment, outcome: RunOutcome): Promise<void> {
+    const streak = await this.o.deployments.notifyStreak(dep.name);
     if (outcome.status === 'failed') {
       if (streak !== null) return;
       // 0 stands for a failed run that could not be recorded: the streak is still announced once.
-      this.o.deployments.setNotifyStreak(dep.name, outcome.runId ?? 0);
+      await this.o.deployments.setNotifyStreak(dep.name, outcome.runId ?? 0);
       if (dep.notifyUrl) this.send(dep.notifyUrl, this.payload(dep, outcome, 'failing', outcome.runId));
       return;
     }
     if (streak === null) return;
-    this.o.deployments.setNotifyStreak(dep.name, null);
+    await this.o.deployments.setNotifyStreak(dep.name, null);
     if (dep.notifyUrl) this.send(dep.notifyUrl, this.payload(dep, outcome, 'recovered', streak || null));
   }
 
   /** Waits (up to `ms`) for messages being delivered, so that a stopping agent does not drop them. */
   async drain(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.pending]), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    let timedOut = false;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(() => resolve(void (timedOut = true)), ms)));
+    // A decision still reading the state may start a delivery: wait for that one too.
+    while (this.pending.size > 0 && !timedOut) await Promise.race([Promise.allSettled([...this.pending]), timeout]);
     clearTimeout(timer);
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p.finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
   }
 
   private payload(dep: Deployment, o: RunOutcome, event: NotifyPayload['event'], since: number | null): NotifyPayload {

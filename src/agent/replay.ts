@@ -5,7 +5,7 @@ import type { AppRegistry } from '../apps/index.js';
 import type { HttpIo } from '../runtime/run-flow.js';
 import { replayRejected, type ReplaySummary } from '../runtime/replay.js';
 import type { IoContext } from '../runtime/io.js';
-import type { StateStore } from '../runtime/state/index.js';
+import type { StateStore } from '../state/index.js';
 import type { FlowChecker } from './check.js';
 import type { Deployment } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';

@@ -6,7 +6,6 @@
 // emitted from the async functions that make the requests, which continue in the context of the run
 // that called them, so each event reaches the meter of its own run.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { SqliteDatabase } from '../runtime/state/index.js';
 import type { HttpEvent } from '../runtime/http/client.js';
 import type { RunSummary } from '../runtime/run-flow.js';
 
@@ -80,17 +79,4 @@ export function detailsOf(s: RunSummary, meter: RunMeter): RunDetails {
     http: meter.http,
     log: meter.log,
   };
-}
-
-export class RunDetailsStore {
-  constructor(private readonly db: SqliteDatabase) {}
-
-  save(runId: number, details: RunDetails): void {
-    this.db.prepare('INSERT OR REPLACE INTO run_details (run_id, details) VALUES (?, ?)').run(runId, JSON.stringify(details));
-  }
-
-  get(runId: number): RunDetails | null {
-    const row = this.db.prepare('SELECT details FROM run_details WHERE run_id = ?').get(runId) as { details: string } | undefined;
-    return row ? (JSON.parse(row.details) as RunDetails) : null;
-  }
 }

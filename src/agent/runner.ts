@@ -10,12 +10,12 @@ import type { Writable } from 'node:stream';
 import type { AppRegistry } from '../apps/index.js';
 import { SluiceError } from '../errors.js';
 import { runFlow, type HttpIo, type RunSummary } from '../runtime/run-flow.js';
-import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore, type WebhookStore } from '../runtime/state/index.js';
+import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore, type WebhookStore } from '../state/index.js';
 import { EventSource } from '../runtime/sources/events.js';
 import type { PathBounds } from './bounds.js';
-import { RunMeter, currentMeter, detailsOf, type RunDetailsStore } from './run-details.js';
+import { RunMeter, currentMeter, detailsOf } from './run-details.js';
 import type { FlowChecker } from './check.js';
-import type { Deployment, Deployments } from './deployments.js';
+import type { Deployment, DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 
 export interface RunOutcome {
@@ -29,7 +29,7 @@ export interface RunOutcome {
 
 export interface RunnerOptions {
   store: StateStore;
-  deployments: Deployments;
+  deployments: DeploymentStore;
   registry: AppRegistry;
   checker: FlowChecker;
   http: HttpIo;
@@ -40,7 +40,6 @@ export interface RunnerOptions {
   stdout: Writable;
   log: (line: string) => void;
   /** Where each run's pages, requests and waits are kept for the panel. */
-  details: RunDetailsStore;
   /** Told of every run that ended, skipped ones included (metrics, notifications). Must not throw. */
   onOutcome?: (dep: Deployment, outcome: RunOutcome) => void;
   /** The folders a deployment's file and SQLite paths may use (checked again at every run). */
@@ -99,8 +98,7 @@ export class Runner {
     const current = this.running.get(dep.name);
     if (current) {
       const reason = `the previous run (version ${current.version}, started ${new Date(current.startedAt).toISOString()}) was still running when this one was due at ${new Date(due).toISOString()}`;
-      const id = this.skip(dep, reason, new Date(due));
-      this.tell(dep, { name: dep.name, version: dep.version, status: 'skipped', runId: id });
+      void this.skip(dep, reason, new Date(due)).then((id) => this.tell(dep, { name: dep.name, version: dep.version, status: 'skipped', runId: id }));
       return;
     }
     void this.start(dep, 'schedule');
@@ -145,14 +143,14 @@ export class Runner {
    * stopped (a run blocked on a read that the stop signal cannot cut short). The next start would
    * find them by their dead PID anyway; doing it now puts the reason in the history.
    */
-  abandon(waitedMs: number): void {
-    for (const name of this.running.keys()) {
-      const dep = this.o.deployments.get(name);
+  async abandon(waitedMs: number): Promise<void> {
+    for (const name of [...this.running.keys()]) {
+      const dep = await this.o.deployments.get(name);
       if (!dep) continue;
-      for (const run of this.o.store.runs(dep.stateKey, { status: 'running', limit: 10 })) {
+      for (const run of await this.o.store.runs(dep.stateKey, { status: 'running', limit: 10 })) {
         if (run.pid !== process.pid) continue;
         try {
-          this.o.store.finishRun(run.id, { status: 'interrupted', error: { code: E.interrupted, message: `the agent stopped before the run finished (it waited ${Math.round(waitedMs / 1000)} s)` } });
+          await this.o.store.finishRun(run.id, { status: 'interrupted', error: { code: E.interrupted, message: `the agent stopped before the run finished (it waited ${Math.round(waitedMs / 1000)} s)` } });
           this.counts.interrupted++;
         } catch {
           // It finished at this very moment: its own status stands.
@@ -211,7 +209,7 @@ export class Runner {
       }));
     } catch (err) {
       if (err instanceof StateError && err.code === STATE_ERRORS.flowRunning) {
-        const id = this.skip(dep, err.message, new Date());
+        const id = await this.skip(dep, err.message, new Date());
         return { name: dep.name, version: dep.version, status: 'skipped', runId: id, error: { code: err.code, message: err.message } };
       }
       throw err;
@@ -219,9 +217,9 @@ export class Runner {
     for (const w of summary.warnings) meter.line(`warning: ${w}`);
     meter.line(`${summary.status}: read ${summary.read}, written ${summary.written}, rejected ${summary.rejected}${summary.error ? `: ${summary.error.code} ${scrubSecrets(summary.error.message)}` : ''}`);
     if (summary.run_id !== null) {
-      this.o.deployments.tagRun(summary.run_id, dep.version);
+      await this.o.deployments.tagRun(summary.run_id, dep.version);
       try {
-        this.o.details.save(summary.run_id, detailsOf(summary, meter));
+        await this.o.store.saveRunDetails(summary.run_id, detailsOf(summary, meter));
       } catch (err) {
         this.o.log(`${dep.name}: could not keep the run's details: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`);
       }
@@ -230,31 +228,25 @@ export class Runner {
   }
 
   /** Records a run that failed before the interpreter could record it (does not check, bad `since`...). */
-  private failed(dep: Deployment, err: unknown): RunOutcome {
+  private async failed(dep: Deployment, err: unknown): Promise<RunOutcome> {
     const e = err instanceof SluiceError ? err : new SluiceError('SL7000', err instanceof Error ? err.message : String(err));
     const error: RunError = { code: e.code, message: scrubSecrets(e.message), ...(e.hint ? { hint: scrubSecrets(e.hint) } : {}) };
     let runId: number | null = null;
     try {
-      runId = this.o.store.startRun(dep.stateKey, { trigger: 'agent', file: dep.filePath, exclusive: false });
-      this.o.store.finishRun(runId, { status: 'failed', error });
-      this.o.deployments.tagRun(runId, dep.version);
+      runId = await this.o.store.startRun(dep.stateKey, { trigger: 'agent', file: dep.filePath, exclusive: false });
+      await this.o.store.finishRun(runId, { status: 'failed', error });
+      await this.o.deployments.tagRun(runId, dep.version);
     } catch (storeErr) {
       this.o.log(`${dep.name}: could not record the failed run: ${storeErr instanceof Error ? scrubSecrets(storeErr.message) : String(storeErr)}`);
     }
     return { name: dep.name, version: dep.version, status: 'failed', runId, error };
   }
 
-  private skip(dep: Deployment, reason: string, at: Date): number | null {
+  private async skip(dep: Deployment, reason: string, at: Date): Promise<number | null> {
     this.counts.skipped++;
     try {
-      // One transaction for both writes (one disk sync): skips come at every due time of a busy flow.
-      const id = this.o.store.db
-        .transaction(() => {
-          const skipped = this.o.store.recordSkipped(dep.stateKey, { trigger: 'agent', file: dep.filePath, reason, at });
-          this.o.deployments.tagRun(skipped, dep.version);
-          return skipped;
-        })
-        .immediate();
+      // Tagged with the version in the same transaction (one disk sync): skips come at every due time of a busy flow.
+      const id = await this.o.store.recordSkipped(dep.stateKey, { trigger: 'agent', file: dep.filePath, reason, at, deploymentVersion: dep.version });
       this.o.log(`${dep.name} v${dep.version}: skipped: ${reason}`);
       return id;
     } catch (err) {

@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConnectionError, CONNECTION_ERRORS, isLoopbackHost } from '../connections/index.js';
 import { SluiceError, UsageError } from '../errors.js';
-import { scrubSecrets, type RunRecord } from '../runtime/state/index.js';
+import { runJson, scrubSecrets } from '../state/index.js';
 import type { Agent, DeployRequest } from './agent.js';
 import { DeployRefused } from './agent.js';
 import type { Deployment } from './deployments.js';
@@ -88,23 +88,6 @@ function loadPanel(): Map<string, { body: Buffer; type: string }> {
 
 // ---- JSON shapes ----
 
-export function runJson(r: RunRecord, version?: number | null) {
-  return {
-    id: r.id,
-    deployment: r.flow,
-    version: version ?? null,
-    trigger: r.trigger,
-    status: r.status,
-    started_at: r.startedAt,
-    finished_at: r.finishedAt,
-    duration_ms: r.durationMs,
-    read: r.read,
-    written: r.written,
-    rejected: r.rejected,
-    error: r.error,
-  };
-}
-
 /** A webhook deployment's registration and its events (never the credentials). */
 function webhookJson(agent: Agent, name: string) {
   const reg = agent.webhooks.registration(name);
@@ -112,10 +95,11 @@ function webhookJson(agent: Agent, name: string) {
   return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: agent.webhooks.counts(name) };
 }
 
-function deploymentJson(agent: Agent, d: Deployment) {
-  const last = agent.lastRun(d.name);
+async function deploymentJson(agent: Agent, d: Deployment) {
+  const last = await agent.lastRun(d.name);
   const running = agent.runner.runningInfo(d.name);
-  const versions = last ? agent.deployments.runVersions([last.id]) : new Map<number, number>();
+  const versions = last ? await agent.deployments.runVersions([last.id]) : new Map<number, number>();
+  const sources = await agent.store.sources(d.stateKey);
   return {
     name: d.name,
     version: d.version,
@@ -133,9 +117,9 @@ function deploymentJson(agent: Agent, d: Deployment) {
     next_run: d.enabled ? agent.nextRun(d.name) : null,
     webhook: webhookJson(agent, d.name),
     running: running ? { since: new Date(running.startedAt).toISOString(), version: running.version, trigger: running.trigger } : null,
-    last_run: last ? runJson(last, versions.get(last.id)) : null,
+    last_run: last ? runJson(last, versions.get(last.id) ?? null) : null,
     // Where the next run continues: the flow's state is shared with `sluice run` of the same flow.
-    state: { key: d.stateKey, watermarks: Object.fromEntries(agent.store.sources(d.stateKey).map((w) => [w.source, w.value])) },
+    state: { key: d.stateKey, watermarks: Object.fromEntries(sources.map((w) => [w.source, w.value])) },
   };
 }
 
@@ -161,8 +145,8 @@ function outcomeJson(o: RunOutcome) {
   };
 }
 
-function deploymentNamed(agent: Agent, name: string): Deployment {
-  const d = agent.deployments.get(name);
+async function deploymentNamed(agent: Agent, name: string): Promise<Deployment> {
+  const d = await agent.deployments.get(name);
   if (!d) throw new AgentError(E.notDeployed, `nothing is deployed as \`${name.slice(0, 80)}\``);
   return d;
 }
@@ -325,61 +309,60 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       .join('/')}`;
     switch (route) {
       case 'GET status':
-        send(res, 200, agent.status());
+        send(res, 200, await agent.status());
         return 200;
       case 'GET deployments': {
         const all = url.searchParams.get('all') === '1';
-        send(res, 200, { deployments: agent.deployments.list({ all }).map((d) => deploymentJson(agent, d)) });
+        send(res, 200, { deployments: await Promise.all((await agent.deployments.list({ all })).map((d) => deploymentJson(agent, d))) });
         return 200;
       }
       case 'POST deployments': {
         const body = (await readJson(req)) as unknown as DeployRequest;
         const r = await agent.deploy(body);
-        send(res, 201, { deployed: r.deployed.map((d) => deploymentJson(agent, d)), warnings: r.warnings });
+        send(res, 201, { deployed: await Promise.all(r.deployed.map((d) => deploymentJson(agent, d))), warnings: r.warnings });
         return 201;
       }
       case 'GET deployments/:name': {
-        const d = agent.deployments.get(parts[1]);
-        if (!d) throw new AgentError(E.notDeployed, `nothing is deployed as \`${parts[1].slice(0, 80)}\``);
+        const d = await deploymentNamed(agent, parts[1]);
         send(res, 200, {
-          ...deploymentJson(agent, d),
+          ...(await deploymentJson(agent, d)),
           text: d.text,
           file_name: d.fileName,
-          versions: agent.deployments.versions(d.name).map((v) => ({ version: v.version, flow: v.flow, file: v.filePath, schedule: v.schedule?.text ?? null, created_at: v.createdAt })),
+          versions: (await agent.deployments.versions(d.name)).map((v) => ({ version: v.version, flow: v.flow, file: v.filePath, schedule: v.schedule?.text ?? null, created_at: v.createdAt })),
         });
         return 200;
       }
       case 'GET deployments/:name/versions/:version': {
-        const d = deploymentNamed(agent, parts[1]);
+        const d = await deploymentNamed(agent, parts[1]);
         const version = Number(parts[3]);
-        const text = Number.isInteger(version) ? agent.deployments.versionText(d.name, version) : undefined;
+        const text = Number.isInteger(version) ? await agent.deployments.versionText(d.name, version) : undefined;
         if (text === undefined) throw new HttpError(404, E.notFound, `\`${d.name}\` has no version ${parts[3].slice(0, 20)}`);
         send(res, 200, { name: d.name, version, text });
         return 200;
       }
       case 'GET deployments/:name/rejected': {
-        const d = deploymentNamed(agent, parts[1]);
+        const d = await deploymentNamed(agent, parts[1]);
         const limit = Math.max(1, Math.min(Number(url.searchParams.get('limit') ?? 100) || 100, 1000));
-        const rejected = agent.store.rejected(d.stateKey, { limit });
+        const rejected = await agent.store.rejected(d.stateKey, { limit });
         send(res, 200, {
           rejected: rejected.map((r) => ({ id: r.id, run_id: r.runId, destination: r.destination, record_id: r.recordId, record: r.record, reason: r.reason, code: r.code, created_at: r.createdAt })),
         });
         return 200;
       }
       case 'POST deployments/:name/pause':
-        send(res, 200, { paused: deploymentJson(agent, agent.pause(parts[1])) });
+        send(res, 200, { paused: await deploymentJson(agent, await agent.pause(parts[1])) });
         return 200;
       case 'POST deployments/:name/resume':
-        send(res, 200, { resumed: deploymentJson(agent, agent.resume(parts[1])) });
+        send(res, 200, { resumed: await deploymentJson(agent, await agent.resume(parts[1])) });
         return 200;
       case 'GET runs/:id': {
         const id = Number(parts[1]);
-        const r = Number.isInteger(id) && id > 0 ? agent.store.run(id) : undefined;
+        const r = Number.isInteger(id) && id > 0 ? await agent.store.run(id) : undefined;
         if (!r) throw new HttpError(404, E.notFound, `no run ${parts[1].slice(0, 20)}`);
-        const version = agent.deployments.runVersions([r.id]).get(r.id);
+        const version = (await agent.deployments.runVersions([r.id])).get(r.id);
         send(res, 200, {
-          run: { ...runJson(r, version), watermarks: r.watermarks, details: agent.details.get(r.id) },
-          rejected: agent.store.rejected(r.flowKey, { runId: r.id, limit: 100 }).map((x) => ({ id: x.id, record: x.record, reason: x.reason, code: x.code })),
+          run: { ...runJson(r, version ?? null), details: await agent.store.runDetails(r.id) },
+          rejected: (await agent.store.rejected(r.flowKey, { runId: r.id, limit: 100 })).map((x) => ({ id: x.id, record: x.record, reason: x.reason, code: x.code })),
         });
         return 200;
       }
@@ -387,7 +370,7 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
         send(res, 200, { undeployed: await agent.undeploy(parts[1]) });
         return 200;
       case 'POST deployments/:name/run': {
-        const done = agent.trigger(parts[1]);
+        const { done } = await agent.trigger(parts[1]);
         if (url.searchParams.get('wait') === '1') {
           send(res, 200, { run: outcomeJson(await done) });
           return 200;
@@ -400,9 +383,9 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       case 'GET runs': {
         const name = url.searchParams.get('deployment') ?? undefined;
         const limit = Number(url.searchParams.get('limit') ?? 50);
-        const list = agent.runs({ ...(name ? { name } : {}), limit: Number.isFinite(limit) ? limit : 50 });
-        const versions = agent.deployments.runVersions(list.map((r) => r.id));
-        send(res, 200, { runs: list.map((r) => runJson(r, versions.get(r.id))) });
+        const list = await agent.runs({ ...(name ? { name } : {}), limit: Number.isFinite(limit) ? limit : 50 });
+        const versions = await agent.deployments.runVersions(list.map((r) => r.id));
+        send(res, 200, { runs: list.map((r) => runJson(r, versions.get(r.id) ?? null)) });
         return 200;
       }
       case 'GET connections':

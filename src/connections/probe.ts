@@ -9,19 +9,27 @@
 //
 // Safety: the token goes only in the `x-api-token` header (never the query string, where proxies and
 // logs keep URLs); redirects are not followed (a header would follow them to another host); no
-// retries (a 401 will not change, and hammering a rate-limited token makes things worse). got's
+// retries (a 401 will not change, and hammering a rate-limited token makes things worse).
+//
+// Pacing: each request waits for the same rate limiter as a run on that company and token
+// (`connectionLimiter`), and reports the answer's rate-limit headers to it, so that testing a
+// connection while flows run on it (the agent's panel) cannot push the company over its limit. got's
 // errors carry the request options, headers included, so none of them escapes this module: every
 // failure becomes a ConnectionError built from the host, a status or an error code.
 import type { Got, Response } from 'got';
 import { CONNECTION_ERRORS as E, ConnectionError } from './errors.js';
 import { Secret, redact } from './secret.js';
 import { isLoopbackHost, type ApiVersion } from './validate-input.js';
+import type { Grant, RateLimiter } from '../runtime/http/limiter.js';
+import type { RateLimitInfo } from '../runtime/http/headers.js';
 
 export interface ProbeTarget {
   /** Normalised company URL, no trailing slash. */
   baseUrl: string;
   apiVersion: ApiVersion;
   token: Secret;
+  /** The company's rate-limit plan, when known (else the app's default pacing, corrected by the headers). */
+  plan?: string;
 }
 
 export interface ProbeOptions {
@@ -74,15 +82,16 @@ function isTlsCode(code: string): boolean {
 export async function probeConnection(target: ProbeTarget, options: ProbeOptions = {}): Promise<ProbeResult> {
   // Loaded here, not at the top, so that modules importing only the types stay light (`sluice check`).
   const { default: got } = await import('got');
+  const pacing = await pacingFor(target);
   const started = Date.now();
   const checked: string[] = [];
   const host = new URL(target.baseUrl).host;
 
-  const me = await request(got, target, host, 'api/v1/users/me', options);
+  const me = await request(got, pacing, target, host, 'api/v1/users/me', options);
   checked.push('/api/v1/users/me');
   const data = (me as { data?: Record<string, unknown> }).data ?? {};
   if (target.apiVersion !== 'v1') {
-    await request(got, target, host, V2_PROBE_PATH, options);
+    await request(got, pacing, target, host, V2_PROBE_PATH, options);
     checked.push(`/${V2_PROBE_PATH}`);
   }
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
@@ -96,29 +105,65 @@ export async function probeConnection(target: ProbeTarget, options: ProbeOptions
 }
 
 /** One GET; answers the parsed JSON body of a Pipedrive success, or throws a ConnectionError. */
-async function request(got: Got, target: ProbeTarget, host: string, path: string, options: ProbeOptions): Promise<unknown> {
+async function request(got: Got, pacing: Pacing, target: ProbeTarget, host: string, path: string, options: ProbeOptions): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const url = `${target.baseUrl}/${path}`;
   const shownPath = `/${path.replace(/\?.*$/, '')}`;
   let res: Response<string>;
   try {
-    res = await got(url, {
-      headers: {
-        'x-api-token': target.token.reveal(),
-        accept: 'application/json',
-        'user-agent': options.userAgent ?? 'sluice (connection test)',
-      },
-      timeout: { request: timeoutMs },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      responseType: 'text',
-      ...(options.dnsLookup ? { dnsLookup: options.dnsLookup as never } : {}),
-    });
+    res = await pacing.limiter.run(async (grant) => {
+      const answer = await sendOne(got, url, target, timeoutMs, options, grant);
+      const info = pacing.readHeaders(answer.headers);
+      if (answer.statusCode === 429) pacing.limiter.rateLimited(grant, info, 1);
+      else pacing.limiter.observe(grant, info);
+      return answer;
+    }, { cost: 'get', tokens: 1, site: { method: 'GET', path: shownPath, host } });
   } catch (err) {
+    if (err instanceof ConnectionError) throw err;
     throw networkError(err, target, host, timeoutMs);
   }
   return interpret(res, target, host, shownPath);
+}
+
+interface Pacing {
+  limiter: RateLimiter;
+  readHeaders(headers: Response['headers']): RateLimitInfo;
+}
+
+/** The limiter a run on this company and token uses, and how to read the app's rate-limit headers. */
+async function pacingFor(target: ProbeTarget): Promise<Pacing> {
+  const [{ loadRegistry }, { connectionLimiter }, { headerNames, readRateLimitHeaders }] = await Promise.all([
+    import('../apps/registry.js'),
+    import('../runtime/http/limiter.js'),
+    import('../runtime/http/headers.js'),
+  ]);
+  const rl = loadRegistry().app('pipedrive')?.http?.rateLimit ?? null;
+  const names = headerNames(rl);
+  return {
+    limiter: connectionLimiter(rl, { baseUrl: target.baseUrl, token: target.token, ...(target.plan !== undefined ? { plan: target.plan } : {}) }),
+    readHeaders: (headers) => readRateLimitHeaders(headers, names),
+  };
+}
+
+async function sendOne(got: Got, url: string, target: ProbeTarget, timeoutMs: number, options: ProbeOptions, grant: Grant): Promise<Response<string>> {
+  const req = got(url, {
+    headers: {
+      'x-api-token': target.token.reveal(),
+      accept: 'application/json',
+      'user-agent': options.userAgent ?? 'sluice (connection test)',
+    },
+    timeout: { request: timeoutMs },
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    followRedirect: false,
+    responseType: 'text',
+    ...(options.dnsLookup ? { dnsLookup: options.dnsLookup as never } : {}),
+  });
+  req.on('request', (r) => {
+    if (r.writableFinished) grant.sent();
+    else r.once('finish', () => grant.sent());
+  });
+  return req;
 }
 
 function interpret(res: Response<string>, target: ProbeTarget, host: string, shownPath: string): unknown {

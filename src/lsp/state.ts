@@ -1,11 +1,11 @@
 // What `~{CreatedDate}~` and `~{LastRunTime}~` would be if the flow ran now, read from the state
-// store for template hover. The language server never runs a flow and must never fail because of
-// state: the store is opened lazily, only if its database exists, without recovering other
-// processes' runs (that writes), with a short busy timeout; any error becomes a note in the hover,
-// and opening is retried a few seconds later (a run may create the database meanwhile).
+// for template hover. The language server never runs a flow and never writes state: it reads
+// through the state's read-only view, opened lazily, only if the database exists, with a short
+// busy timeout; any error becomes a note in the hover, and opening is retried a few seconds later
+// (a run may create the database meanwhile).
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { StateStore } from '../runtime/state/index.js';
+import type { StateReadView } from '../state/read-view.js';
 
 export interface TemplateState {
   /** The value the template would have, when the state says so. */
@@ -18,10 +18,10 @@ export interface TemplateState {
 const FIRST_RUN = 'on the first run it is the value of `--since`, else `1970-01-01T00:00:00.000Z`';
 const RETRY_MS = 3_000;
 
-type StateModule = typeof import('../runtime/state/index.js');
+type StateModule = typeof import('../state/read-view.js') & typeof import('../state/keys.js');
 
 export class StateReader {
-  private store: StateStore | null = null;
+  private store: StateReadView | null = null;
   private module: StateModule | undefined;
   private triedAt = -Infinity;
   private problem = '';
@@ -42,7 +42,7 @@ export class StateReader {
     return r.startsWith('..') ? this.dbPath : r;
   }
 
-  private async open(): Promise<StateStore | null> {
+  private async open(): Promise<StateReadView | null> {
     if (this.store) return this.store;
     if (Date.now() - this.triedAt < RETRY_MS) return null;
     this.triedAt = Date.now();
@@ -51,8 +51,8 @@ export class StateReader {
       return null;
     }
     try {
-      this.module ??= await import('../runtime/state/index.js');
-      this.store = this.module.StateStore.openExisting(this.home, { recover: false, busyTimeoutMs: 200 });
+      this.module ??= { ...(await import('../state/read-view.js')), ...(await import('../state/keys.js')) };
+      this.store = this.module.StateReadView.open(this.home, { busyTimeoutMs: 200 });
       if (!this.store) this.problem = `there is no state yet (\`${this.shown()}\` does not exist)`;
     } catch (err) {
       this.problem = `the state in \`${this.shown()}\` could not be read (${(err as Error).message.split('\n')[0]})`;
@@ -71,14 +71,14 @@ export class StateReader {
       // The flow's identity; state an older version kept under the file's key until the next run.
       const own = this.module.projectFlowKey(stateId);
       const legacy = this.module.flowKey(file, flow);
-      const key = store.hasFlow(own) || !store.hasFlow(legacy) ? own : legacy;
+      const key = (await store.hasFlow(own)) || !(await store.hasFlow(legacy)) ? own : legacy;
       if (name === 'CreatedDate') {
         if (!source) return { note: `Not known: the flow has no source yet; ${FIRST_RUN}.` };
-        const wm = store.watermark(key, source);
+        const wm = await store.watermark(key, source);
         if (wm.value === null) return { note: `No watermark saved yet for \`${source}\` in flow \`${flow}\`: ${FIRST_RUN}.` };
         return { value: wm.value, note: `The watermark of \`${source}\` saved in \`${this.shown()}\`${wm.updatedAt ? ` at ${wm.updatedAt}` : ''}.` };
       }
-      const run = store.lastSuccessfulRun(key);
+      const run = await store.lastSuccessfulRun(key);
       if (!run) return { note: `No successful run of flow \`${flow}\` recorded yet: ${FIRST_RUN}.` };
       return { value: run.startedAt, note: `When run ${run.id} of flow \`${flow}\` started (${this.shown()}).` };
     } catch (err) {
@@ -89,11 +89,10 @@ export class StateReader {
   }
 
   close(): void {
-    try {
-      this.store?.close();
-    } catch {
-      // Closing a broken connection: nothing more to do.
-    }
+    const store = this.store;
     this.store = null;
+    store?.close().catch(() => {
+      // Closing a broken connection: nothing more to do.
+    });
   }
 }

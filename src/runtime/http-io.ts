@@ -298,12 +298,12 @@ export function createHttpIo(o: HttpIoOptions): HttpIoProcess {
             try {
               // A write that cannot be repeated is noted before it leaves: after a crash its record is
               // known to be uncertain rather than sent a second time.
-              if (!idempotent) hooks?.sending(index);
+              if (!idempotent) await hooks?.sending(index);
               // Ctrl-C must not cut a write off half-way (README: "writes in flight finish"): an
               // aborted POST may still have been applied, and nothing would remember it. Only a
               // write that may be repeated follows the run's signal.
               const res = await client!.request({ method, path, body, cost: action.cost, ...tokensOf(action), idempotent, version: action.version, ...(idempotent ? { signal: o.signal } : {}) });
-              if (!idempotent) hooks?.accepted(index);
+              if (!idempotent) await hooks?.accepted(index);
               const made = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
               return { ok: true, rec, ...(typeof made?.id === 'number' ? { id: made.id } : {}) };
             } catch (err) {

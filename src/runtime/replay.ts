@@ -17,7 +17,7 @@ import type { Destination, Rejection } from './dests/destination.js';
 import type { EvalContext, Rec, Value } from './eval.js';
 import { builtinDestination, type IoContext, type LookupRunner } from './io.js';
 import { evalOptions, explicitFields, resolveAction, upsertOptions, type HttpIo } from './run-flow.js';
-import type { RejectedRecord, StateStore } from './state/index.js';
+import type { RejectedRecord, StateStore } from '../state/index.js';
 import { compileSteps } from './steps.js';
 import { varValues } from './vars.js';
 import type * as A from '../language/ast.js';
@@ -95,7 +95,7 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   const lookup: LookupRunner = (step, params) => lookups.get(step)!(params);
   const steps = compileSteps(p.steps, { eval: ectx, lookup, reject: (r) => stepRejects.push(r) });
 
-  const rows = o.store.rejected(o.key, { limit: 1_000_000 }).filter((r) => matches(r, o)).reverse();
+  const rows = (await o.store.rejected(o.key, { limit: 1_000_000 })).filter((r) => matches(r, o)).reverse();
   const searching = new Map<string, Destination>();
   const summary: ReplaySummary = { flow: f.name, destination: dest.describe, considered: rows.length, sent: 0, arrived: 0, refused: 0, kept: 0, items: [] };
   const check = ARRIVAL_CHECKS[destAction.qualifiedName];
@@ -138,7 +138,7 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
       if (searching) target = searching;
       const found = checkAction && check ? await arrived(record, check, checkAction) : searching ? false : null;
       if (found === true) {
-        if (!o.dryRun) o.store.removeRejected([row.id]);
+        if (!o.dryRun) await o.store.removeRejected([row.id]);
         return { id: row.id, outcome: 'arrived', reason: 'it had arrived: found at the destination, not sent again' };
       }
       if (found === null && !o.includeUncertain) {
@@ -147,10 +147,10 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
     }
     const repeatable = destAction.idempotent ?? (destAction.method ?? 'POST') !== 'POST';
     // Marked before it leaves: a replay killed now leaves it for the arrival check, never a second send.
-    if (!o.dryRun && !repeatable) o.store.updateRejected(row.id, { reason: 'a replay was sending it when it stopped: it may or may not have arrived', code: 'uncertain' });
+    if (!o.dryRun && !repeatable) await o.store.updateRejected(row.id, { reason: 'a replay was sending it when it stopped: it may or may not have arrived', code: 'uncertain' });
     const result = await target.write([record]);
     if (result.accepted.length) {
-      if (!o.dryRun) o.store.removeRejected([row.id]);
+      if (!o.dryRun) await o.store.removeRejected([row.id]);
       return { id: row.id, outcome: o.dryRun ? 'would-send' : 'sent' };
     }
     const r = result.rejected[0];
@@ -177,8 +177,8 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
     return undefined;
   }
 
-  function keep(row: RejectedRecord, outcome: 'refused' | 'kept', reason: string, code: string | null): ReplayItem {
-    if (!o.dryRun) o.store.updateRejected(row.id, { reason, code });
+  async function keep(row: RejectedRecord, outcome: 'refused' | 'kept', reason: string, code: string | null): Promise<ReplayItem> {
+    if (!o.dryRun) await o.store.updateRejected(row.id, { reason, code });
     return { id: row.id, outcome, reason };
   }
 

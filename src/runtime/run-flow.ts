@@ -14,7 +14,6 @@
 // as `sending:<boundary id>` before it leaves and as its boundary id once accepted, each at once: if
 // the process dies in between, the next run keeps the record as rejected `uncertain` instead of
 // sending it a second time.
-import { createHash } from 'node:crypto';
 import type { AppRegistry, ResolvedAction } from '../apps/index.js';
 import type { FlowModel, ResolvedRef } from '../check/model.js';
 import { declaredRecord } from '../check/model.js';
@@ -23,11 +22,12 @@ import type * as A from '../language/ast.js';
 import { printExpr } from '../language/printer.js';
 import { SluiceError } from '../errors.js';
 import type { Destination, Rejection, WriteHooks } from './dests/destination.js';
+import { Boundary, SENDING, digestFields, recordKey, versionKey } from './boundary.js';
 import { evaluate, getPath, type EvalContext, type Rec, type Value } from './eval.js';
 import { builtinDestination, builtinSource, type IoContext, type LookupRunner, type OptionValues, type RunContext } from './io.js';
 import type { HttpBudgetStats } from './http/budget.js';
 import type { Source } from './sources/source.js';
-import { compareCursors, flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from './state/index.js';
+import { flowFilePath, flowKey as legacyFileKey, normaliseCursor, projectFlowKey, templateValues, type Cursor, type StateStore } from '../state/index.js';
 import { paramValue } from './params.js';
 import { compileSteps, engineFilter } from './steps.js';
 import { formatTime } from './time.js';
@@ -152,50 +152,6 @@ export function evalOptions(options: A.Option[], ctx: EvalContext): OptionValues
   return out;
 }
 
-function recordKey(rec: Rec, key: string[] | null): string {
-  if (key && key.length) return key.map((k) => String(getPath(rec, k))).join(':');
-  // No key: the record's own content identifies it.
-  return createHash('sha1').update(JSON.stringify(rec)).digest('hex').slice(0, 20);
-}
-
-/** Marks a record whose non-repeatable write was started (see the top of this file). */
-const SENDING = 'sending:';
-
-/**
- * The boundary id of one version of a record: its id, its cursor and a digest of its content (of
- * `fields` when given, else of the whole record).
- */
-function versionKey(rec: Rec, id: string, c: Cursor, fields: string[] | null): string {
-  const content = JSON.stringify(fields ? fields.map((f) => rec[f] ?? null) : rec);
-  return `${id}@${c.value}#${createHash('sha1').update(content).digest('base64url').slice(0, 12)}`;
-}
-
-/**
- * The fields the boundary digest covers: the ones the flow reads, when a `map` without `...`
- * decides what reaches the destination; else (the destination gets whole records) all of them.
- * Fields the flow never reads, such as counts Pipedrive computes (an organization's
- * `people_count` inside every person), change without the record's update_time changing; they must
- * not make a record already written look new, or a POST would be sent again.
- */
-function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition[]): string[] | null {
-  if (!steps.some((s) => s.kind === 'Map' && !s.entries.some((e) => e.kind === 'Spread'))) return null;
-  const names = new Set<string>();
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) {
-      for (const x of n) walk(x);
-    } else if (n !== null && typeof n === 'object') {
-      if ((n as { kind?: unknown }).kind === 'FieldRef') names.add((n as A.FieldRef).name);
-      for (const v of Object.values(n)) if (v !== null && typeof v === 'object') walk(v);
-    }
-  };
-  walk(steps);
-  for (const c of conditions) {
-    names.add(c.key[0].value);
-    walk(c.value);
-  }
-  return [...names].sort();
-}
-
 /**
  * The fields of the records reaching the destination that the flow sets to a literal `null` or
  * `""` (directly or as a branch of `if`): only those clear a field; any other null or blank value
@@ -275,14 +231,14 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
   // A dry run reads the state the real run would start from, and writes none: not even the
   // adoption of an older key, which it reads in place.
   let stateKey = key;
-  if (o.dryRun) stateKey = o.store ? ([key, ...legacy].find((k) => o.store!.hasFlow(k)) ?? key) : key;
+  if (o.dryRun) stateKey = o.store ? ((await firstKeyWithState(o.store, [key, ...legacy])) ?? key) : key;
   else if (o.store) {
-    o.store.claimFlow(key, { file: o.claimFile === undefined ? flowFilePath(o.file, o.io.cwd) : o.claimFile, legacyKeys: legacy });
-    if (o.fresh) o.store.reset(key);
+    await o.store.claimFlow(key, { file: o.claimFile === undefined ? flowFilePath(o.file, o.io.cwd) : o.claimFile, legacyKeys: legacy });
+    if (o.fresh) await o.store.reset(key);
   }
   const stateStore = o.dryRun && o.fresh ? null : o.store;
 
-  const tpl = templateValues(stateStore, stateKey, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
+  const tpl = await templateValues(stateStore, stateKey, sourceName, { now: started, ...(o.since ? { since: o.since } : {}), vars: o.vars });
   const ectx: EvalContext = { templates: { ...tpl.values, ...varValues(f.vars, o.vars) }, now: started.toISOString(), env: o.io.env };
 
   // ---- the source: what goes to the API, what the engine applies, and `since`.
@@ -321,8 +277,8 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
       );
     }
   }
-  const wm = stateStore && since ? stateStore.watermark(stateKey, sourceName) : null;
-  const boundary = new Set(wm?.boundaryIds ?? []);
+  const wm = stateStore && since ? await stateStore.watermark(stateKey, sourceName) : null;
+  const boundary = new Boundary(lower, wm);
 
   const rejects: Rejection[] = [];
   const onReject = (r: Rejection) => rejects.push(r);
@@ -367,35 +323,18 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
   const keep = engineFilter(engineConds, ectx);
   const digested = since ? digestFields(p.steps, engineConds) : null;
 
-  const runId = o.dryRun || !o.store ? null : o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
+  const runId = o.dryRun || !o.store ? null : await o.store.startRun(key, { trigger: o.trigger, file: o.file, startedAt: started });
   summary.run_id = runId;
-  // Every record seen at or after the lower bound: its cursor counts for the watermark, its id for
-  // the boundary, whether it was written, filtered out, skipped or rejected (none is lost).
-  let max: Cursor | null = null;
-  const processed: string[] = [];
-  const atMax: string[] = [];
-  const note = (k: string, c: Cursor) => {
-    processed.push(k);
-    // Also read again later in this same run (offset pages shift when records are added), it is
-    // dropped then, whatever the destination's durability.
-    boundary.add(k);
-    const cmp = max ? compareCursors(c, max) : 1;
-    if (cmp > 0) {
-      max = c;
-      atMax.length = 0;
-    }
-    if (cmp >= 0) atMax.push(k);
-  };
   const saving = !o.dryRun && o.store !== null && runId !== null && since !== null;
   /** Saves boundary ids at once, at the watermark the run started from (per-record progress). */
-  const saveIds = (ids: string[], written?: number) => {
-    if (saving) o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
+  const saveIds = async (ids: string[], written?: number) => {
+    if (saving) await o.store!.commitProgress(runId!, key, sourceName, { watermark: boundary.startMark, boundaryIds: ids, ...(written !== undefined ? { counts: { written } } : {}) });
   };
   const flushRejects = async () => {
     const batch = rejects.splice(0);
     for (const r of batch) {
       summary.rejected++;
-      if (o.store && runId !== null) o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source } : {}), reason: r.reason, code: r.code });
+      if (o.store && runId !== null) await o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source } : {}), reason: r.reason, code: r.code });
     }
     if (rejectDest && batch.length) {
       await rejectDest.write(batch.map((r) => ({ ...r.record, _rejected: { reason: r.reason, code: r.code, destination: dest.describe } })));
@@ -431,23 +370,21 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
           summary.read++;
           considered.push(rec);
           const c = since ? cursorOf(rec, cursorField) : null;
-          if (since && lower && c) {
-            if (compareCursors(c, lower) < 0) {
-              // Older than the watermark: with a newest-first source nothing after it is new either.
-              if (since.kind === 'sort') reachedWatermark = true;
-              summary.skipped++;
-              continue;
-            }
-          }
           const id = since && c ? recordKey(rec, keyFields) : '';
           const k = since && c ? versionKey(rec, id, c, digested) : null;
-          // `id@cursor` alone: a boundary id saved before ids carried a digest.
-          if (k && c && (boundary.has(k) || boundary.has(`${id}@${c.value}`))) {
+          const where = k && c ? boundary.classify(c, id, k) : 'new';
+          if (where === 'older') {
+            // Older than the watermark: with a newest-first source nothing after it is new either.
+            if (since!.kind === 'sort') reachedWatermark = true;
+            summary.skipped++;
+            continue;
+          }
+          if (k && c && where === 'written') {
             summary.skipped++;
             seen.push({ k, c, bi: -1 });
             continue;
           }
-          if (k && c && boundary.has(SENDING + k)) {
+          if (k && c && where === 'sending') {
             // An earlier run died while sending it: it may have been applied. Kept, not sent again.
             rejects.push({
               record: rec,
@@ -484,14 +421,14 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
             }
           : saving
           ? {
-              sending: (i) => {
+              sending: async (i) => {
                 const k = keyOf(i);
-                if (k) saveIds([SENDING + k]);
+                if (k) await saveIds([SENDING + k]);
               },
-              accepted: (i) => {
+              accepted: async (i) => {
                 const k = keyOf(i);
                 acceptedNow++;
-                if (k) saveIds([k], summary.written + acceptedNow);
+                if (k) await saveIds([k], summary.written + acceptedNow);
               },
             }
           : undefined;
@@ -516,7 +453,7 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
             unattempted = true;
           }
         });
-        for (const x of seen) if (x.bi < 0 || finished[x.bi]) note(x.k, x.c);
+        for (const x of seen) if (x.bi < 0 || finished[x.bi]) boundary.note(x.k, x.c);
         if (progress && !o.dryRun) {
           const index = new Map(batch.map((r, i) => [r, i]));
           const done = considered.filter((r) => {
@@ -530,12 +467,11 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
         for (const done of finished) if (!done) summary.unsent++;
         // A destination that is durable per batch lets the progress be saved per batch, so that a
         // crash repeats nothing already written.
-        if (saving && dest.durability === 'batch' && processed.length) {
-          o.store!.commitProgress(runId!, key, sourceName, { watermark: wm?.value ?? lower?.value ?? null, boundaryIds: processed, counts: counts(summary) });
-          processed.length = 0;
+        if (saving && dest.durability === 'batch' && boundary.pending) {
+          await o.store!.commitProgress(runId!, key, sourceName, { watermark: boundary.startMark, boundaryIds: boundary.takeProcessed(), counts: counts(summary) });
         } else if (!o.dryRun && o.store && runId !== null && dest.durability === 'batch') {
           // What this run has made durable so far: the history of a run killed later shows it.
-          o.store.commitProgress(runId, key, sourceName, { watermark: null, counts: counts(summary) });
+          await o.store.commitProgress(runId, key, sourceName, { watermark: null, counts: counts(summary) });
         }
         o.onProgress?.({ read: summary.read, written: summary.written, rejected: summary.rejected, pages: summary.pages });
         if (out.done || reachedWatermark || limitReached || unattempted || o.signal.aborted) {
@@ -560,13 +496,11 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
     summary.complete = !stoppedEarly;
     if (!o.dryRun && o.store && runId !== null) {
       if (since) {
-        const mark = summary.complete && max ? (max as Cursor).value : (wm?.value ?? lower?.value ?? null);
-        const ids = summary.complete ? atMax : processed;
-        const r = o.store.commitProgress(runId, key, sourceName, { watermark: mark, boundaryIds: ids, counts: counts(summary) });
+        const r = await o.store.commitProgress(runId, key, sourceName, { ...boundary.final(summary.complete), counts: counts(summary) });
         summary.watermark = r.watermark;
       }
       summary.status = o.signal.aborted ? 'interrupted' : 'succeeded';
-      o.store.finishRun(runId, { status: summary.status, ...counts(summary) });
+      await o.store.finishRun(runId, { status: summary.status, ...counts(summary) });
     } else if (o.signal.aborted) summary.status = 'interrupted';
   } catch (err) {
     await dest.abort().catch(() => undefined);
@@ -577,7 +511,7 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
     summary.error = { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
     if (o.store && runId !== null) {
       await flushRejects().catch(() => undefined);
-      o.store.finishRun(runId, { status: 'failed', ...counts(summary), error: summary.error });
+      await o.store.finishRun(runId, { status: 'failed', ...counts(summary), error: summary.error });
     }
   }
   if (since && summary.watermark === null) summary.watermark = wm?.value ?? null;
@@ -605,4 +539,10 @@ function dryDestination(name: string, log?: (line: string) => void): Destination
     async commit() {},
     async abort() {},
   };
+}
+
+/** The first of `keys` that has state (a dry run reads an older key in place rather than adopting it). */
+async function firstKeyWithState(store: StateStore, keys: readonly string[]): Promise<string | undefined> {
+  for (const k of keys) if (await store.hasFlow(k)) return k;
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // Timestamps for expressions and API parameters. Parsing is the state store's (one reading of
 // Pipedrive's times everywhere: "2026-01-02 10:20:30" is UTC, RFC 3339 as written); this module
 // adds epoch numbers for `date()` and the formats API parameters take.
-import { normaliseCursor } from './state/cursor.js';
+import { normaliseCursor } from '../state/cursor.js';
 
 /** ISO 8601 UTC with milliseconds, or undefined when `v` is not a timestamp. */
 export function normaliseTime(v: unknown): string | undefined {

@@ -80,11 +80,11 @@ describe('one state per flow, whoever runs it', () => {
     const p = project({ 'leads.flow': leadsFlow() }, sandboxEnv());
     expect((await p.sluice(['run', 'leads.flow'])).code).toBe(0);
     // What an older version left: the flow's state under its file's key.
-    const { StateStore, flowKey, projectFlowKey } = await import('../../src/runtime/state/index.js');
+    const { SqliteStateStore: StateStore, flowKey, projectFlowKey } = await import('../../src/state/index.js');
     const store = StateStore.open(p.env.SLUICE_HOME);
     const own = store.db.prepare('SELECT id FROM flows WHERE key = ?').pluck().get(projectFlowKey('to_leads')) as number;
     store.db.prepare('UPDATE flows SET key = ? WHERE id = ?').run(flowKey(`${p.dir}/leads.flow`, 'to_leads'), own);
-    store.close();
+    await store.close();
     const again = await p.sluice(['run', 'leads.flow', '--format', 'json']);
     expect(JSON.parse(again.stdout)).toMatchObject({ status: 'succeeded', written: 0 });
     expect(leadCount()).toBe(personCount());
@@ -108,17 +108,17 @@ describe('one state per flow, whoever runs it', () => {
     const p = project({ 'leads.flow': leadsFlow() }, sandboxEnv());
     await startAgent(p);
     expect((await p.sluice(['deploy', 'leads.flow'])).code).toBe(0);
-    const { StateStore, projectFlowKey } = await import('../../src/runtime/state/index.js');
+    const { SqliteStateStore: StateStore, projectFlowKey } = await import('../../src/state/index.js');
     const store = StateStore.open(p.env.SLUICE_HOME);
     // A live run of the flow by this (test) process stands for a hand run in progress.
-    const runId = store.startRun(projectFlowKey('to_leads'), { trigger: 'cli', file: `${p.dir}/leads.flow` });
+    const runId = await store.startRun(projectFlowKey('to_leads'), { trigger: 'cli', file: `${p.dir}/leads.flow` });
     try {
       const t = await p.sluice(['trigger', 'to_leads', '--wait', '--format', 'json']);
       expect(JSON.parse(t.stdout)).toMatchObject({ run: { status: 'skipped' } });
       expect(leadCount()).toBe(0);
     } finally {
-      store.finishRun(runId, { status: 'interrupted' });
-      store.close();
+      await store.finishRun(runId, { status: 'interrupted' });
+      await store.close();
     }
   });
 });

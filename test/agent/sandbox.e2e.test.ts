@@ -69,7 +69,7 @@ describe('sluice agent against the sandbox', () => {
     ]);
     for (const d of listed.deployments) {
       expect(Date.parse(d.next_run)).toBeGreaterThan(Date.now() - 1_000);
-      expect(d.last_run).toMatchObject({ deployment: d.name, version: 1 });
+      expect(d.last_run).toMatchObject({ flow: d.name, version: 1 });
     }
     const table = await p.sluice(['deployments']);
     expect(table.stdout).toMatch(/^NAME\s+VERSION\s+SCHEDULE\s+NEXT RUN \(UTC\)\s+LAST RUN\s+STATUS/);

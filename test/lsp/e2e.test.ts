@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompletionRequest, DocumentFormattingRequest, HoverRequest, type Diagnostic } from 'vscode-languageserver-protocol/node.js';
-import { StateStore, flowKey } from '../../src/runtime/state/index.js';
+import { SqliteStateStore as StateStore, flowKey } from '../../src/state/index.js';
 import { BIN, ROOT, runSluice, tempDir } from '../helpers/cli.js';
 import { LspClient } from './client.js';
 
@@ -77,10 +77,10 @@ describe('sluice lsp --stdio', () => {
     const file = join(home, 'leads.flow');
     const store = StateStore.open(ENV.SLUICE_HOME);
     const key = flowKey(file, 'new_persons_to_leads');
-    const run = store.startRun(key, { trigger: 'cli', file });
-    store.commitProgress(run, key, 'pipedrive.persons@pipedrive', { watermark: '2026-01-02T03:04:05Z' });
-    store.finishRun(run, { status: 'succeeded' });
-    store.close();
+    const run = await store.startRun(key, { trigger: 'cli', file });
+    await store.commitProgress(run, key, 'pipedrive.persons@pipedrive', { watermark: '2026-01-02T03:04:05Z' });
+    await store.finishRun(run, { status: 'succeeded' });
+    await store.close();
     const c = LspClient.spawn(ENV);
     try {
       await c.initialize(pathToFileURL(home).href);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hover } from '../../src/lsp/hover.js';
 import { StateReader } from '../../src/lsp/state.js';
-import { StateStore, flowKey } from '../../src/runtime/state/index.js';
+import { SqliteStateStore as StateStore, flowKey } from '../../src/state/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { at, slice } from './helpers.js';
 
@@ -133,10 +133,10 @@ describe('hover on templates with state', () => {
   it('shows the saved watermark and the start of the last successful run', async () => {
     const store = StateStore.open(home);
     const key = flowKey(file, 'leads');
-    const run = store.startRun(key, { trigger: 'cli', file, startedAt: new Date('2026-03-01T10:00:00.000Z') });
-    store.commitProgress(run, key, 'pipedrive.persons@pipedrive', { watermark: '2026-02-27T08:30:00Z', boundaryIds: [1] });
-    store.finishRun(run, { status: 'succeeded', read: 1, written: 1 });
-    store.close();
+    const run = await store.startRun(key, { trigger: 'cli', file, startedAt: new Date('2026-03-01T10:00:00.000Z') });
+    await store.commitProgress(run, key, 'pipedrive.persons@pipedrive', { watermark: '2026-02-27T08:30:00Z', boundaryIds: [1] });
+    await store.finishRun(run, { status: 'succeeded', read: 1, written: 1 });
+    await store.close();
 
     const state = new StateReader(home, root);
     const created = await hoverAt(on('CreatedDate'), { state }, uri);

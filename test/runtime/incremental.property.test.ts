@@ -19,7 +19,7 @@ import { listConnections } from '../../src/connections/index.js';
 import { createHttpIo } from '../../src/runtime/http-io.js';
 import { clearLimiters } from '../../src/runtime/http/index.js';
 import { runFlow, type RunSummary } from '../../src/runtime/run-flow.js';
-import { StateStore, flowKey } from '../../src/runtime/state/index.js';
+import { SqliteStateStore as StateStore, flowKey } from '../../src/state/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { rows, sandboxEnv } from './helpers/sandbox-run.js';
 
@@ -62,7 +62,7 @@ async function runOnce(dir: string, env: Record<string, string>, text: string): 
       signal: controller.signal,
     });
   } finally {
-    store.close();
+    await store.close();
     await http.close();
   }
 }

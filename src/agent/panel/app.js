@@ -246,7 +246,7 @@
         'tr',
         { 'data-run': String(r.id) },
         el('td', { className: 'num' }, r.id),
-        el('td', {}, r.version ? `${r.deployment} v${r.version}` : r.deployment),
+        el('td', {}, r.version ? `${r.flow} v${r.version}` : r.flow),
         el('td', {}, el('span', { className: `status ${r.status}` }, r.status)),
         el('td', { className: 'time' }, time(r.started_at)),
         el('td', {}, r.status === 'running' ? 'running' : duration(r.duration_ms)),
@@ -398,7 +398,7 @@
       const d = run.details;
       const h = d && d.http;
       const fields = [
-        ['Deployment', run.version ? `${run.deployment} v${run.version}` : run.deployment],
+        ['Deployment', run.version ? `${run.flow} v${run.version}` : run.flow],
         ['Status', run.status],
         ['Trigger', run.trigger],
         ['Started (UTC)', time(run.started_at)],

@@ -1,7 +1,7 @@
 // When a webhook deployment runs: at once when an event arrives (or, when a run is going, right after
 // it), and again after a failed run while events are left, with a growing wait (1 s, 2 s, 4 s, ... at
 // most 5 minutes) so that a destination that is down is not hammered.
-import type { WebhookStore } from '../../runtime/state/index.js';
+import type { WebhookStore } from '../../state/index.js';
 import type { Deployment } from '../deployments.js';
 import type { RunOutcome } from '../runner.js';
 
@@ -10,7 +10,7 @@ const MAX_RETRY_MS = 5 * 60_000;
 export interface DispatcherOptions {
   store: WebhookStore;
   /** The deployment, when it is deployed and not paused. */
-  deployment: (name: string) => Deployment | undefined;
+  deployment: (name: string) => Promise<Deployment | undefined>;
   isRunning: (name: string) => boolean;
   /** Starts a run (not awaited); false when it could not start. */
   start: (dep: Deployment) => boolean;
@@ -27,9 +27,9 @@ export class EventDispatcher {
   constructor(private readonly o: DispatcherOptions) {}
 
   /** Events were kept for `name`. */
-  arrived(name: string): void {
+  async arrived(name: string): Promise<void> {
     if (this.stopped) return;
-    const dep = this.o.deployment(name);
+    const dep = await this.o.deployment(name);
     if (!dep) return;
     if (this.o.isRunning(name)) {
       this.again.add(name);
@@ -48,7 +48,7 @@ export class EventDispatcher {
     if (outcome.status === 'succeeded') this.failures.delete(dep.name);
     // Told before the runner has let go of the run: the next one starts once it has.
     if (this.again.delete(dep.name)) {
-      setImmediate(() => this.arrived(dep.name));
+      setImmediate(() => void this.arrived(dep.name));
       return;
     }
     if ((outcome.status === 'failed' || outcome.status === 'interrupted') && this.o.store.hasOpen(dep.name)) {
@@ -57,7 +57,7 @@ export class EventDispatcher {
       const wait = Math.min(MAX_RETRY_MS, (this.o.retryBaseMs ?? 1000) * 2 ** (n - 1));
       const timer = setTimeout(() => {
         this.timers.delete(dep.name);
-        this.arrived(dep.name);
+        void this.arrived(dep.name);
       }, wait);
       timer.unref();
       this.timers.set(dep.name, timer);

@@ -6,7 +6,7 @@
 // recognised by its id. Nothing else of the agent is reachable here.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { IncomingEvent, WebhookStore } from '../../runtime/state/index.js';
+import type { IncomingEvent, WebhookStore } from '../../state/index.js';
 
 const MAX_BODY = 1024 * 1024;
 
@@ -15,7 +15,7 @@ export interface ListenerOptions {
   port: number;
   store: WebhookStore;
   /** Reads one delivery's body into the event it carries, or a reason it is not one. */
-  parse: (deployment: string, body: unknown) => IncomingEvent | string;
+  parse: (deployment: string, body: unknown) => Promise<IncomingEvent | string>;
   /** Told after an event was kept (new: not a second copy). */
   onEvent: (deployment: string, fresh: boolean) => void;
   log: (line: string) => void;
@@ -79,7 +79,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ListenerOpti
   } catch (err) {
     return reply(res, err instanceof TooLarge ? 413 : 400, { error: err instanceof TooLarge ? 'body too large' : 'the body is not JSON' });
   }
-  const event = o.parse(deployment, body);
+  const event = await o.parse(deployment, body);
   if (typeof event === 'string') {
     o.log(`webhook for ${deployment} refused: ${event}`);
     return reply(res, 400, { error: event });

@@ -1,6 +1,6 @@
 // A webhooks v2 delivery (`{meta, data, previous}`) read into the event the state store keeps.
 import type { WebhookDef } from '../../apps/index.js';
-import type { IncomingEvent } from '../../runtime/state/index.js';
+import type { IncomingEvent } from '../../state/index.js';
 import { canonicalAction } from './event-name.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -8,7 +8,7 @@ import type { AppRegistry, ResolvedAction } from '../../apps/index.js';
 import type { ResolvedRef } from '../../check/model.js';
 import type { Rec } from '../../runtime/eval.js';
 import type { HttpIoProcess } from '../../runtime/http-io.js';
-import type { WebhookRegistration, WebhookStore } from '../../runtime/state/index.js';
+import type { WebhookRegistration, WebhookStore } from '../../state/index.js';
 import { formatTime } from '../../runtime/time.js';
 import { matches, parseEventName } from './event-name.js';
 
@@ -17,7 +17,7 @@ export interface ReconcilerOptions {
   http: HttpIoProcess;
   store: WebhookStore;
   /** The webhook action of a deployment still deployed (and not paused), or undefined. */
-  actionOf: (deployment: string) => ResolvedAction | undefined;
+  actionOf: (deployment: string) => Promise<ResolvedAction | undefined>;
   /** Told when a read found changes that had no event. */
   onFound: (deployment: string, count: number) => void;
   log: (line: string) => void;
@@ -53,7 +53,7 @@ export class Reconciler {
     this.running ??= (async () => {
       for (const reg of this.o.store.registrations()) {
         if (this.o.signal.aborted) break;
-        const action = this.o.actionOf(reg.deployment);
+        const action = await this.o.actionOf(reg.deployment);
         if (!action?.webhook) continue;
         try {
           const found = await this.reconcile(reg, action);

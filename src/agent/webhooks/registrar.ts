@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedAction } from '../../apps/index.js';
 import type { HttpIoProcess } from '../../runtime/http-io.js';
-import type { WebhookStore } from '../../runtime/state/index.js';
-import { scrubSecrets } from '../../runtime/state/index.js';
+import type { WebhookStore } from '../../state/index.js';
+import { scrubSecrets } from '../../state/index.js';
 import { AGENT_ERRORS as E, AgentError } from '../errors.js';
 import { parseEventName } from './event-name.js';
 

@@ -98,7 +98,7 @@ read to find events Pipedrive did not deliver.`,
       reconcileMs,
     });
     io.stdout.write(`agent listening on ${agent.url} (pid ${process.pid})\n`);
-    const n = agent.deployments.list().length;
+    const n = (await agent.deployments.list()).length;
     log(`state in ${home}; ${n} deployment${n === 1 ? '' : 's'} scheduled`);
     log('open the panel with `sluice agent panel` (it prints the address with its access token)');
     if (flag(args, 'allow-remote') && host !== '127.0.0.1') log(e.yellow('warning: --allow-remote: the API and the panel travel unencrypted; use only on a trusted network'));

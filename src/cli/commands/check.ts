@@ -10,7 +10,7 @@ import { renderDiagnostic, summaryLine } from '../render-diagnostics.js';
 import { UsageError } from '../../errors.js';
 import { strs } from '../command.js';
 import { checkEnvFor } from '../check-env.js';
-import { parseVarArgs } from '../../runtime/state/templates.js';
+import { parseVarArgs } from '../../state/templates.js';
 import { explainFlows } from '../explain.js';
 
 const check: Command = {

@@ -29,10 +29,10 @@ import {
   savedConnection,
   updateStore,
   type ApiVersion,
-  type StoredConnection,
   type TokenSource,
 } from '../../connections/index.js';
 import type { ProbeResult } from '../../connections/probe.js';
+import { alreadySaved, saveConnection } from '../../connections/save.js';
 import { closest } from '../../util/suggest.js';
 
 const DEFAULT_APP = 'pipedrive';
@@ -215,9 +215,8 @@ const add: Command = {
       const url = normaliseCompanyUrl(rawUrl, { allowInsecure });
       const apiVersion: ApiVersion = parseApiVersion(str(args, 'api-version') ?? DEFAULT_API_VERSION);
       const existing = savedConnection(readStore(io.env), name);
-      if (existing && !flag(args, 'replace')) {
-        throw new ConnectionError(E.alreadyExists, `a connection named \`${name}\` is already saved (${existing.company_url})`, `Add --replace to replace it, choose another --name, or \`sluice connections remove ${name}\` first.`);
-      }
+      const replaceHint = `Add --replace to replace it, choose another --name, or \`sluice connections remove ${name}\` first.`;
+      if (existing && !flag(args, 'replace')) throw alreadySaved(name, existing.company_url, replaceHint);
 
       const input = await readTokenInput(args, io, validate);
       if (input.value !== undefined) {
@@ -232,22 +231,21 @@ const add: Command = {
       let probe: ProbeResult | undefined;
       if (validate && token) {
         const { probeConnection } = await import('../../connections/probe.js');
-        probe = await probeConnection({ baseUrl: url.url, apiVersion, token }, { timeoutMs });
+        const plan = str(args, 'plan');
+        probe = await probeConnection({ baseUrl: url.url, apiVersion, token, ...(plan ? { plan: checkPlanName(plan) } : {}) }, { timeoutMs });
       }
 
-      const entry: StoredConnection = {
+      const { path } = saveConnection(io.env, {
+        name,
         app,
-        company_url: url.url,
-        api_version: apiVersion,
-        ...(input.tokenEnv ? { token_env: input.tokenEnv } : { token: token!.reveal() }),
-        ...(url.loopback ? { allow_insecure: true } : {}),
-        added_at: new Date().toISOString(),
+        url,
+        apiVersion,
+        ...(input.tokenEnv ? { tokenEnv: input.tokenEnv } : { token: token! }),
         ...(str(args, 'plan') ? { plan: checkPlanName(str(args, 'plan')!) } : {}),
         ...(str(args, 'seats') ? { seats: checkWholeNumber('seats', str(args, 'seats')!) } : {}),
-        ...(str(args, 'daily-budget') ? { daily_budget: checkWholeNumber('daily-budget', str(args, 'daily-budget')!) } : {}),
-      };
-      const path = updateStore(io.env, (store) => {
-        store.connections[name] = entry;
+        ...(str(args, 'daily-budget') ? { dailyBudget: checkWholeNumber('daily-budget', str(args, 'daily-budget')!) } : {}),
+        replace: flag(args, 'replace'),
+        replaceHint,
       });
       const tokenSource: TokenSource = input.tokenEnv ? { kind: 'env', variable: input.tokenEnv } : { kind: 'file', path };
 
@@ -307,7 +305,7 @@ const test: Command = {
       const conn = resolveConnection(name, app, io.env);
       token = conn.token;
       const { probeConnection } = await import('../../connections/probe.js');
-      const probe = await probeConnection({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token }, { timeoutMs });
+      const probe = await probeConnection({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token, ...(conn.plan !== undefined ? { plan: conn.plan } : {}) }, { timeoutMs });
       if (format === 'json') {
         io.stdout.write(
           `${JSON.stringify(

@@ -5,7 +5,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Diagnostic } from '../../diagnostics.js';
 import { UsageError } from '../../errors.js';
-import { parseVarArgs } from '../../runtime/state/templates.js';
+import { parseVarArgs } from '../../state/templates.js';
 import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';

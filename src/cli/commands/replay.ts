@@ -5,7 +5,7 @@ import { checkSource } from '../../check/check-source.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
 import { replayRejected, type ReplaySummary } from '../../runtime/replay.js';
-import { STATE_ERRORS, StateError, parseVarArgs, projectFlowKey } from '../../runtime/state/index.js';
+import { STATE_ERRORS, StateError, parseVarArgs, projectFlowKey } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
 import { checkEnvFor } from '../check-env.js';
 import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';
@@ -58,7 +58,7 @@ Exit codes: 0 every record considered was sent (or had arrived); 3 some were kep
       process.on('SIGINT', onSigint);
       const http = createHttpIo({ env: io.env, signal: controller.signal, home: dataDir(io.env, io.cwd) });
       try {
-        const [flow] = resolveFlows(store, args.positionals[0], io.cwd, true);
+        const [flow] = await resolveFlows(store, args.positionals[0], io.cwd, true);
         if (!flow.file) throw new StateError(STATE_ERRORS.flowNotFound, `the state of \`${flow.name}\` does not say which file holds the flow`, { hint: 'Run the flow once with `sluice run FILE`, then replay.' });
         let text: string;
         try {
@@ -95,7 +95,7 @@ Exit codes: 0 every record considered was sent (or had arrived); 3 some were kep
         return s.kept + s.refused > 0 ? EXIT.rejected : EXIT.ok;
       } finally {
         process.off('SIGINT', onSigint);
-        store.close();
+        await store.close();
         await http.close();
       }
     });

@@ -6,7 +6,7 @@ import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
 import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
-import { StateStore, parseVarArgs } from '../../runtime/state/index.js';
+import { openExistingStateStore, openStateStore, parseVarArgs } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
 import { budgetLine } from '../budget-text.js';
 import { checkEnvFor } from '../check-env.js';
@@ -71,7 +71,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     const metrics = metricsFile === undefined ? null : await runMetrics(io.cwd, metricsFile);
     const dryRun = flag(args, 'dry-run');
     const home = dataDir(io.env, io.cwd);
-    const store = dryRun ? StateStore.openExisting(home, { recover: false }) : StateStore.open(home);
+    const store = dryRun ? await openExistingStateStore(home, { recover: false }) : await openStateStore(home);
     const controller = new AbortController();
     let interrupts = 0;
     const onSigint = () => {
@@ -114,7 +114,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
-      store?.close();
+      await store?.close();
       await http.close();
       if (metrics) {
         try {

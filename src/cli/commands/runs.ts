@@ -6,8 +6,9 @@ import { EXIT } from '../exit-codes.js';
 import { todaysBudgets } from '../../runtime/http/budget.js';
 import { budgetStatusText } from '../budget-text.js';
 import { outColors } from '../io.js';
-import type { RunStatus } from '../../runtime/state/store.js';
-import { NO_RUNS, duration, guarded, openExisting, parseLimit, resolveFlows, runJson, shortPath, shortTime } from './state.js';
+import type { RunStatus } from '../../state/store.js';
+import { NO_RUNS, duration, guarded, openExisting, parseLimit, resolveFlows, shortPath, shortTime } from './state.js';
+import { runJson } from '../../state/run-json.js';
 
 const STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'skipped', 'interrupted'];
 
@@ -43,15 +44,15 @@ const runs: Command = {
       }
       try {
         const query = args.positionals[0];
-        const keys = query === undefined ? [undefined] : resolveFlows(store, query, io.cwd, false).map((f) => f.key);
-        const list = keys
-          .flatMap((k) => store.runs(k, { limit, status: status as RunStatus | undefined }))
+        const keys = query === undefined ? [undefined] : (await resolveFlows(store, query, io.cwd, false)).map((f) => f.key);
+        const list = (await Promise.all(keys.map((k) => store.runs(k, { limit, status: status as RunStatus | undefined }))))
+          .flat()
           .sort((a, b) => b.id - a.id)
           .slice(0, limit);
         // Today's spend of each company's daily API budget, as Sluice counted it.
         const budget = todaysBudgets(dataDir(io.env, io.cwd));
         if (format === 'json') {
-          io.stdout.write(`${JSON.stringify({ home: dataDir(io.env, io.cwd), runs: list.map(runJson), budget }, null, 2)}\n`);
+          io.stdout.write(`${JSON.stringify({ home: dataDir(io.env, io.cwd), runs: list.map((r) => runJson(r)), budget }, null, 2)}\n`);
           return EXIT.ok;
         }
         if (list.length === 0) {
@@ -96,7 +97,7 @@ const runs: Command = {
         if (budget.length) io.stdout.write(`\nDaily API budget today (UTC, counted by Sluice): ${budget.map(budgetStatusText).join(', ')}\n`);
         return EXIT.ok;
       } finally {
-        store.close();
+        await store.close();
       }
     });
   },

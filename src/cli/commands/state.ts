@@ -1,6 +1,6 @@
 // `sluice state show|reset|rejected`: what the state store remembers about each flow (watermarks,
 // boundary ids, last run, rejected records) and how to make a flow start over. Printing only; the
-// rules live in src/runtime/state.
+// rules live in src/state.
 import { relative, isAbsolute } from 'node:path';
 import { SluiceError, UsageError } from '../../errors.js';
 import { dataDir } from '../../util/paths.js';
@@ -8,8 +8,9 @@ import { closest } from '../../util/suggest.js';
 import { flag, formatOption, outputFormat, str, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { outColors, type CliIO } from '../io.js';
-import { STATE_ERRORS, StateError } from '../../runtime/state/errors.js';
-import type { FlowSummary, RunRecord, StateStore } from '../../runtime/state/store.js';
+import { STATE_ERRORS, StateError } from '../../state/errors.js';
+import { runJson } from '../../state/run-json.js';
+import type { FlowSummary, RunRecord, StateStore } from '../../state/store.js';
 
 export const NO_RUNS = 'no runs yet';
 
@@ -29,8 +30,8 @@ export async function guarded(io: CliIO, format: 'text' | 'json', body: () => Pr
 }
 
 export async function openExisting(io: CliIO): Promise<StateStore | null> {
-  const { StateStore } = await import('../../runtime/state/store.js');
-  return StateStore.openExisting(dataDir(io.env, io.cwd));
+  const { openExistingStateStore } = await import('../../state/open.js');
+  return openExistingStateStore(dataDir(io.env, io.cwd));
 }
 
 /** A path relative to the current folder when it is inside it (shorter to read), absolute otherwise. */
@@ -57,10 +58,10 @@ export function duration(ms: number | null): string {
  * The flows the FLOW argument names. Unknown names are an error with a "did you mean"; `one` asks
  * for exactly one (several flows of that name in different files must be told apart by FILE:FLOW).
  */
-export function resolveFlows(store: StateStore, query: string, cwd: string, one: boolean): FlowSummary[] {
-  const found = store.findFlows(query, cwd);
+export async function resolveFlows(store: StateStore, query: string, cwd: string, one: boolean): Promise<FlowSummary[]> {
+  const found = await store.findFlows(query, cwd);
   if (found.length === 0) {
-    const flows = store.flows();
+    const flows = await store.flows();
     const guess = closest(query, new Set(flows.map((f) => f.name)));
     return notFound(query, guess, flows.length);
   }
@@ -76,25 +77,6 @@ function notFound(query: string, guess: string | undefined, count: number): neve
   throw new StateError(STATE_ERRORS.flowNotFound, `no state for a flow \`${query}\`${guess ? `; did you mean \`${guess}\`?` : ''}`, {
     hint: count ? 'Run `sluice state show` to list the flows that have state.' : 'No flow has run yet.',
   });
-}
-
-export function runJson(r: RunRecord) {
-  return {
-    id: r.id,
-    flow: r.flow,
-    file: r.file,
-    key: r.flowKey,
-    trigger: r.trigger,
-    status: r.status,
-    started_at: r.startedAt,
-    finished_at: r.finishedAt,
-    duration_ms: r.durationMs,
-    read: r.read,
-    written: r.written,
-    rejected: r.rejected,
-    error: r.error,
-    watermarks: r.watermarks,
-  };
 }
 
 function flowJson(f: FlowSummary) {
@@ -148,7 +130,7 @@ const show: Command = {
       const store = await openExisting(io);
       if (!store) return printNoState(io, format, home);
       try {
-        const flows = query === undefined ? store.flows() : resolveFlows(store, query, io.cwd, false);
+        const flows = query === undefined ? await store.flows() : await resolveFlows(store, query, io.cwd, false);
         if (format === 'json') {
           io.stdout.write(`${JSON.stringify({ home, state_db: store.path, flows: flows.map(flowJson) }, null, 2)}\n`);
           return EXIT.ok;
@@ -173,7 +155,7 @@ const show: Command = {
         io.stdout.write(`${blocks.join('\n\n')}\n`);
         return EXIT.ok;
       } finally {
-        store.close();
+        await store.close();
       }
     });
   },
@@ -224,7 +206,7 @@ const reset: Command = {
       const store = await openExisting(io);
       if (!store) return notFound(query, undefined, 0);
       try {
-        const [flow] = resolveFlows(store, query, io.cwd, true);
+        const [flow] = await resolveFlows(store, query, io.cwd, true);
         const where = `${flow.name} (${shortPath(flow.file, io.cwd)})`;
         if (flow.sources.length === 0) {
           if (format === 'json') io.stdout.write(`${JSON.stringify({ ok: true, flow: flow.name, key: flow.key, sources: [], boundary_ids: 0 }, null, 2)}\n`);
@@ -239,7 +221,7 @@ const reset: Command = {
             return EXIT.failed;
           }
         }
-        const done = store.reset(flow.key, { force: flag(args, 'force') });
+        const done = await store.reset(flow.key, { force: flag(args, 'force') });
         if (format === 'json') {
           io.stdout.write(`${JSON.stringify({ ok: true, flow: flow.name, key: flow.key, sources: done.sources, boundary_ids: done.boundaryIds }, null, 2)}\n`);
         } else {
@@ -247,7 +229,7 @@ const reset: Command = {
         }
         return EXIT.ok;
       } finally {
-        store.close();
+        await store.close();
       }
     });
   },
@@ -293,9 +275,9 @@ const rejected: Command = {
         return EXIT.ok;
       }
       try {
-        const keys = query === undefined ? [undefined] : resolveFlows(store, query, io.cwd, false).map((f) => f.key);
-        const rows = keys
-          .flatMap((k) => store.rejected(k, { limit }))
+        const keys = query === undefined ? [undefined] : (await resolveFlows(store, query, io.cwd, false)).map((f) => f.key);
+        const rows = (await Promise.all(keys.map((k) => store.rejected(k, { limit }))))
+          .flat()
           .sort((a, b) => b.id - a.id)
           .slice(0, limit);
         if (format === 'json') {
@@ -323,7 +305,7 @@ const rejected: Command = {
         }
         return EXIT.ok;
       } finally {
-        store.close();
+        await store.close();
       }
     });
   },

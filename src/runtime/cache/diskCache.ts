@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { tempOwner, writeFileAtomic } from '../../util/atomic-write.js';
-import { ensureHome } from '../state/home.js';
+import { ensureHome } from '../../state/home.js';
 import { existingLookupCache, type LookupCacheStats } from './lookup.js';
 
 /** What clearing and stats need of a lookup cache, whatever its value type. */

@@ -25,10 +25,10 @@ export interface WriteResult {
  * a record again that reached the server, nor lose one that did not.
  */
 export interface WriteHooks {
-  /** `batch[index]` is about to be sent (called before the request leaves). */
-  sending(index: number): void;
+  /** `batch[index]` is about to be sent: the request leaves once the returned promise settles. */
+  sending(index: number): Promise<void> | void;
   /** `batch[index]` was accepted. */
-  accepted(index: number): void;
+  accepted(index: number): Promise<void> | void;
 }
 
 export interface Destination {

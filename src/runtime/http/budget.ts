@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { RateLimitDef } from '../../apps/index.js';
-import { ensureHome } from '../state/home.js';
+import { ensureHome } from '../../state/home.js';
 import { BudgetStop, type RequestSite } from './errors.js';
 
 /** Share of the budget at which a run warns. */

@@ -14,7 +14,7 @@ import { agentsFor, type Agents } from './agents.js';
 import type { DailyBudget } from './budget.js';
 import { ApiError, DailyBudgetExhausted, MalformedResponseError, NetworkError, UncertainWriteError, describeFailure, type RequestSite } from './errors.js';
 import { headerNames, readRateLimitHeaders, type RateLimitHeaderNames, type ResponseHeaders } from './headers.js';
-import { limiterFor, limiterKey, limiterPlan, type Grant, type RateLimiter } from './limiter.js';
+import { connectionLimiter, type Grant, type RateLimiter } from './limiter.js';
 import { getPointer } from './pointer.js';
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, classifyNetworkError, type NetworkFailureInfo, type RetryPolicy } from './retry.js';
 
@@ -167,10 +167,7 @@ export class ApiClient {
     const rl = app.http.rateLimit;
     this.limiter =
       options.limiter ??
-      limiterFor(limiterKey(connection.baseUrl, connection.token), {
-        ...limiterPlan(rl, options.plan),
-        host: this.host,
-        dailyResets: rl?.daily?.resets ?? 'midnight',
+      connectionLimiter(rl, { baseUrl: connection.baseUrl, token: connection.token, ...(options.plan !== undefined ? { plan: options.plan } : {}) }, {
         ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
         ...(options.adaptive !== undefined ? { adaptive: options.adaptive } : {}),
       });

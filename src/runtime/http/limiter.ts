@@ -449,6 +449,23 @@ export function limiterFor(key: string, options: LimiterOptions): RateLimiter {
   return l;
 }
 
+/**
+ * The limiter of one (company, token) for an app: what every request to that company goes
+ * through, a run's or a connection test's, so that together they stay within the plan.
+ */
+export function connectionLimiter(
+  rl: RateLimitDef | null,
+  connection: { baseUrl: string; token: Secret; plan?: string },
+  extra: { concurrency?: number; adaptive?: boolean } = {},
+): RateLimiter {
+  return limiterFor(limiterKey(connection.baseUrl, connection.token), {
+    ...limiterPlan(rl, connection.plan),
+    host: new URL(connection.baseUrl).host,
+    dailyResets: rl?.daily?.resets ?? 'midnight',
+    ...extra,
+  });
+}
+
 /** Forgets every limiter (tests, or an agent reloading its connections). */
 export function clearLimiters(): void {
   registry.clear();

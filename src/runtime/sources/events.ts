@@ -3,7 +3,7 @@
 // is handed out until a run has handled it (see state/events.ts): a run that fails or dies leaves
 // its events for the next one, so each is retried, and one handled is never handed out again.
 import type { Rec } from '../eval.js';
-import type { StoredEvent, WebhookStore } from '../state/index.js';
+import type { StoredEvent, WebhookStore } from '../../state/index.js';
 import type { Source, SourceProgress } from './source.js';
 
 const EVENT_PAGE = 100;

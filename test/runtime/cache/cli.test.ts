@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DiskCache, tempFile } from '../../../src/runtime/cache/diskCache.js';
 import { cacheDir, tmpDir } from '../../../src/runtime/cache/paths.js';
 import { runSluice, tempDir } from '../../helpers/cli.js';
-import { deadPid } from '../state/helpers.js';
+import { deadPid } from '../../state/helpers.js';
 
 function populated() {
   const cwd = tempDir('sluice-proj-');

@@ -5,7 +5,7 @@ import { DiskCache, cacheStats, clearCache, tempFile } from '../../../src/runtim
 import { LookupCache } from '../../../src/runtime/cache/lookup.js';
 import { cacheDir, generationFile, tmpDir } from '../../../src/runtime/cache/paths.js';
 import { tempDir } from '../../helpers/cli.js';
-import { deadPid } from '../state/helpers.js';
+import { deadPid } from '../../state/helpers.js';
 
 function ageFile(path: string, ms: number): void {
   const t = (Date.now() - ms) / 1000;

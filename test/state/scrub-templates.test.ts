@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { scrubSecrets } from '../../../src/runtime/state/scrub.js';
-import { BEGINNING_OF_TIME, parseVarArgs, templateValues } from '../../../src/runtime/state/templates.js';
-import { agentFlowKey } from '../../../src/runtime/state/store.js';
+import { scrubSecrets } from '../../src/state/scrub.js';
+import { BEGINNING_OF_TIME, parseVarArgs, templateValues } from '../../src/state/templates.js';
+import { agentFlowKey } from '../../src/state/keys.js';
 import { clock, freshStore, stateFailure } from './helpers.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef01234567';
@@ -22,21 +22,21 @@ describe('scrubSecrets', () => {
 });
 
 describe('--var', () => {
-  it('parses Name=value pairs; the value may contain =', () => {
+  it('parses Name=value pairs; the value may contain =', async () => {
     expect({ ...parseVarArgs(['Owner=42', 'Filter=a=b', 'Empty=']) }).toEqual({ Owner: '42', Filter: 'a=b', Empty: '' });
   });
 
-  it.each([['Owner'], ['1x=2'], ['a b=c'], ['=v']])('refuses %j (exit 2)', (arg) => {
-    const err = stateFailure(() => parseVarArgs([arg]));
+  it.each([['Owner'], ['1x=2'], ['a b=c'], ['=v']])('refuses %j (exit 2)', async (arg) => {
+    const err = await stateFailure(() => parseVarArgs([arg]));
     expect(err.code).toBe('SL6030');
     expect(err.exitCode).toBe(2);
   });
 
-  it('does not let --var replace a template Sluice computes', () => {
-    const err = stateFailure(() => parseVarArgs(['CreatedDate=2020-01-01']));
+  it('does not let --var replace a template Sluice computes', async () => {
+    const err = await stateFailure(() => parseVarArgs(['CreatedDate=2020-01-01']));
     expect(err.code).toBe('SL6031');
     expect(err.hint).toContain('--since');
-    expect(stateFailure(() => parseVarArgs(['Now=x'])).code).toBe('SL6031');
+    expect((await stateFailure(() => parseVarArgs(['Now=x']))).code).toBe('SL6031');
   });
 });
 
@@ -44,29 +44,29 @@ describe('templateValues', () => {
   const key = agentFlowKey('persons');
   const now = new Date('2026-02-01T08:00:00.000Z');
 
-  it('on a first run: --since, else the beginning of time', () => {
-    expect(templateValues(null, key, 's', { now })).toEqual({
+  it('on a first run: --since, else the beginning of time', async () => {
+    expect(await templateValues(null, key, 's', { now })).toEqual({
       values: { CreatedDate: BEGINNING_OF_TIME, LastRunTime: BEGINNING_OF_TIME, Now: '2026-02-01T08:00:00.000Z' },
       firstRun: true,
     });
     const { store } = freshStore();
-    expect(templateValues(store, key, 's', { now, since: '2026-01-01', vars: { Owner: '42' } })).toEqual({
+    expect(await templateValues(store, key, 's', { now, since: '2026-01-01', vars: { Owner: '42' } })).toEqual({
       values: { Owner: '42', CreatedDate: '2026-01-01T00:00:00.000Z', LastRunTime: '2026-01-01T00:00:00.000Z', Now: '2026-02-01T08:00:00.000Z' },
       firstRun: true,
     });
-    expect(stateFailure(() => templateValues(store, key, 's', { now, since: 'yesterday' })).code).toBe('SL6014');
+    expect((await stateFailure(() => templateValues(store, key, 's', { now, since: 'yesterday' }))).code).toBe('SL6014');
   });
 
-  it('afterwards: the watermark and the start of the last successful run; --since no longer applies', () => {
+  it('afterwards: the watermark and the start of the last successful run; --since no longer applies', async () => {
     const c = clock('2026-01-10T00:00:00.000Z');
     const { store } = freshStore({ now: c.now });
-    const ok = store.startRun(key, { trigger: 'cli' });
-    store.commitProgress(ok, key, 's', { watermark: '2026-01-09 23:59:59' });
-    store.finishRun(ok, { status: 'succeeded' });
+    const ok = await store.startRun(key, { trigger: 'cli' });
+    await store.commitProgress(ok, key, 's', { watermark: '2026-01-09 23:59:59' });
+    await store.finishRun(ok, { status: 'succeeded' });
     c.advance(3_600_000);
-    const failed = store.startRun(key, { trigger: 'cli' });
-    store.finishRun(failed, { status: 'failed' });
-    expect(templateValues(store, key, 's', { now, since: '2020-01-01' })).toEqual({
+    const failed = await store.startRun(key, { trigger: 'cli' });
+    await store.finishRun(failed, { status: 'failed' });
+    expect(await templateValues(store, key, 's', { now, since: '2020-01-01' })).toEqual({
       values: { CreatedDate: '2026-01-09T23:59:59.000Z', LastRunTime: '2026-01-10T00:00:00.000Z', Now: '2026-02-01T08:00:00.000Z' },
       firstRun: false,
     });

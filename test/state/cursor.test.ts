@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IncrementalCursor, compareCursors, normaliseCursor, type Cursor } from '../../../src/runtime/state/cursor.js';
-import { StateError } from '../../../src/runtime/state/errors.js';
+import { compareCursors, normaliseCursor, type Cursor } from '../../src/state/cursor.js';
+import { StateError } from '../../src/state/errors.js';
 
 function code(f: () => unknown): string {
   try {
@@ -113,38 +113,5 @@ describe('compareCursors', () => {
   it('orders decimals numerically, not as text', () => {
     expect(compareCursors(normaliseCursor('9.5'), normaliseCursor('10'))).toBe(-1);
     expect(compareCursors(normaliseCursor('10'), normaliseCursor('9'))).toBe(1);
-  });
-});
-
-describe('IncrementalCursor', () => {
-  const stored = { value: '2026-01-05T10:00:00.000Z', kind: 'time' as const, boundaryIds: ['1', '2'] };
-
-  it('drops records at the boundary that were written, keeps new ones at the same second', () => {
-    const c = new IncrementalCursor(stored);
-    expect(c.alreadyWritten('2026-01-05 10:00:00', 1)).toBe(true);
-    expect(c.alreadyWritten('2026-01-05T10:00:00Z', '2')).toBe(true);
-    // Same second, not written before: a record that arrived after the last run read that second.
-    expect(c.alreadyWritten('2026-01-05 10:00:00', 3)).toBe(false);
-    expect(c.alreadyWritten('2026-01-05 10:00:01', 1)).toBe(false);
-    // Before the watermark: a source that cannot filter server-side returns these.
-    expect(c.alreadyWritten('2026-01-05 09:59:59', 9)).toBe(true);
-    // Nothing to compare: never dropped.
-    expect(c.alreadyWritten(null, 1)).toBe(false);
-  });
-
-  it('keeps nothing as written on a first run', () => {
-    const c = new IncrementalCursor({ value: null, boundaryIds: [] });
-    expect(c.alreadyWritten('1970-01-01', 1)).toBe(false);
-  });
-
-  it('reports the largest accepted cursor and the ids at exactly it', () => {
-    const c = new IncrementalCursor({ value: null, boundaryIds: [] });
-    expect(c.progress()).toEqual({ watermark: null, boundaryIds: [] });
-    c.accept('2026-01-05 10:00:00', 1);
-    c.accept('2026-01-05 10:00:02', 2);
-    c.accept('2026-01-05 10:00:01', 3);
-    c.accept('2026-01-05T10:00:02.000Z', 4);
-    c.accept(undefined, 5);
-    expect(c.progress()).toEqual({ watermark: '2026-01-05T10:00:02.000Z', boundaryIds: ['2', '4'] });
   });
 });

@@ -2,9 +2,9 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS, SCHEMA_VERSION, migrate, openStateDb, schemaVersion, stateDbPath, type Migration } from '../../../src/runtime/state/db.js';
-import { StateError } from '../../../src/runtime/state/errors.js';
-import { tempDir } from '../../helpers/cli.js';
+import { MIGRATIONS, SCHEMA_VERSION, migrate, openStateDb, schemaVersion, stateDbPath, type Migration } from '../../src/state/db.js';
+import { StateError } from '../../src/state/errors.js';
+import { tempDir } from '../helpers/cli.js';
 
 function failure(f: () => unknown): StateError {
   try {
@@ -132,14 +132,14 @@ describe('state database', () => {
     const home = tempDir();
     const { spawn } = await import('node:child_process');
     const script = `
-      import { openStateDb } from ${JSON.stringify(new URL('../../../src/runtime/state/db.ts', import.meta.url).pathname)};
+      import { openStateDb } from ${JSON.stringify(new URL('../../src/state/db.ts', import.meta.url).pathname)};
       const db = openStateDb(process.argv[2]);
       db.close();
     `;
     const file = join(home, '..', `open-${Date.now()}.mts`);
     mkdirSync(join(home, '..'), { recursive: true });
     writeFileSync(file, script);
-    const tsx = new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
+    const tsx = new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
     const run = () =>
       new Promise<number>((resolve, reject) => {
         const p = spawn(process.execPath, [tsx, file, home], { stdio: ['ignore', 'ignore', 'pipe'] });

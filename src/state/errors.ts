@@ -1,7 +1,7 @@
 // Stable error codes for the state store and the cache (SL6xxx). Codes never change meaning; wording
 // may. SL60xx: the database and its schema; SL601x: runs; SL602x: flows as the CLI names them;
 // SL603x: templates and --var; SL61xx: the cache folders.
-import { SluiceError } from '../../errors.js';
+import { SluiceError } from '../errors.js';
 
 export const STATE_ERRORS = {
   notADatabase: 'SL6001',
@@ -14,7 +14,6 @@ export const STATE_ERRORS = {
   runFinished: 'SL6012',
   cursorKindChanged: 'SL6013',
   cursorInvalid: 'SL6014',
-  extraNotSynchronous: 'SL6015',
   runInterrupted: 'SL6016',
   flowNotFound: 'SL6020',
   flowAmbiguous: 'SL6021',

@@ -4,15 +4,16 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StateStore, flowKey } from '../../../src/runtime/state/store.js';
-import { runSluice, tempDir } from '../../helpers/cli.js';
+import { SqliteStateStore as StateStore } from '../../src/state/sqlite-store.js';
+import { flowKey } from '../../src/state/keys.js';
+import { runSluice, tempDir } from '../helpers/cli.js';
 import { clock, deadPid } from './helpers.js';
 
 const TOKEN = '0123456789abcdef0123456789abcdef01234567';
 const SRC = 'pipedrive.persons';
 
 /** A project folder with two flow files and a state database with some history. */
-function project() {
+async function project() {
   const cwd = tempDir('sluice-proj-');
   const home = join(cwd, '.sluice');
   mkdirSync(join(cwd, 'flows'));
@@ -24,18 +25,18 @@ function project() {
   const deals = flowKey('flows/sync.flow', 'deals', cwd);
   const otherPersons = flowKey('flows/other.flow', 'persons', cwd);
 
-  const r1 = store.startRun(persons, { trigger: 'cli' });
-  store.commitProgress(r1, persons, SRC, { watermark: '2026-01-05 09:59:59', boundaryIds: [7, 8, 9], counts: { read: 12, written: 11 } });
-  store.reject(r1, persons, { destination: 'file.jsonl', record: { id: 10, email: 'not-an-email' }, reason: 'email is not valid', code: 'SL7101', recordId: 10 });
+  const r1 = await store.startRun(persons, { trigger: 'cli' });
+  await store.commitProgress(r1, persons, SRC, { watermark: '2026-01-05 09:59:59', boundaryIds: [7, 8, 9], counts: { read: 12, written: 11 } });
+  await store.reject(r1, persons, { destination: 'file.jsonl', record: { id: 10, email: 'not-an-email' }, reason: 'email is not valid', code: 'SL7101', recordId: 10 });
   c.advance(2500);
-  store.finishRun(r1, { status: 'succeeded', read: 12, written: 11, rejected: 1 });
+  await store.finishRun(r1, { status: 'succeeded', read: 12, written: 11, rejected: 1 });
   c.advance(60_000);
-  const r2 = store.startRun(deals, { trigger: 'agent' });
+  const r2 = await store.startRun(deals, { trigger: 'agent' });
   c.advance(700);
-  store.finishRun(r2, { status: 'failed', error: { code: 'SL5021', message: `Pipedrive refused the API token (GET /v1/deals?api_token=${TOKEN})` } });
-  const r3 = store.startRun(otherPersons, { trigger: 'cli' });
+  await store.finishRun(r2, { status: 'failed', error: { code: 'SL5021', message: `Pipedrive refused the API token (GET /v1/deals?api_token=${TOKEN})` } });
+  const r3 = await store.startRun(otherPersons, { trigger: 'cli' });
   store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(deadPid(), r3);
-  store.close();
+  await store.close();
   const env = { SLUICE_HOME: home };
   return { cwd, home, env, keys: { persons, deals, otherPersons }, runs: { r1, r2, r3 } };
 }
@@ -67,7 +68,7 @@ describe('sluice state / runs without a state database', () => {
 
 describe('sluice state show', () => {
   it('lists flows with their watermarks, boundary ids and last run', async () => {
-    const p = project();
+    const p = await project();
     const r = await sluice(['state', 'show'], p);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
@@ -84,7 +85,7 @@ describe('sluice state show', () => {
   });
 
   it('narrows to FLOW, FILE:FLOW or FILE, and prints JSON', async () => {
-    const p = project();
+    const p = await project();
     const one = JSON.parse((await sluice(['state', 'show', 'flows/sync.flow:persons', '--format', 'json'], p)).stdout);
     expect(one.flows).toHaveLength(1);
     expect(one.flows[0]).toMatchObject({
@@ -102,7 +103,7 @@ describe('sluice state show', () => {
   });
 
   it('an unknown flow is an error with a suggestion (exit 1), as JSON on stdout with --format json', async () => {
-    const p = project();
+    const p = await project();
     const r = await sluice(['state', 'show', 'persns'], p);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error SL6020: no state for a flow `persns`; did you mean `persons`\?/);
@@ -112,7 +113,7 @@ describe('sluice state show', () => {
   });
 
   it('usage errors exit 2', async () => {
-    const p = project();
+    const p = await project();
     for (const args of [['state', 'show', 'a', 'b'], ['state', 'show', '--format', 'yaml'], ['state', 'show', '--bogus'], ['state', 'nope']]) {
       const r = await sluice(args, p);
       expect(r.code, args.join(' ')).toBe(2);
@@ -120,7 +121,7 @@ describe('sluice state show', () => {
   });
 
   it('honours NO_COLOR, and colours only when asked', async () => {
-    const p = project();
+    const p = await project();
     const plain = await sluice(['state', 'show'], p, { NO_COLOR: '1', FORCE_COLOR: '1' });
     expect(plain.stdout).not.toMatch(/\u001b\[/);
     const coloured = await sluice(['state', 'show'], p, { NO_COLOR: '', FORCE_COLOR: '1' });
@@ -130,7 +131,7 @@ describe('sluice state show', () => {
 
 describe('sluice state reset', () => {
   it('needs --yes without a terminal (exit 2) and then changes nothing', async () => {
-    const p = project();
+    const p = await project();
     const r = await sluice(['state', 'reset', 'flows/sync.flow:persons'], p);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('add --yes to confirm');
@@ -139,7 +140,7 @@ describe('sluice state reset', () => {
   });
 
   it('forgets the watermark and boundary ids, keeps the history', async () => {
-    const p = project();
+    const p = await project();
     const r = await sluice(['state', 'reset', 'flows/sync.flow:persons', '--yes'], p);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('Reset persons (flows/sync.flow): forgot the watermark of pipedrive.persons and 3 boundary ids. Run history is kept.\n');
@@ -150,7 +151,7 @@ describe('sluice state reset', () => {
   });
 
   it('asks which one when a name is in two files; unknown flows and a missing FLOW are errors', async () => {
-    const p = project();
+    const p = await project();
     const amb = await sluice(['state', 'reset', 'persons', '--yes'], p);
     expect(amb.code).toBe(1);
     expect(amb.stderr).toContain('error SL6021: `persons` names 2 flows: flows/other.flow:persons, flows/sync.flow:persons');
@@ -169,7 +170,7 @@ describe('sluice state reset', () => {
 
 describe('sluice runs', () => {
   it('lists runs newest first with status, duration and counts; errors are token-free', async () => {
-    const p = project();
+    const p = await project();
     const r = await sluice(['runs'], p);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -182,7 +183,7 @@ describe('sluice runs', () => {
   });
 
   it('filters by FLOW and --status, limits with --limit, and prints JSON', async () => {
-    const p = project();
+    const p = await project();
     const j = JSON.parse((await sluice(['runs', 'flows/sync.flow', '--format', 'json'], p)).stdout);
     expect(j.runs.map((r: { id: number }) => r.id)).toEqual([p.runs.r2, p.runs.r1]);
     expect(j.runs[0]).toMatchObject({ flow: 'deals', trigger: 'agent', status: 'failed', duration_ms: 700, error: { code: 'SL5021' } });
@@ -196,7 +197,7 @@ describe('sluice runs', () => {
   });
 
   it('usage errors exit 2', async () => {
-    const p = project();
+    const p = await project();
     for (const [args, msg] of [
       [['runs', '--limit', 'ten'], '--limit must be a whole number'],
       [['runs', '--limit', '0'], '--limit must be a whole number'],
@@ -210,7 +211,7 @@ describe('sluice runs', () => {
   });
 
   it('has help', async () => {
-    const p = project();
+    const p = await project();
     const r = await sluice(['runs', '--help'], p);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: sluice runs [FLOW] [--limit N] [--status STATUS] [--format text|json]');
@@ -222,7 +223,7 @@ describe('sluice runs', () => {
 
 describe('sluice state rejected', () => {
   it('shows the records destinations refused, with reasons; JSON has them whole', async () => {
-    const p = project();
+    const p = await project();
     const r = await sluice(['state', 'rejected', 'flows/sync.flow:persons'], p);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('#1 2026-01-05 10:00:00Z run 1 -> file.jsonl id 10\n  SL7101: email is not valid\n  {"id":10,"email":"not-an-email"}');
@@ -237,9 +238,9 @@ describe('sluice state rejected', () => {
 describe('sluice state reset on a terminal (in process)', () => {
   async function resetWithAnswer(answer: string) {
     const { PassThrough } = await import('node:stream');
-    const { commands } = await import('../../../src/cli/commands/state.js');
-    const { parseCommandArgs } = await import('../../../src/cli/command.js');
-    const p = project();
+    const { commands } = await import('../../src/cli/commands/state.js');
+    const { parseCommandArgs } = await import('../../src/cli/command.js');
+    const p = await project();
     const cmd = commands.find((c) => c.name === 'state reset')!;
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     let out = '';
@@ -259,8 +260,8 @@ describe('sluice state reset on a terminal (in process)', () => {
     });
     const code = await cmd.run(parseCommandArgs(cmd, ['flows/sync.flow:persons']), io);
     const store = StateStore.open(p.home);
-    const wm = store.watermark(p.keys.persons, SRC).value;
-    store.close();
+    const wm = (await store.watermark(p.keys.persons, SRC)).value;
+    await store.close();
     return { code, out, err, wm };
   }
 

@@ -7,7 +7,8 @@
 // Times are ISO 8601 UTC with milliseconds; the interpreter formats them for the API parameter.
 import { normaliseCursor } from './cursor.js';
 import { STATE_ERRORS as E, StateError } from './errors.js';
-import type { FlowKey, StateStore } from './store.js';
+import type { FlowKey } from './keys.js';
+import type { StateReader } from './store.js';
 
 export const BUILTIN_TEMPLATES = ['CreatedDate', 'LastRunTime', 'Now'] as const;
 export const BEGINNING_OF_TIME = '1970-01-01T00:00:00.000Z';
@@ -47,12 +48,12 @@ export interface TemplateContext {
  * Computes the template values for a run. `store` may be null (no state database yet): that is a
  * first run. `since` (the `--since` option) must be a time; it only applies before the first commit.
  */
-export function templateValues(
-  store: StateStore | null,
+export async function templateValues(
+  store: Pick<StateReader, 'watermark' | 'lastSuccessfulRun'> | null,
   key: FlowKey,
   source: string,
   options: { now: Date; since?: string; vars?: Record<string, string> },
-): TemplateContext {
+): Promise<TemplateContext> {
   let since: string | undefined;
   if (options.since !== undefined) {
     const c = normaliseCursor(options.since);
@@ -61,8 +62,8 @@ export function templateValues(
     }
     since = c.value;
   }
-  const mark = store?.watermark(key, source) ?? null;
-  const last = store?.lastSuccessfulRun(key) ?? null;
+  const mark = store ? await store.watermark(key, source) : null;
+  const last = store ? await store.lastSuccessfulRun(key) : null;
   const fallback = since ?? BEGINNING_OF_TIME;
   return {
     values: {

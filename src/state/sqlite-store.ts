@@ -1,136 +1,48 @@
-// The state store: watermarks, run history and rejected records in `$SLUICE_HOME/state.db`.
-//
-// The interpreter's contract (see DESIGN.md, "Incremental sync without loss or duplicates"):
-//   const key = store.flowKey(file, flow.name);
-//   const runId = store.startRun(key, { trigger: 'cli', file });
-//   const wm = store.watermark(key, source);             // ask the source for cursor >= wm.value
-//   const cur = new IncrementalCursor(wm);              // drop cur.alreadyWritten(...) records
-//   ... after each destination flush: cur.accept(...) for the flushed records, then
-//   store.commitProgress(runId, key, source, { ...cur.progress(), counts }, (db) => { ... });
-//   store.finishRun(runId, { status: 'succeeded', read, written, rejected });
-// A crash between two commits keeps the last committed watermark; the next run continues there.
+// The SQLite backend of the state store: `$SLUICE_HOME/state.db` through better-sqlite3.
 //
 // Every write is one IMMEDIATE transaction: it takes the write lock at BEGIN, so two processes
 // never interleave a read-compare-write of the same watermark (a DEFERRED transaction would read
 // under a shared lock and could then fail to upgrade it, or worse, compare against a stale value).
-// better-sqlite3 is synchronous, so nothing else in this process runs inside a transaction either.
+// better-sqlite3 is synchronous, so a transaction runs whole between two awaits of the caller: the
+// public methods are async only to share the `StateStore` shape with asynchronous backends.
 import { existsSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { openStateDb, stateDbPath, translate, type OpenStateDbOptions, type SqliteDatabase } from './db.js';
-import { compareCursors, normaliseCursor, type Comparator, type CursorInput, type CursorKind } from './cursor.js';
+import { compareCursors, normaliseCursor, type Comparator, type CursorKind } from './cursor.js';
 import { STATE_ERRORS as E, StateError } from './errors.js';
+import { SqliteDeployments } from './deployments.js';
+import { flowFilePath, flowKey, parseFlowKey, type FlowKey } from './keys.js';
 import { mergeFlowState } from './merge.js';
 import { scrubSecrets } from './scrub.js';
-import { pidAlive } from '../../util/process.js';
-
-export type RunTrigger = 'cli' | 'agent';
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'interrupted';
-export type FinalRunStatus = Exclude<RunStatus, 'running'>;
-export type FlowKey = string;
-
-export const RUN_TRIGGERS: readonly RunTrigger[] = ['cli', 'agent'];
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'skipped', 'interrupted'];
-
-/** Runs of another machine (a shared folder, a recreated container) cannot be checked by PID: they count as gone after this long without a sign of life. */
-export const DEFAULT_FOREIGN_STALE_MS = 60 * 60_000;
+import { pidAlive } from '../util/process.js';
+import { RUN_COLUMNS, toRun, type RunRow } from './sqlite-rows.js';
+import { WebhookStore } from './events.js';
+import {
+  DEFAULT_FOREIGN_STALE_MS,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  type CommitResult,
+  type FinalRunStatus,
+  type FlowSummary,
+  type Progress,
+  type RejectInput,
+  type RejectedRecord,
+  type RunError,
+  type RunRecord,
+  type RunStatus,
+  type RunTrigger,
+  type SourceState,
+  type StateStore,
+  type WatermarkState,
+} from './store.js';
 
 // A PID alone is not an identity: a container restarts its entry process with the same small PID,
 // so a run left `running` by the previous container would look alive forever. The nonce tells this
 // process's runs from those of an earlier process that had the same PID.
 const PROCESS_NONCE = randomBytes(8).toString('hex');
 const HOST = hostname();
-
-export interface RunError {
-  code?: string;
-  message: string;
-  hint?: string;
-}
-
-export interface RunRecord {
-  id: number;
-  flowKey: FlowKey;
-  flow: string;
-  file: string | null;
-  trigger: RunTrigger;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt: string | null;
-  /** finishedAt - startedAt; null while running. */
-  durationMs: number | null;
-  updatedAt: string;
-  read: number;
-  written: number;
-  rejected: number;
-  error: RunError | null;
-  /** The watermarks committed for the flow when the run ended, by source. */
-  watermarks: Record<string, string> | null;
-  pid: number | null;
-  host: string | null;
-}
-
-export interface WatermarkState {
-  /** The normalised cursor value (see cursor.ts), null before the first commit. */
-  value: string | null;
-  kind: CursorKind | null;
-  /** Ids already written at exactly `value`. */
-  boundaryIds: string[];
-  updatedAt: string | null;
-  runId: number | null;
-}
-
-export interface SourceState {
-  source: string;
-  value: string;
-  kind: CursorKind;
-  boundaryIds: number;
-  updatedAt: string;
-  runId: number | null;
-}
-
-export interface FlowSummary {
-  key: FlowKey;
-  name: string;
-  file: string | null;
-  createdAt: string;
-  sources: SourceState[];
-  lastRun: RunRecord | null;
-  lastSuccess: RunRecord | null;
-  runs: number;
-  rejected: number;
-}
-
-export interface RejectedRecord {
-  id: number;
-  flowKey: FlowKey;
-  runId: number | null;
-  destination: string;
-  recordId: string | null;
-  record: unknown;
-  /** The source record it came from, when known (replay sends it through the flow again). */
-  source: unknown;
-  reason: string;
-  code: string | null;
-  createdAt: string;
-}
-
-export interface Counts {
-  read?: number;
-  written?: number;
-  rejected?: number;
-}
-
-export interface CommitResult {
-  /** The stored watermark after the commit. */
-  watermark: string | null;
-  /**
-   * first: no watermark before; advanced: moved forward, boundary ids replaced; same: equal, ids
-   * added; kept: the offered value was older, nothing changed; none: no value offered.
-   */
-  change: 'first' | 'advanced' | 'same' | 'kept' | 'none';
-  boundaryIds: number;
-}
 
 export interface StateStoreOptions extends OpenStateDbOptions {
   /** The clock, for tests. */
@@ -140,106 +52,6 @@ export interface StateStoreOptions extends OpenStateDbOptions {
   foreignStaleMs?: number;
 }
 
-// ---- flow identity ----
-
-/**
- * The identity of a flow: its name plus the absolute path of its file (symlinks resolved when the
- * file exists), so that `sluice run flows/x.flow` and `sluice run /abs/flows/x.flow` share state.
- * Moving or renaming the file starts the flow over.
- */
-export function flowKey(file: string, flow: string, cwd: string = process.cwd()): FlowKey {
-  checkFlowName(flow);
-  return `${flowFilePath(file, cwd)}#${flow}`;
-}
-
-/** The absolute path of a flow file, symlinks resolved when it exists. */
-export function flowFilePath(file: string, cwd: string = process.cwd()): string {
-  const abs = resolve(cwd, file);
-  try {
-    return realpathSync(abs);
-  } catch {
-    // Not there (yet): the resolved path is the best identity we have.
-    return abs;
-  }
-}
-
-/**
- * The key of a flow's state: its identity in the project (its `id "..."`, else its name), shared by
- * `sluice run`, the agent and every version of a deployment. The state database is the project's
- * (`$SLUICE_HOME`), so the identity only needs to be unique within it; `claimFlow` refuses a second
- * file claiming the same identity.
- */
-export function projectFlowKey(id: string): FlowKey {
-  checkFlowName(id);
-  return `flow:${id}`;
-}
-
-/** The key older versions kept a deployment's state under; adopted by `claimFlow`. */
-export function agentFlowKey(name: string): FlowKey {
-  checkFlowName(name);
-  return `agent:${name}`;
-}
-
-function checkFlowName(name: string): void {
-  if (name === '' || name.includes('#') || /[\u0000-\u001f]/.test(name)) throw new Error(`invalid flow name for a state key: ${JSON.stringify(name)}`);
-}
-
-export function parseFlowKey(key: FlowKey): { name: string; file: string | null } {
-  if (key.startsWith('flow:') && key.length > 'flow:'.length) return { name: key.slice('flow:'.length), file: null };
-  if (key.startsWith('agent:') && key.length > 'agent:'.length) return { name: key.slice('agent:'.length), file: null };
-  const i = key.lastIndexOf('#');
-  if (i > 0 && i < key.length - 1 && isAbsolute(key.slice(0, i))) return { name: key.slice(i + 1), file: key.slice(0, i) };
-  throw new Error(`not a flow key: ${JSON.stringify(key)} (make one with flowKey() or agentFlowKey())`);
-}
-
-// ---- rows ----
-
-interface RunRow {
-  id: number;
-  key: string;
-  name: string;
-  flow_file: string | null;
-  trigger: RunTrigger;
-  status: RunStatus;
-  file: string | null;
-  started_at: string;
-  finished_at: string | null;
-  updated_at: string;
-  read_count: number;
-  written_count: number;
-  rejected_count: number;
-  error: string | null;
-  watermarks: string | null;
-  pid: number | null;
-  host: string | null;
-  owner: string | null;
-}
-
-const RUN_COLUMNS = `r.id, f.key, f.name, f.file AS flow_file, r.trigger, r.status, r.file, r.started_at, r.finished_at, r.updated_at,
-  r.read_count, r.written_count, r.rejected_count, r.error, r.watermarks, r.pid, r.host, r.owner`;
-
-function toRun(row: RunRow): RunRecord {
-  const duration = row.finished_at ? Date.parse(row.finished_at) - Date.parse(row.started_at) : null;
-  return {
-    id: row.id,
-    flowKey: row.key,
-    flow: row.name,
-    file: row.file ?? row.flow_file,
-    trigger: row.trigger,
-    status: row.status,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    durationMs: duration !== null && Number.isFinite(duration) ? Math.max(0, duration) : null,
-    updatedAt: row.updated_at,
-    read: row.read_count,
-    written: row.written_count,
-    rejected: row.rejected_count,
-    error: row.error ? (JSON.parse(row.error) as RunError) : null,
-    watermarks: row.watermarks ? (JSON.parse(row.watermarks) as Record<string, string>) : null,
-    pid: row.pid,
-    host: row.host,
-  };
-}
 
 function checkCount(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -253,12 +65,13 @@ function recordJson(record: unknown): string {
   return text === undefined ? 'null' : text;
 }
 
-
 // ---- the store ----
 
-export class StateStore {
+export class SqliteStateStore implements StateStore {
   readonly db: SqliteDatabase;
   readonly path: string;
+  readonly deployments: SqliteDeployments;
+  readonly webhooks: WebhookStore;
   private readonly now: () => Date;
   private readonly foreignStaleMs: number;
   private readonly stmt: {
@@ -271,29 +84,31 @@ export class StateStore {
     this.path = db.name;
     this.now = options.now ?? (() => new Date());
     this.foreignStaleMs = options.foreignStaleMs ?? DEFAULT_FOREIGN_STALE_MS;
+    this.deployments = new SqliteDeployments(db, this.now);
+    this.webhooks = new WebhookStore(db);
     this.stmt = {
       flowId: db.prepare('SELECT id FROM flows WHERE key = ?'),
       run: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.id = ?`),
     };
-    if (options.recover !== false) this.recoverInterrupted();
+    if (options.recover !== false) this.recoverSync();
   }
 
   /** Opens `$SLUICE_HOME/state.db`, creating and migrating it as needed. */
-  static open(home: string, options: StateStoreOptions = {}): StateStore {
-    return new StateStore(openStateDb(home, { ...options, create: true })!, options);
+  static open(home: string, options: StateStoreOptions = {}): SqliteStateStore {
+    return new SqliteStateStore(openStateDb(home, { ...options, create: true })!, options);
   }
 
   /** Opens the database only if it exists (for commands that only read): null otherwise. */
-  static openExisting(home: string, options: StateStoreOptions = {}): StateStore | null {
+  static openExisting(home: string, options: StateStoreOptions = {}): SqliteStateStore | null {
     const db = openStateDb(home, { ...options, create: false });
-    return db ? new StateStore(db, options) : null;
+    return db ? new SqliteStateStore(db, options) : null;
   }
 
   static pathFor(home: string): string {
     return stateDbPath(home);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
@@ -311,7 +126,7 @@ export class StateStore {
   }
 
   /** Whether any state (runs, watermarks, rejected records) is kept under `key`. */
-  hasFlow(key: FlowKey): boolean {
+  async hasFlow(key: FlowKey): Promise<boolean> {
     return this.flowIdOf(key) !== undefined;
   }
 
@@ -330,7 +145,11 @@ export class StateStore {
     return this.stmt.run.get(runId) as RunRow | undefined;
   }
 
-  run(runId: number): RunRecord | undefined {
+  async run(runId: number): Promise<RunRecord | undefined> {
+    return this.runSync(runId);
+  }
+
+  private runSync(runId: number): RunRecord | undefined {
     const row = this.runRow(runId);
     return row ? toRun(row) : undefined;
   }
@@ -344,14 +163,14 @@ export class StateStore {
    *   identity over.
    * Returns the keys it adopted.
    */
-  claimFlow(key: FlowKey, options: { file?: string | null; legacyKeys?: readonly FlowKey[] } = {}): { adopted: FlowKey[] } {
+  async claimFlow(key: FlowKey, options: { file?: string | null; legacyKeys?: readonly FlowKey[] } = {}): Promise<{ adopted: FlowKey[] }> {
     return this.write(() => {
       const adopted: FlowKey[] = [];
       for (const legacy of options.legacyKeys ?? []) {
         if (legacy === key) continue;
         const fromId = this.flowIdOf(legacy);
         if (fromId === undefined) continue;
-        this.recoverInterrupted({ flowKey: legacy });
+        this.recoverSync({ flowKey: legacy });
         this.refuseIfRunning(fromId, legacy);
         mergeFlowState(this.db, fromId, this.ensureFlow(key));
         adopted.push(legacy);
@@ -375,7 +194,11 @@ export class StateStore {
   // ---- watermarks ----
 
   /** The sources of a flow with their saved watermarks (none before its first commit). */
-  sources(key: FlowKey): SourceState[] {
+  async sources(key: FlowKey): Promise<SourceState[]> {
+    return this.sourcesSync(key);
+  }
+
+  private sourcesSync(key: FlowKey): SourceState[] {
     const flowId = this.flowIdOf(key);
     if (flowId === undefined) return [];
     return (
@@ -389,7 +212,7 @@ export class StateStore {
     ).map((s) => ({ source: s.source, value: s.value, kind: s.kind, boundaryIds: s.boundary, updatedAt: s.updated_at, runId: s.run_id }));
   }
 
-  watermark(key: FlowKey, source: string): WatermarkState {
+  async watermark(key: FlowKey, source: string): Promise<WatermarkState> {
     const flowId = this.flowIdOf(key);
     const row =
       flowId === undefined
@@ -405,20 +228,9 @@ export class StateStore {
   /**
    * Saves progress after the destination flushed: the watermark (only ever forward), the boundary
    * ids (replaced when the watermark moves, added to when it stays), the run's counts (totals so
-   * far), and the caller's own writes in `extra` — all in one transaction, so a destination living in
-   * this database commits atomically with its watermark. If `extra` throws, nothing is saved.
-   *
-   * `extra` must be synchronous (a transaction cannot span an await); the store's own methods
-   * (`reject`) may be called inside it and join the transaction.
+   * far) and the batch's rejected records, in one transaction: if any part fails, nothing is saved.
    */
-  commitProgress(
-    runId: number,
-    key: FlowKey,
-    source: string,
-    progress: { watermark: CursorInput | null; boundaryIds?: readonly (string | number)[]; counts?: Counts },
-    extra?: (db: SqliteDatabase) => void,
-    options: { compare?: Comparator } = {},
-  ): CommitResult {
+  async commitProgress(runId: number, key: FlowKey, source: string, progress: Progress, options: { compare?: Comparator } = {}): Promise<CommitResult> {
     const counts = progress.counts ?? {};
     const read = checkCount('read', counts.read);
     const written = checkCount('written', counts.written);
@@ -460,14 +272,7 @@ export class StateStore {
            rejected_count = COALESCE(?, rejected_count) WHERE id = ?`,
         )
         .run(now, read ?? null, written ?? null, rejected ?? null, runId);
-      if (extra) {
-        const r = extra(this.db) as unknown;
-        if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
-          throw new StateError(E.extraNotSynchronous, 'the `extra` writes of commitProgress returned a promise: they must be synchronous to be part of the transaction', {
-            hint: 'Do the asynchronous work before commitProgress and pass only the SQLite writes.',
-          });
-        }
-      }
+      for (const r of progress.rejected ?? []) this.rejectSync(runId, key, r);
       const boundary = stored === null ? 0 : (this.db.prepare('SELECT COUNT(*) FROM boundary_ids WHERE flow_id = ? AND source = ?').pluck().get(flowId, source) as number);
       return { watermark: stored, change, boundaryIds: boundary };
     });
@@ -478,11 +283,11 @@ export class StateStore {
    * `--since` or the beginning). Run history and rejected records are kept. Refused while a live
    * process runs the flow (it would commit its watermark again), unless `force`.
    */
-  reset(key: FlowKey, options: { force?: boolean } = {}): { sources: string[]; boundaryIds: number } {
+  async reset(key: FlowKey, options: { force?: boolean } = {}): Promise<{ sources: string[]; boundaryIds: number }> {
     return this.write(() => {
       const flowId = this.flowIdOf(key);
       if (flowId === undefined) return { sources: [], boundaryIds: 0 };
-      this.recoverInterrupted({ flowKey: key });
+      this.recoverSync({ flowKey: key });
       if (!options.force) this.refuseIfRunning(flowId, key);
       const sources = this.db.prepare('SELECT source FROM watermarks WHERE flow_id = ? ORDER BY source').pluck().all(flowId) as string[];
       const boundaryIds = this.db.prepare('SELECT COUNT(*) FROM boundary_ids WHERE flow_id = ?').pluck().get(flowId) as number;
@@ -498,12 +303,16 @@ export class StateStore {
    * refused with SL6010: two runs would write the same records twice. The agent catches that and
    * records a `skipped` run with `recordSkipped`.
    */
-  startRun(key: FlowKey, options: { trigger: RunTrigger; file?: string | null; startedAt?: Date; exclusive?: boolean }): number {
+  async startRun(key: FlowKey, options: { trigger: RunTrigger; file?: string | null; startedAt?: Date; exclusive?: boolean }): Promise<number> {
+    return this.startRunSync(key, options);
+  }
+
+  private startRunSync(key: FlowKey, options: { trigger: RunTrigger; file?: string | null; startedAt?: Date; exclusive?: boolean }): number {
     if (!RUN_TRIGGERS.includes(options.trigger)) throw new Error(`unknown run trigger ${JSON.stringify(options.trigger)}`);
     return this.write(() => {
       const flowId = this.ensureFlow(key);
       if (options.exclusive !== false) {
-        this.recoverInterrupted({ flowKey: key });
+        this.recoverSync({ flowKey: key });
         this.refuseIfRunning(flowId, key);
       }
       const started = (options.startedAt ?? this.now()).toISOString();
@@ -516,17 +325,18 @@ export class StateStore {
   }
 
   /** Records a run that did not happen (the agent's tick found the flow still running). */
-  recordSkipped(key: FlowKey, options: { trigger: RunTrigger; file?: string | null; reason: string; at?: Date }): number {
+  async recordSkipped(key: FlowKey, options: { trigger: RunTrigger; file?: string | null; reason: string; at?: Date; deploymentVersion?: number }): Promise<number> {
     return this.write(() => {
       const at = options.at ?? this.now();
-      const id = this.startRun(key, { trigger: options.trigger, file: options.file, startedAt: at, exclusive: false });
-      this.finishRun(id, { status: 'skipped', error: { message: options.reason }, finishedAt: at });
+      const id = this.startRunSync(key, { trigger: options.trigger, file: options.file, startedAt: at, exclusive: false });
+      this.finishRunSync(id, { status: 'skipped', error: { message: options.reason }, finishedAt: at });
+      if (options.deploymentVersion !== undefined) this.db.prepare('UPDATE runs SET deployment_version = ? WHERE id = ?').run(options.deploymentVersion, id);
       return id;
     });
   }
 
   /** A sign of life for long stretches without a commit (only matters for runs judged from another host). */
-  heartbeat(runId: number): void {
+  async heartbeat(runId: number): Promise<void> {
     this.write(() => {
       this.db.prepare(`UPDATE runs SET updated_at = ? WHERE id = ? AND status = 'running'`).run(this.iso(), runId);
     });
@@ -537,7 +347,14 @@ export class StateStore {
    * flow's committed watermarks. The watermark itself is never written here: only commitProgress,
    * after a flush, may move it.
    */
-  finishRun(
+  async finishRun(
+    runId: number,
+    result: { status: FinalRunStatus; read?: number; written?: number; rejected?: number; error?: RunError | string | Error | null; finishedAt?: Date },
+  ): Promise<RunRecord> {
+    return this.finishRunSync(runId, result);
+  }
+
+  private finishRunSync(
     runId: number,
     result: { status: FinalRunStatus; read?: number; written?: number; rejected?: number; error?: RunError | string | Error | null; finishedAt?: Date },
   ): RunRecord {
@@ -572,7 +389,11 @@ export class StateStore {
    * `staleAfterMs` (default one hour). Returns the runs it marked. Called when the store opens, before
    * a run starts, and by the agent.
    */
-  recoverInterrupted(options: { flowKey?: FlowKey; staleAfterMs?: number } = {}): RunRecord[] {
+  async recoverInterrupted(options: { flowKey?: FlowKey; staleAfterMs?: number } = {}): Promise<RunRecord[]> {
+    return this.recoverSync(options);
+  }
+
+  private recoverSync(options: { flowKey?: FlowKey; staleAfterMs?: number } = {}): RunRecord[] {
     const running = () =>
       (options.flowKey === undefined
         ? this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.status = 'running'`).all()
@@ -624,7 +445,11 @@ export class StateStore {
     }
   }
 
-  runs(key?: FlowKey, options: { limit?: number; status?: RunStatus } = {}): RunRecord[] {
+  async runs(key?: FlowKey, options: { limit?: number; status?: RunStatus; trigger?: RunTrigger } = {}): Promise<RunRecord[]> {
+    return this.runsSync(key, options);
+  }
+
+  private runsSync(key?: FlowKey, options: { limit?: number; status?: RunStatus; trigger?: RunTrigger } = {}): RunRecord[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (key !== undefined) {
@@ -635,6 +460,10 @@ export class StateStore {
       where.push('r.status = ?');
       params.push(options.status);
     }
+    if (options.trigger) {
+      where.push('r.trigger = ?');
+      params.push(options.trigger);
+    }
     const limit = Math.max(1, Math.min(options.limit ?? 100, 1_000_000));
     const rows = this.db
       .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY r.id DESC LIMIT ?`)
@@ -643,8 +472,8 @@ export class StateStore {
   }
 
   /** The last run that succeeded: its start is `~{LastRunTime}~`. */
-  lastSuccessfulRun(key: FlowKey): RunRecord | null {
-    return this.runs(key, { limit: 1, status: 'succeeded' })[0] ?? null;
+  async lastSuccessfulRun(key: FlowKey): Promise<RunRecord | null> {
+    return this.runsSync(key, { limit: 1, status: 'succeeded' })[0] ?? null;
   }
 
   // ---- rejected records ----
@@ -654,7 +483,11 @@ export class StateStore {
    * interpreter reports totals). Inside commitProgress's `extra` it joins that transaction, so a
    * rejection is saved exactly when the batch it belongs to is.
    */
-  reject(runId: number | null, key: FlowKey, input: { destination: string; record: unknown; source?: unknown; reason: string; code?: string | null; recordId?: string | number | null }): number {
+  async reject(runId: number | null, key: FlowKey, input: RejectInput): Promise<number> {
+    return this.rejectSync(runId, key, input);
+  }
+
+  private rejectSync(runId: number | null, key: FlowKey, input: RejectInput): number {
     return this.write(() => {
       const flowId = this.ensureFlow(key);
       if (runId !== null && !this.runRow(runId)) throw new StateError(E.runNotFound, `there is no run ${runId} in ${this.path}`);
@@ -675,7 +508,7 @@ export class StateStore {
     });
   }
 
-  rejected(key?: FlowKey, options: { limit?: number; runId?: number } = {}): RejectedRecord[] {
+  async rejected(key?: FlowKey, options: { limit?: number; runId?: number } = {}): Promise<RejectedRecord[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (key !== undefined) {
@@ -719,7 +552,7 @@ export class StateStore {
   }
 
   /** Forgets rejected records (replayed successfully). */
-  removeRejected(ids: readonly number[]): number {
+  async removeRejected(ids: readonly number[]): Promise<number> {
     return this.write(() => {
       const del = this.db.prepare('DELETE FROM rejected WHERE id = ?');
       let n = 0;
@@ -729,15 +562,32 @@ export class StateStore {
   }
 
   /** Gives a rejected record a new reason (a replay that failed again, or is about to send it). */
-  updateRejected(id: number, update: { reason: string; code: string | null }): void {
+  async updateRejected(id: number, update: { reason: string; code: string | null }): Promise<void> {
     this.write(() => {
       this.db.prepare('UPDATE rejected SET reason = ?, code = ? WHERE id = ?').run(scrubSecrets(update.reason), update.code, id);
     });
   }
 
+  // ---- the agent's run details ----
+
+  async saveRunDetails(runId: number, details: unknown): Promise<void> {
+    this.write(() => {
+      this.db.prepare('INSERT OR REPLACE INTO run_details (run_id, details) VALUES (?, ?)').run(runId, JSON.stringify(details));
+    });
+  }
+
+  async runDetails(runId: number): Promise<unknown> {
+    const row = this.db.prepare('SELECT details FROM run_details WHERE run_id = ?').get(runId) as { details: string } | undefined;
+    return row ? (JSON.parse(row.details) as unknown) : null;
+  }
+
   // ---- flows ----
 
-  flows(): FlowSummary[] {
+  async flows(): Promise<FlowSummary[]> {
+    return this.flowsSync();
+  }
+
+  private flowsSync(): FlowSummary[] {
     const flows = this.db
       .prepare(
         `SELECT f.id, f.key, f.name, f.file, f.created_at,
@@ -753,9 +603,9 @@ export class StateStore {
       name: f.name,
       file: f.file,
       createdAt: f.created_at,
-      sources: this.sources(f.key),
-      lastRun: f.last_run === null ? null : this.run(f.last_run)!,
-      lastSuccess: f.last_success === null ? null : this.run(f.last_success)!,
+      sources: this.sourcesSync(f.key),
+      lastRun: f.last_run === null ? null : this.runSync(f.last_run)!,
+      lastSuccess: f.last_success === null ? null : this.runSync(f.last_success)!,
       runs: f.runs,
       rejected: f.rejected,
     }));
@@ -766,8 +616,8 @@ export class StateStore {
    * a flow file (all its flows), or a flow name (in any file). Several matches are the caller's to
    * report as ambiguous where one is needed.
    */
-  findFlows(query: string, cwd: string = process.cwd()): FlowSummary[] {
-    const all = this.flows();
+  async findFlows(query: string, cwd: string = process.cwd()): Promise<FlowSummary[]> {
+    const all = this.flowsSync();
     const exact = all.filter((f) => f.key === query);
     if (exact.length) return exact;
     const split = /^(.+)[#:]([^#:/\\]+)$/.exec(query);

@@ -1,8 +1,8 @@
 // Shared by the state tests: fresh stores in temp folders, a controllable clock, a dead PID.
 import { spawnSync } from 'node:child_process';
-import { StateStore, type StateStoreOptions } from '../../../src/runtime/state/store.js';
-import { StateError } from '../../../src/runtime/state/errors.js';
-import { tempDir } from '../../helpers/cli.js';
+import { SqliteStateStore, type StateStoreOptions } from '../../src/state/sqlite-store.js';
+import { StateError } from '../../src/state/errors.js';
+import { tempDir } from '../helpers/cli.js';
 
 export function clock(start = '2026-01-05T10:00:00.000Z') {
   let t = Date.parse(start);
@@ -14,9 +14,9 @@ export function clock(start = '2026-01-05T10:00:00.000Z') {
   };
 }
 
-export function freshStore(options: StateStoreOptions = {}): { home: string; store: StateStore } {
+export function freshStore(options: StateStoreOptions = {}): { home: string; store: SqliteStateStore } {
   const home = tempDir('sluice-state-');
-  return { home, store: StateStore.open(home, options) };
+  return { home, store: SqliteStateStore.open(home, options) };
 }
 
 /** The PID of a process that has exited (PIDs are not reused that quickly). */
@@ -25,9 +25,10 @@ export function deadPid(): number {
   return Number(r.stdout);
 }
 
-export function stateFailure(f: () => unknown): StateError {
+/** The StateError that `f` fails with (a throw or a rejected promise). */
+export async function stateFailure(f: () => unknown): Promise<StateError> {
   try {
-    f();
+    await f();
   } catch (err) {
     if (!(err instanceof StateError)) throw err;
     return err;

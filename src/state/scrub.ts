@@ -1,7 +1,7 @@
 // A last line of defence for text that reaches the state database from elsewhere (an API's error
 // body quoted in a rejection reason, a library's error message): tokens never land in state.
 // Records are data and are stored as given; only free text is scrubbed.
-import { mask } from '../../connections/secret.js';
+import { mask } from '../connections/secret.js';
 
 // 40 hex characters standing alone is what a Pipedrive API token looks like. Longer hex runs
 // (sha256 digests, some ids) are left alone: masking the middle of them would only corrupt them.
