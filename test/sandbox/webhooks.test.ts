@@ -91,7 +91,7 @@ describe('sandbox webhooks v2', () => {
     await api('POST', '/api/v1/webhooks', { subscription_url: url, event_action: 'create', event_object: 'deal', name: 'deals' });
     answers = [500, 503];
     await api('POST', '/api/v2/deals', { title: 'Retried' });
-    await until(() => received.length === 3);
+    await until(() => received.length === 3 && sb.webhooks.pending === 0);
     expect(received.map((r) => r.body.meta.attempt)).toEqual([1, 2, 3]);
     expect(new Set(received.map((r) => r.body.meta.id)).size).toBe(1);
     expect(sb.webhooks.stats()).toMatchObject({ events: 1, attempts: 3, delivered: 1, gaveUp: 0 });
