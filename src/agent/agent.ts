@@ -28,7 +28,7 @@ import {
   savedConnection,
   ConnectionError,
 } from '../connections/index.js';
-import { schemasHome } from '../custom-fields/schema.js';
+import { schemasHome } from '../apps/custom-fields.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { alreadySaved, saveConnection } from '../connections/save.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';

@@ -10,9 +10,7 @@ import { createHash } from 'node:crypto';
 import type { AppRegistry } from '../apps/index.js';
 import { checkSource } from '../check/check-source.js';
 import type { FlowModel } from '../check/model.js';
-import { stdlibEnv } from '../check/stdlib-env.js';
-import { listConnections, type ConnectionInfo } from '../connections/index.js';
-import { loadSchemas, type StoredSchema } from '../custom-fields/schema.js';
+import { checkerEnvironment, readEnvironmentInputs, type EnvironmentInputs } from '../check/environment.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { scheduleOf, type Schedule } from './scheduler.js';
 
@@ -35,19 +33,9 @@ export interface CheckInput {
   vars: Record<string, string>;
 }
 
-function readConnections(env: Record<string, string | undefined>): ConnectionInfo[] | undefined {
-  try {
-    return listConnections(env);
-  } catch {
-    // An unreadable connections file: names are then not checked here, and a run that needs one
-    // fails with the connections error itself, which says how to fix the file.
-    return undefined;
-  }
-}
-
-function checkWith(text: string, o: CheckInput, registry: AppRegistry, connections: ConnectionInfo[] | undefined, schemas: Map<string, StoredSchema>): CheckedFile {
-  // Custom fields by name: the same discovered schemas as `sluice check` and `sluice run` see.
-  const env = stdlibEnv({ registry, ...(connections ? { connections } : {}), vars: Object.keys(o.vars), ...(schemas.size ? { customSchemas: schemas } : {}) });
+function checkWith(text: string, o: CheckInput, registry: AppRegistry, inputs: EnvironmentInputs): CheckedFile {
+  // The same environment as `sluice check` and `sluice run` build (custom fields by name included).
+  const env = checkerEnvironment({ processEnv: o.env, registry, vars: Object.keys(o.vars), inputs });
   const checked = checkSource(text, { fileName: o.fileName, env });
   const diagnostics = [...checked.diagnostics];
   const flows: CheckedFlow[] = [];
@@ -80,8 +68,10 @@ export class FlowChecker {
   ) {}
 
   check(text: string, o: CheckInput): CheckedFile {
-    const connections = readConnections(o.env);
-    const schemas = this.home ? loadSchemas(this.home).schemas : new Map<string, StoredSchema>();
+    // An unreadable connections file leaves names unchecked here; a run that needs one fails with
+    // the connections error itself, which says how to fix the file.
+    const inputs = readEnvironmentInputs(o.env, this.home ?? null);
+    const { connections, schemas } = inputs;
     const key = createHash('sha256')
       .update(
         JSON.stringify([
@@ -101,7 +91,7 @@ export class FlowChecker {
       this.cache.set(key, hit);
       return hit;
     }
-    const checked = checkWith(text, o, this.registry, connections, schemas);
+    const checked = checkWith(text, o, this.registry, inputs);
     this.cache.set(key, checked);
     if (this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value!);
     return checked;

@@ -17,8 +17,8 @@ import {
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '../apps/index.js';
-import { discoverSchema } from '../custom-fields/discover.js';
-import { ENTITIES, SCHEMAS_DIR, saveSchema, schemasHome } from '../custom-fields/schema.js';
+import { discoverSchema } from '../runtime/custom-fields/discover.js';
+import { ENTITIES, SCHEMAS_DIR, saveSchema, schemasHome } from '../apps/custom-fields.js';
 import { ApiClient } from '../runtime/http/index.js';
 
 type Env = Record<string, string | undefined>;

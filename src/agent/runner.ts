@@ -11,12 +11,12 @@ import type { AppRegistry } from '../apps/index.js';
 import { SluiceError } from '../errors.js';
 import { runFlow, type HttpIo, type RunSummary } from '../runtime/run-flow.js';
 import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore, type WebhookStore } from '../state/index.js';
-import { EventSource } from '../runtime/sources/events.js';
 import type { PathBounds } from './bounds.js';
 import { RunMeter, currentMeter, detailsOf } from './run-details.js';
 import type { FlowChecker } from './check.js';
 import type { Deployment, DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
+import { RUNTIME } from '../runtime/codes.js';
 
 export interface RunOutcome {
   name: string;
@@ -205,7 +205,7 @@ export class Runner {
         ...(dep.filePath ? {} : { claimFile: null }),
         signal: this.o.hardStop,
         onProgress: (p) => meter.line(`page ${p.pages}: read ${p.read}, written ${p.written}, rejected ${p.rejected} so far`),
-        ...(this.o.webhooks ? { events: (action, query) => new EventSource(this.o.webhooks!, dep.name, String(query[action.webhook!.param] ?? '')) } : {}),
+        ...(this.o.webhooks ? { webhooks: { store: this.o.webhooks, deployment: dep.name } } : {}),
       }));
     } catch (err) {
       if (err instanceof StateError && err.code === STATE_ERRORS.flowRunning) {
@@ -229,7 +229,7 @@ export class Runner {
 
   /** Records a run that failed before the interpreter could record it (does not check, bad `since`...). */
   private async failed(dep: Deployment, err: unknown): Promise<RunOutcome> {
-    const e = err instanceof SluiceError ? err : new SluiceError('SL7000', err instanceof Error ? err.message : String(err));
+    const e = err instanceof SluiceError ? err : new SluiceError(RUNTIME.internal, err instanceof Error ? err.message : String(err));
     const error: RunError = { code: e.code, message: scrubSecrets(e.message), ...(e.hint ? { hint: scrubSecrets(e.hint) } : {}) };
     let runId: number | null = null;
     try {

@@ -10,6 +10,7 @@ import { defaultStdlibDir } from './locate.js';
 import { isObject, parseJsonFile, RefResolver, type Json, type JsonObject } from './refs.js';
 import type {
   ActionDef,
+  ArrivalDef,
   AppDef,
   AppKind,
   ConnectionDef,
@@ -46,7 +47,7 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'webhook'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'arrival', 'webhook'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
 const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env']);
 
@@ -517,6 +518,7 @@ class Loader {
       tokens,
       upsert: role === 'write' ? upsertDef(m.upsert as JsonObject | undefined) : m.upsert === undefined ? null : fail(at('upsert'), 'is only for writes'),
       webhook: m.webhook === undefined ? null : role === 'read' ? webhookDef(m.webhook as JsonObject, params, (k) => at('webhook', k), fail) : fail(at('webhook'), 'is only for reads'),
+      arrival: role === 'write' ? ((m.arrival as unknown as ArrivalDef | undefined) ?? null) : m.arrival === undefined ? null : fail(at('arrival'), 'is only for writes'),
       source: { file, display: this.display(file), pointer: vPtr },
     };
   }

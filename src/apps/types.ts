@@ -95,10 +95,26 @@ export interface OptionDef {
   schema: JsonSchemaObject;
 }
 
+/** How far back an API answers: an older watermark silently loses changes (a run warns). */
+export interface SinceReach {
+  days: number;
+  advice?: string;
+}
+
+/** How `sluice replay` tells whether an uncertain create arrived (a create that cannot upsert). */
+export interface ArrivalDef {
+  /** The read action (same app) listed. */
+  read: string;
+  /** Filters, the first the record has. */
+  by: string[];
+  /** The fields a found record must equal. */
+  match: string[];
+}
+
 /** How `since VALUE` is implemented by a read action. */
 export type SinceDef =
   /** An API parameter takes the watermark, formatted as `format`; `params` go with it (an ascending sort by `field`). */
-  | { kind: 'param'; param: string; format: TimeFormat; field: string; fieldFormat?: TimeFormat; params?: Record<string, string | number | boolean> }
+  | { kind: 'param'; param: string; format: TimeFormat; field: string; fieldFormat?: TimeFormat; params?: Record<string, string | number | boolean>; reach?: SinceReach }
   /** Set `params` so the API sorts by `field` newest first, and stop at the first record older than the watermark. */
   | { kind: 'sort'; params: Record<string, string | number | boolean>; field: string; fieldFormat?: TimeFormat }
   /** Fetch everything and keep records whose `field` is at or after the watermark. */
@@ -169,6 +185,8 @@ export interface VariantDef {
   upsert: UpsertDef | null;
   /** A source fed by webhooks (only deployed flows can use it), or null. */
   webhook: WebhookDef | null;
+  /** How to look for an uncertain create, or null. */
+  arrival: ArrivalDef | null;
   source: SourceRef;
 }
 

@@ -5,6 +5,7 @@ import { compareDiagnostics, type Diagnostic } from '../diagnostics.js';
 import type { Program } from '../language/ast.js';
 import { parse } from '../language/parse.js';
 import type { CheckEnv } from './env.js';
+import { planFlow } from './flow-plan.js';
 import { buildModel, type ProgramModel } from './model.js';
 import { RULES } from './rules/index.js';
 
@@ -31,6 +32,7 @@ export function checkSource(text: string, options: CheckOptions = {}): CheckedSo
   let model: ProgramModel | undefined;
   if (options.env) {
     model = buildModel(program, options.env, defaultFlowName);
+    for (const f of model.flows) f.plan = planFlow(f);
     const ctx = { program, model, env: options.env, report: (d: Diagnostic) => all.push(d) };
     for (const rule of RULES) rule.run(ctx);
   }

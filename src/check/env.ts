@@ -2,7 +2,7 @@
 // connections and template names. An interface, so that tests can give a small world and the
 // language server can give the same one as the CLI.
 import type { UpsertDef } from '../apps/types.js';
-import type { CustomBinding } from '../custom-fields/names.js';
+import type { CustomBinding } from './custom-fields/names.js';
 import type { RecordType, Type } from './types.js';
 
 export type Role = 'read' | 'write';

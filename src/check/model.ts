@@ -2,6 +2,7 @@
 // connection uses), the record type flowing into each step, and the type of every expression.
 // Building it reports nothing; the rules in rules/ turn what it found into diagnostics.
 import type * as A from '../language/ast.js';
+import type { FlowPlan } from './flow-plan.js';
 import { flowStateId } from '../language/ast.js';
 import { BUILTIN_TEMPLATES, type ActionInfo, type CheckEnv, type Role } from './env.js';
 import {
@@ -58,6 +59,8 @@ export interface FlowModel {
   /** The type of each expression, and the record its bare names refer to. */
   types: Map<A.Expr, Type>;
   scopes: Map<A.Expr, RecordType>;
+  /** What the runtime does for the flow (flow-plan.ts), set by checkSource once the model is built. */
+  plan?: FlowPlan;
 }
 
 export interface ProgramModel {

@@ -1,8 +1,8 @@
 // The checker's view of the standard library (src/apps) and of the saved connections.
 import type { ActionDef, AppRegistry, FunctionDef, JsonSchema, OptionDef, ParamDef, ResolvedAction, Role, TypeSpec } from '../apps/index.js';
 import { loadRegistry } from '../apps/index.js';
-import { withCustomFields } from '../custom-fields/check.js';
-import type { StoredSchema } from '../custom-fields/schema.js';
+import { withCustomFields } from './custom-fields/check.js';
+import type { StoredSchema } from '../apps/custom-fields.js';
 import type { ActionInfo, CheckEnv, ConnectionInfo, FunctionInfo, ParamInfo } from './env.js';
 import { ANY, fromJsonSchema, openRecord, union, type RecordType, type Type } from './types.js';
 

@@ -1,7 +1,8 @@
-// `check --explain`: the plan of each flow in words (what is asked of the API, what the engine
-// does), and as data for --format json.
+// `check --explain`: the plan of each flow (the one the runtime runs, src/check/flow-plan.ts) in
+// words (what is asked of the API, what the engine does), and as data for --format json.
 import type { ProgramModel } from '../check/model.js';
-import { describePlacement, placeCondition } from '../check/plan.js';
+import { planFlow } from '../check/flow-plan.js';
+import { describePlacement } from '../check/plan.js';
 import { printExpr } from '../language/printer.js';
 
 export interface FlowPlan {
@@ -10,7 +11,7 @@ export interface FlowPlan {
   conditions: { condition: string; placement: string; explanation: string }[];
   since?: string;
   steps: string[];
-  dest?: { action: string; version?: string; method?: string; path?: string };
+  dest?: { action: string; version?: string; method?: string; path?: string; upsert?: { field: string; search: string; update: string } };
   /** Daily-budget tokens: per page read (and its size), per lookup request, per record written. */
   cost?: { sourcePage?: number; pageSize?: number; lookups?: { name: string; tokens: number }[]; destRecord?: number };
   text: string;
@@ -23,6 +24,7 @@ const query = (params: Record<string, string | number | boolean>): string =>
 
 export function explainFlows(model: ProgramModel): FlowPlan[] {
   return model.flows.map((f) => {
+    const run = f.plan ?? planFlow(f);
     const src = f.flow.pipeline?.source;
     const action = f.source?.action;
     const lines = [`flow ${f.name}:`];
@@ -38,8 +40,7 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
       lines.push(
         `  source ${action.qualified}${action.method ? `: ${action.method} ${action.path}` : ''}${action.version ? ` (API ${action.version}` : ''}${f.source?.connection ? `${action.version ? ', ' : ' ('}connection ${f.source.connection.name})` : action.version ? ')' : ''}`,
       );
-      for (const c of src.where) {
-        const p = placeCondition(action, action.record ?? { kind: 'record', fields: new Map(), open: true }, c);
+      for (const { condition: c, placement: p } of run.source?.conditions ?? []) {
         const text = `${c.key.map((k) => k.value).join('.')} ${c.op} ${printExpr(c.value)}`;
         const explanation = describePlacement(p, c);
         plan.conditions.push({ condition: text, placement: p.kind, explanation });
@@ -49,7 +50,7 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
         plan.cost = { sourcePage: action.tokens, ...(action.pageSize ? { pageSize: action.pageSize } : {}) };
         lines.push(`    cost: ${action.tokens} tokens of the daily budget ${action.pageSize ? `per page (up to ${action.pageSize} records)` : 'per request'}`);
       }
-      if (src.since && action.since) {
+      if (run.source?.since && action.since) {
         const s = action.since;
         plan.since =
           s.kind === 'param'
@@ -57,7 +58,7 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
             : s.kind === 'sort'
               ? `the API sorts by \`${s.field}\`, newest first, and reading stops at the watermark`
               : `every record is read and those with \`${s.field}\` at or after the watermark are kept`;
-        lines.push(`    since ${printExpr(src.since)}: ${plan.since}`);
+        lines.push(`    since ${printExpr(run.source.since.expr)}: ${plan.since}`);
       }
     }
     for (const step of f.flow.pipeline?.steps ?? []) {
@@ -72,11 +73,19 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
     }
     const dest = f.dest?.action;
     if (dest) {
-      plan.dest = { action: dest.qualified, ...(dest.version ? { version: dest.version } : {}), ...(dest.method ? { method: dest.method } : {}), ...(dest.path ? { path: dest.path } : {}) };
+      const upsert = run.dest?.upsert;
+      plan.dest = {
+        action: dest.qualified,
+        ...(dest.version ? { version: dest.version } : {}),
+        ...(dest.method ? { method: dest.method } : {}),
+        ...(dest.path ? { path: dest.path } : {}),
+        ...(upsert ? { upsert: { field: upsert.field, search: upsert.search, update: `${dest.app}.${upsert.update}` } } : {}),
+      };
       if (dest.tokens !== undefined) (plan.cost ??= {}).destRecord = dest.tokens;
       lines.push(
         `  -> dest ${dest.qualified}${dest.method ? `: ${dest.method} ${dest.path}` : ''}${dest.version ? ` (API ${dest.version}${dest.tokens !== undefined ? `; ${dest.tokens} tokens a record` : ''})` : ''}`,
       );
+      if (upsert) lines.push(`    upsert by ${upsert.field}: searches ${dest.upsert?.path ?? ''} (fields=${upsert.search}, exact) for the value of \`${upsert.from}\`; one hit is updated with ${dest.app}.${upsert.update}, none is created, several reject the record`);
     }
     plan.text = lines.join('\n');
     return plan;

@@ -7,7 +7,6 @@
 // its turn is never checked, and results older than what was published are never sent.
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
@@ -24,8 +23,7 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CheckEnv } from '../check/env.js';
-import { checkEnvFor } from '../cli/check-env.js';
-import type { CliIO } from '../cli/io.js';
+import { checkerEnvironment } from '../check/environment.js';
 import { connectionsPath } from '../connections/index.js';
 import { dataDir } from '../util/paths.js';
 import { codeActions } from './code-actions.js';
@@ -58,21 +56,14 @@ export interface ServerOptions {
 const DEFAULT_DELAY_MS = 5;
 
 /**
- * The checker's world of `sluice check` run in the workspace folder: the CLI's own `checkEnvFor`
- * (standard library, saved connections, whatever else the CLI adds), with no `--var`, and an IO whose
- * output goes to the log, never to stdout. Built again when the connections file changes, and after
- * a document is saved (`sluice discover` may have stored custom fields meanwhile).
+ * The checker's world of `sluice check` run in the workspace folder (checkerEnvironment: standard
+ * library, saved connections, discovered custom fields), with no `--var`; problems go to the log.
+ * Built again when the connections file changes, and after a document is saved (`sluice discover`
+ * may have stored custom fields meanwhile).
  */
-export function defaultEnv(processEnv: Record<string, string | undefined>, cwd: string, log: (s: string) => void): { get: () => CheckEnv; invalidate: () => void } {
+export function defaultEnv(processEnv: Record<string, string | undefined>, log: (s: string) => void): { get: () => CheckEnv; invalidate: () => void } {
   let env: CheckEnv | undefined;
   let stamp = '';
-  const out = new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      log(String(chunk).trimEnd());
-      done();
-    },
-  });
-  const io: CliIO = { stdout: out, stderr: out, stdin: Readable.from([]), env: processEnv, cwd };
   return {
     get() {
       let now = 'none';
@@ -83,7 +74,7 @@ export function defaultEnv(processEnv: Record<string, string | undefined>, cwd: 
         // No connections file: only SLUICE_* variables can name connections.
       }
       if (!env || now !== stamp) {
-        env = checkEnvFor(io, []);
+        env = checkerEnvironment({ processEnv, warn: log });
         stamp = now;
       }
       return env;
@@ -98,8 +89,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const providers: Providers = { ...PROVIDERS, ...options.providers };
   const processEnv = options.processEnv ?? process.env;
   const log = (message: string) => connection.console.error(message);
-  // The world depends on the workspace folder (where `.sluice` is), known at `initialize`.
-  let world = defaultEnv(processEnv, options.cwd ?? process.cwd(), log);
+  // Connections and custom fields live in the config folder, whatever the workspace folder.
+  const world = defaultEnv(processEnv, log);
   const cache = new DocumentCache(options.env ?? (() => world.get()));
   const documents = new TextDocuments(TextDocument);
   let capabilities: ClientCapabilities = {};
@@ -161,7 +152,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const init = (params.initializationOptions ?? {}) as { diagnosticsDelayMs?: unknown };
     if (typeof init.diagnosticsDelayMs === 'number' && init.diagnosticsDelayMs >= 0) delay = init.diagnosticsDelayMs;
     const root = rootOf(params) ?? options.cwd ?? process.cwd();
-    world = defaultEnv(processEnv, root, log);
     state = new StateReader(dataDir(processEnv, root), root);
     return {
       capabilities: {

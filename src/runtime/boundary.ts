@@ -9,7 +9,6 @@
 // digest) is the form saved by older versions and still honoured. `sending:` + a boundary id marks
 // a record whose non-repeatable write (a POST) was started: found again, it may have arrived.
 import { createHash } from 'node:crypto';
-import type * as A from '../language/ast.js';
 import { compareCursors, type Cursor } from '../state/cursor.js';
 import { getPath, type Rec } from './eval.js';
 
@@ -31,31 +30,8 @@ export function versionKey(rec: Rec, id: string, c: Cursor, fields: readonly str
   return `${id}@${c.value}#${createHash('sha1').update(content).digest('base64url').slice(0, 12)}`;
 }
 
-/**
- * The fields the boundary digest covers: the ones the flow reads, when a `map` without `...`
- * decides what reaches the destination; else (the destination gets whole records) all of them.
- * Fields the flow never reads, such as counts Pipedrive computes (an organization's
- * `people_count` inside every person), change without the record's update_time changing; they must
- * not make a record already written look new, or a POST would be sent again.
- */
-export function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition[]): string[] | null {
-  if (!steps.some((s) => s.kind === 'Map' && !s.entries.some((e) => e.kind === 'Spread'))) return null;
-  const names = new Set<string>();
-  const walk = (n: unknown): void => {
-    if (Array.isArray(n)) {
-      for (const x of n) walk(x);
-    } else if (n !== null && typeof n === 'object') {
-      if ((n as { kind?: unknown }).kind === 'FieldRef') names.add((n as A.FieldRef).name);
-      for (const v of Object.values(n)) if (v !== null && typeof v === 'object') walk(v);
-    }
-  };
-  walk(steps);
-  for (const c of conditions) {
-    names.add(c.key[0].value);
-    walk(c.value);
-  }
-  return [...names].sort();
-}
+// Which fields the digest covers is the checker's decision (the flow's plan carries it).
+export { digestFields } from '../check/flow-plan.js';
 
 /** What the boundary says of a record read at or after the lower bound. */
 export type Seen = 'older' | 'written' | 'sending' | 'new';

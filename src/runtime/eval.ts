@@ -4,6 +4,7 @@
 import type * as A from '../language/ast.js';
 import { SluiceError } from '../errors.js';
 import { normaliseTime } from './time.js';
+import { RUNTIME } from './codes.js';
 
 export type Value = null | string | number | boolean | Value[] | { [k: string]: Value };
 export type Rec = Record<string, Value>;
@@ -19,7 +20,7 @@ export interface EvalContext {
 /** An expression failed on one record (e.g. `to_number("abc")`): the record is rejected, not lost. */
 export class RecordError extends SluiceError {
   constructor(message: string) {
-    super('SL7001', message);
+    super(RUNTIME.evaluation, message);
     this.name = 'RecordError';
   }
 }

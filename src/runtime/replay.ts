@@ -5,36 +5,25 @@
 //   (older state) goes to the destination as it was refused.
 // - Accepted: removed from the rejected list. Refused again: kept, with the new reason.
 // - Never a duplicate. A record marked `uncertain` (a write that may have arrived) is first looked
-//   for at the destination, where the app can be asked: by listing (ARRIVAL_CHECKS: leads), or by
+//   for at the destination, where the app can be asked: by listing (the create's `arrival`: leads), or by
 //   the exact search of the create's upsert block (persons by email, organizations by name...),
 //   which updates what arrived instead of creating it again; found, it is not created twice; where
 //   it cannot be looked for, it stays (--include-uncertain sends it anyway). Before a record that cannot be repeated leaves, its row is marked uncertain,
 //   so a replay killed mid-way leaves it for the arrival check rather than sending it twice.
-import type { AppRegistry, ResolvedAction } from '../apps/index.js';
+import type { AppRegistry, ArrivalDef, ResolvedAction } from '../apps/index.js';
 import type { FlowModel, ResolvedRef } from '../check/model.js';
 import { SluiceError } from '../errors.js';
 import type { Destination, Rejection } from './dests/destination.js';
 import type { EvalContext, Rec, Value } from './eval.js';
-import { builtinDestination, type IoContext, type LookupRunner } from './io.js';
-import { evalOptions, explicitFields, resolveAction, upsertOptions, type HttpIo } from './run-flow.js';
+import { destComponent, openDestination } from './dests/registry.js';
+import type { IoContext, LookupRunner } from './io.js';
+import type { HttpIo } from './http-app/types.js';
+import { evalOptions, planOf, resolveAction, upsertOptions } from './run/resolve.js';
 import type { RejectedRecord, StateStore } from '../state/index.js';
 import { compileSteps } from './steps.js';
 import { varValues } from './vars.js';
 import type * as A from '../language/ast.js';
-
-/**
- * How to tell whether a create arrived: list the read action filtered by one of `by` (the first the
- * record has) and look for a record equal on every `match` field the record sent.
- */
-interface ArrivalCheck {
-  read: string;
-  by: string[];
-  match: string[];
-}
-
-const ARRIVAL_CHECKS: Readonly<Record<string, ArrivalCheck>> = {
-  'pipedrive.leads': { read: 'pipedrive.leads', by: ['person_id', 'organization_id'], match: ['title', 'person_id', 'organization_id'] },
-};
+import { RUNTIME } from './codes.js';
 
 export type ReplayOutcome = 'sent' | 'arrived' | 'refused' | 'kept' | 'filtered' | 'would-send';
 
@@ -78,16 +67,19 @@ const matches = (r: RejectedRecord, o: ReplayOptions): boolean =>
 export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   const f = o.flow;
   const p = f.flow.pipeline!;
+  const destPlan = planOf(f).dest!;
   const started = new Date();
   const ectx: EvalContext = { templates: { ...o.vars, ...varValues(f.vars, o.vars), Now: started.toISOString() }, now: started.toISOString(), env: o.io.env };
   const destAction = resolveAction(o.registry, f.dest);
   const destApp = o.registry.app(destAction.app)!;
-  let dest: Destination;
   // A replayed record upserts as the run would have: sending it again must not duplicate it.
-  const upsert = upsertOptions(o.registry, f.dest!, destAction, p.dest?.upsert);
-  if (destApp.kind === 'http') dest = o.http.destination(f.dest!, destAction, { dryRun: o.dryRun, explicit: explicitFields(p.steps), ...(o.log ? { log: o.log } : {}), ...(upsert ? { upsert } : {}) });
-  else if (o.dryRun) throw new SluiceError('SL7030', 'a dry replay is for API destinations; for a file or database destination, look at the records with `sluice state rejected`');
-  else dest = builtinDestination(destApp, destAction, evalOptions(p.dest!.options, ectx), o.io, { incremental: true, started });
+  const upsert = upsertOptions(o.registry, destAction, destPlan.upsert);
+  const component = destComponent(destApp.kind, destAction.name);
+  if (o.dryRun && !component?.previews) throw new SluiceError(RUNTIME.dryReplay, 'a dry replay is for API destinations; for a file or database destination, look at the records with `sluice state rejected`');
+  const dest = openDestination(
+    { app: destApp, action: destAction, ref: destPlan.ref, options: evalOptions(destPlan.options, ectx), run: { incremental: true, started }, explicit: new Set(destPlan.explicit), ...(upsert ? { upsert } : {}) },
+    { io: o.io, http: o.http, signal: o.signal, dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) },
+  );
 
   const stepRejects: Rejection[] = [];
   const lookups = new Map<A.LookupStep, (params: Record<string, Value>) => Promise<Rec | null>>();
@@ -98,8 +90,9 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   const rows = (await o.store.rejected(o.key, { limit: 1_000_000 })).filter((r) => matches(r, o)).reverse();
   const searching = new Map<string, Destination>();
   const summary: ReplaySummary = { flow: f.name, destination: dest.describe, considered: rows.length, sent: 0, arrived: 0, refused: 0, kept: 0, items: [] };
-  const check = ARRIVAL_CHECKS[destAction.qualifiedName];
-  const checkAction = check && destApp.kind === 'http' ? o.registry.action(check.read, 'read', f.dest?.action?.version ?? null) : undefined;
+  // How the app says an uncertain create can be looked for (its definition's `arrival`).
+  const check = destAction.arrival ?? undefined;
+  const checkAction = check && destApp.kind === 'http' ? o.registry.action(`${destAction.app}.${check.read}`, 'read', f.dest?.action?.version ?? null) : undefined;
 
   try {
     for (const row of rows) {
@@ -167,9 +160,8 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
       if (v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue;
       let d = searching.get(name);
       if (!d) {
-        const at = { line: 1, column: 1, offset: 0 };
-        const by = upsertOptions(o.registry, f.dest!, destAction, { kind: 'Name', value: name, range: { start: at, end: at } });
-        d = o.http.destination(f.dest!, destAction, { dryRun: false, explicit: explicitFields(p.steps), ...(by ? { upsert: by } : {}) });
+        const by = upsertOptions(o.registry, destAction, { field: name, from: spec.from, search: spec.search, update: def.update });
+        d = o.http.destination(f.dest!, destAction, { dryRun: false, explicit: new Set(destPlan.explicit), ...(by ? { upsert: by } : {}) });
         searching.set(name, d);
       }
       return d;
@@ -183,7 +175,7 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   }
 
   /** True when a record equal on the fields it sent is at the destination; null when that cannot be asked. */
-  async function arrived(record: Rec, c: ArrivalCheck, read: ResolvedAction): Promise<boolean | null> {
+  async function arrived(record: Rec, c: ArrivalDef, read: ResolvedAction): Promise<boolean | null> {
     const by = c.by.find((k) => record[k] !== null && record[k] !== undefined);
     if (!by) return null;
     const v = record[by];

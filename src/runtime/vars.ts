@@ -7,6 +7,7 @@ import { isDateFormat, isDateText } from '../check/dates.js';
 import { isNullable, nonNull, show, type Type } from '../check/types.js';
 import { SluiceError } from '../errors.js';
 import type { Value } from './eval.js';
+import { RUNTIME } from './codes.js';
 
 export function varValues(vars: ReadonlyMap<string, VarModel>, given: Readonly<Record<string, string>>): Record<string, Value> {
   const out: Record<string, Value> = {};
@@ -19,7 +20,7 @@ export function varValues(vars: ReadonlyMap<string, VarModel>, given: Readonly<R
     // A variable that may be null and has no default is null unless given.
     const d = v.decl.default ? constantValue(v.decl.default) : isNullable(v.type) ? null : NOT_CONSTANT;
     if (d === NOT_CONSTANT) {
-      throw new SluiceError('SL7004', `the variable \`${name}\` has no value: give it with --var ${name}=VALUE`, {
+      throw new SluiceError(RUNTIME.varMissing, `the variable \`${name}\` has no value: give it with --var ${name}=VALUE`, {
         hint: `Or give it a default in the file: \`var ${name}: ${show(v.type)} = ...\`.`,
       });
     }
@@ -30,7 +31,7 @@ export function varValues(vars: ReadonlyMap<string, VarModel>, given: Readonly<R
 
 function readAs(name: string, type: Type, text: string): Value {
   const bad = (what: string) =>
-    new SluiceError('SL7005', `--var ${name}=${text.slice(0, 60)}: \`${name}\` is declared as ${show(type)}, and this is not ${what}`);
+    new SluiceError(RUNTIME.varType, `--var ${name}=${text.slice(0, 60)}: \`${name}\` is declared as ${show(type)}, and this is not ${what}`);
   if (isNullable(type) && text === 'null') return null;
   const t = nonNull(type);
   switch (t.kind) {

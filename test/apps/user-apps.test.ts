@@ -128,4 +128,30 @@ describe('user-defined apps', () => {
     expect(list.code).toBe(1);
     expect(list.stdout + list.stderr).toContain('stdlib/sqlite/app.json defines already');
   });
+
+  it('`arrival` (how replay looks for an uncertain create) is checked by `sluice apps validate`', async () => {
+    const dir = project();
+    editApp(join(dir, 'apps', 'shop'), (d) => {
+      d.actions[1].arrival = { read: 'orders', by: ['customer'], match: ['customer', 'total'] };
+    });
+    const ok = await runSluice(['apps', 'validate', 'apps/shop/app.json'], { cwd: dir });
+    expect(ok.stdout + ok.stderr).toContain('ok (app `shop`');
+    expect(ok.code).toBe(0);
+
+    editApp(join(dir, 'apps', 'shop'), (d) => {
+      delete d.actions[1].arrival.match;
+    });
+    const missing = await runSluice(['apps', 'validate', 'apps/shop', '--format', 'json'], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)[0].error).toMatchObject({ code: 'SL0402', pointer: '/actions/1/arrival' });
+
+    const onRead = project();
+    editApp(join(onRead, 'apps', 'shop'), (d) => {
+      d.actions[0].arrival = { read: 'orders', by: ['customer'], match: ['customer'] };
+    });
+    const read = await runSluice(['apps', 'validate', 'apps/shop/app.json'], { cwd: onRead });
+    expect(read.code).toBe(1);
+    expect(read.stdout).toContain('/actions/0/arrival');
+    expect(read.stdout).toContain('is only for writes');
+  });
 });

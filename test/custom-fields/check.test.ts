@@ -5,7 +5,7 @@ import { checkSource } from '../../src/check/check-source.js';
 import type { ConnectionInfo } from '../../src/check/env.js';
 import { stdlibEnv } from '../../src/check/stdlib-env.js';
 import { show } from '../../src/check/types.js';
-import type { StoredSchema } from '../../src/custom-fields/schema.js';
+import type { StoredSchema } from '../../src/apps/custom-fields.js';
 import { K, fixtureSchema } from './fixture.js';
 
 const conns: ConnectionInfo[] = [

@@ -1,7 +1,7 @@
 // A company's field definitions as Pipedrive's *Fields endpoints return them, written by hand (not
 // taken from the sandbox), with the cases the naming rules must handle.
-import { convertDefinitions } from '../../src/custom-fields/discover.js';
-import type { StoredSchema } from '../../src/custom-fields/schema.js';
+import { convertDefinitions } from '../../src/runtime/custom-fields/discover.js';
+import type { StoredSchema } from '../../src/apps/custom-fields.js';
 
 /**
  * A 40-hex key from a short tag, readable in failures: key('seg') = 'c736567000...'. It starts with

@@ -2,14 +2,15 @@
 // option ids <-> labels (enum and set, v1 and v2 shapes), and the errors of a bad write.
 import { describe, expect, it } from 'vitest';
 import { loadRegistry } from '../../src/apps/index.js';
-import { readMapper, readValue, writeMapper, CustomValueError, StaleValueError } from '../../src/custom-fields/mapping.js';
-import { isIdentifier, namedFields, writtenAs, type CustomBinding, type NamedField } from '../../src/custom-fields/names.js';
+import { readMapper, readValue, writeMapper, CustomValueError, StaleValueError } from '../../src/runtime/custom-fields/mapping.js';
+import { isIdentifier, namedFields, writtenAs, type CustomBinding, type NamedField } from '../../src/check/custom-fields/names.js';
 import { K, fixtureSchema } from './fixture.js';
 
 const registry = loadRegistry();
 const persons = namedFields(registry, fixtureSchema(), 'person');
 const byKey = (k: string): NamedField => persons.find((f) => f.key === k)!;
 const binding = (version: 'v1' | 'v2'): CustomBinding => ({
+  app: 'pipedrive',
   connection: 'pipedrive',
   companyUrl: 'https://acme.pipedrive.com',
   readAt: '2026-01-15T12:00:00.000Z',

@@ -3,8 +3,8 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convertDefinitions, discoverSchema, valueSchema } from '../../src/custom-fields/discover.js';
-import { loadSchema, loadSchemas, saveSchema, schemaPath, schemaProblem } from '../../src/custom-fields/schema.js';
+import { convertDefinitions, discoverSchema, valueSchema } from '../../src/runtime/custom-fields/discover.js';
+import { loadSchema, loadSchemas, saveSchema, schemaPath, schemaProblem } from '../../src/apps/custom-fields.js';
 import { loadRegistry } from '../../src/apps/index.js';
 import { resolveConnection } from '../../src/connections/index.js';
 import { ApiClient } from '../../src/runtime/http/index.js';

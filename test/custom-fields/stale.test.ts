@@ -5,9 +5,9 @@ import { loadRegistry } from '../../src/apps/index.js';
 import { checkSource } from '../../src/check/check-source.js';
 import type { FlowModel } from '../../src/check/model.js';
 import { stdlibEnv } from '../../src/check/stdlib-env.js';
-import { namedFields } from '../../src/custom-fields/names.js';
-import type { Entity, EntitySchema, StoredSchema } from '../../src/custom-fields/schema.js';
-import { bindingsOf, checkStaleness, compareFields, usage } from '../../src/custom-fields/stale.js';
+import { namedFields } from '../../src/check/custom-fields/names.js';
+import type { Entity, EntitySchema, StoredSchema } from '../../src/apps/custom-fields.js';
+import { bindingsOf, checkStaleness, compareFields, usage } from '../../src/runtime/custom-fields/stale.js';
 import { K, fixtureSchema } from './fixture.js';
 
 const registry = loadRegistry();
@@ -86,8 +86,8 @@ describe('checkStaleness', () => {
     field(es, K.leadSource).name = 'Lead origin';
   });
   const asked: string[] = [];
-  const from = (s: StoredSchema) => async (connection: string, entity: Entity) => {
-    asked.push(`${connection}/${entity}`);
+  const from = (s: StoredSchema) => async (connection: string, entity: Entity, app: string) => {
+    asked.push(`${app}:${connection}/${entity}`);
     return s.entities[entity];
   };
 
@@ -95,7 +95,8 @@ describe('checkStaleness', () => {
     const f = flow('source pipedrive.persons -> map { id: id, s: custom["Lead source"] } -> dest stdout');
     asked.length = 0;
     const err = await checkStaleness(f, from(renamed)).catch((e: unknown) => e);
-    expect(asked).toEqual(['pipedrive/person']);
+    // The current definitions are read from the app the stored schema belongs to.
+    expect(asked).toEqual(['pipedrive:pipedrive/person']);
     expect(err).toMatchObject({
       code: 'SL9010',
       message: expect.stringContaining(`- person field \`Lead source\` (${K.leadSource.slice(0, 8)}…) is now named \`Lead origin\` (the flow uses it as \`custom["Lead source"]\`)`),

@@ -68,7 +68,7 @@ function checkRecord(ctx: RuleContext, f: FlowModel, dest: A.Dest, out: RecordTy
       if (input.open) continue;
       const alias = input.aliases?.get(name);
       if (alias) {
-        ctx.report(diag(CHECK.destUnknownField, 'error', `\`${name}\` is a custom field written by name here: use \`${alias}\``, range, { hint: 'The connection has a schema from `sluice discover` (src/custom-fields/README.md).' }));
+        ctx.report(diag(CHECK.destUnknownField, 'error', `\`${name}\` is a custom field written by name here: use \`${alias}\``, range, { hint: 'The connection has a schema from `sluice discover` (src/check/custom-fields/README.md).' }));
         continue;
       }
       const s = didYouMean(name, input.fields.keys(), range);

@@ -1,13 +1,13 @@
 // Field names: a bare name is a field of the record at that step; `a.b` needs `a` to be an object.
 import { CHECK } from '../codes.js';
-import { entityOfAction } from '../../custom-fields/names.js';
+import { entityOfAction } from '../custom-fields/names.js';
 import { fieldType, type FlowModel } from '../model.js';
 import { diag, didYouMean, expressions, listHint, type Rule } from '../rule.js';
 import { nonNull, show } from '../types.js';
 import type { Range } from '../../diagnostics.js';
 import { closest } from '../../util/suggest.js';
 
-/** A custom field's hash key where records carry its name (src/custom-fields/README.md). */
+/** A custom field's hash key where records carry its name (src/check/custom-fields/README.md). */
 function aliasDiag(key: string, writeAs: string, range: Range, replace: boolean) {
   return diag(CHECK.unknownField, 'error', `\`${key}\` is a custom field that records carry by name: write \`${writeAs}\``, range, {
     hint: 'The connection has a schema from `sluice discover`: custom fields are read and written by their names.',

@@ -3,7 +3,7 @@
 // text field of a discovered schema), and the records reaching it carry that field.
 import type * as A from '../../language/ast.js';
 import type { UpsertDef } from '../../apps/types.js';
-import type { CustomBinding, NamedField } from '../../custom-fields/names.js';
+import type { CustomBinding, NamedField } from '../custom-fields/names.js';
 import { CHECK } from '../codes.js';
 import type { FlowModel } from '../model.js';
 import { diag, didYouMean, type Rule, type RuleContext } from '../rule.js';

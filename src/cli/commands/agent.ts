@@ -1,24 +1,12 @@
 // `sluice agent start|status|stop|panel`: the long-running process that runs deployed flows on their
 // schedules (src/agent), and the commands that talk to it through `$SLUICE_HOME/agent.json`.
-import { SluiceError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { dataDir } from '../../util/paths.js';
 import { flag, formatOption, outputFormat, str, type Command, type ParsedArgs } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
 import { duration, shortTime } from './state.js';
-
-/** In json mode a SluiceError goes to stdout as `{ok: false, error}`: scripts read one stream. */
-export async function guardedJson(io: CliIO, format: 'text' | 'json', body: () => Promise<number>, extra: Record<string, unknown> = {}): Promise<number> {
-  try {
-    return await body();
-  } catch (err) {
-    if (format === 'json' && err instanceof SluiceError && !(err instanceof UsageError)) {
-      io.stdout.write(`${JSON.stringify({ ok: false, ...extra, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }, null, 2)}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
-}
+import { guardedJson } from '../json-errors.js';
 
 function seconds(args: ParsedArgs, name: string, fallback: number, max: number): number {
   const raw = str(args, name);
@@ -164,7 +152,7 @@ const status: Command = {
         io.stdout.write(`${lines.join('\n')}\n`);
         return EXIT.ok;
       },
-      { running: false },
+      { extra: { running: false } },
     );
   },
 };

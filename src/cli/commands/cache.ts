@@ -1,11 +1,11 @@
 // `sluice cache clear|stats`: the seed's "clear the Temp and Cache files" fix as a command, and a
 // look at what is there. The state database is not cache and is never touched here.
 import { relative } from 'node:path';
-import { SluiceError, UsageError } from '../../errors.js';
 import { dataDir } from '../../util/paths.js';
 import { formatOption, outputFormat, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
+import { guardedJson } from '../json-errors.js';
 
 export function bytes(n: number): string {
   if (n < 1000) return `${n} B`;
@@ -21,18 +21,6 @@ export function bytes(n: number): string {
 
 const files = (n: number): string => `${n} ${n === 1 ? 'file' : 'files'}`;
 
-async function guarded(io: CliIO, format: 'text' | 'json', body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (err) {
-    if (format === 'json' && err instanceof SluiceError && !(err instanceof UsageError)) {
-      io.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }, null, 2)}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
-}
-
 const clear: Command = {
   name: 'cache clear',
   summary: 'remove the cache and temp files, and empty the lookup caches of running processes',
@@ -46,7 +34,7 @@ const clear: Command = {
   ].join('\n'),
   async run(args, io) {
     const format = outputFormat(args);
-    return guarded(io, format, async () => {
+    return guardedJson(io, format, async () => {
       const { clearCache } = await import('../../runtime/cache/diskCache.js');
       const home = dataDir(io.env, io.cwd);
       const r = clearCache(home);
@@ -97,7 +85,7 @@ const stats: Command = {
   details: 'Lookup results are also cached in the memory of each running process (an LRU with a TTL); a CLI process starts with none.',
   async run(args, io) {
     const format = outputFormat(args);
-    return guarded(io, format, async () => {
+    return guardedJson(io, format, async () => {
       const { cacheStats, cacheDir, tmpDir } = await import('../../runtime/cache/diskCache.js');
       const home = dataDir(io.env, io.cwd);
       const s = cacheStats(home);

@@ -9,7 +9,7 @@ import { outColors } from '../io.js';
 import { renderDiagnostic, summaryLine } from '../render-diagnostics.js';
 import { UsageError } from '../../errors.js';
 import { strs } from '../command.js';
-import { checkEnvFor } from '../check-env.js';
+import { checkerEnvironment } from '../../check/environment.js';
 import { parseVarArgs } from '../../state/templates.js';
 import { explainFlows } from '../explain.js';
 
@@ -40,7 +40,7 @@ Examples:
     const files = collectFlowFiles(args.positionals, io.cwd);
     const strict = flag(args, 'strict');
     const explain = flag(args, 'explain');
-    const env = checkEnvFor(io, Object.keys(parseVarArgs(strs(args, 'var'))));
+    const env = checkerEnvironment({ processEnv: io.env, vars: Object.keys(parseVarArgs(strs(args, 'var'))), warn: (line) => io.stderr.write(`${line}\n`) });
     const c = outColors(io);
     let errors = 0;
     let warnings = 0;

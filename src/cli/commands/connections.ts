@@ -34,6 +34,7 @@ import {
 import type { ProbeResult } from '../../connections/probe.js';
 import { alreadySaved, saveConnection } from '../../connections/save.js';
 import { closest } from '../../util/suggest.js';
+import { guardedJson } from '../json-errors.js';
 
 const DEFAULT_APP = 'pipedrive';
 
@@ -74,23 +75,15 @@ const probeJson = (p: ProbeResult) => ({ user: p.user, company: p.company, check
  * stream), anything else is re-thrown with known secrets redacted from its message and without the
  * original object (whose properties or stack might hold a token).
  */
-async function guarded(io: CliIO, format: 'text' | 'json', secrets: () => (Secret | string | undefined)[], body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (err) {
-    if (err instanceof SluiceError) {
-      const all = [...secrets(), ...envTokens(io)];
-      const safe = new SluiceError(err.code, redact(err.message, all), { hint: err.hint && redact(err.hint, all), exitCode: err.exitCode });
-      if (err instanceof UsageError) throw new UsageError(safe.message, safe.hint);
-      if (format === 'json') {
-        io.stdout.write(`${JSON.stringify({ ok: false, error: { code: safe.code, message: safe.message, ...(safe.hint ? { hint: safe.hint } : {}) } }, null, 2)}\n`);
-        return safe.exitCode;
-      }
-      throw safe;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    throw new Error(redact(message, [...secrets(), ...envTokens(io)]));
-  }
+function guarded(io: CliIO, format: 'text' | 'json', secrets: () => (Secret | string | undefined)[], body: () => Promise<number>): Promise<number> {
+  return guardedJson(io, format, body, { transform: (err) => redacted(err, [...secrets(), ...envTokens(io)]) });
+}
+
+/** The error with known secrets redacted from its message, never the original object (whose properties or stack might hold a token). */
+function redacted(err: unknown, secrets: (Secret | string | undefined)[]): Error {
+  if (err instanceof UsageError) return new UsageError(redact(err.message, secrets), err.hint && redact(err.hint, secrets));
+  if (err instanceof SluiceError) return new SluiceError(err.code, redact(err.message, secrets), { hint: err.hint && redact(err.hint, secrets), exitCode: err.exitCode });
+  return new Error(redact(err instanceof Error ? err.message : String(err), secrets));
 }
 
 /** Values of variables that look like they hold tokens (`*TOKEN*`), to redact as a last resort. */

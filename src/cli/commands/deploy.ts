@@ -10,7 +10,8 @@ import { flag, formatOption, outputFormat, str, strs, type Command } from '../co
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
 import { renderDiagnostic } from '../render-diagnostics.js';
-import { connect, guardedJson } from './agent.js';
+import { connect } from './agent.js';
+import { guardedJson } from '../json-errors.js';
 import { duration, shortTime } from './state.js';
 
 interface DeploymentJson {

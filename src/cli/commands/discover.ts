@@ -1,20 +1,21 @@
 // `sluice discover CONNECTION`: reads the company's custom fields (persons, deals, organizations) and
 // stores them in $SLUICE_CONFIG_DIR/schemas/CONNECTION.json, so that flows using that connection can read
-// and write custom fields by name (src/custom-fields/README.md). Also the custom-field section of
+// and write custom fields by name (src/check/custom-fields/README.md). Also the custom-field section of
 // `sluice describe APP.ACTION --connection NAME`.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry, typeLabel, type AppRegistry } from '../../apps/index.js';
 import { checkConnectionName, lookupConnection, resolveConnection } from '../../connections/index.js';
-import { discoverSchema } from '../../custom-fields/discover.js';
-import { CUSTOM, entityOfAction, namedFields, writtenAs } from '../../custom-fields/names.js';
-import { CUSTOM_FIELD_ERRORS, ENTITIES, loadSchema, saveSchema, schemaPath, schemasHome, SCHEMAS_DIR } from '../../custom-fields/schema.js';
+import { discoverSchema } from '../../runtime/custom-fields/discover.js';
+import { CUSTOM, entityOfAction, namedFields, writtenAs } from '../../check/custom-fields/names.js';
+import { CUSTOM_FIELD_ERRORS, ENTITIES, loadSchema, saveSchema, schemaPath, schemasHome, SCHEMAS_DIR } from '../../apps/custom-fields.js';
 import { SluiceError, UsageError } from '../../errors.js';
 import { ApiClient } from '../../runtime/http/index.js';
 import { formatOption, outputFormat, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { outColors, type CliIO } from '../io.js';
 import { formatTable } from './apps.js';
+import { guardedJson } from '../json-errors.js';
 
 const discover: Command = {
   name: 'discover',
@@ -37,7 +38,7 @@ Exit codes: 0 stored; 1 the connection or the API failed; 2 usage error.`,
   async run(args, io) {
     const format = outputFormat(args);
     if (args.positionals.length !== 1) throw new UsageError('give one connection name, e.g. `sluice discover pipedrive`', `Usage: sluice ${discover.usage}`);
-    try {
+    return guardedJson(io, format, async () => {
       const name = checkConnectionName(args.positionals[0]);
       const app = lookupConnection(name, io.env)?.app ?? 'pipedrive';
       if (app !== 'pipedrive') throw new UsageError(`connection \`${name}\` is for ${app}: only Pipedrive connections have custom fields`);
@@ -59,14 +60,7 @@ Exit codes: 0 stored; 1 the connection or the API failed; 2 usage error.`,
       io.stdout.write(formatTable(null, ENTITIES.map((e) => [`  ${e}s`, String(counts[e])])));
       io.stdout.write(`Stored in ${file}\nSee them as flows name them: sluice describe pipedrive.persons --connection ${name}\n`);
       return EXIT.ok;
-    } catch (err) {
-      // Scripts read one stream: in json mode a user error is JSON on stdout too.
-      if (format === 'json' && err instanceof SluiceError && !(err instanceof UsageError)) {
-        io.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }, null, 2)}\n`);
-        return err.exitCode;
-      }
-      throw err;
-    }
+    });
   },
 };
 

@@ -7,12 +7,13 @@ import { createHttpIo } from '../../runtime/http-io.js';
 import { replayRejected, type ReplaySummary } from '../../runtime/replay.js';
 import { STATE_ERRORS, StateError, parseVarArgs, projectFlowKey } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
-import { checkEnvFor } from '../check-env.js';
+import { checkerEnvironment } from '../../check/environment.js';
 import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
 import { renderDiagnostic } from '../render-diagnostics.js';
-import { guarded, openExisting, resolveFlows } from './state.js';
+import { openExisting, resolveFlows } from './state.js';
+import { guardedJson } from '../json-errors.js';
 
 const replay: Command = {
   name: 'replay',
@@ -50,7 +51,7 @@ Exit codes: 0 every record considered was sent (or had arrived); 3 some were kep
     });
     const vars = parseVarArgs(strs(args, 'var'));
     const dryRun = flag(args, 'dry-run');
-    return guarded(io, format, async () => {
+    return guardedJson(io, format, async () => {
       const store = await openExisting(io);
       if (!store) throw new StateError(STATE_ERRORS.flowNotFound, 'no flow has run here yet: nothing was rejected', { hint: 'State is in $SLUICE_HOME (default .sluice in this folder).' });
       const controller = new AbortController();
@@ -66,7 +67,7 @@ Exit codes: 0 every record considered was sent (or had arrived); 3 some were kep
         } catch {
           throw new UsageError(`the flow's file ${flow.file} cannot be read`, 'Replay reads the flow from its file: restore it, or run the flow from its new place once.');
         }
-        const checked = checkSource(text, { fileName: flow.file, env: checkEnvFor(io, Object.keys(vars)) });
+        const checked = checkSource(text, { fileName: flow.file, env: checkerEnvironment({ processEnv: io.env, vars: Object.keys(vars), warn: (line) => io.stderr.write(`${line}\n`) }) });
         const errors = checked.diagnostics.filter((d) => d.severity === 'error');
         if (errors.length || !checked.model) {
           for (const d of errors) io.stderr.write(`${renderDiagnostic(flow.file, text, d, errColors(io))}\n\n`);

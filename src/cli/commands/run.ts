@@ -9,7 +9,7 @@ import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from
 import { openExistingStateStore, openStateStore, parseVarArgs } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
 import { budgetLine } from '../budget-text.js';
-import { checkEnvFor } from '../check-env.js';
+import { checkerEnvironment } from '../../check/environment.js';
 import { flag, formatOption, outputFormat, str, strs, type Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
@@ -55,7 +55,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
       throw new UsageError(`no such file: ${file}`);
     }
     const vars = parseVarArgs(strs(args, 'var'));
-    const env = checkEnvFor(io, Object.keys(vars));
+    const env = checkerEnvironment({ processEnv: io.env, vars: Object.keys(vars), warn: (line) => io.stderr.write(`${line}\n`) });
     const checked = checkSource(text, { fileName: file, env });
     const errors = checked.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || !checked.model) {

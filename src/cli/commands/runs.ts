@@ -7,8 +7,9 @@ import { todaysBudgets } from '../../runtime/http/budget.js';
 import { budgetStatusText } from '../budget-text.js';
 import { outColors } from '../io.js';
 import type { RunStatus } from '../../state/store.js';
-import { NO_RUNS, duration, guarded, openExisting, parseLimit, resolveFlows, shortPath, shortTime } from './state.js';
+import { NO_RUNS, duration, openExisting, parseLimit, resolveFlows, shortPath, shortTime } from './state.js';
 import { runJson } from '../../state/run-json.js';
+import { guardedJson } from '../json-errors.js';
 
 const STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'skipped', 'interrupted'];
 
@@ -35,7 +36,7 @@ const runs: Command = {
     if (status !== undefined && !STATUSES.includes(status as RunStatus)) {
       throw new UsageError(`unknown --status \`${status.slice(0, 20)}\``, `Use one of: ${STATUSES.join(', ')}.`);
     }
-    return guarded(io, format, async () => {
+    return guardedJson(io, format, async () => {
       const store = await openExisting(io);
       if (!store) {
         if (format === 'json') io.stdout.write(`${JSON.stringify({ home: dataDir(io.env, io.cwd), runs: [] }, null, 2)}\n`);

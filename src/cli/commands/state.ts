@@ -2,7 +2,7 @@
 // boundary ids, last run, rejected records) and how to make a flow start over. Printing only; the
 // rules live in src/state.
 import { relative, isAbsolute } from 'node:path';
-import { SluiceError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { dataDir } from '../../util/paths.js';
 import { closest } from '../../util/suggest.js';
 import { flag, formatOption, outputFormat, str, type Command, type ParsedArgs } from '../command.js';
@@ -11,23 +11,11 @@ import { outColors, type CliIO } from '../io.js';
 import { STATE_ERRORS, StateError } from '../../state/errors.js';
 import { runJson } from '../../state/run-json.js';
 import type { FlowSummary, RunRecord, StateStore } from '../../state/store.js';
+import { guardedJson } from '../json-errors.js';
 
 export const NO_RUNS = 'no runs yet';
 
 // ---- helpers shared by the subcommands ----
-
-/** In json mode a SluiceError goes to stdout as `{ok: false, error}`: scripts read one stream. Usage errors stay on stderr. */
-export async function guarded(io: CliIO, format: 'text' | 'json', body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (err) {
-    if (format === 'json' && err instanceof SluiceError && !(err instanceof UsageError)) {
-      io.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } }, null, 2)}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
-}
 
 export async function openExisting(io: CliIO): Promise<StateStore | null> {
   const { openExistingStateStore } = await import('../../state/open.js');
@@ -125,7 +113,7 @@ const show: Command = {
   async run(args, io) {
     const format = outputFormat(args);
     const query = positionalAtMostOne(args, show);
-    return guarded(io, format, async () => {
+    return guardedJson(io, format, async () => {
       const home = dataDir(io.env, io.cwd);
       const store = await openExisting(io);
       if (!store) return printNoState(io, format, home);
@@ -202,7 +190,7 @@ const reset: Command = {
     if (!yes && !io.stdin.isTTY) {
       throw new UsageError(`resetting \`${query}\` makes its next run read everything again; add --yes to confirm`, 'There is no terminal to ask for confirmation.');
     }
-    return guarded(io, format, async () => {
+    return guardedJson(io, format, async () => {
       const store = await openExisting(io);
       if (!store) return notFound(query, undefined, 0);
       try {
@@ -267,7 +255,7 @@ const rejected: Command = {
     const format = outputFormat(args);
     const query = positionalAtMostOne(args, rejected);
     const limit = parseLimit(args, 20);
-    return guarded(io, format, async () => {
+    return guardedJson(io, format, async () => {
       const store = await openExisting(io);
       if (!store) {
         if (format === 'json') io.stdout.write(`${JSON.stringify({ rejected: [] }, null, 2)}\n`);

@@ -3,7 +3,9 @@
 // flattened silently.
 import { stringify } from 'csv-stringify/sync';
 import type { Rec } from '../eval.js';
-import type { Destination, Rejection, WriteResult } from './destination.js';
+import type { DestComponent, Destination, Rejection, WriteResult } from './destination.js';
+import { optBool, optString } from '../options.js';
+import { fileAppends, outputPath } from './output-path.js';
 import { TempFile } from './temp-file.js';
 
 export class CsvDestination implements Destination {
@@ -58,3 +60,17 @@ export class CsvDestination implements Destination {
     return this.file.abort();
   }
 }
+
+export const csvDest: DestComponent = {
+  open: (req, ctx) =>
+    new CsvDestination(
+      outputPath(req, ctx),
+      {
+        delimiter: optString(req.options, 'delimiter', ',')!,
+        header: optBool(req.options, 'header', true),
+        append: fileAppends(req),
+        ...(req.run.columns ? { columns: req.run.columns } : {}),
+      },
+      ctx.io.home,
+    ),
+};

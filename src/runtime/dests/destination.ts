@@ -1,6 +1,12 @@
 // What every destination does for the interpreter. Durability is explicit: the watermark may only
 // move once what it covers is durable, and that moment differs per destination.
+import type { AppDef, ResolvedAction } from '../../apps/index.js';
+import type { ResolvedRef } from '../../check/model.js';
+import type { ComponentContext } from '../component.js';
 import type { Rec } from '../eval.js';
+import type { UpsertOptions } from '../http-app/types.js';
+import type { RunContext } from '../io.js';
+import type { OptionValues } from '../options.js';
 
 export interface Rejection {
   record: Rec;
@@ -44,4 +50,24 @@ export interface Destination {
   commit(): Promise<void>;
   /** Undoes what commit() would have published (a failed or interrupted run). */
   abort(): Promise<void>;
+}
+
+/** One destination clause as the plan has it, with its values evaluated for this run. */
+export interface DestRequest {
+  app: AppDef;
+  action: ResolvedAction;
+  ref: ResolvedRef;
+  /** The `with` options. */
+  options: OptionValues;
+  run: RunContext;
+  /** The fields the flow sets to a literal `null` or `""` (sent as such; other missing values leave a field alone). */
+  explicit?: ReadonlySet<string>;
+  /** `upsert by FIELD`. */
+  upsert?: UpsertOptions;
+}
+
+export interface DestComponent {
+  open(req: DestRequest, ctx: ComponentContext): Destination;
+  /** The component previews a dry run itself (says what it would send); else the run logs the records. */
+  readonly previews?: boolean;
 }

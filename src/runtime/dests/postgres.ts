@@ -16,8 +16,10 @@ import type { RecordType, Type } from '../../check/types.js';
 import { nonNull } from '../../check/types.js';
 import { SluiceError } from '../../errors.js';
 import type { Rec, Value } from '../eval.js';
-import { isDataError, openClient, pgError, quoteIdent, quoteName, scrub, type PgTarget } from '../postgres/connection.js';
-import type { Destination, Rejection, WriteResult } from './destination.js';
+import { isDataError, openClient, pgError, pgTarget, quoteIdent, quoteName, scrub, type PgTarget } from '../postgres/connection.js';
+import type { DestComponent, Destination, Rejection, WriteResult } from './destination.js';
+import { optBool, optNames, optString } from '../options.js';
+import { RUNTIME } from '../codes.js';
 
 export interface PostgresDestinationOptions {
   table: string;
@@ -55,7 +57,7 @@ export class PostgresDestination implements Destination {
       await this.loadColumns(client);
       if (this.columns.size === 0) {
         if (!this.o.create) {
-          throw new SluiceError('SL7042', `${this.describe} does not exist`, { hint: 'Create it, or add `create = true` to create it from the record type.' });
+          throw new SluiceError(RUNTIME.pgMissing, `${this.describe} does not exist`, { hint: 'Create it, or add `create = true` to create it from the record type.' });
         }
         const cols = new Map<string, string>();
         for (const k of this.o.key ?? []) cols.set(k, this.typeFor(k, first[k]));
@@ -68,7 +70,7 @@ export class PostgresDestination implements Destination {
       }
     } catch (err) {
       await client.end().catch(() => {});
-      throw pgError(err, this.target, 'SL7044', `cannot open ${this.describe}`);
+      throw pgError(err, this.target, RUNTIME.pgQuery, `cannot open ${this.describe}`);
     }
     this.client = client;
     return client;
@@ -104,7 +106,7 @@ export class PostgresDestination implements Destination {
     if (missing.size === 0) return;
     if (!this.o.create) {
       const list = [...missing.keys()].map((k) => `\`${k}\``).join(', ');
-      throw new SluiceError('SL7042', `${this.describe} has no column ${list}`, { hint: 'Add the column(s), leave the field(s) out in a `map`, or add `create = true` to add missing columns.' });
+      throw new SluiceError(RUNTIME.pgMissing, `${this.describe} has no column ${list}`, { hint: 'Add the column(s), leave the field(s) out in a `map`, or add `create = true` to add missing columns.' });
     }
     for (const [k, v] of missing) {
       await client.query(`ALTER TABLE ${quoteName(this.o.table)} ADD COLUMN IF NOT EXISTS ${quoteIdent(k)} ${this.typeFor(k, v)}`);
@@ -157,9 +159,9 @@ export class PostgresDestination implements Destination {
       await client.query('ROLLBACK').catch(() => {});
       const code = (err as { code?: unknown }).code;
       if (code === '42P10') {
-        throw pgError(err, this.target, 'SL7043', `cannot upsert into ${this.describe} by ${(key ?? []).map((k) => `\`${k}\``).join(', ')}`, `The table needs a primary key or unique index on the key: CREATE UNIQUE INDEX ON ${quoteName(this.o.table)} (${(key ?? []).map(quoteIdent).join(', ')});`);
+        throw pgError(err, this.target, RUNTIME.pgNoUniqueKey, `cannot upsert into ${this.describe} by ${(key ?? []).map((k) => `\`${k}\``).join(', ')}`, `The table needs a primary key or unique index on the key: CREATE UNIQUE INDEX ON ${quoteName(this.o.table)} (${(key ?? []).map(quoteIdent).join(', ')});`);
       }
-      throw pgError(err, this.target, 'SL7044', `cannot write to ${this.describe}`);
+      throw pgError(err, this.target, RUNTIME.pgQuery, `cannot write to ${this.describe}`);
     }
   }
 
@@ -267,3 +269,13 @@ export function sqlType(t: Type): string {
       return 'jsonb';
   }
 }
+
+export const postgresDest: DestComponent = {
+  open: (req, ctx) =>
+    new PostgresDestination(pgTarget(req.options, ctx.io.env), {
+      table: optString(req.options, 'table')!,
+      key: optNames(req.options, 'key'),
+      create: optBool(req.options, 'create', false),
+      record: req.run.record,
+    }),
+};

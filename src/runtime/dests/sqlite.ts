@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Rec, Value } from '../eval.js';
-import type { Destination, Rejection, WriteResult } from './destination.js';
+import type { DestComponent, Destination, Rejection, WriteResult } from './destination.js';
+import { optPath, optString } from '../options.js';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -110,3 +111,7 @@ function cell(v: Value | undefined): string | number | null {
   if (typeof v === 'object') return JSON.stringify(v);
   return v;
 }
+
+export const sqliteDest: DestComponent = {
+  open: (req, ctx) => new SqliteDestination(optPath(ctx.io, req.options, 'db', 'write'), optString(req.options, 'table')!, optString(req.options, 'key')),
+};

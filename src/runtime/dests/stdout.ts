@@ -2,7 +2,8 @@
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Rec } from '../eval.js';
-import type { Destination, WriteResult } from './destination.js';
+import type { DestComponent, Destination, WriteResult } from './destination.js';
+import { optString } from '../options.js';
 
 export class StdoutDestination implements Destination {
   readonly durability = 'batch' as const;
@@ -22,3 +23,7 @@ export class StdoutDestination implements Destination {
   async commit(): Promise<void> {}
   async abort(): Promise<void> {}
 }
+
+export const stdoutDest: DestComponent = {
+  open: (req, ctx) => new StdoutDestination(ctx.io.stdout, optString(req.options, 'format') === 'pretty'),
+};

@@ -6,18 +6,19 @@ import type { Client, ClientConfig, DatabaseError } from 'pg';
 import { mask } from '../../connections/secret.js';
 import { SluiceError } from '../../errors.js';
 import type { Value } from '../eval.js';
+import { RUNTIME } from '../codes.js';
 
 export const PG_ERROR = {
   /** The server cannot be reached, or refused the login. */
-  connect: 'SL7040',
+  connect: RUNTIME.pgConnect,
   /** No connection string: neither `url` nor SLUICE_<NAME>_URL. */
-  noUrl: 'SL7041',
+  noUrl: RUNTIME.pgNoUrl,
   /** The table is missing (and `create = true` was not given), or a column of the records is. */
-  missing: 'SL7042',
+  missing: RUNTIME.pgMissing,
   /** `key` has no primary key or unique index to upsert on. */
-  noUniqueKey: 'SL7043',
+  noUniqueKey: RUNTIME.pgNoUniqueKey,
   /** Any other error of the database (a query that does not run, lost connection mid-run). */
-  query: 'SL7044',
+  query: RUNTIME.pgQuery,
 } as const;
 
 /** A connection string, with what may be shown of it. */
@@ -44,7 +45,7 @@ export function pgTarget(options: { url?: unknown; connection?: unknown }, env: 
     if (v) url = v;
   }
   if (url === undefined) {
-    throw new SluiceError('SL7041', `no PostgreSQL connection string for connection \`${connection}\``, {
+    throw new SluiceError(RUNTIME.pgNoUrl, `no PostgreSQL connection string for connection \`${connection}\``, {
       hint: `Set ${envName(connection)}=postgres://user:password@host:5432/db (keeps the password out of the flow), or give \`url = env("NAME")\`.`,
     });
   }
@@ -53,10 +54,10 @@ export function pgTarget(options: { url?: unknown; connection?: unknown }, env: 
     parsed = new URL(url);
   } catch {
     // Not the text itself: it may hold a password.
-    throw new SluiceError('SL7041', `the PostgreSQL connection string of connection \`${connection}\` is not a URL`, { hint: 'Write it as postgres://user:password@host:5432/db.' });
+    throw new SluiceError(RUNTIME.pgNoUrl, `the PostgreSQL connection string of connection \`${connection}\` is not a URL`, { hint: 'Write it as postgres://user:password@host:5432/db.' });
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new SluiceError('SL7041', `the PostgreSQL connection string of connection \`${connection}\` must start with postgres:// (found ${parsed.protocol}//)`);
+    throw new SluiceError(RUNTIME.pgNoUrl, `the PostgreSQL connection string of connection \`${connection}\` must start with postgres:// (found ${parsed.protocol}//)`);
   }
   const secrets = parsed.password ? [parsed.password, safeDecode(parsed.password)] : [];
   const display = `${parsed.username ? `${safeDecode(parsed.username)}@` : ''}${parsed.host}${parsed.pathname}`;
@@ -118,7 +119,7 @@ export async function openClient(target: PgTarget): Promise<Client> {
     await client.connect();
   } catch (err) {
     await client.end().catch(() => {});
-    throw pgError(err, target, 'SL7040', `cannot connect to PostgreSQL at ${target.display}`);
+    throw pgError(err, target, RUNTIME.pgConnect, `cannot connect to PostgreSQL at ${target.display}`);
   }
   return client;
 }

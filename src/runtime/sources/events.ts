@@ -2,9 +2,11 @@
 // received for a deployment and kept in the state store, oldest change first, as pages. Each event
 // is handed out until a run has handled it (see state/events.ts): a run that fails or dies leaves
 // its events for the next one, so each is retried, and one handled is never handed out again.
+import { SluiceError } from '../../errors.js';
+import { RUNTIME } from '../codes.js';
 import type { Rec } from '../eval.js';
 import type { StoredEvent, WebhookStore } from '../../state/index.js';
-import type { Source, SourceProgress } from './source.js';
+import type { Source, SourceComponent, SourceProgress } from './source.js';
 
 const EVENT_PAGE = 100;
 
@@ -60,3 +62,15 @@ export class EventSource implements Source {
     },
   };
 }
+
+/** Every action fed by webhooks: only a deployment's runs have events to read. */
+export const webhookSource: SourceComponent = {
+  open(req, ctx) {
+    if (!ctx.webhooks) {
+      throw new SluiceError(RUNTIME.webhookOnly, `\`${req.action.qualifiedName}\` receives ${req.app.title} webhooks: only a deployed flow can run it`, {
+        hint: 'Deploy it with `sluice deploy FILE` to an agent started with --webhook-port (and --webhook-url, the address the app can reach); the agent registers the webhook.',
+      });
+    }
+    return new EventSource(ctx.webhooks.store, ctx.webhooks.deployment, String(req.query[req.action.webhook!.param] ?? ''));
+  },
+};

@@ -8,10 +8,12 @@ import { SluiceError } from '../../errors.js';
 import type { Rec } from '../eval.js';
 import type { Rejection } from '../dests/destination.js';
 import { conform } from './declared.js';
-import { PAGE, type Source } from './source.js';
+import { optBool, optPath, optString } from '../options.js';
+import { PAGE, type Source, type SourceComponent } from './source.js';
+import { RUNTIME } from '../codes.js';
 
 function missing(path: string): SluiceError {
-  return new SluiceError('SL7010', `cannot read ${path}: no such file`, { hint: 'Check the `path` option; it is relative to the folder you run sluice in.' });
+  return new SluiceError(RUNTIME.sourceMissing, `cannot read ${path}: no such file`, { hint: 'Check the `path` option; it is relative to the folder you run sluice in.' });
 }
 
 export class JsonlSource implements Source {
@@ -108,3 +110,12 @@ export class CsvSource implements Source {
     if (page.length) yield page;
   }
 }
+
+export const jsonlSource: SourceComponent = {
+  open: (req, ctx) => new JsonlSource(optPath(ctx.io, req.options, 'path', 'read'), req.declared),
+};
+
+export const csvSource: SourceComponent = {
+  open: (req, ctx) =>
+    new CsvSource(optPath(ctx.io, req.options, 'path', 'read'), { delimiter: optString(req.options, 'delimiter', ',')!, header: optBool(req.options, 'header', true) }, req.declared),
+};

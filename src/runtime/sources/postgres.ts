@@ -8,9 +8,11 @@ import type { Client } from 'pg';
 import type { RecordType } from '../../check/types.js';
 import type { Rec } from '../eval.js';
 import type { Rejection } from '../dests/destination.js';
-import { openClient, pgError, quoteIdent, quoteName, rowToRecord, type PgTarget } from '../postgres/connection.js';
+import { openClient, pgError, pgTarget, quoteIdent, quoteName, rowToRecord, type PgTarget } from '../postgres/connection.js';
 import { conform } from './declared.js';
-import { PAGE, type Source } from './source.js';
+import { optNames, optString } from '../options.js';
+import { PAGE, type Source, type SourceComponent } from './source.js';
+import { RUNTIME } from '../codes.js';
 
 export interface PostgresSourceOptions {
   /** `table`: a table or view name; `query`: a SELECT statement. */
@@ -68,7 +70,7 @@ export class PostgresSource implements Source {
         open = true;
         await client.query(`DECLARE sluice_rows NO SCROLL CURSOR FOR ${text}`, values);
       } catch (err) {
-        throw pgError(err, this.target, 'SL7044', `cannot read ${this.describe}`, hintFor(err, this.o));
+        throw pgError(err, this.target, RUNTIME.pgQuery, `cannot read ${this.describe}`, hintFor(err, this.o));
       }
       for (;;) {
         const rows = await fetch(client, this.target, this.describe);
@@ -101,7 +103,7 @@ async function fetch(client: Client, target: PgTarget, what: string): Promise<Re
   try {
     return (await client.query(`FETCH ${PAGE} FROM sluice_rows`)).rows as Record<string, unknown>[];
   } catch (err) {
-    throw pgError(err, target, 'SL7044', `cannot read ${what}`);
+    throw pgError(err, target, RUNTIME.pgQuery, `cannot read ${what}`);
   }
 }
 
@@ -112,3 +114,19 @@ function hintFor(err: unknown, o: PostgresSourceOptions): string | undefined {
   if (code === '42601') return 'The `sql` option must be one SELECT statement.';
   return undefined;
 }
+
+/** `postgres.table` and `postgres.query`. */
+export const postgresSource: SourceComponent = {
+  open: (req, ctx) =>
+    new PostgresSource(
+      pgTarget(req.options, ctx.io.env),
+      {
+        from: req.action.name === 'table' ? { table: optString(req.options, 'table')! } : { sql: optString(req.options, 'sql')! },
+        cursor: optString(req.options, 'cursor', 'updated_at')!,
+        key: optNames(req.options, 'key') ?? ['id'],
+        since: req.since?.from ?? null,
+        incremental: req.since !== null,
+      },
+      req.declared,
+    ),
+};

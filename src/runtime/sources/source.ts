@@ -1,7 +1,13 @@
 // What every source gives the interpreter: pages of records, read lazily so that memory stays flat
 // however many records there are. Breaking out of the loop stops the reading (and the requests).
+// A source component opens a Source for one flow's source clause (see README.md).
+import type { AppDef, ResolvedAction } from '../../apps/index.js';
+import type { ResolvedRef } from '../../check/model.js';
+import type { RecordType } from '../../check/types.js';
+import type { ComponentContext } from '../component.js';
 import type { Rec } from '../eval.js';
 import type { Rejection } from '../dests/destination.js';
+import type { OptionValues } from '../options.js';
 
 export interface Source {
   readonly describe: string;
@@ -23,6 +29,30 @@ export interface Source {
 export interface SourceProgress {
   sending(rec: Rec): void;
   handled(recs: Rec[]): void;
+}
+
+/** One source clause as the plan has it, with its values evaluated for this run. */
+export interface SourceRequest {
+  app: AppDef;
+  action: ResolvedAction;
+  ref: ResolvedRef;
+  /** The `with` options. */
+  options: OptionValues;
+  /** The `where` conditions the API applies (query and path parameters), and `since`'s parameters. */
+  query: Record<string, string | number | boolean>;
+  /** Stop after this many records (none: read to the end). */
+  limit?: number;
+  /** `as { ... }`: the record type the flow declares for an untyped source. */
+  declared?: RecordType;
+  /**
+   * Null when the flow has no `since`; else the watermark to read from (`from`, null on a first run).
+   * Sources that can filter at the source (a database) use it; the interpreter applies it anyway.
+   */
+  since: { from: string | null } | null;
+}
+
+export interface SourceComponent {
+  open(req: SourceRequest, ctx: ComponentContext): Source;
 }
 
 export const PAGE = 500;

@@ -3,7 +3,9 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { SluiceError } from '../../errors.js';
 import type { Rec } from '../eval.js';
-import { PAGE, type Source } from './source.js';
+import { optPath, optString } from '../options.js';
+import { PAGE, type Source, type SourceComponent } from './source.js';
+import { RUNTIME } from '../codes.js';
 
 export class SqliteSource implements Source {
   constructor(
@@ -16,11 +18,11 @@ export class SqliteSource implements Source {
   }
 
   async *pages(): AsyncIterable<Rec[]> {
-    if (!existsSync(this.file)) throw new SluiceError('SL7010', `cannot read ${this.file}: no such database`, { hint: 'Check the `db` option.' });
+    if (!existsSync(this.file)) throw new SluiceError(RUNTIME.sourceMissing, `cannot read ${this.file}: no such database`, { hint: 'Check the `db` option.' });
     const db = new Database(this.file, { readonly: true, fileMustExist: true });
     try {
       const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?`).get(this.table);
-      if (!exists) throw new SluiceError('SL7011', `${this.file} has no table \`${this.table}\``);
+      if (!exists) throw new SluiceError(RUNTIME.sourceTableMissing, `${this.file} has no table \`${this.table}\``);
       const q = db.prepare(`SELECT rowid AS __rowid, * FROM "${this.table.replace(/"/g, '""')}" WHERE rowid > ? ORDER BY rowid LIMIT ${PAGE}`);
       let after = -Infinity;
       for (;;) {
@@ -35,3 +37,7 @@ export class SqliteSource implements Source {
     }
   }
 }
+
+export const sqliteSource: SourceComponent = {
+  open: (req, ctx) => new SqliteSource(optPath(ctx.io, req.options, 'db', 'read'), optString(req.options, 'table')!),
+};

@@ -1,10 +1,10 @@
 // The checker's side: an action of a connection with a stored schema gets its custom fields as typed
 // fields with their human names (names.ts), and carries the binding the runtime maps with.
-import type { AppRegistry } from '../apps/index.js';
-import type { ActionInfo } from '../check/env.js';
-import { fromJsonSchema, nullable, type Field, type RecordType, type Type } from '../check/types.js';
+import type { AppRegistry } from '../../apps/index.js';
+import type { ActionInfo } from '../env.js';
+import { fromJsonSchema, nullable, type Field, type RecordType, type Type } from '../types.js';
 import { CUSTOM, namedFields, entityOfAction, writtenAs, type CustomBinding, type NamedField } from './names.js';
-import { ENTITIES, HEX40, type Entity, type StoredSchema } from './schema.js';
+import { ENTITIES, HEX40, type Entity, type StoredSchema } from '../../apps/custom-fields.js';
 
 const V2_CUSTOM = 'custom_fields';
 
@@ -62,9 +62,10 @@ function withFields(rec: RecordType, fields: NamedField[], role: 'read' | 'write
  * the action unchanged when it has none (leads, users, files).
  */
 export function withCustomFields(info: ActionInfo, schema: StoredSchema, registry: AppRegistry): ActionInfo {
-  if (info.app !== 'pipedrive') return info;
+  // A schema describes the records of one app (the one `sluice discover` read it from).
+  if (info.app !== schema.app) return info;
   const origin = `custom field of connection \`${schema.connection}\``;
-  const base = { connection: schema.connection, companyUrl: schema.companyUrl, readAt: schema.readAt, version: info.version ?? 'v1' };
+  const base = { app: schema.app, connection: schema.connection, companyUrl: schema.companyUrl, readAt: schema.readAt, version: info.version ?? 'v1' };
   if (info.action === 'recents' && info.role === 'read') {
     const entities: Partial<Record<Entity, NamedField[]>> = {};
     for (const e of ENTITIES) entities[e] = namedFields(registry, schema, e);

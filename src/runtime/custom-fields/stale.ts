@@ -4,11 +4,11 @@
 // changed its type or options fails the run with a clear error: mapping with an old schema would
 // put values under the wrong names or send the wrong option ids. Changes to fields the flow does
 // not use are warnings; new fields are a hint that `sluice discover` would name them.
-import type { FlowModel, ResolvedRef } from '../check/model.js';
-import type * as A from '../language/ast.js';
-import { SluiceError } from '../errors.js';
-import { CUSTOM, writtenAs, type CustomBinding, type NamedField } from './names.js';
-import { CUSTOM_FIELD_ERRORS as E, ENTITIES, type CustomField, type Entity, type EntitySchema } from './schema.js';
+import type { FlowModel, ResolvedRef } from '../../check/model.js';
+import type * as A from '../../language/ast.js';
+import { SluiceError } from '../../errors.js';
+import { CUSTOM, writtenAs, type CustomBinding, type NamedField } from '../../check/custom-fields/names.js';
+import { CUSTOM_FIELD_ERRORS as E, ENTITIES, type CustomField, type Entity, type EntitySchema } from '../../apps/custom-fields.js';
 
 export type ChangeKind = 'renamed' | 'deleted' | 'type' | 'options';
 
@@ -133,13 +133,13 @@ export function bindingsOf(f: FlowModel): Map<string, { binding: CustomBinding; 
  * entity)`, one request each) and throws SL9010 when a field the flow uses changed. Returns warnings
  * for the rest.
  */
-export async function checkStaleness(f: FlowModel, current: (connection: string, entity: Entity) => Promise<EntitySchema>): Promise<string[]> {
+export async function checkStaleness(f: FlowModel, current: (connection: string, entity: Entity, app: string) => Promise<EntitySchema>): Promise<string[]> {
   const u = usage(f);
   const warnings: string[] = [];
   for (const [connection, { binding, entities }] of bindingsOf(f)) {
     const errors: SchemaChange[] = [];
     for (const entity of entities) {
-      const { changes, added } = compareFields(entity, binding.entities[entity] ?? [], await current(connection, entity));
+      const { changes, added } = compareFields(entity, binding.entities[entity] ?? [], await current(connection, entity, binding.app));
       for (const c of changes) {
         if (uses(u, c.field)) errors.push(c);
         else warnings.push(`connection \`${connection}\`: ${c.message} since \`sluice discover\` (not used by this flow); run \`sluice discover ${connection}\``);

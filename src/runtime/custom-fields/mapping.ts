@@ -5,11 +5,11 @@
 //
 // Hash keys the stored schema does not know (a field added since `sluice discover`) stay in
 // records as they came: they are the company's data, not ours to drop, and not ours to name.
-import { SluiceError } from '../errors.js';
-import type { Rec, Value } from '../runtime/eval.js';
-import { closest } from '../util/suggest.js';
-import { CUSTOM, writtenAs, type CustomBinding, type NamedField } from './names.js';
-import { CUSTOM_FIELD_ERRORS as E, type Entity } from './schema.js';
+import { SluiceError } from '../../errors.js';
+import type { Rec, Value } from '../eval.js';
+import { closest } from '../../util/suggest.js';
+import { CUSTOM, writtenAs, type CustomBinding, type NamedField } from '../../check/custom-fields/names.js';
+import { CUSTOM_FIELD_ERRORS as E, type Entity } from '../../apps/custom-fields.js';
 
 /**
  * A record written with a custom value that cannot be sent (an unknown option, an unknown name): the

@@ -1,11 +1,11 @@
 // Reading a company's field definitions (`personFields`, `dealFields`, `organizationFields`, every
 // page) and turning Pipedrive's `field_type`s into the types flows see. Used by `sluice discover` and
 // by the staleness check before a run (stale.ts), which must read them exactly the same way.
-import type { AppRegistry, JsonSchemaObject } from '../apps/index.js';
-import { SluiceError } from '../errors.js';
-import type { ApiClient } from '../runtime/http/index.js';
-import { pages } from '../runtime/http/index.js';
-import { CUSTOM_FIELD_ERRORS as E, ENTITIES, FIELDS_ACTION, HEX40, SCHEMA_FORMAT, type CustomField, type Entity, type EntitySchema, type FieldOption, type StoredSchema } from './schema.js';
+import type { AppRegistry, JsonSchemaObject } from '../../apps/index.js';
+import { SluiceError } from '../../errors.js';
+import type { ApiClient } from '../http/index.js';
+import { pages } from '../http/index.js';
+import { CUSTOM_FIELD_ERRORS as E, ENTITIES, FIELDS_ACTION, HEX40, SCHEMA_FORMAT, type CustomField, type Entity, type EntitySchema, type FieldOption, type StoredSchema } from '../../apps/custom-fields.js';
 
 /** Nullable: Pipedrive sends null for a custom field that is not set. */
 const nullable = (s: JsonSchemaObject): JsonSchemaObject => {
@@ -95,10 +95,10 @@ export interface FetchOptions {
 
 /** Every page of one entity's field definitions. */
 export async function fetchEntity(client: ApiClient, registry: AppRegistry, entity: Entity, options: FetchOptions = {}): Promise<EntitySchema> {
-  const name = FIELDS_ACTION[entity];
+  const name = `${client.connection.app}.${FIELDS_ACTION[entity]}`;
   // v1 only: a v2 connection reads them from /api/v1 too (the variant says so).
-  const action = registry.action(`pipedrive.${name}`, 'read', 'v1');
-  if (!action || !action.path) throw new Error(`the standard library has no pipedrive.${name}`);
+  const action = registry.action(name, 'read', 'v1');
+  if (!action || !action.path) throw new Error(`the standard library has no ${name}`);
   const defs: unknown[] = [];
   for await (const page of pages(client, { ...action, path: action.path }, {}, options)) defs.push(...page);
   return convertDefinitions(entity, defs, `GET ${action.path}`);
@@ -112,7 +112,7 @@ export async function discoverSchema(client: ApiClient, registry: AppRegistry, o
   const conn = client.connection;
   return {
     format: SCHEMA_FORMAT,
-    app: 'pipedrive',
+    app: conn.app,
     connection: conn.name,
     companyUrl: conn.baseUrl,
     readAt: (now ?? new Date()).toISOString(),

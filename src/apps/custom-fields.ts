@@ -4,7 +4,7 @@
 // and the language server on start, so it must stay cheap (no HTTP client, no SQLite here).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JsonSchemaObject } from '../apps/types.js';
+import type { JsonSchemaObject } from './types.js';
 import { SluiceError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { configDir } from '../util/paths.js';
@@ -63,7 +63,8 @@ export const SCHEMA_FORMAT = 1;
 
 export interface StoredSchema {
   format: typeof SCHEMA_FORMAT;
-  app: 'pipedrive';
+  /** The app whose records carry the fields (the connection's). */
+  app: string;
   connection: string;
   /** The company URL the definitions came from (the connection may later point elsewhere). */
   companyUrl: string;

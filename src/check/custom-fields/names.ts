@@ -8,10 +8,10 @@
 // The projection is computed once, by the checker (stdlib-env), from the stored schema, and handed
 // to the runtime inside the checked model (ActionInfo.custom), so that a run maps records exactly
 // as the flow was checked, even if `sluice discover` rewrote the schema in between.
-import type { AppRegistry, JsonSchema } from '../apps/index.js';
-import { resolveVariant } from '../apps/registry.js';
-import { keywordNames } from '../language/tokens.js';
-import { ACTION_FAMILY, ENTITIES, type CustomField, type Entity, type EntitySchema, type StoredSchema } from './schema.js';
+import type { AppRegistry, JsonSchema } from '../../apps/index.js';
+import { resolveVariant } from '../../apps/registry.js';
+import { keywordNames } from '../../language/tokens.js';
+import { ACTION_FAMILY, ENTITIES, type CustomField, type Entity, type EntitySchema, type StoredSchema } from '../../apps/custom-fields.js';
 
 /** The object field that holds every custom field by name. */
 export const CUSTOM = 'custom';
@@ -29,6 +29,8 @@ export interface NamedField extends CustomField {
  * `recents`: `{item, id, data}` entries whose `data` is a person, deal or organization.
  */
 export interface CustomBinding {
+  /** The app whose records carry the fields (the stored schema's). */
+  app: string;
   connection: string;
   companyUrl: string;
   readAt: string;
@@ -68,20 +70,20 @@ export function entityOfAction(actionName: string): Entity | undefined {
   return ENTITIES.find((e) => ACTION_FAMILY[e] === family);
 }
 
-const reservedCache = new WeakMap<AppRegistry, Map<Entity, Set<string>>>();
+const reservedCache = new WeakMap<AppRegistry, Map<string, Set<string>>>();
 
 /**
  * Every field name of the entity's records and inputs in the standard library, all versions and
  * roles together: a custom field named like any of them stays under `custom` only, so that the
  * same custom field has the same names in a read and in a write, in v1 and in v2.
  */
-export function reservedNames(registry: AppRegistry, entity: Entity): Set<string> {
+export function reservedNames(registry: AppRegistry, appName: string, entity: Entity): Set<string> {
   let byEntity = reservedCache.get(registry);
   if (!byEntity) reservedCache.set(registry, (byEntity = new Map()));
-  const hit = byEntity.get(entity);
+  const hit = byEntity.get(`${appName}\u0000${entity}`);
   if (hit) return hit;
   const out = new Set<string>([CUSTOM]);
-  const app = registry.app('pipedrive');
+  const app = registry.app(appName);
   for (const a of app?.actions ?? []) {
     if (entityOfAction(a.name) !== entity) continue;
     for (const v of a.variants) {
@@ -89,7 +91,7 @@ export function reservedNames(registry: AppRegistry, entity: Entity): Set<string
       for (const s of [r.record, r.input]) for (const k of propertyNames(s)) out.add(k);
     }
   }
-  byEntity.set(entity, out);
+  byEntity.set(`${appName}\u0000${entity}`, out);
   return out;
 }
 
@@ -102,5 +104,5 @@ function propertyNames(s: JsonSchema | null | undefined): string[] {
 
 /** The named fields of one entity of a stored schema. */
 export function namedFields(registry: AppRegistry, schema: StoredSchema, entity: Entity): NamedField[] {
-  return nameFields(schema.entities[entity], reservedNames(registry, entity));
+  return nameFields(schema.entities[entity], reservedNames(registry, schema.app, entity));
 }

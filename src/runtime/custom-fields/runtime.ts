@@ -1,12 +1,12 @@
 // What the interpreter's HTTP side (src/runtime/http-io.ts) calls, so that its hook-ins stay one
 // line each: the mappers of an action the checker bound to a schema, and the staleness check.
-import type { AppRegistry } from '../apps/index.js';
-import type { FlowModel, ResolvedRef } from '../check/model.js';
-import type { Rec } from '../runtime/eval.js';
-import type { ApiClient } from '../runtime/http/index.js';
+import type { AppRegistry } from '../../apps/index.js';
+import type { FlowModel, ResolvedRef } from '../../check/model.js';
+import type { Rec } from '../eval.js';
+import type { ApiClient } from '../http/index.js';
 import { fetchEntity } from './discover.js';
 import { readMapper, writeMapper } from './mapping.js';
-import type { Entity, EntitySchema } from './schema.js';
+import type { Entity, EntitySchema } from '../../apps/custom-fields.js';
 import { checkStaleness } from './stale.js';
 
 export { CustomValueError } from './mapping.js';
@@ -28,13 +28,13 @@ export function customWriter(ref: ResolvedRef): ((rec: Rec) => Rec) | undefined 
  * are read once per connection and kept a minute, so that a file of several flows (or an agent
  * starting several at once) costs one request per entity, while a later run sees later changes.
  */
-export function stalenessChecker(registry: AppRegistry, clientNamed: (connection: string) => ApiClient, signal: AbortSignal, ttlMs = 60_000): (flow: FlowModel) => Promise<string[]> {
+export function stalenessChecker(registry: AppRegistry, clientNamed: (connection: string, app: string) => ApiClient, signal: AbortSignal, ttlMs = 60_000): (flow: FlowModel) => Promise<string[]> {
   const memo = new Map<string, { at: number; value: Promise<EntitySchema> }>();
-  const current = (connection: string, entity: Entity): Promise<EntitySchema> => {
+  const current = (connection: string, entity: Entity, app: string): Promise<EntitySchema> => {
     const key = `${connection}\u0000${entity}`;
     const hit = memo.get(key);
     if (hit && Date.now() - hit.at < ttlMs) return hit.value;
-    const value = fetchEntity(clientNamed(connection), registry, entity, { signal });
+    const value = fetchEntity(clientNamed(connection, app), registry, entity, { signal });
     // A failed read is not remembered: the next run asks again.
     value.catch(() => memo.delete(key));
     memo.set(key, { at: Date.now(), value });

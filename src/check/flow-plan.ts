@@ -1,0 +1,161 @@
+// The plan of one checked flow: what is asked of the source (pushed-down parameters, `limit`,
+// `since`), what the engine applies itself, and how the destination writes (explicit clears,
+// upsert). The checker emits it; the runtime runs it and `sluice check --explain` prints it, so the
+// two can never disagree. Values stay expressions: templates and --var are only known at run time.
+import type * as A from '../language/ast.js';
+import type { FlowModel, ResolvedRef } from './model.js';
+import { declaredRecord } from './model.js';
+import { placeCondition, type Placement } from './plan.js';
+import { upsertSource } from './rules/upsert.js';
+import { openRecord, type RecordType } from './types.js';
+
+export interface PlacedCondition {
+  condition: A.Condition;
+  placement: Placement;
+}
+
+/** A `where` condition the API applies: the parameter it is sent as, and its value. */
+export interface PushedCondition {
+  param: string;
+  in: 'query' | 'path';
+  value: A.Expr;
+}
+
+export interface SourcePlan {
+  ref: ResolvedRef;
+  options: readonly A.Option[];
+  /** `as { ... }`. */
+  declared?: RecordType;
+  /** Every `where` condition in order, with where it goes. */
+  conditions: PlacedCondition[];
+  pushed: PushedCondition[];
+  /** `where limit = N`: the total the flow wants. */
+  limit?: A.Expr;
+  /** Conditions on the record's fields, applied by the engine after reading. */
+  engine: A.Condition[];
+  /**
+   * The lower bound of an incremental read (null: the flow reads everything): `since EXPR`, or the
+   * action's own since-parameter set to `~{CreatedDate}~` in `where` (`implied`).
+   */
+  since: { expr: A.Expr; implied: boolean } | null;
+}
+
+export interface UpsertPlan {
+  /** The name after `upsert by`. */
+  field: string;
+  /** The record field holding the value searched for. */
+  from: string;
+  /** The search's `fields` value. */
+  search: string;
+  /** The write that updates a record found (the app's action name). */
+  update: string;
+}
+
+export interface DestPlan {
+  ref: ResolvedRef;
+  options: readonly A.Option[];
+  /** Fields the flow sets to a literal `null` or `""`: only those clear a field at the destination. */
+  explicit: string[];
+  upsert?: UpsertPlan;
+}
+
+export interface FlowPlan {
+  flow: string;
+  source?: SourcePlan;
+  dest?: DestPlan;
+  onReject?: { ref: ResolvedRef; options: readonly A.Option[] };
+  /**
+   * The fields the boundary digest of an incremental read covers (null: the whole record): the ones
+   * the flow reads when a `map` without `...` decides what reaches the destination.
+   */
+  digest: string[] | null;
+}
+
+export function planFlow(f: FlowModel): FlowPlan {
+  const p = f.flow.pipeline;
+  const source = p?.source && f.source ? sourcePlan(f.source, p.source) : undefined;
+  const dest = p?.dest && f.dest ? destPlan(f.dest, p.dest, p.steps) : undefined;
+  const rejectSetting = f.flow.settings.find((x): x is A.OnReject => x.kind === 'OnReject');
+  return {
+    flow: f.name,
+    ...(source ? { source } : {}),
+    ...(dest ? { dest } : {}),
+    ...(rejectSetting && f.onReject ? { onReject: { ref: f.onReject, options: rejectSetting.options } } : {}),
+    digest: digestFields(p?.steps ?? [], source?.engine ?? []),
+  };
+}
+
+function sourcePlan(ref: ResolvedRef, src: A.Source): SourcePlan {
+  const action = ref.action;
+  const record = action?.record ?? openRecord();
+  const plan: SourcePlan = { ref, options: src.options, conditions: [], pushed: [], engine: [], since: null };
+  if (src.recordType) plan.declared = declaredRecord(src.recordType);
+  for (const c of src.where) {
+    const placement = placeCondition(action, record, c);
+    plan.conditions.push({ condition: c, placement });
+    if (placement.kind === 'limit') plan.limit = c.value;
+    else if (placement.kind === 'api' || placement.kind === 'path') plan.pushed.push({ param: placement.param.name, in: placement.kind === 'api' ? 'query' : 'path', value: c.value });
+    // An unknown key is an error the rules report; were it run, the engine would apply it.
+    else plan.engine.push(c);
+  }
+  if (action?.since) {
+    if (src.since) plan.since = { expr: src.since, implied: false };
+    else {
+      // `where since_timestamp = ~{CreatedDate}~` (the seed's own filter) says what `since` says:
+      // read from the watermark, and move it.
+      const s = action.since;
+      const param = s.kind === 'param' ? s.param : undefined;
+      const c = param ? src.where.find((x) => x.key.length === 1 && x.key[0].value === param && x.op === '=' && x.value.kind === 'Template' && x.value.name === 'CreatedDate') : undefined;
+      if (c) plan.since = { expr: c.value, implied: true };
+    }
+  }
+  return plan;
+}
+
+function destPlan(ref: ResolvedRef, dest: A.Dest, steps: readonly A.Step[]): DestPlan {
+  const plan: DestPlan = { ref, options: dest.options, explicit: [...explicitFields(steps)] };
+  const def = ref.action?.upsert;
+  if (dest.upsert && def) {
+    const source = upsertSource(def, ref.action?.custom, dest.upsert.value);
+    if (source) plan.upsert = { field: dest.upsert.value, from: source.from, search: source.search, update: def.update };
+  }
+  return plan;
+}
+
+/**
+ * The fields of the records reaching the destination that the flow sets to a literal `null` or
+ * `""` (directly or as a branch of `if`): only those clear a field; any other null or blank value
+ * means "no value" and leaves the field as it is.
+ */
+export function explicitFields(steps: readonly A.Step[]): Set<string> {
+  const out = new Set<string>();
+  const last = [...steps].reverse().find((s): s is A.MapStep => s.kind === 'Map');
+  const literal = (e: A.Expr): boolean =>
+    e.kind === 'Null' || (e.kind === 'String' && e.value.trim() === '') || (e.kind === 'If' && (literal(e.then) || literal(e.else)));
+  for (const entry of last?.entries ?? []) if (entry.kind !== 'Spread' && literal(entry.value)) out.add(entry.key.value);
+  return out;
+}
+
+/**
+ * Fields the flow never reads, such as counts Pipedrive computes (an organization's `people_count`
+ * inside every person), change without the record's update_time changing; they must not make a
+ * record already written look new, or a POST would be sent again.
+ */
+export function digestFields(steps: readonly A.Step[], conditions: readonly A.Condition[]): string[] | null {
+  if (!steps.some((s) => s.kind === 'Map' && !s.entries.some((e) => e.kind === 'Spread'))) return null;
+  const names = new Set<string>();
+  const walk = (n: unknown): void => {
+    if (Array.isArray(n)) {
+      for (const x of n) walk(x);
+    } else if (n !== null && typeof n === 'object') {
+      if ((n as { kind?: unknown }).kind === 'FieldRef') names.add((n as A.FieldRef).name);
+      for (const v of Object.values(n)) if (v !== null && typeof v === 'object') walk(v);
+    }
+  };
+  walk(steps);
+  for (const c of conditions) {
+    names.add(c.key[0].value);
+    walk(c.value);
+  }
+  return [...names].sort();
+}

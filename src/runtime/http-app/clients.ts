@@ -1,0 +1,127 @@
+// The process's HTTP clients: one ApiClient per connection (one rate limiter per base URL and token,
+// see ../http), the daily budget of each company shared by every connection to it, and the counts a
+// run reports (requests, retries, time waited on rate limits).
+import type { AppDef, AppRegistry, ResolvedAction } from '../../apps/index.js';
+import type { ResolvedRef } from '../../check/model.js';
+import { resolveConnection, type ResolvedConnection } from '../../connections/index.js';
+import { BudgetLedger, DailyBudget, dailyLimit } from '../http/budget.js';
+import { ApiClient, type HttpEvent } from '../http/index.js';
+import type { RateLimitWait, RunSummary } from '../run-summary.js';
+import { traceHttp } from '../tracing.js';
+
+export interface HttpClientsOptions {
+  env: Record<string, string | undefined>;
+  /** $SLUICE_HOME: where the daily-budget ledger is shared with other processes. */
+  home?: string;
+  /** Every HTTP event with its connection's base URL (metrics count them by host). */
+  onEvent?: (event: HttpEvent, baseUrl: string) => void;
+}
+
+export class HttpClients {
+  private readonly clients = new Map<string, ApiClient>();
+  private readonly counts = { requests: 0, retries: 0, rateLimitWaits: 0, waitedMs: 0, status429: 0 };
+  // Wall time spent waiting: concurrent requests waiting together count once. A wait is reported
+  // when it ends, so it covered [now - ms, now]; the union of those intervals is what a person waited.
+  private waitedUntil = 0;
+  private readonly budgets = new Map<string, DailyBudget>();
+  private ledger: BudgetLedger | undefined;
+  private readonly reported = new Map<DailyBudget, number>();
+
+  constructor(
+    readonly registry: AppRegistry,
+    private readonly o: HttpClientsOptions,
+  ) {}
+
+  private readonly count = (e: HttpEvent): void => {
+    if (e.type === 'request') this.counts.requests++;
+    else if (e.type === 'retry') this.counts.retries++;
+    else if (e.type === 'rate-limit-wait') {
+      this.counts.rateLimitWaits++;
+      const end = performance.now();
+      const start = Math.max(end - e.ms, this.waitedUntil);
+      if (end > start) this.counts.waitedMs += Math.round(end - start);
+      this.waitedUntil = Math.max(this.waitedUntil, end);
+    } else if (e.type === '429') this.counts.status429++;
+  };
+
+  /** The daily budget of the company (host) of `conn`, when its app has one. */
+  private budgetFor(conn: ResolvedConnection, app: AppDef): DailyBudget | undefined {
+    const limit = dailyLimit(app.http?.rateLimit, conn);
+    if (limit === undefined) return undefined;
+    const company = new URL(conn.baseUrl).host;
+    let b = this.budgets.get(company);
+    if (!b) {
+      this.ledger ??= this.o.home ? BudgetLedger.open(this.o.home) : undefined;
+      b = new DailyBudget(company, limit, this.ledger);
+      this.budgets.set(company, b);
+    }
+    return b;
+  }
+
+  /** The client of connection `name` of `app`, opened on first use. */
+  readonly named = (name: string, app: string): ApiClient => {
+    let client = this.clients.get(name);
+    if (!client) {
+      const conn = resolveConnection(name, app, this.o.env);
+      const def = this.registry.app(app)!;
+      const budget = this.budgetFor(conn, def);
+      const onEvent = this.o.onEvent;
+      // Every attempt is counted, traced (a span when tracing is on) and reported.
+      const events = (e: HttpEvent) => {
+        this.count(e);
+        traceHttp(e, conn.baseUrl);
+        onEvent?.(e, conn.baseUrl);
+      };
+      client = new ApiClient(def, conn, { onEvent: events, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
+      this.clients.set(name, client);
+    }
+    return client;
+  };
+
+  /** The client an action of a flow uses: its connection, or the app's default one. */
+  for(ref: ResolvedRef, action: ResolvedAction): ApiClient {
+    return this.named(ref.connection?.name ?? action.app, action.app);
+  }
+
+  limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] {
+    return [...this.clients.values()].map((c) => {
+      const l = c.limiter.stats();
+      return { baseUrl: c.connection.baseUrl, waiting: l.waiting, ...(l.dailyLeft !== undefined ? { dailyLeft: l.dailyLeft } : {}) };
+    });
+  }
+
+  /** Whether requests are waiting on a rate limit now, and whose. */
+  waiting(): RateLimitWait | null {
+    for (const [name, client] of this.clients) {
+      const l = client.limiter.stats();
+      if (l.waiting > 0 && (l.paused || l.inWindow >= l.burst)) {
+        const app = this.registry.app(client.connection.app);
+        const plan = client.connection.plan ?? app?.http?.rateLimit?.defaultPlan ?? 'unknown';
+        return { connection: name, app: app?.title ?? client.connection.app, plan, burst: l.burst, windowSeconds: l.windowMs / 1000, paused: l.paused };
+      }
+    }
+    return null;
+  }
+
+  /** Called once at the end of each run: tokens and budget warnings are those since the last call. */
+  stats(): RunSummary['http'] {
+    const list = [...this.budgets.values()];
+    if (list.length === 0) return { ...this.counts };
+    let tokens = 0;
+    const warnings: string[] = [];
+    for (const b of list) {
+      const since = b.spentHere - (this.reported.get(b) ?? 0);
+      this.reported.set(b, b.spentHere);
+      tokens += since;
+      const w = since > 0 ? b.warning() : undefined;
+      if (w) warnings.push(w);
+    }
+    return { ...this.counts, tokens, budget: list.map((b) => b.status()), ...(warnings.length ? { warnings } : {}) };
+  }
+
+  close(): void {
+    this.clients.clear();
+    this.ledger?.close();
+    this.ledger = undefined;
+  }
+}

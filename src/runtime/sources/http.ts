@@ -1,0 +1,7 @@
+// `source APP.ACTION` of an app reached over HTTP (Pipedrive, your own REST apps): pages from the
+// process's shared client, rate limiter and budget (../http-app).
+import type { SourceComponent } from './source.js';
+
+export const httpSource: SourceComponent = {
+  open: (req, ctx) => ctx.http.source(req.ref, req.action, req.query, { ...(req.limit !== undefined ? { limit: req.limit } : {}), signal: ctx.signal }),
+};

@@ -1,0 +1,53 @@
+// The plan the checker emits for each flow, which the runtime runs and `check --explain` prints.
+import { describe, expect, it } from 'vitest';
+import type { FlowPlan } from '../../src/check/flow-plan.js';
+import { printExpr } from '../../src/language/printer.js';
+import { explainFlows } from '../../src/cli/explain.js';
+import { check } from './harness.js';
+
+function plan(flow: string): FlowPlan {
+  const r = check(flow);
+  expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return r.model!.flows[0].plan!;
+}
+
+describe('flow plan', () => {
+  it('puts each where condition where it runs: API parameter, path, limit or engine', () => {
+    const p = plan('source pipedrive.persons where owner_id = 7 and limit = 50 and name = "Ada" -> dest stdout');
+    expect(p.source!.pushed.map((x) => [x.param, x.in, printExpr(x.value)])).toEqual([['owner_id', 'query', '7']]);
+    expect(printExpr(p.source!.limit!)).toBe('50');
+    expect(p.source!.engine.map((c) => c.key[0].value)).toEqual(['name']);
+    expect(p.source!.conditions.map((c) => c.placement.kind)).toEqual(['api', 'limit', 'engine']);
+    expect(p.source!.since).toBeNull();
+  });
+
+  it('since: explicit, implied by the since-parameter set to the watermark, or absent', () => {
+    expect(printExpr(plan('source pipedrive.persons since ~{CreatedDate}~ -> dest stdout').source!.since!.expr)).toBe('~{CreatedDate}~');
+    const implied = plan('source pipedrive.recents where items = "person" and since_timestamp = ~{CreatedDate}~ -> dest stdout').source!.since;
+    expect(implied?.implied).toBe(true);
+    // A source whose action cannot read from a watermark has no since in its plan.
+    expect(plan('source pipedrive.users -> dest stdout').source!.since).toBeNull();
+  });
+
+  it('the destination: explicit clears and upsert by a listed field, with its update action', () => {
+    const p = plan('source pipedrive.persons -> map { name: name, emails: emails, job_title: null } -> dest pipedrive.persons upsert by email');
+    expect(p.dest!.explicit).toEqual(['job_title']);
+    expect(p.dest!.upsert).toMatchObject({ field: 'email', update: 'persons.update' });
+    expect(p.dest!.ref.action?.qualified).toBe('pipedrive.persons.create');
+  });
+
+  it('the boundary digest covers the fields a closed map reads, and the engine conditions', () => {
+    expect(plan('source pipedrive.persons where name = "A" since ~{CreatedDate}~ -> map { n: name, o: org_id } -> dest stdout').digest).toEqual(['name', 'org_id']);
+    // A map with `...` passes whole records on: the digest is the whole record.
+    expect(plan('source pipedrive.persons since ~{CreatedDate}~ -> map { ..., n: name } -> dest stdout').digest).toBeNull();
+  });
+
+  it('--explain prints the plan: implied since and upsert included', () => {
+    const model = check('source pipedrive.persons -> map { name: name, emails: emails } -> dest pipedrive.persons upsert by email').model!;
+    const e = explainFlows(model)[0];
+    expect(e.dest?.upsert).toMatchObject({ field: 'email', update: 'pipedrive.persons.update' });
+    expect(e.text).toMatch(/upsert by email: searches \/persons\/search/);
+    const recents = explainFlows(check('source pipedrive.recents where items = "person" and since_timestamp = ~{CreatedDate}~ -> dest stdout').model!)[0];
+    expect(recents.since).toMatch(/since_timestamp/);
+  });
+});
