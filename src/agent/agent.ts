@@ -195,7 +195,9 @@ export class Agent {
       onOutcome: (dep, outcome) => {
         this.metrics.run(dep.name, outcome.status, outcome.summary);
         this.notifier.outcome(dep, outcome);
-        if (this.webhooks.registration(dep.name)) this.dispatcher.outcome(dep, outcome);
+        void this.webhooks.registration(dep.name).then((reg) => {
+          if (reg) this.dispatcher.outcome(dep, outcome);
+        });
       },
     });
     this.notifier = new Notifier({ deployments: this.deployments, url: () => this.url, log: options.log });
@@ -279,7 +281,7 @@ export class Agent {
       log: this.options.log,
     });
     this.options.log(`webhooks: listening on ${this.listener.url}${this.options.webhookUrl ? ` (the app posts to ${this.options.webhookUrl})` : ''}`);
-    for (const reg of this.webhooks.registrations()) if (this.webhooks.hasOpen(reg.deployment)) this.dispatcher.arrived(reg.deployment);
+    for (const reg of await this.webhooks.registrations()) if (await this.webhooks.hasOpen(reg.deployment)) void this.dispatcher.arrived(reg.deployment);
     this.reconciler.start(Math.max(500, this.options.reconcileMs ?? DEFAULT_RECONCILE_MS));
   }
 
@@ -406,7 +408,7 @@ export class Agent {
       await this.store.claimFlow(key, { file: req.file_path ?? null, legacyKeys: [agentFlowKey(names[i]), ...(req.file_path ? [flowKey(req.file_path, f.model.name)] : [])] });
       if (req.fresh) await this.store.reset(key);
     }
-    const previous = new Map(names.map((n) => [n, this.webhooks.registration(n)] as const));
+    const previous = new Map(await Promise.all(names.map(async (n) => [n, await this.webhooks.registration(n)] as const)));
     const registered = await this.registerWebhooks(flows, names);
     const deployed: Deployment[] = [];
     for (const [i, f] of flows.entries()) {
@@ -430,7 +432,7 @@ export class Agent {
     for (const [name, old] of previous) {
       if (!old) continue;
       await this.removeWebhook(name, old.remoteId, old.connection);
-      if (!registered.has(name)) this.webhooks.forget(name);
+      if (!registered.has(name)) await this.webhooks.forget(name);
     }
     for (const dep of deployed) {
       await this.schedule(dep);
@@ -448,10 +450,10 @@ export class Agent {
     const dep = await this.deployments.get(name);
     if (!dep?.enabled || !(await this.deployments.undeploy(name))) throw await notDeployed(name, this.deployments);
     this.scheduler.remove(name);
-    const reg = this.webhooks.registration(name);
+    const reg = await this.webhooks.registration(name);
     if (reg) {
       await this.removeWebhook(name, reg.remoteId, reg.connection);
-      this.webhooks.forget(name);
+      await this.webhooks.forget(name);
     }
     this.options.log(`undeployed ${name} (v${dep.version})`);
     return { name, version: dep.version, running: this.runner.isRunning(name) };
@@ -472,7 +474,7 @@ export class Agent {
     await this.schedule(dep);
     this.options.log(`resumed ${name}`);
     // Events kept while it was paused run now.
-    if (this.webhooks.hasOpen(name)) this.dispatcher.arrived(name);
+    if (await this.webhooks.hasOpen(name)) void this.dispatcher.arrived(name);
     return dep;
   }
 

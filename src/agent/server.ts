@@ -89,10 +89,10 @@ function loadPanel(): Map<string, { body: Buffer; type: string }> {
 // ---- JSON shapes ----
 
 /** A webhook deployment's registration and its events (never the credentials). */
-function webhookJson(agent: Agent, name: string) {
-  const reg = agent.webhooks.registration(name);
+async function webhookJson(agent: Agent, name: string) {
+  const reg = await agent.webhooks.registration(name);
   if (!reg) return null;
-  return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: agent.webhooks.counts(name) };
+  return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await agent.webhooks.counts(name) };
 }
 
 async function deploymentJson(agent: Agent, d: Deployment) {
@@ -115,7 +115,7 @@ async function deploymentJson(agent: Agent, d: Deployment) {
     created_at: d.createdAt,
     updated_at: d.updatedAt,
     next_run: d.enabled ? agent.nextRun(d.name) : null,
-    webhook: webhookJson(agent, d.name),
+    webhook: await webhookJson(agent, d.name),
     running: running ? { since: new Date(running.startedAt).toISOString(), version: running.version, trigger: running.trigger } : null,
     last_run: last ? runJson(last, versions.get(last.id) ?? null) : null,
     // Where the next run continues: the flow's state is shared with `sluice run` of the same flow.

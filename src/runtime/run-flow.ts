@@ -235,8 +235,8 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
         const hooks: WriteHooks | undefined = progress
           ? {
               sending: (i) => progress.sending(batch[out.origins[i]]),
-              accepted: (i) => {
-                if (dest.durability === 'batch') progress.handled([batch[out.origins[i]]]);
+              accepted: async (i) => {
+                if (dest.durability === 'batch') await progress.handled([batch[out.origins[i]]]);
               },
             }
           : saving
@@ -267,7 +267,7 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
             const i = index.get(r);
             return i === undefined || settled.finished[i] === 1;
           });
-          if (dest.durability === 'batch') progress.handled(done);
+          if (dest.durability === 'batch') await progress.handled(done);
           else handledAtCommit.push(...done);
         }
         // A destination that is durable per batch lets the progress be saved per batch, so that a
@@ -297,7 +297,7 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
     if (limit !== undefined && admission.fresh >= limit) stoppedEarly = true;
     await dest.commit();
     await rejectDest?.commit();
-    progress?.handled(handledAtCommit);
+    await progress?.handled(handledAtCommit);
     summary.complete = !stoppedEarly;
     if (!o.dryRun && o.store && runId !== null) {
       if (since) {

@@ -207,10 +207,9 @@ export interface StateStore extends StateReader {
   /** The agent's deployments (same database, so a deployment and its runs are kept together). */
   readonly deployments: DeploymentStore;
   /**
-   * Webhook registrations and the events received (events.ts). Synchronous, unlike the rest: the
-   * agent keeps an event before answering the delivery and marks it per record from the
-   * interpreter's write hooks, which are synchronous. A backend with an asynchronous driver needs an
-   * asynchronous form of it.
+   * Webhook registrations and the events received (the interface in events.ts, SQLite's in
+   * sqlite-webhooks.ts): the agent keeps an event before answering the delivery, and the interpreter
+   * marks events per record from its write hooks, awaiting each.
    */
   readonly webhooks: WebhookStore;
   /** What the agent's panel shows of a run beyond its counts: one JSON document per run. */

@@ -51,17 +51,21 @@ export class EventDispatcher {
       setImmediate(() => void this.arrived(dep.name));
       return;
     }
-    if ((outcome.status === 'failed' || outcome.status === 'interrupted') && this.o.store.hasOpen(dep.name)) {
-      const n = (this.failures.get(dep.name) ?? 0) + 1;
-      this.failures.set(dep.name, n);
-      const wait = Math.min(MAX_RETRY_MS, (this.o.retryBaseMs ?? 1000) * 2 ** (n - 1));
-      const timer = setTimeout(() => {
-        this.timers.delete(dep.name);
-        void this.arrived(dep.name);
-      }, wait);
-      timer.unref();
-      this.timers.set(dep.name, timer);
-    }
+    if (outcome.status === 'failed' || outcome.status === 'interrupted') void this.retryLater(dep.name);
+  }
+
+  /** Events a failed or interrupted run left are tried again after a growing wait. */
+  private async retryLater(name: string): Promise<void> {
+    if (!(await this.o.store.hasOpen(name)) || this.stopped) return;
+    const n = (this.failures.get(name) ?? 0) + 1;
+    this.failures.set(name, n);
+    const wait = Math.min(MAX_RETRY_MS, (this.o.retryBaseMs ?? 1000) * 2 ** (n - 1));
+    const timer = setTimeout(() => {
+      this.timers.delete(name);
+      void this.arrived(name);
+    }, wait);
+    timer.unref();
+    this.timers.set(name, timer);
   }
 
   stop(): void {

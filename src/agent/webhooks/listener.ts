@@ -69,7 +69,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ListenerOpti
   if (req.method !== 'POST') return reply(res, 405, { error: 'only POST' }, { allow: 'POST' });
   const deployment = m[1];
   const creds = basicAuth(req.headers.authorization);
-  if (!creds || !o.store.authorised(deployment, creds.user, creds.password)) {
+  if (!creds || !(await o.store.authorised(deployment, creds.user, creds.password))) {
     req.resume();
     return reply(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Basic realm="sluice-webhooks"' });
   }
@@ -85,7 +85,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, o: ListenerOpti
     return reply(res, 400, { error: event });
   }
   // Kept (committed) before the answer: the answer tells the app it need not send it again.
-  const fresh = o.store.add(deployment, event);
+  const fresh = await o.store.add(deployment, event);
   reply(res, 200, { ok: true, duplicate: !fresh });
   o.onEvent(deployment, fresh);
 }

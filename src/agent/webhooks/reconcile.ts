@@ -51,7 +51,7 @@ export class Reconciler {
   /** One pass over every webhook deployment (a pass still going is not started twice). */
   runOnce(): Promise<void> {
     this.running ??= (async () => {
-      for (const reg of this.o.store.registrations()) {
+      for (const reg of await this.o.store.registrations()) {
         if (this.o.signal.aborted) break;
         const action = await this.o.actionOf(reg.deployment);
         if (!action?.webhook) continue;
@@ -85,31 +85,31 @@ export class Reconciler {
       const source = this.o.http.source(ref, read, query, { signal: this.o.signal });
       for await (const page of source.pages()) {
         for (const rec of page) {
-          const n = this.keep(reg, object, want, rec);
+          const n = await this.keep(reg, object, want, rec);
           found += n.added;
           if (n.updated && n.updated > latest) latest = n.updated;
         }
       }
     }
-    this.o.store.setReconciledUntil(reg.deployment, latest);
+    await this.o.store.setReconciledUntil(reg.deployment, latest);
     return found;
   }
 
-  private keep(reg: WebhookRegistration, object: string, want: { action: string; object: string }, rec: Rec): { added: number; updated: string | null } {
+  private async keep(reg: WebhookRegistration, object: string, want: { action: string; object: string }, rec: Rec): Promise<{ added: number; updated: string | null }> {
     const id = rec.id;
     if (typeof id !== 'number' && typeof id !== 'string') return { added: 0, updated: null };
     const added = toIso(rec.add_time);
     const updated = toIso(rec.update_time);
     const since = toIso(reg.reconciledUntil ?? reg.createdAt) ?? '';
     let n = 0;
-    const keep = (action: 'create' | 'change', at: string) => {
+    const keep = async (action: 'create' | 'change', at: string) => {
       const eventId = `reconcile:${action}:${object}:${String(id)}${action === 'change' ? `@${updated}` : ''}`;
       const meta = { action, entity: object, entity_id: String(id), id: eventId, timestamp: at, version: '2.0', change_source: 'reconcile' };
-      const fresh = this.o.store.add(reg.deployment, { eventId, entity: object, entityId: String(id), action, occurredAt: at, version: updated, origin: 'reconcile', payload: { meta, data: rec, previous: null } });
+      const fresh = await this.o.store.add(reg.deployment, { eventId, entity: object, entityId: String(id), action, occurredAt: at, version: updated, origin: 'reconcile', payload: { meta, data: rec, previous: null } });
       if (fresh) n++;
     };
-    if (matches(want as never, 'create', object) && added && added >= since) keep('create', added);
-    if (matches(want as never, 'change', object) && updated && added && updated > added && updated >= since) keep('change', updated);
+    if (matches(want as never, 'create', object) && added && added >= since) await keep('create', added);
+    if (matches(want as never, 'change', object) && updated && added && updated > added && updated >= since) await keep('change', updated);
     return { added: n, updated };
   }
 }

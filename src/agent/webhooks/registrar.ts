@@ -48,7 +48,7 @@ export class Registrar {
     const data = (body as { data?: { id?: unknown; add_time?: unknown } } | null)?.data;
     if (data?.id === undefined || data.id === null) throw new AgentError(E.webhookRegistration, `${o.action.app} answered the webhook registration of \`${o.deployment}\` without an id`);
     const remoteId = String(data.id);
-    this.store.register({
+    await this.store.register({
       deployment: o.deployment,
       connection: o.connection,
       baseUrl: this.http.baseUrl(o.connection, o.action.app),

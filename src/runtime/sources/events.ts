@@ -31,10 +31,10 @@ export class EventSource implements Source {
   async *pages(): AsyncIterable<Rec[]> {
     let after: { occurredAt: string; id: number } | null = null;
     for (;;) {
-      const events: StoredEvent[] = this.store.openAfter(this.deployment, after, EVENT_PAGE);
+      const events: StoredEvent[] = await this.store.openAfter(this.deployment, after, EVENT_PAGE);
       if (events.length === 0) return;
       after = { occurredAt: events[events.length - 1].occurredAt, id: events[events.length - 1].id };
-      this.store.counted(events.map((e) => e.id));
+      await this.store.counted(events.map((e) => e.id));
       const page: Rec[] = [];
       for (const e of events) {
         const rec = e.payload as Rec;
@@ -51,14 +51,14 @@ export class EventSource implements Source {
   }
 
   readonly progress: SourceProgress = {
-    sending: (rec) => {
+    sending: async (rec) => {
       const id = this.ids.get(rec);
-      if (id !== undefined) this.store.sending(id);
+      if (id !== undefined) await this.store.sending(id);
     },
-    handled: (recs) => {
+    handled: async (recs) => {
       const ids = recs.map((r) => this.ids.get(r)).filter((x): x is number => x !== undefined);
       ids.push(...this.uncertain.splice(0));
-      if (ids.length) this.store.done(ids);
+      if (ids.length) await this.store.done(ids);
     },
   };
 }

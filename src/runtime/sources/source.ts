@@ -27,8 +27,8 @@ export interface Source {
 }
 
 export interface SourceProgress {
-  sending(rec: Rec): void;
-  handled(recs: Rec[]): void;
+  sending(rec: Rec): Promise<void>;
+  handled(recs: Rec[]): Promise<void>;
 }
 
 /** One source clause as the plan has it, with its values evaluated for this run. */
