@@ -46,8 +46,18 @@ import { FlowChecker } from './check.js';
 import { isDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError, DeployRefused } from './errors.js';
 import { Runner, type RunOutcome } from './runner.js';
+import { replayDeployment } from './replay.js';
+import type { ReplaySummary } from '../runtime/replay.js';
 import { Scheduler } from './scheduler.js';
 import { checkListenHost, startServer, type AgentServer } from './server.js';
+import type { WebhookStore } from '../state/index.js';
+import { webhookSource, type WebhookSource } from './webhooks/deployed.js';
+import type { FlowModel } from '../check/model.js';
+import { EventDispatcher } from './webhooks/dispatch.js';
+import { startListener, type WebhookListener } from './webhooks/listener.js';
+import { readDelivery } from './webhooks/payload.js';
+import { Reconciler } from './webhooks/reconcile.js';
+import { Registrar } from './webhooks/registrar.js';
 
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 /** After the stop signal, how long runs get to reach their next page boundary. */
@@ -55,6 +65,8 @@ const ABORT_GRACE_MS = 2_000;
 /** How often the agent looks whether `sluice cache clear` ran in another process. */
 const GENERATION_POLL_MS = 500;
 const MAX_FLOW_TEXT = 1_000_000;
+/** How often webhook deployments look for changes their webhook did not deliver. */
+export const DEFAULT_RECONCILE_MS = 5 * 60_000;
 
 export interface AgentOptions {
   home: string;
@@ -70,6 +82,14 @@ export interface AgentOptions {
   log: (line: string) => void;
   /** Log each API request (method, path, status; never bodies or headers). */
   verbose?: boolean;
+  /** The webhook listener's port (0: any); undefined: no listener, webhook flows cannot be deployed. */
+  webhookPort?: number;
+  /** The webhook listener's address (default 127.0.0.1). */
+  webhookHost?: string;
+  /** The address the app posts webhooks to (a tunnel or proxy in front of the listener); default the listener's own. */
+  webhookUrl?: string;
+  /** How often webhook deployments look for changes their webhook missed (default 5 minutes). */
+  reconcileMs?: number;
 }
 
 export interface DeployRequest {
@@ -113,6 +133,11 @@ export class Agent {
   private readonly registry: AppRegistry;
   private readonly checker: FlowChecker;
   private server: AgentServer | null = null;
+  readonly webhooks: WebhookStore;
+  private readonly registrar: Registrar;
+  private readonly dispatcher: EventDispatcher;
+  private readonly reconciler: Reconciler;
+  private listener: WebhookListener | null = null;
   private generationTimer: NodeJS.Timeout | null = null;
   private generationSeen: string | null;
   private lastCacheClear: { at: string; entries: number; by: 'api' | 'cli' } | null = null;
@@ -129,6 +154,7 @@ export class Agent {
     this.registry = loadRegistry();
     this.checker = new FlowChecker(this.registry, schemasHome(options.env));
     this.deployments = store.deployments;
+    this.webhooks = store.webhooks;
     // One HTTP layer for the process: every flow on a connection shares its rate limiter.
     this.metrics = new Metrics({
       running: () => this.runner.active,
@@ -152,9 +178,13 @@ export class Agent {
       log: options.log,
       hardStop: this.hardStop.signal,
       bounds: (dep) => this.boundsOf(dep.baseDir, dep.allowPaths),
+      webhooks: this.webhooks,
       onOutcome: (dep, outcome) => {
         this.metrics.run(dep.name, outcome.status, outcome.summary);
         this.notifier.outcome(dep, outcome);
+        void this.webhooks.registration(dep.name).then((reg) => {
+          if (reg) this.dispatcher.outcome(dep, outcome);
+        });
       },
     });
     this.notifier = new Notifier({ deployments: this.deployments, url: () => this.url, log: options.log });
@@ -168,6 +198,24 @@ export class Agent {
           (err: unknown) => options.log(`${name}: could not read the deployment: ${err instanceof Error ? scrubSecrets(err.message) : String(err)}`),
         );
       },
+    });
+    this.registrar = new Registrar(this.http, this.webhooks);
+    const live = async (name: string) => {
+      const dep = await this.deployments.get(name);
+      return dep?.enabled && !dep.paused ? dep : undefined;
+    };
+    this.dispatcher = new EventDispatcher({ store: this.webhooks, deployment: live, isRunning: (n) => this.runner.isRunning(n), start: (dep) => this.runner.events(dep) });
+    this.reconciler = new Reconciler({
+      registry: this.registry,
+      http: this.http,
+      store: this.webhooks,
+      actionOf: async (name) => {
+        const dep = await live(name);
+        return dep ? this.webhookOf(dep)?.action : undefined;
+      },
+      onFound: (name) => void this.dispatcher.arrived(name),
+      log: options.log,
+      signal: this.hardStop.signal,
     });
     // The process-wide lookup cache, watching `sluice cache clear` of other processes.
     lookupCache({ home: options.home });
@@ -186,6 +234,7 @@ export class Agent {
       store = await openStateStore(options.home);
       agent = new Agent(options, store, randomBytes(32).toString('base64url'));
       agent.server = await startServer(agent, { host: options.host, port: options.port, allowRemote: options.allowRemote ?? false, verbose: options.verbose ?? false, log: options.log });
+      if (options.webhookPort !== undefined) await agent.listen(options.webhookPort, options.webhookHost ?? '127.0.0.1');
       publishAgentFile(options.home, { url: agent.url, token: agent.token, pid: process.pid, started_at: agent.startedAt.toISOString(), home: options.home });
       for (const dep of await agent.deployments.list()) if (!dep.paused) await agent.schedule(dep);
       agent.generationTimer = setInterval(() => agent!.followCacheClear(), GENERATION_POLL_MS);
@@ -193,10 +242,81 @@ export class Agent {
     } catch (err) {
       if (agent?.generationTimer) clearInterval(agent.generationTimer);
       await agent?.server?.close();
+      await agent?.listener?.close();
       await agent?.http.close().catch(() => undefined);
       await store?.close();
       releaseAgentFile(options.home);
       throw err;
+    }
+  }
+
+  /** Starts the webhook listener, the runs of events kept while the agent was down, and reconciling. */
+  private async listen(port: number, host: string): Promise<void> {
+    checkListenHost(host, true);
+    this.listener = await startListener({
+      host,
+      port,
+      store: this.webhooks,
+      parse: async (name, body) => {
+        const dep = await this.deployments.get(name);
+        const def = dep?.enabled ? this.webhookOf(dep)?.action.webhook : undefined;
+        return def ? readDelivery(def, body) : `\`${name}\` is not a deployed webhook flow`;
+      },
+      onEvent: (name, fresh) => {
+        if (fresh) void this.dispatcher.arrived(name);
+      },
+      log: this.options.log,
+    });
+    this.options.log(`webhooks: listening on ${this.listener.url}${this.options.webhookUrl ? ` (the app posts to ${this.options.webhookUrl})` : ''}`);
+    for (const reg of await this.webhooks.registrations()) if (await this.webhooks.hasOpen(reg.deployment)) void this.dispatcher.arrived(reg.deployment);
+    this.reconciler.start(Math.max(500, this.options.reconcileMs ?? DEFAULT_RECONCILE_MS));
+  }
+
+  /** Where the app posts this agent's webhooks, or null without a listener. */
+  get webhookUrl(): string | null {
+    return this.listener ? (this.options.webhookUrl ?? this.listener.url) : null;
+  }
+
+  /** The deployment's webhook source, or undefined (a polling flow, or one that no longer checks). */
+  webhookOf(dep: Deployment): WebhookSource | undefined {
+    const checked = this.checker.check(dep.text, { fileName: dep.fileName, env: this.options.env, vars: dep.vars });
+    const flow = checked.flows.find((f) => f.model.name === dep.flow);
+    try {
+      return flow ? webhookSource(this.registry, flow.model) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Registers the webhooks of the flows being deployed that read webhooks (before anything is stored). */
+  private async registerWebhooks(flows: { model: FlowModel }[], names: string[]): Promise<Set<string>> {
+    const registered = new Set<string>();
+    for (const [i, f] of flows.entries()) {
+      const src = webhookSource(this.registry, f.model);
+      if (!src) continue;
+      const url = this.webhookUrl;
+      if (!url) {
+        throw new AgentError(E.noWebhookListener, `\`${names[i]}\` reads ${src.action.app} webhooks, but this agent has no webhook listener: nothing was deployed`, {
+          hint: 'Start the agent with --webhook-port PORT and --webhook-url URL (the public address that reaches that port), then deploy again.',
+        });
+      }
+      const r = await this.registrar.register({ deployment: names[i], connection: src.connection, action: src.action, event: src.event, publicUrl: url });
+      registered.add(names[i]);
+      this.options.log(`${names[i]}: registered webhook ${r.remoteId} (${src.event}) with ${src.action.app}`);
+    }
+    return registered;
+  }
+
+  /** Removes a webhook at the app; a failure is logged (the registration is forgotten anyway only when asked). */
+  private async removeWebhook(name: string, remoteId: string, connection: string): Promise<boolean> {
+    const action = this.registry.action('pipedrive.events', 'read', null);
+    try {
+      await this.registrar.unregister({ connection, app: action?.app ?? 'pipedrive', remoteId, version: action?.version ?? 'v1', path: action?.path ?? '/webhooks' });
+      this.options.log(`${name}: removed webhook ${remoteId}`);
+      return true;
+    } catch (err) {
+      this.options.log(`${name}: could not remove webhook ${remoteId} at the app (remove it there by hand): ${err instanceof Error ? err.message : String(err)}`);
+      return false;
     }
   }
 
@@ -275,6 +395,8 @@ export class Agent {
       await this.store.claimFlow(key, { file: req.file_path ?? null, legacyKeys: [agentFlowKey(names[i]), ...(req.file_path ? [flowKey(req.file_path, f.model.name)] : [])] });
       if (req.fresh) await this.store.reset(key);
     }
+    const previous = new Map(await Promise.all(names.map(async (n) => [n, await this.webhooks.registration(n)] as const)));
+    const registered = await this.registerWebhooks(flows, names);
     const deployed: Deployment[] = [];
     for (const [i, f] of flows.entries()) {
       deployed.push(
@@ -293,6 +415,12 @@ export class Agent {
       }),
       );
     }
+    // The webhook a flow had before this deploy is replaced (a new one was registered) or no longer needed.
+    for (const [name, old] of previous) {
+      if (!old) continue;
+      await this.removeWebhook(name, old.remoteId, old.connection);
+      if (!registered.has(name)) await this.webhooks.forget(name);
+    }
     for (const dep of deployed) {
       await this.schedule(dep);
       this.options.log(`deployed ${dep.name} v${dep.version} (${dep.schedule ? dep.schedule.text : 'no schedule: runs when triggered'})`);
@@ -309,6 +437,11 @@ export class Agent {
     const dep = await this.deployments.get(name);
     if (!dep?.enabled || !(await this.deployments.undeploy(name))) throw await notDeployed(name, this.deployments);
     this.scheduler.remove(name);
+    const reg = await this.webhooks.registration(name);
+    if (reg) {
+      await this.removeWebhook(name, reg.remoteId, reg.connection);
+      await this.webhooks.forget(name);
+    }
     this.options.log(`undeployed ${name} (v${dep.version})`);
     return { name, version: dep.version, running: this.runner.isRunning(name) };
   }
@@ -327,6 +460,8 @@ export class Agent {
     const dep = (await this.deployments.get(name))!;
     await this.schedule(dep);
     this.options.log(`resumed ${name}`);
+    // Events kept while it was paused run now.
+    if (await this.webhooks.hasOpen(name)) void this.dispatcher.arrived(name);
     return dep;
   }
 
@@ -336,6 +471,29 @@ export class Agent {
     const dep = await this.deployments.get(name);
     if (!dep?.enabled) throw await notDeployed(name, this.deployments);
     return { done: this.runner.trigger(dep) };
+  }
+
+  /** The panel's "Replay": the deployment's rejected records (all, or `ids`) through the flow as it is now. */
+  async replay(name: string, ids: number[] | undefined): Promise<ReplaySummary> {
+    this.refuseWhenStopping();
+    const dep = await this.deployments.get(name);
+    if (!dep?.enabled) throw await notDeployed(name, this.deployments);
+    if (this.runner.isRunning(name)) throw new AgentError(E.flowRunning, `\`${name}\` is running: replay after the run`, { hint: 'Wait for the run to finish.' });
+    const summary = await replayDeployment(
+      {
+        registry: this.registry,
+        checker: this.checker,
+        store: this.store,
+        http: this.http,
+        env: this.options.env,
+        io: (d) => ({ cwd: d.baseDir, stdout: this.options.stdout, env: this.options.env, home: this.options.home, confine: (path, use) => this.boundsOf(d.baseDir, d.allowPaths).check(path, use) }),
+        signal: this.hardStop.signal,
+      },
+      dep,
+      ids,
+    );
+    this.options.log(`replayed ${name}: ${summary.considered} considered, ${summary.sent} sent, ${summary.arrived} had arrived, ${summary.refused} refused again, ${summary.kept} kept`);
+    return summary;
   }
 
   nextRun(name: string): string | null {
@@ -502,6 +660,8 @@ export class Agent {
   private async shutdown(reason: string): Promise<void> {
     const log = this.options.log;
     this.scheduler.stop();
+    this.dispatcher.stop();
+    await this.reconciler.stop();
     if (this.generationTimer) clearInterval(this.generationTimer);
     const timeout = this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     if (this.runner.active > 0) log(`stopping (${reason}): waiting up to ${Math.round(timeout / 1000)} s for ${this.runner.active} run${this.runner.active === 1 ? '' : 's'} to finish`);
@@ -519,6 +679,7 @@ export class Agent {
     // Failure messages of the last runs still being delivered get a moment, not the whole retry plan.
     await this.notifier.drain(ABORT_GRACE_MS);
     await this.server?.close();
+    await this.listener?.close();
     await this.http.close().catch(() => undefined);
     releaseAgentFile(this.options.home);
     // Runs that did not stop may still hold the store; closing it under them would turn their last

@@ -15,6 +15,8 @@ export const AGENT_ERRORS = {
   notDeployed: 'SL8014',
   outsideBounds: 'SL8015',
   badNotifyUrl: 'SL8016',
+  noWebhookListener: 'SL8017',
+  webhookRegistration: 'SL8018',
   flowRunning: 'SL8020',
   stopping: 'SL8021',
   interrupted: 'SL8022',

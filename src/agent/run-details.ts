@@ -27,18 +27,39 @@ export interface RunDetails {
   watermark: string | null;
   warnings: string[];
   http: RunHttp;
+  /** What happened during the run, a line each (pages, retries, 429s, long waits, the outcome); absent in older runs. */
+  log?: string[];
 }
+
+/** Lines kept per run: enough for the story of a run, bounded for one that retries all day. */
+const MAX_LOG_LINES = 200;
 
 export class RunMeter {
   readonly http: RunHttp = { requests: 0, retries: 0, status429: 0, rate_limit_waits: 0, waited_ms: 0 };
+  readonly log: string[] = [];
+  private dropped = 0;
+
+  line(text: string, at = new Date()): void {
+    if (this.log.length >= MAX_LOG_LINES) {
+      this.dropped++;
+      this.log[MAX_LOG_LINES - 1] = `… ${this.dropped} more line${this.dropped === 1 ? '' : 's'} not kept`;
+      return;
+    }
+    this.log.push(`${at.toISOString().slice(11, 23)} ${text}`);
+  }
 
   event(e: HttpEvent): void {
     if (e.type === 'request') this.http.requests++;
-    else if (e.type === 'retry') this.http.retries++;
-    else if (e.type === '429') this.http.status429++;
-    else if (e.type === 'rate-limit-wait') {
+    else if (e.type === 'retry') {
+      this.http.retries++;
+      this.line(`retry ${e.method} ${e.path} (attempt ${e.attempt + 1}) in ${e.delayMs} ms: ${e.reason}`);
+    } else if (e.type === '429') {
+      this.http.status429++;
+      this.line(`429 on ${e.method} ${e.path}: requests paused ${e.pauseMs} ms`);
+    } else if (e.type === 'rate-limit-wait') {
       this.http.rate_limit_waits++;
       this.http.waited_ms += e.ms;
+      if (e.ms >= 1000) this.line(`waited ${(e.ms / 1000).toFixed(1)} s for the rate limit before ${e.method} ${e.path}`);
     }
   }
 }
@@ -56,5 +77,6 @@ export function detailsOf(s: RunSummary, meter: RunMeter): RunDetails {
     watermark: s.watermark,
     warnings: s.warnings,
     http: meter.http,
+    log: meter.log,
   };
 }

@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import type { AppRegistry } from '../apps/index.js';
 import { SluiceError } from '../errors.js';
 import { runFlow, type HttpIo, type RunSummary } from '../runtime/run-flow.js';
-import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore } from '../state/index.js';
+import { STATE_ERRORS, StateError, agentFlowKey, scrubSecrets, type RunError, type StateStore, type WebhookStore } from '../state/index.js';
 import type { PathBounds } from './bounds.js';
 import { RunMeter, currentMeter, detailsOf } from './run-details.js';
 import type { FlowChecker } from './check.js';
@@ -44,6 +44,8 @@ export interface RunnerOptions {
   onOutcome?: (dep: Deployment, outcome: RunOutcome) => void;
   /** The folders a deployment's file and SQLite paths may use (checked again at every run). */
   bounds: (dep: Deployment) => PathBounds;
+  /** Where webhook sources find their events (state/events.ts). */
+  webhooks?: WebhookStore;
   /** Aborted when the agent stops waiting for runs to finish: runs then stop at their next page. */
   hardStop: AbortSignal;
 }
@@ -51,11 +53,14 @@ export interface RunnerOptions {
 interface Running {
   version: number;
   startedAt: number;
-  trigger: 'schedule' | 'manual';
+  trigger: RunTriggerKind;
   done: Promise<RunOutcome>;
 }
 
 const MAX_DELAYS = 100_000;
+
+/** What started a run: its schedule, someone (`sluice trigger`, the panel), or webhook events. */
+export type RunTriggerKind = 'schedule' | 'manual' | 'event';
 
 export class Runner {
   private readonly running = new Map<string, Running>();
@@ -69,13 +74,20 @@ export class Runner {
     return this.running.has(name);
   }
 
-  runningInfo(name: string): { version: number; startedAt: number; trigger: 'schedule' | 'manual' } | undefined {
+  runningInfo(name: string): { version: number; startedAt: number; trigger: RunTriggerKind } | undefined {
     const r = this.running.get(name);
     return r ? { version: r.version, startedAt: r.startedAt, trigger: r.trigger } : undefined;
   }
 
   get active(): number {
     return this.running.size;
+  }
+
+  /** Webhook events arrived: starts a run unless one is going (the dispatcher runs it again after). */
+  events(dep: Deployment): boolean {
+    if (this.running.has(dep.name)) return false;
+    void this.start(dep, 'event');
+    return true;
   }
 
   /** A scheduled due time: starts a run, or records a skipped one when the last is still going. */
@@ -147,7 +159,7 @@ export class Runner {
     }
   }
 
-  private start(dep: Deployment, trigger: 'schedule' | 'manual'): Promise<RunOutcome> {
+  private start(dep: Deployment, trigger: RunTriggerKind): Promise<RunOutcome> {
     const entry: Running = { version: dep.version, startedAt: Date.now(), trigger, done: Promise.resolve(null as never) };
     this.running.set(dep.name, entry);
     this.counts.started++;
@@ -192,6 +204,8 @@ export class Runner {
         legacyKeys: [agentFlowKey(dep.name)],
         ...(dep.filePath ? {} : { claimFile: null }),
         signal: this.o.hardStop,
+        onProgress: (p) => meter.line(`page ${p.pages}: read ${p.read}, written ${p.written}, rejected ${p.rejected} so far`),
+        ...(this.o.webhooks ? { webhooks: { store: this.o.webhooks, deployment: dep.name } } : {}),
       }));
     } catch (err) {
       if (err instanceof StateError && err.code === STATE_ERRORS.flowRunning) {
@@ -200,6 +214,8 @@ export class Runner {
       }
       throw err;
     }
+    for (const w of summary.warnings) meter.line(`warning: ${w}`);
+    meter.line(`${summary.status}: read ${summary.read}, written ${summary.written}, rejected ${summary.rejected}${summary.error ? `: ${summary.error.code} ${scrubSecrets(summary.error.message)}` : ''}`);
     if (summary.run_id !== null) {
       await this.o.deployments.tagRun(summary.run_id, dep.version);
       try {
@@ -247,11 +263,11 @@ export class Runner {
     }
   }
 
-  private logOutcome(dep: Deployment, o: RunOutcome, trigger: 'schedule' | 'manual'): void {
+  private logOutcome(dep: Deployment, o: RunOutcome, trigger: RunTriggerKind): void {
     if (o.status === 'skipped') return;
     const s = o.summary;
     const counts = s ? ` in ${(s.duration_ms / 1000).toFixed(1)} s: read ${s.read}, written ${s.written}, rejected ${s.rejected}` : '';
     const err = o.error ? `: ${o.error.code ? `${o.error.code} ` : ''}${o.error.message}` : '';
-    this.o.log(`${dep.name} v${dep.version}${trigger === 'manual' ? ' (run now)' : ''}: ${o.status}${counts}${err}`);
+    this.o.log(`${dep.name} v${dep.version}${trigger === 'manual' ? ' (run now)' : trigger === 'event' ? ' (events)' : ''}: ${o.status}${counts}${err}`);
   }
 }

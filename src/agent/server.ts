@@ -25,6 +25,8 @@ import { runJson, scrubSecrets } from '../state/index.js';
 import type { Agent, DeployRequest } from './agent.js';
 import { DeployRefused } from './errors.js';
 import type { Deployment } from './deployments.js';
+import { discoverConnection, removeConnection, testConnection } from './connection-actions.js';
+import { replayIds } from './replay.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';
 
@@ -86,6 +88,13 @@ function loadPanel(): Map<string, { body: Buffer; type: string }> {
 
 // ---- JSON shapes ----
 
+/** A webhook deployment's registration and its events (never the credentials). */
+async function webhookJson(agent: Agent, name: string) {
+  const reg = await agent.webhooks.registration(name);
+  if (!reg) return null;
+  return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await agent.webhooks.counts(name) };
+}
+
 async function deploymentJson(agent: Agent, d: Deployment) {
   const last = await agent.lastRun(d.name);
   const running = agent.runner.runningInfo(d.name);
@@ -106,6 +115,7 @@ async function deploymentJson(agent: Agent, d: Deployment) {
     created_at: d.createdAt,
     updated_at: d.updatedAt,
     next_run: d.enabled ? agent.nextRun(d.name) : null,
+    webhook: await webhookJson(agent, d.name),
     running: running ? { since: new Date(running.startedAt).toISOString(), version: running.version, trigger: running.trigger } : null,
     last_run: last ? runJson(last, versions.get(last.id) ?? null) : null,
     // Where the next run continues: the flow's state is shared with `sluice run` of the same flow.
@@ -295,7 +305,7 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
       throw new HttpError(400, E.badRequest, 'the path is not valid percent-encoding');
     }
     const route = `${req.method} ${parts
-      .map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : i === 1 && parts[0] === 'runs' ? ':id' : i === 3 && parts[2] === 'versions' ? ':version' : p))
+      .map((p, i) => (i === 1 && (parts[0] === 'deployments' || (parts[0] === 'connections' && (parts.length === 3 || req.method === 'DELETE'))) ? ':name' : i === 1 && parts[0] === 'runs' ? ':id' : i === 3 && parts[2] === 'versions' ? ':version' : p))
       .join('/')}`;
     switch (route) {
       case 'GET status':
@@ -390,6 +400,30 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
         const r = await agent.saveConnection(await readJson(req));
         send(res, 201, { ok: true, ...r });
         return 201;
+      }
+      case 'POST deployments/:name/replay': {
+        const body = await readJson(req);
+        const r = await agent.replay(parts[1], replayIds(body.ids));
+        send(res, 200, { ok: true, replay: r });
+        return 200;
+      }
+      case 'POST connections/:name/test': {
+        const r = await testConnection(agent.options.env, parts[1]);
+        agent.options.log(`tested connection ${r.name}: ${r.message}`);
+        send(res, 200, { ok: true, ...r });
+        return 200;
+      }
+      case 'POST connections/:name/discover': {
+        const r = await discoverConnection(agent.options.env, parts[1]);
+        agent.options.log(`discovered the custom fields of ${r.connection}`);
+        send(res, 200, { ok: true, ...r });
+        return 200;
+      }
+      case 'DELETE connections/:name': {
+        const r = removeConnection(agent.options.env, parts[1]);
+        agent.options.log(`removed connection ${r.removed}`);
+        send(res, 200, { ok: true, ...r });
+        return 200;
       }
       case 'POST cache/clear': {
         const r = agent.clearCache();

@@ -32,6 +32,7 @@ import type {
   TypeSpec,
   UpsertDef,
   BatchDef,
+  WebhookDef,
   VariantDef,
 } from './types.js';
 import { chooseValidators, validateWith } from './validate.js';
@@ -48,7 +49,7 @@ export interface LoadedStdlib {
 }
 
 /** Keys of an action that may also appear, per version, under `variants`. */
-const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'batch', 'arrival', 'body'] as const;
+const VARIANT_KEYS = ['method', 'path', 'pathParams', 'params', 'pagination', 'extract', 'since', 'record', 'input', 'cost', 'idempotent', 'key', 'cursorField', 'unsupportedSince', 'tokens', 'upsert', 'batch', 'arrival', 'body', 'webhook'] as const;
 /** Keys of a parameter or option that describe it rather than constrain its value. */
 const PARAM_META = new Set(['help', 'required', 'kind', 'sendDefault', 'secret', 'env', 'in']);
 
@@ -526,6 +527,7 @@ class Loader {
       body: (m.body as 'json' | 'form' | undefined) ?? 'json',
       upsert: role === 'write' ? upsertDef(m.upsert as JsonObject | undefined) : m.upsert === undefined ? null : fail(at('upsert'), 'is only for writes'),
       batch: batchDef(m.batch as JsonObject | undefined, role, pathParams, () => fail(at('batch'), 'is only for reads of one record by a path parameter')),
+      webhook: m.webhook === undefined ? null : role === 'read' ? webhookDef(m.webhook as JsonObject, params, (k) => at('webhook', k), fail) : fail(at('webhook'), 'is only for reads'),
       arrival: role === 'write' ? ((m.arrival as unknown as ArrivalDef | undefined) ?? null) : m.arrival === undefined ? null : fail(at('arrival'), 'is only for writes'),
       source: { file, display: this.display(file), pointer: vPtr },
     };
@@ -568,6 +570,12 @@ function upsertDef(u: JsonObject | undefined): UpsertDef | null {
   for (const [name, f] of Object.entries(u.fields as Record<string, { search: string; from?: string }>)) fields[name] = { search: f.search, from: f.from ?? name };
   const hits = (u.hits as { items: string; id: string } | undefined) ?? { items: '/data/items', id: '/item/id' };
   return { path: u.path as string, tokens: u.tokens as number, update: u.update as string, hits, fields, customFields: (u.customFields as string | undefined) ?? null };
+}
+
+function webhookDef(w: JsonObject, params: Readonly<Record<string, unknown>>, at: (k: string) => string, fail: (ptr: string, detail: string) => never): WebhookDef {
+  const param = w.param as string;
+  if (!(param in params)) fail(at('param'), `names "${param}", which is not a parameter of this action`);
+  return { param, actions: w.actions as Record<string, string[]>, objects: w.objects as Record<string, string | null> };
 }
 
 function jsonFiles(dir: string): string[] {

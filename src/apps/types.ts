@@ -212,6 +212,8 @@ export interface VariantDef {
   body: 'json' | 'form';
   /** How lookups by id through this read are answered many ids a request, or null: one by one. */
   batch: BatchDef | null;
+  /** A source fed by webhooks (only deployed flows can use it), or null. */
+  webhook: WebhookDef | null;
   /** How to look for an uncertain create, or null. */
   arrival: ArrivalDef | null;
   source: SourceRef;
@@ -226,6 +228,15 @@ export interface BatchDef {
   max: number;
   /** The path parameter of this action that holds the id. */
   id: string;
+}
+
+export interface WebhookDef {
+  /** The parameter naming the event, `ACTION.OBJECT`. */
+  param: string;
+  /** The app's event actions, each with the other names it may be written as. */
+  actions: Readonly<Record<string, readonly string[]>>;
+  /** The app's event objects, each with the read action that finds missed changes, or null. */
+  objects: Readonly<Record<string, string | null>>;
 }
 
 export interface UpsertDef {

@@ -6,6 +6,7 @@ import { EXIT } from './exit-codes.js';
 import { stopQuietlyOnClosedPipe } from './closed-pipe.js';
 import { errColors, processIO, type CliIO } from './io.js';
 import { registry } from './registry.js';
+import { tracingWanted } from '../runtime/tracing.js';
 
 const VERSION = '0.1.0';
 
@@ -108,7 +109,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(formatHelp(cmd));
       return EXIT.ok;
     }
-    return await cmd.run(parsed, io);
+    // OpenTelemetry is loaded only when the environment asks for traces (tracing.ts).
+    const tracing = tracingWanted(io.env) ? await import('../runtime/tracing.js') : null;
+    await tracing?.startTracing(io.env);
+    try {
+      return await cmd.run(parsed, io);
+    } finally {
+      await tracing?.shutdownTracing();
+    }
   } catch (err) {
     return reportError(err, io);
   }

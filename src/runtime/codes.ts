@@ -32,6 +32,8 @@ export const RUNTIME = {
   pgNoUniqueKey: 'SL7043',
   /** PostgreSQL: any other database error (a query that does not run, a connection lost mid-run). */
   pgQuery: 'SL7044',
+  /** A source fed by webhooks run outside a deployment (only the agent receives webhooks). */
+  webhookOnly: 'SL7050',
 } as const;
 
 export type RuntimeCode = (typeof RUNTIME)[keyof typeof RUNTIME];

@@ -3,6 +3,7 @@
 // and how the run goes.
 import type { HttpIo } from './http-app/types.js';
 import type { IoContext } from './io.js';
+import type { WebhookStore } from '../state/index.js';
 
 export interface ComponentContext {
   io: IoContext;
@@ -13,4 +14,6 @@ export interface ComponentContext {
   dryRun: boolean;
   /** Where a dry run describes what it would do. */
   log?: (line: string) => void;
+  /** The deployment's received webhook events (the agent's runs only): what a webhook source reads. */
+  webhooks?: { store: WebhookStore; deployment: string };
 }

@@ -10,6 +10,7 @@ import { httpSource } from './http-app/source.js';
 import type { HttpIo } from './http-app/types.js';
 import { HttpWriter } from './http-app/writer.js';
 import type { HttpEvent } from './http/index.js';
+import type { ApiResponse, RequestOptions } from './http/client.js';
 
 export interface HttpIoOptions {
   env: Record<string, string | undefined>;
@@ -20,10 +21,21 @@ export interface HttpIoOptions {
   onEvent?: (event: HttpEvent, baseUrl: string) => void;
 }
 
-export function createHttpIo(o: HttpIoOptions): HttpIo & { close(): Promise<void>; limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] } {
+export interface HttpIoProcess extends HttpIo {
+  close(): Promise<void>;
+  limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[];
+  /** One request through a connection's client (its rate limiter, retries and errors): the agent's webhook registrations. */
+  request(connection: string, app: string, r: RequestOptions): Promise<ApiResponse>;
+  /** The company URL of a connection, as requests use it. */
+  baseUrl(connection: string, app: string): string;
+}
+
+export function createHttpIo(o: HttpIoOptions): HttpIoProcess {
   const clients = new HttpClients(loadRegistry(), { env: o.env, ...(o.home ? { home: o.home } : {}), ...(o.onEvent ? { onEvent: o.onEvent } : {}) });
   const cache = lookupCache(o.home ? { home: o.home } : {});
   return {
+    request: (connection, app, r) => clients.named(connection, app).request(r),
+    baseUrl: (connection, app) => clients.named(connection, app).connection.baseUrl,
     limiters: () => clients.limiters(),
     waiting: () => clients.waiting(),
     source: (ref, action, query, opts) => httpSource(clients, ref, action, query, opts),

@@ -23,6 +23,7 @@ import { RUNTIME } from './codes.js';
 import type { ComponentContext } from './component.js';
 import type { Destination, Rejection } from './dests/destination.js';
 import { TeeDestination, type TeeHooks } from './dests/tee.js';
+import type { WriteHooks } from './dests/destination.js';
 import { openDestination } from './dests/registry.js';
 import type { EvalContext, Rec, Value } from './eval.js';
 import type { HttpIo } from './http-app/types.js';
@@ -36,6 +37,7 @@ import type { ProgressEvent, RunSummary } from './run-summary.js';
 import { openSource } from './sources/registry.js';
 import { flowFilePath, flowKey as legacyFileKey, projectFlowKey, templateValues, type StateStore } from '../state/index.js';
 import { compileSteps, engineFilter } from './steps.js';
+import { pageSpan, traceRun } from './tracing.js';
 import { varValues } from './vars.js';
 
 export type { RunStatus, RunSummary, RateLimitWait, ProgressEvent } from './run-summary.js';
@@ -66,6 +68,8 @@ export interface RunFlowOptions {
   /** Dry runs describe what they would do here. */
   log?: (line: string) => void;
   now?: Date;
+  /** The deployment's received webhook events, which a webhook source reads (the agent gives them; `sluice run` cannot). */
+  webhooks?: ComponentContext['webhooks'];
 }
 
 const sourceNameOf = (ref: ResolvedRef) => `${ref.ref.name}${ref.connection ? `@${ref.connection.name}` : ''}`;
@@ -88,7 +92,14 @@ const emptySummary = (flow: string): RunSummary => ({
   warnings: [],
 });
 
-export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
+export function runFlow(o: RunFlowOptions): Promise<RunSummary> {
+  return traceRun(o.flow.name, { 'sluice.trigger': o.trigger, 'sluice.dry_run': o.dryRun }, () => runFlowUntraced(o), (s) => ({
+    attrs: { 'sluice.status': s.status, 'sluice.read': s.read, 'sluice.written': s.written, 'sluice.rejected': s.rejected, 'sluice.pages': s.pages, ...(s.run_id !== null ? { 'sluice.run_id': s.run_id } : {}) },
+    ...(s.error ? { error: `${s.error.code}: ${s.error.message}` } : {}),
+  }));
+}
+
+async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
   const started = o.now ?? new Date();
   const t0 = performance.now();
   const f = o.flow;
@@ -125,7 +136,7 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
 
   const rejects: Rejection[] = [];
   const onReject = (r: Rejection) => rejects.push(r);
-  const components: ComponentContext = { io: o.io, http: o.http, signal: o.signal, dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}) };
+  const components: ComponentContext = { io: o.io, http: o.http, signal: o.signal, dryRun: o.dryRun, ...(o.log ? { log: o.log } : {}), ...(o.webhooks ? { webhooks: o.webhooks } : {}) };
   // With `since`, records already written are skipped, so `limit` counts the new ones (below) and
   // the reader is not capped; without it the reader stops at `limit` by itself.
   const readerLimit = since ? undefined : limit;
@@ -213,11 +224,18 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   };
 
   let stoppedEarly = false;
+  let span: ReturnType<typeof pageSpan> = null;
+  // A source keeping its own progress (webhook events) is told what is handled for good; with a
+  // destination durable only at commit, that is after the commit.
+  const progress = o.dryRun ? undefined : source.progress;
+  const handledAtCommit: Rec[] = [];
   try {
     if (o.http.beforeRun) summary.warnings.push(...(await o.http.beforeRun(f)));
     try {
       for await (const page of source.pages()) {
         summary.pages++;
+        span?.end();
+        span = pageSpan(summary.pages);
         const admitted = admission.page(page);
         const { batch } = admitted;
         const rejectedBefore = rejects.length;
@@ -226,7 +244,14 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         const keyOf = (i: number) => admitted.keys[out.origins[i]];
         // Writes accepted so far in this batch: the history of a run killed mid-batch shows them.
         let acceptedNow = 0;
-        const hooks: TeeHooks | undefined = saving
+        const hooks: WriteHooks | TeeHooks | undefined = progress
+          ? {
+              sending: (i) => progress.sending(batch[out.origins[i]]),
+              accepted: async (i) => {
+                if (dest.durability === 'batch') await progress.handled([batch[out.origins[i]]]);
+              },
+            }
+          : saving
           ? {
               key: keyOf,
               sending: async (i) => {
@@ -249,6 +274,15 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
         await flushRejects();
         const settled = settleBatch(batch.length, out, result, admitted.seen, boundary);
         summary.unsent += settled.unsent;
+        if (progress) {
+          const index = new Map(batch.map((r, i) => [r, i]));
+          const done = admitted.considered.filter((r) => {
+            const i = index.get(r);
+            return i === undefined || settled.finished[i] === 1;
+          });
+          if (dest.durability === 'batch') await progress.handled(done);
+          else handledAtCommit.push(...done);
+        }
         // A destination that is durable per batch lets the progress be saved per batch, so that a
         // crash repeats nothing already written.
         if (saving && dest.durability === 'batch' && boundary.pending) {
@@ -268,11 +302,15 @@ export async function runFlow(o: RunFlowOptions): Promise<RunSummary> {
       // after a page (what was handled is committed below); it has not failed.
       if (!o.signal.aborted) throw err;
       stoppedEarly = true;
+    } finally {
+      span?.end({ 'sluice.read': summary.read, 'sluice.written': summary.written });
+      span = null;
     }
     // Without `since` the reader itself stopped at `limit`; whether more existed is unknown.
     if (limit !== undefined && admission.fresh >= limit) stoppedEarly = true;
     await dest.commit();
     await rejectDest?.commit();
+    await progress?.handled(handledAtCommit);
     summary.complete = !stoppedEarly;
     if (!o.dryRun && o.store && runId !== null) {
       if (since) {

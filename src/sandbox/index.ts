@@ -18,6 +18,7 @@ import { ROUTES } from './routes/index.js';
 import { createHandler, type RequestLogEntry } from './server.js';
 import { StatsCounter, type SandboxStats } from './stats.js';
 import { Store } from './store.js';
+import { DEFAULT_WEBHOOK_SETTINGS, Webhooks, type Registration, type WebhookSettings, type WebhookStats } from './webhooks.js';
 import type { World } from './world.js';
 
 /**
@@ -60,6 +61,8 @@ export interface SandboxOptions {
   data?: SandboxDataFile | string;
   /** Where /v1/leads puts pagination: "nested" (additional_data.pagination, default) or "flat". */
   leadsPagination?: RouteSettings['leadsPagination'];
+  /** Retry waits and timeout of webhook deliveries (default: 3 s, 30 s, 150 s; 10 s). */
+  webhooks?: Partial<WebhookSettings>;
   /** Called after every answer (the CLI's -v log). The path never contains the token. */
   onRequest?: (entry: RequestLogEntry) => void;
   /** Called with unexpected handler errors (answered as 500). Default: printed to stderr. */
@@ -90,6 +93,15 @@ export interface Sandbox {
   resetFaults(): void;
   stats(): SandboxStats;
   resetStats(): void;
+  /** Webhook registrations (made through /v1/webhooks) and their deliveries. */
+  readonly webhooks: {
+    list(): Registration[];
+    /** The next `count` events are not delivered at all (Pipedrive failing to send them). */
+    dropNext(count?: number): void;
+    stats(): WebhookStats;
+    /** Deliveries under way or waiting for a retry. */
+    readonly pending: number;
+  };
   close(): Promise<void>;
 }
 
@@ -127,6 +139,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const plan = options.plan ?? 'premium';
   if (!PLANS.includes(plan)) throw new RangeError(`unknown plan ${String(plan)}; use ${PLANS.join(', ')}`);
   const { world, seed } = buildWorld(options);
+  // After the seed: generated records are not events.
+  const hooks = new Webhooks(world, { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks });
+  world.webhooks = hooks;
+  world.changes = (c) => hooks.changed(c);
   const limiter = new RateLimiter({
     plan,
     seats: () => world.store.users.all().filter((u) => u.active_flag).length,
@@ -195,7 +211,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
+    webhooks: {
+      list: () => hooks.list(),
+      dropNext: (count) => hooks.dropNext(count),
+      stats: () => ({ ...hooks.counts }),
+      get pending() {
+        return hooks.pending;
+      },
+    },
     close: () => {
+      hooks.close();
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Keep-alive sockets would hold close() open for their idle timeout.
@@ -218,3 +243,4 @@ export type * from './model.js';
 export { PLANS, PLAN_LIMITS, requestCost, type Plan, type CostKind } from './rate-limit.js';
 export type { RequestLogEntry } from './server.js';
 export type { SandboxStats } from './stats.js';
+export type { Registration, WebhookSettings, WebhookStats } from './webhooks.js';

@@ -186,6 +186,49 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Webhook sources (events.ts). \`webhooks\`: the registration a deployment made with its app
+    // (the app's id for it, the event, the basic-auth user and the SHA-256 of the generated
+    // password: the password itself is sent once, at registration, and never kept) and where the
+    // next reconciling \`since\` read starts. \`webhook_events\`: every event received (or found by
+    // a reconciling read), kept before the delivery is answered; \`change_key\` names the change
+    // itself, so an event delivered twice, or delivered and also found by a reconciling read, is
+    // kept once.
+    version: 5,
+    name: 'webhook-events',
+    up: `
+      CREATE TABLE webhooks (
+        deployment       TEXT PRIMARY KEY,
+        connection       TEXT NOT NULL,
+        base_url         TEXT NOT NULL,
+        remote_id        TEXT NOT NULL,
+        event            TEXT NOT NULL,
+        auth_user        TEXT NOT NULL,
+        password_sha256  TEXT NOT NULL,
+        created_at       TEXT NOT NULL,
+        reconciled_until TEXT
+      );
+      CREATE TABLE webhook_events (
+        id          INTEGER PRIMARY KEY,
+        deployment  TEXT NOT NULL,
+        event_id    TEXT NOT NULL,
+        change_key  TEXT NOT NULL,
+        entity      TEXT NOT NULL,
+        entity_id   TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        origin      TEXT NOT NULL CHECK (origin IN ('webhook', 'reconcile')),
+        payload     TEXT NOT NULL,
+        status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'done')),
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        received_at TEXT NOT NULL,
+        done_at     TEXT,
+        UNIQUE (deployment, event_id),
+        UNIQUE (deployment, change_key)
+      );
+      CREATE INDEX webhook_events_open ON webhook_events (deployment, status, occurred_at, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,3 +30,5 @@ export { BEGINNING_OF_TIME, BUILTIN_TEMPLATES, parseVarArgs, templateValues, typ
 export { scrubSecrets } from './scrub.js';
 export { SqliteDeployments, type Deployment, type DeploymentInput, type DeploymentStore, type DeploymentVersion, type StoredSchedule } from './deployments.js';
 export { runJson } from './run-json.js';
+export { SqliteWebhookStore } from './sqlite-webhooks.js';
+export { changeKey, type WebhookStore, type EventCounts, type IncomingEvent, type StoredEvent, type WebhookRegistration } from './events.js';

@@ -18,6 +18,8 @@ import { mergeFlowState } from './merge.js';
 import { scrubSecrets } from './scrub.js';
 import { pidAlive } from '../util/process.js';
 import { RUN_COLUMNS, toRun, type RunRow } from './sqlite-rows.js';
+import { SqliteWebhookStore } from './sqlite-webhooks.js';
+import type { WebhookStore } from './events.js';
 import {
   DEFAULT_FOREIGN_STALE_MS,
   RUN_STATUSES,
@@ -70,6 +72,7 @@ export class SqliteStateStore implements StateStore {
   readonly db: SqliteDatabase;
   readonly path: string;
   readonly deployments: SqliteDeployments;
+  readonly webhooks: WebhookStore;
   private readonly now: () => Date;
   private readonly foreignStaleMs: number;
   private readonly stmt: {
@@ -83,6 +86,7 @@ export class SqliteStateStore implements StateStore {
     this.now = options.now ?? (() => new Date());
     this.foreignStaleMs = options.foreignStaleMs ?? DEFAULT_FOREIGN_STALE_MS;
     this.deployments = new SqliteDeployments(db, this.now);
+    this.webhooks = new SqliteWebhookStore(db);
     this.stmt = {
       flowId: db.prepare('SELECT id FROM flows WHERE key = ?'),
       run: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN flows f ON f.id = r.flow_id WHERE r.id = ?`),

@@ -13,6 +13,7 @@
 // A crash between two commits keeps the last committed watermark; the next run continues there.
 import type { Comparator, CursorInput, CursorKind } from './cursor.js';
 import type { DeploymentStore } from './deployments.js';
+import type { WebhookStore } from './events.js';
 import type { FlowKey } from './keys.js';
 
 export type { FlowKey } from './keys.js';
@@ -205,6 +206,12 @@ export interface StateStore extends StateReader {
 
   /** The agent's deployments (same database, so a deployment and its runs are kept together). */
   readonly deployments: DeploymentStore;
+  /**
+   * Webhook registrations and the events received (the interface in events.ts, SQLite's in
+   * sqlite-webhooks.ts): the agent keeps an event before answering the delivery, and the interpreter
+   * marks events per record from its write hooks, awaiting each.
+   */
+  readonly webhooks: WebhookStore;
   /** What the agent's panel shows of a run beyond its counts: one JSON document per run. */
   saveRunDetails(runId: number, details: unknown): Promise<void>;
   runDetails(runId: number): Promise<unknown>;

@@ -15,6 +15,7 @@ if (!haveChromium) console.warn(`test/agent/panel.e2e.test.ts: skipped: ${CHROMI
 const WRONG_TOKEN = 'badc0ffee0badc0ffee0badc0ffee0badc0ffee0';
 const REJ_V1 = 'flow rej {\n  source file.csv with path = "in.csv" as { id: number, n: string } -> dest file.jsonl with path = "out/r1.jsonl"\n}\n';
 const REJ_V2 = 'flow rej {\n  source file.csv with path = "in.csv" as { id: number, n: string } -> map { id: id } -> dest file.jsonl with path = "out/r2.jsonl"\n}\n';
+const REJ_V3 = 'flow rej {\n  source file.csv with path = "in.csv" as { id: string, n: string } -> map { id: id } -> dest file.jsonl with path = "out/r2.jsonl", append = true\n}\n';
 
 describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChromium ? '' : ` (skipped: ${CHROMIUM} is missing)`}`, () => {
   let sb: Sandbox;
@@ -135,6 +136,10 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     expect(Number(await field('HTTP requests'))).toBeGreaterThanOrEqual(1);
     expect(await field('Retries')).toBe('0');
     expect(await field('Destination')).toContain('out/persons.jsonl');
+    // The run's own log: a line per page and the outcome.
+    const log = (await page.textContent('#run-log')) ?? '';
+    expect(log).toMatch(/^\d\d:\d\d:\d\d\.\d{3} page 1: read \d+, written \d+, rejected 0 so far$/m);
+    expect(log).toMatch(/succeeded: read 250, written 250, rejected 0$/m);
     await page.click('#run-close');
     expect(await page.locator('#run-detail').isVisible()).toBe(false);
 
@@ -165,6 +170,17 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     expect(rejected).toContain(String(run.run_id));
     expect(rejected).toContain('"x"');
 
+    // Fixed flow, then Replay from the panel: the record goes through the flow as it is now.
+    p.write('rej.flow', REJ_V3);
+    expect((await p.sluice(['deploy', 'rej.flow'])).code).toBe(0);
+    await page.click('#dep-close');
+    await row.locator('button', { hasText: 'Details' }).click();
+    await expect.poll(() => page.locator('#dep-rejected tbody tr[data-rejected]').count()).toBe(1);
+    await page.click('#dep-rejected button[data-replay]');
+    await expect.poll(() => page.textContent('#dep-message')).toBe('Replayed 1 record: 1 sent.');
+    await expect.poll(() => page.textContent('#dep-rejected tbody')).toContain('No rejected records.');
+    expect(readFileSync(join(p.dir, 'out/r2.jsonl'), 'utf8')).toContain('"x"');
+
     // Pause: not scheduled, shown as paused, kept across the API; Resume.
     await row.locator('button', { hasText: 'Pause' }).click();
     await expect.poll(() => page.textContent('#deploy-message')).toBe('Paused rej.');
@@ -179,7 +195,7 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     expect(await page.textContent('#deploy-message')).toContain('Click "Confirm undeploy"');
     expect((await api(agent, 'GET', 'deployments/rej')).json.enabled).toBe(true);
     await row.locator('button', { hasText: 'Confirm undeploy' }).click();
-    await expect.poll(() => page.textContent('#deploy-message')).toBe('Undeployed rej (v2).');
+    await expect.poll(() => page.textContent('#deploy-message')).toBe('Undeployed rej (v3).');
     await expect.poll(() => row.count()).toBe(0);
     expect(await page.locator('#deployment-detail').isVisible()).toBe(false);
     expect((await api(agent, 'GET', 'deployments/rej')).json.enabled).toBe(false);
@@ -190,6 +206,35 @@ describe.skipIf(!haveChromium)(`the agent's panel in headless Chromium${haveChro
     await expect.poll(() => page.textContent('#cache-message')).toMatch(/^Cache cleared: \d+ files?, \d+ cached lookups?\.$/);
     expect(await page.getAttribute('#cache-message', 'class')).toContain('ok');
     expect(agent.log()).toContain('cache cleared:');
+  });
+
+  it('tests a saved connection again, and removes it after a second click', async () => {
+    const row = page.locator('#conn-table tbody tr[data-connection="pipedrive"]');
+    await expect.poll(() => row.count()).toBe(1);
+    await row.locator('button', { hasText: 'Test' }).click();
+    await expect.poll(() => page.textContent('#conn-status')).toContain('pipedrive: Test Connection Successful');
+    expect(await page.getAttribute('#conn-status', 'class')).toContain('ok');
+
+    // Discover: the company's custom fields, stored where `sluice describe` and every check find them.
+    await row.locator('button', { hasText: 'Discover' }).click();
+    await expect.poll(() => page.textContent('#conn-status')).toBe('pipedrive: discovered 12 custom fields (persons 5, deals 4, organizations 3).');
+    const described = await p.sluice(['describe', 'pipedrive.persons', '--connection', 'pipedrive']);
+    expect(described.stdout).toContain('custom');
+
+    // A company that no longer answers: the test says so, with the cause.
+    sb.failNext(503, 10);
+    await row.locator('button', { hasText: 'Test' }).click();
+    await expect.poll(() => page.getAttribute('#conn-status', 'class')).toContain('error');
+    sb.resetFaults();
+
+    await row.locator('button', { hasText: 'Remove' }).click();
+    expect(await page.textContent('#conn-status')).toContain('Click "Confirm remove"');
+    expect(JSON.parse(readFileSync(join(p.env.SLUICE_CONFIG_DIR, 'connections.json'), 'utf8')).connections.pipedrive).toBeDefined();
+    await row.locator('button', { hasText: 'Confirm remove' }).click();
+    await expect.poll(() => page.textContent('#conn-status')).toBe(`Removed connection pipedrive (${sb.url}).`);
+    await expect.poll(() => row.count()).toBe(0);
+    expect(JSON.parse(readFileSync(join(p.env.SLUICE_CONFIG_DIR, 'connections.json'), 'utf8')).connections.pipedrive).toBeUndefined();
+    expect((await p.sluice(['connections', 'list'])).stdout).not.toContain(sb.url);
   });
 
   it('never sent a token to the page', async () => {

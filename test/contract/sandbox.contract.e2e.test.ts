@@ -117,6 +117,10 @@ function probes(): Probe[] {
     v2('DELETE', '/persons/:id', `/persons/${ids.person + 1}`),
     v1('DELETE', '/organizations/:id', `/organizations/${ids.org}`),
     v2('DELETE', '/organizations/:id', `/organizations/${ids.org + 1}`),
+    // Webhooks after the records: a registration makes later writes send deliveries.
+    v1('POST', '/webhooks', '/webhooks', { body: { subscription_url: 'http://127.0.0.1:9/hook', event_action: 'create', event_object: 'person', name: 'contract', http_auth_user: 'u', http_auth_password: 'p', version: '2.0' }, ...created }),
+    v1('GET', '/webhooks'),
+    v1('DELETE', '/webhooks/:id', '/webhooks/1'),
   ];
 }
 

@@ -140,8 +140,13 @@ describe.skipIf(!present)('the standard library against Pipedrive\'s OpenAPI des
     expect(wrong).toEqual([]);
   });
 
+  // A webhook source's method and path are where its webhook is registered: its parameter becomes
+  // the registration's body (event_action, event_object) and its records are the deliveries, which
+  // the descriptions do not document (the sandbox's deliveries are tested in
+  // test/sandbox/webhooks.test.ts).
   it('parameters have the documented names, types, enums and required flags', () => {
     const problems = variants.flatMap((a) => {
+      if (a.webhook) return [];
       const op = operation(a.version as Version, a.method!, a.path!);
       return op ? checkParams(a, op) : [];
     });
@@ -151,7 +156,7 @@ describe.skipIf(!present)('the standard library against Pipedrive\'s OpenAPI des
   it('record and input fields exist in the description, with the types it documents', () => {
     const problems = variants.flatMap((a) => {
       const op = operation(a.version as Version, a.method!, a.path!);
-      if (!op) return [];
+      if (!op || a.webhook) return [];
       const where = `${a.qualifiedName} (${a.version})`;
       if (a.role === 'read') return checkFields(`${where} record`, a.record, documentedRecord(op), 'read', op);
       const body = op.requestBody ? (toJsonSchema(op.requestBody) as S) : undefined;

@@ -27,7 +27,7 @@ describe('state database', () => {
       expect(statSync(home).mode & 0o777).toBe(0o700);
       expect(statSync(stateDbPath(home)).mode & 0o777).toBe(0o600);
       expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
-      expect(tables(db)).toEqual(['boundary_ids', 'deployment_versions', 'deployments', 'flows', 'rejected', 'run_details', 'runs', 'schema_migrations', 'watermarks']);
+      expect(tables(db)).toEqual(['boundary_ids', 'deployment_versions', 'deployments', 'flows', 'rejected', 'run_details', 'runs', 'schema_migrations', 'watermarks', 'webhook_events', 'webhooks']);
       expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);

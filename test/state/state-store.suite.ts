@@ -380,4 +380,55 @@ describe(`${backend}: reset and flows`, () => {
     expect(await keys('nope')).toEqual([]);
   });
 });
+
+describe(`${backend}: webhook registrations and events (store.webhooks)`, () => {
+  const reg = { deployment: 'hook', connection: 'pd', baseUrl: 'https://acme.pipedrive.com', remoteId: '7', event: 'create.person', authUser: 'u1', password: 'secret-1', createdAt: '2026-01-05T10:00:00.000Z' };
+  const ev = (id: string, entityId: string, at: string, action = 'create') =>
+    ({ eventId: id, entity: 'person', entityId, action, occurredAt: at, version: null, origin: 'webhook' as const, payload: { meta: { id }, data: { id: Number(entityId) } } });
+
+  it('keeps a registration, checks its credentials, and forgets it', async () => {
+    const { store } = await setup();
+    expect(await store.webhooks.registration('hook')).toBeUndefined();
+    await store.webhooks.register(reg);
+    expect(await store.webhooks.registration('hook')).toMatchObject({ deployment: 'hook', remoteId: '7', event: 'create.person', reconciledUntil: null });
+    expect(JSON.stringify(await store.webhooks.registrations())).not.toContain('secret-1');
+    expect(await store.webhooks.authorised('hook', 'u1', 'secret-1')).toBe(true);
+    expect(await store.webhooks.authorised('hook', 'u1', 'wrong')).toBe(false);
+    expect(await store.webhooks.authorised('other', 'u1', 'secret-1')).toBe(false);
+    await store.webhooks.setReconciledUntil('hook', '2026-01-05T11:00:00.000Z');
+    expect((await store.webhooks.registration('hook'))?.reconciledUntil).toBe('2026-01-05T11:00:00.000Z');
+    await store.webhooks.forget('hook');
+    expect(await store.webhooks.registrations()).toEqual([]);
+  });
+
+  it('keeps each change once, hands out open events oldest first, and never again once done', async () => {
+    const { store } = await setup();
+    const w = store.webhooks;
+    expect(await w.add('hook', ev('e2', '2', '2026-01-05T10:00:02Z'))).toBe(true);
+    expect(await w.add('hook', ev('e1', '1', '2026-01-05T10:00:01Z'))).toBe(true);
+    // The same delivery again, and the same change under another event id: not kept twice.
+    expect(await w.add('hook', ev('e1', '1', '2026-01-05T10:00:01Z'))).toBe(false);
+    expect(await w.add('hook', ev('reconcile:create:person:1', '1', '2026-01-05T10:00:01Z'))).toBe(false);
+    const open = await w.openAfter('hook', null, 10);
+    expect(open.map((e) => e.eventId)).toEqual(['e1', 'e2']);
+    const after = await w.openAfter('hook', { occurredAt: open[0].occurredAt, id: open[0].id }, 10);
+    expect(after.map((e) => e.eventId)).toEqual(['e2']);
+    await w.counted([open[0].id]);
+    await w.sending(open[0].id);
+    expect(await w.counts('hook')).toEqual({ pending: 1, sending: 1, done: 0 });
+    expect((await w.openAfter('hook', null, 10))[0]).toMatchObject({ eventId: 'e1', status: 'sending', attempts: 1 });
+    await w.done(open.map((e) => e.id));
+    expect(await w.openAfter('hook', null, 10)).toEqual([]);
+    expect(await w.hasOpen('hook')).toBe(false);
+    expect(await w.counts('hook')).toEqual({ pending: 0, sending: 0, done: 2 });
+    expect((await w.recent('hook')).map((e) => e.eventId)).toEqual(['e1', 'e2']);
+  });
+
+  it('keeps events across a reopen', async () => {
+    const h = await setup();
+    await h.store.webhooks.add('hook', ev('e1', '1', '2026-01-05T10:00:01Z'));
+    const again = await h.reopen();
+    expect(await again.webhooks.hasOpen('hook')).toBe(true);
+  });
+});
 }

@@ -146,10 +146,73 @@
     fillTable(
       'conn-table',
       connections,
-      (c) => el('tr', {}, el('td', {}, c.name), el('td', {}, c.app), el('td', {}, c.company_url || '–'), el('td', {}, c.api_version), el('td', {}, from(c))),
+      (c) =>
+        el(
+          'tr',
+          { 'data-connection': c.name },
+          el('td', {}, c.name),
+          el('td', {}, c.app),
+          el('td', {}, c.company_url || '–'),
+          el('td', {}, c.api_version),
+          el('td', {}, from(c)),
+          el(
+            'td',
+            {},
+            el('button', { type: 'button', 'data-conn-action': 'test', 'data-name': c.name, className: 'quiet' }, 'Test'),
+            ' ',
+            c.app === 'pipedrive' ? el('button', { type: 'button', 'data-conn-action': 'discover', 'data-name': c.name, className: 'quiet' }, 'Discover') : '',
+            ' ',
+            c.token_from === 'saved' ? el('button', { type: 'button', 'data-conn-action': 'remove', 'data-name': c.name, className: 'quiet' }, removeArmed.has(c.name) ? 'Confirm remove' : 'Remove') : '',
+          ),
+        ),
       'No connections yet: add one with +.',
-      5,
+      6,
     );
+  }
+
+  /** "Test" on a listed connection: the same request as `sluice connections test NAME`. */
+  async function testConnection(name) {
+    say('conn-status', `Testing ${name}…`);
+    try {
+      const r = await api('POST', `connections/${encodeURIComponent(name)}/test`);
+      say('conn-status', `${name}: ${r.message} (${r.reached}).`, 'ok');
+    } catch (e) {
+      say('conn-status', `${name}: ${e.message}`, 'error');
+    }
+  }
+
+  /** "Discover": `sluice discover NAME`, the company's custom fields, which flows then use by name. */
+  async function discoverConnection(name) {
+    say('conn-status', `Reading the custom fields of ${name}…`);
+    try {
+      const r = await api('POST', `connections/${encodeURIComponent(name)}/discover`);
+      const counts = Object.entries(r.custom_fields);
+      const total = counts.reduce((n, [, k]) => n + k, 0);
+      say('conn-status', `${name}: discovered ${total} custom field${total === 1 ? '' : 's'} (${counts.map(([e, k]) => `${e}s ${k}`).join(', ')}).`, 'ok');
+    } catch (e) {
+      say('conn-status', `${name}: ${e.message}`, 'error');
+    }
+  }
+
+  const removeArmed = new Map();
+
+  /** "Remove" asks once more, then removes the saved connection (as `sluice connections remove`). */
+  async function removeConnection(name, button) {
+    if (!removeArmed.has(name)) {
+      removeArmed.set(name, setTimeout(() => removeArmed.delete(name), 5000));
+      button.textContent = 'Confirm remove';
+      say('conn-status', `Click "Confirm remove" to delete ${name} and its token from this machine (flows using it stop checking).`);
+      return;
+    }
+    clearTimeout(removeArmed.get(name));
+    removeArmed.delete(name);
+    try {
+      const r = await api('DELETE', `connections/${encodeURIComponent(name)}`);
+      say('conn-status', `Removed connection ${r.removed} (${r.company_url}).`, 'ok');
+    } catch (e) {
+      say('conn-status', e.message, 'error');
+    }
+    await refreshConnections();
   }
 
   async function refreshDeployments() {
@@ -254,6 +317,7 @@
   };
 
   async function showDeployment(name) {
+    if ($('dep-name').textContent !== name) say('dep-message', '');
     try {
       const d = await api('GET', `deployments/${encodeURIComponent(name)}`);
       const { rejected } = await api('GET', `deployments/${encodeURIComponent(name)}/rejected?limit=100`);
@@ -263,6 +327,7 @@
       if (d.file) bits.push(`from ${d.file}`);
       if (d.allow_paths && d.allow_paths.length) bits.push(`may also use ${d.allow_paths.join(', ')}`);
       if (d.notify_url) bits.push('failures are notified');
+      if (d.webhook) bits.push(`webhook ${d.webhook.event}: ${d.webhook.events.pending + d.webhook.events.sending} waiting, ${d.webhook.events.done} done`);
       $('dep-summary').textContent = bits.join(' · ');
       $('dep-source-version').textContent = `(v${d.version}, running now)`;
       $('dep-source').textContent = d.text;
@@ -278,13 +343,40 @@
       fillTable(
         'dep-rejected',
         rejected,
-        (r) => el('tr', {}, el('td', { className: 'num' }, r.run_id === null ? '–' : r.run_id), el('td', { className: 'time' }, time(r.created_at)), el('td', { className: 'error' }, `${r.code ? `${r.code} ` : ''}${r.reason}`), el('td', { className: 'record' }, recordText(r.record))),
+        (r) =>
+          el(
+            'tr',
+            { 'data-rejected': String(r.id) },
+            el('td', { className: 'num' }, r.run_id === null ? '–' : r.run_id),
+            el('td', { className: 'time' }, time(r.created_at)),
+            el('td', { className: 'error' }, `${r.code ? `${r.code} ` : ''}${r.reason}`),
+            el('td', { className: 'record' }, recordText(r.record)),
+            el('td', {}, el('button', { type: 'button', 'data-replay': String(r.id), className: 'quiet' }, 'Replay')),
+          ),
         'No rejected records.',
-        4,
+        5,
       );
+      $('dep-replay-all').disabled = rejected.length === 0;
       $('deployment-detail').hidden = false;
     } catch (e) {
       say('deploy-message', e.message, 'error');
+    }
+  }
+
+  /** Sends rejected records (one, or all with no id) through the deployed flow as it is now. */
+  async function replay(id) {
+    const name = $('dep-name').textContent;
+    say('dep-message', 'Replaying…');
+    try {
+      const { replay: r } = await api('POST', `deployments/${encodeURIComponent(name)}/replay`, id ? { ids: [Number(id)] } : {});
+      const parts = [`${r.sent} sent`];
+      if (r.arrived) parts.push(`${r.arrived} had arrived`);
+      if (r.refused) parts.push(`${r.refused} refused again`);
+      if (r.kept) parts.push(`${r.kept} kept`);
+      await showDeployment(name);
+      say('dep-message', `Replayed ${r.considered} record${r.considered === 1 ? '' : 's'}: ${parts.join(', ')}.`, r.refused ? 'error' : 'ok');
+    } catch (e) {
+      say('dep-message', e.message, 'error');
     }
   }
 
@@ -327,6 +419,7 @@
         if (run.error.hint) fields.push(['Hint', run.error.hint]);
       }
       $('run-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k }, v)]));
+      $('run-log').textContent = d && d.log && d.log.length ? d.log.join('\n') : 'No log kept for this run.';
       shown.delete('run-rejected');
       fillTable('run-rejected', rejected, (r) => el('tr', {}, el('td', { className: 'error' }, `${r.code ? `${r.code} ` : ''}${r.reason}`), el('td', { className: 'record' }, recordText(r.record))), 'None.', 2);
       $('run-detail').hidden = false;
@@ -457,6 +550,20 @@
       else if (action === 'undeploy') void undeploy(name, b);
       else if (action === 'details') void showDeployment(name);
     });
+    $('conn-table').addEventListener('click', (ev) => {
+      const b = ev.target instanceof Element ? ev.target.closest('button[data-conn-action]') : null;
+      if (!b) return;
+      const name = b.getAttribute('data-name');
+      const action = b.getAttribute('data-conn-action');
+      if (action === 'test') void testConnection(name);
+      else if (action === 'discover') void discoverConnection(name);
+      else void removeConnection(name, b);
+    });
+    $('dep-rejected').addEventListener('click', (ev) => {
+      const b = ev.target instanceof Element ? ev.target.closest('button[data-replay]') : null;
+      if (b) void replay(b.getAttribute('data-replay'));
+    });
+    $('dep-replay-all').addEventListener('click', () => void replay(null));
     $('dep-versions').addEventListener('click', (ev) => {
       const b = ev.target instanceof Element ? ev.target.closest('button[data-show-version]') : null;
       if (b) void showVersion(b.getAttribute('data-show-version'));

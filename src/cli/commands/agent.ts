@@ -26,7 +26,7 @@ export async function connect(io: CliIO) {
 const start: Command = {
   name: 'agent start',
   summary: 'run the agent in the foreground: deployed flows on their schedules, the API and the panel',
-  usage: 'agent start [--port N] [--host 127.0.0.1] [--stop-timeout SECONDS] [-v] [--queue redis://HOST:PORT --state postgres://...]',
+  usage: 'agent start [--port N] [--host 127.0.0.1] [--stop-timeout SECONDS] [--webhook-port N [--webhook-host ADDR] [--webhook-url URL]] [-v] [--queue redis://HOST:PORT --state postgres://...]',
   options: {
     queue: { type: 'string', valueName: 'URL', description: 'queue mode: schedule runs on this Redis for `sluice worker`s to run (needs --state postgres://...)' },
     state: { type: 'string', valueName: 'URL', description: 'queue mode: the PostgreSQL that keeps deployments, state and history (or SLUICE_STATE)' },
@@ -35,6 +35,10 @@ const start: Command = {
     'allow-remote': { type: 'boolean', description: 'allow a --host that is not loopback (the API is plain HTTP: only on a trusted network)' },
     'stop-timeout': { type: 'string', valueName: 'SECONDS', description: 'on SIGTERM, how long running flows get to finish (default 30)' },
     verbose: { type: 'boolean', short: 'v', description: 'log every API request (method, path, status) to stderr' },
+    'webhook-port': { type: 'string', valueName: 'N', description: 'receive webhooks (flows reading pipedrive.events) on this port, apart from the API; 0 picks a free one' },
+    'webhook-host': { type: 'string', valueName: 'ADDR', description: 'address of the webhook listener (default 127.0.0.1; 0.0.0.0 to expose it)' },
+    'webhook-url': { type: 'string', valueName: 'URL', description: 'the public address the app posts webhooks to (a tunnel or proxy to --webhook-port); default the listener\'s own' },
+    'reconcile-every': { type: 'string', valueName: 'SECONDS', description: 'how often webhook flows read what changed to find events the app did not deliver (default 300)' },
   },
   details: `The first line on stdout is \`agent listening on http://HOST:PORT (pid N)\`; the log goes to
 stderr. The agent writes $SLUICE_HOME/agent.json (mode 0600) with its address and a token that is new
@@ -51,12 +55,26 @@ stop (ending at their next page, as interrupted); exit 0. A second Ctrl-C quits 
 Queue mode (several machines): with --queue redis://HOST:PORT --state postgres://..., the agent runs
 no flow itself: it keeps the deployments in PostgreSQL, puts their runs on the queue on their
 schedules (one agent at a time, by a Redis lock, when several are started) and serves the API and a
-panel of workers and queue counts; \`sluice worker\` processes run the flows. See \`sluice worker --help\`.`,
+panel of workers and queue counts; \`sluice worker\` processes run the flows. See \`sluice worker --help\`.
+
+Webhooks: with --webhook-port the agent also listens for webhooks on that port (only
+\`POST /webhooks/DEPLOYMENT\`, with the basic-auth credentials generated for each deployment; nothing
+of the API). Deploying a flow that reads \`pipedrive.events\` registers its webhook with Pipedrive at
+--webhook-url (which must reach the listener); undeploying removes it. Each event is kept in the
+state database before it is answered, then run through the flow once, in order; a failed run is
+retried. Every --reconcile-every seconds (and at start) the agent reads what changed since the last
+read to find events Pipedrive did not deliver.`,
   async run(args, io) {
     const raw = str(args, 'port') ?? '0';
     if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got \`${raw.slice(0, 20)}\``);
     const host = str(args, 'host') ?? '127.0.0.1';
     const stopTimeoutMs = seconds(args, 'stop-timeout', 30_000, 3600);
+    const rawHookPort = str(args, 'webhook-port');
+    if (rawHookPort !== undefined && (!/^\d+$/.test(rawHookPort) || Number(rawHookPort) > 65535)) throw new UsageError(`--webhook-port must be a whole number from 0 to 65535, got \`${rawHookPort.slice(0, 20)}\``);
+    const webhookUrl = str(args, 'webhook-url');
+    if (webhookUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(webhookUrl)) throw new UsageError(`--webhook-url must be an http:// or https:// URL, got \`${webhookUrl.slice(0, 60)}\``, 'e.g. --webhook-url https://sluice.example.com');
+    if ((webhookUrl !== undefined || str(args, 'webhook-host') !== undefined) && rawHookPort === undefined) throw new UsageError('--webhook-url and --webhook-host need --webhook-port');
+    const reconcileMs = seconds(args, 'reconcile-every', 300_000, 86_400);
     const home = dataDir(io.env, io.cwd);
     const e = errColors(io);
     const log = (line: string) => io.stderr.write(`${e.dim(new Date().toISOString())} ${line}\n`);
@@ -75,6 +93,8 @@ panel of workers and queue counts; \`sluice worker\` processes run the flows. Se
       stdout: io.stdout,
       log,
       verbose: flag(args, 'verbose'),
+      ...(rawHookPort !== undefined ? { webhookPort: Number(rawHookPort), webhookHost: str(args, 'webhook-host') ?? '127.0.0.1', ...(webhookUrl ? { webhookUrl } : {}) } : {}),
+      reconcileMs,
     });
     io.stdout.write(`agent listening on ${agent.url} (pid ${process.pid})\n`);
     const n = (await agent.deployments.list()).length;

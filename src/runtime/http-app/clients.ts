@@ -10,6 +10,7 @@ import { BudgetLedger, DailyBudget, dailyLimit } from '../http/budget.js';
 import { readWindowFor } from '../http/page-window.js';
 import { ApiClient, type HttpEvent } from '../http/index.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
+import { traceHttp } from '../tracing.js';
 
 export interface HttpClientsOptions {
   env: Record<string, string | undefined>;
@@ -72,11 +73,14 @@ export class HttpClients {
       const budget = this.budgetFor(conn, def);
       const onEvent = this.o.onEvent;
       const latency = new LatencyEstimate();
-      const timed = (e: HttpEvent): void => {
+      // Every attempt is counted, timed (answers' latency sizes read windows and writes in flight),
+      // traced (a span when tracing is on) and reported.
+      const events = (e: HttpEvent) => {
         if (e.type === 'response') latency.observe(e.ms);
         this.count(e);
+        traceHttp(e, conn.baseUrl);
+        onEvent?.(e, conn.baseUrl);
       };
-      const events = onEvent ? (e: HttpEvent) => (timed(e), onEvent(e, conn.baseUrl)) : timed;
       client = new ApiClient(def, conn, { onEvent: events, ...(conn.plan ? { plan: conn.plan } : {}), ...(budget ? { budget } : {}) });
       this.clients.set(name, client);
       this.latencies.set(client, latency);

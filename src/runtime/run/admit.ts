@@ -38,6 +38,8 @@ export interface Admitted {
   /** A newest-first source reached records older than the watermark: nothing after them is new. */
   reachedWatermark: boolean;
   limitReached: boolean;
+  /** Every record of the page the run looked at (a source keeping its own progress is told of them). */
+  considered: Rec[];
 }
 
 export class Admission {
@@ -52,13 +54,14 @@ export class Admission {
 
   page(page: Rec[]): Admitted {
     const { since, boundary } = this.r;
-    const out: Admitted = { batch: [], keys: [], seen: [], reachedWatermark: false, limitReached: false };
+    const out: Admitted = { batch: [], keys: [], seen: [], reachedWatermark: false, limitReached: false, considered: [] };
     for (const rec of page) {
       if (this.r.limit !== undefined && this.fresh >= this.r.limit) {
         out.limitReached = true;
         break;
       }
       this.summary.read++;
+      out.considered.push(rec);
       const c = since ? cursorOf(rec, this.r.cursorField) : null;
       const id = since && c ? recordKey(rec, this.r.keyFields) : '';
       const k = since && c ? versionKey(rec, id, c, this.r.digest) : null;

@@ -12,6 +12,8 @@ export interface Settled {
   unsent: number;
   /** Some record reached the destination but was not attempted (the run was interrupted). */
   unattempted: boolean;
+  /** Per record of the batch: 1 when handled to the end. */
+  finished: Uint8Array;
 }
 
 export function settleBatch(size: number, out: StepResult, result: WriteResult, seen: readonly Seen[], boundary: Boundary): Settled {
@@ -29,5 +31,5 @@ export function settleBatch(size: number, out: StepResult, result: WriteResult, 
   for (const x of seen) if (x.bi < 0 || finished[x.bi]) boundary.note(x.k, x.c);
   let unsent = 0;
   for (const done of finished) if (!done) unsent++;
-  return { unsent, unattempted };
+  return { unsent, unattempted, finished };
 }

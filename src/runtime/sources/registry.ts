@@ -1,8 +1,10 @@
 // The source components, keyed by kind: `APPKIND:ACTION` (`file:csv`) or, for every action of an
-// app kind, `APPKIND` (`http`). A new kind of source is a new file and one line here.
+// app kind, `APPKIND` (`http`); `webhook` reads every action fed by webhooks. A new kind of source
+// is a new file and one line here.
 import { SluiceError } from '../../errors.js';
 import { RUNTIME } from '../codes.js';
 import type { ComponentContext } from '../component.js';
+import { webhookSource } from './events.js';
 import { csvSource, jsonlSource } from './files.js';
 import { httpSource } from './http.js';
 import { postgresSource } from './postgres.js';
@@ -16,6 +18,7 @@ export const SOURCES: Readonly<Record<string, SourceComponent>> = {
   'sqlite:table': sqliteSource,
   'postgres:table': postgresSource,
   'postgres:query': postgresSource,
+  webhook: webhookSource,
 };
 
 /** The component that reads `action` of `app`, if this build has one. */
@@ -24,7 +27,8 @@ export function sourceComponent(kind: string, action: string, table: Readonly<Re
 }
 
 export function openSource(req: SourceRequest, ctx: ComponentContext): Source {
-  const c = sourceComponent(req.app.kind, req.action.name);
+  // An action fed by webhooks (`webhook` in its definition) is read from the events received, whatever its app's kind.
+  const c = req.action.webhook ? SOURCES.webhook : sourceComponent(req.app.kind, req.action.name);
   if (!c) throw new SluiceError(RUNTIME.noComponent, `\`${req.action.qualifiedName}\` cannot be read by this version of Sluice`);
   return c.open(req, ctx);
 }

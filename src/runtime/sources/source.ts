@@ -18,6 +18,17 @@ export interface Source {
   readonly cursorField?: string;
   /** The field(s) identifying a record, when the flow chose them; else the action's. */
   readonly keyFields?: string[];
+  /**
+   * Sources that keep their own progress per record (webhook events) instead of a watermark: told
+   * before a write that cannot be repeated, and once records are handled for good (written and
+   * durable, rejected, or left out by the flow).
+   */
+  readonly progress?: SourceProgress;
+}
+
+export interface SourceProgress {
+  sending(rec: Rec): Promise<void>;
+  handled(recs: Rec[]): Promise<void>;
 }
 
 /** One source clause as the plan has it, with its values evaluated for this run. */

@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../errors.js';
 import type { Activity, Note } from '../model.js';
 import { Input, checkDeal, checkLead, checkOrg, checkPerson, checkUser } from '../validation.js';
 import type { World } from '../world.js';
-import { defined } from './common.js';
+import { announce, defined } from './common.js';
 
 export const ACTIVITY_TYPES = ['call', 'meeting', 'task', 'deadline', 'email', 'lunch'] as const;
 const TYPE_NAMES: Record<string, string> = { call: 'Call', meeting: 'Meeting', task: 'Task', deadline: 'Deadline', email: 'Email', lunch: 'Lunch' };
@@ -71,7 +71,7 @@ export function createActivity(world: World, ch: ActivityChanges, extra: { id?: 
   const now = clock.nowSecond();
   const type = ch.type ?? 'task';
   const at = ch.add_time ?? now;
-  return store.activities.insert({
+  return announce(world, 'activity', 'create', store.activities.insert({
     id: extra.id ?? store.activities.allocateId(),
     subject: ch.subject ?? TYPE_NAMES[type],
     type,
@@ -93,7 +93,7 @@ export function createActivity(world: World, ch: ActivityChanges, extra: { id?: 
     update_time: extra.update_time ?? at,
     marked_as_done_time: ch.done ? at : null,
     deleted: false,
-  });
+  }), null);
 }
 
 export function getLiveActivity(world: World, id: number): Activity {
@@ -104,6 +104,7 @@ export function getLiveActivity(world: World, id: number): Activity {
 
 export function updateActivity(world: World, id: number, ch: ActivityChanges): Activity {
   const a = getLiveActivity(world, id);
+  const before = world.changes ? structuredClone(a) : null;
   const now = world.clock.nowSecond();
   const { done, add_time: _ignored, ...rest } = ch;
   Object.assign(a, rest);
@@ -113,15 +114,16 @@ export function updateActivity(world: World, id: number, ch: ActivityChanges): A
   }
   a.update_time = now;
   world.store.activities.changed();
-  return a;
+  return announce(world, 'activity', 'change', a, before);
 }
 
 export function deleteActivity(world: World, id: number): Activity {
   const a = getLiveActivity(world, id);
+  const before = world.changes ? structuredClone(a) : null;
   a.deleted = true;
   a.update_time = world.clock.nowSecond();
   world.store.activities.changed();
-  return a;
+  return announce(world, 'activity', 'delete', a, before);
 }
 
 // ---- notes -------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 import { CUSTOM_BY_KEY, HEX40, coerceCustom } from '../custom-fields.js';
 import type { Contact, CustomValues, FieldEntity } from '../model.js';
 import { typeName, type Input } from '../validation.js';
+import type { Change } from '../webhooks.js';
+import type { World } from '../world.js';
 
 const EMAIL_LABELS = ['work', 'home', 'other'] as const;
 const PHONE_LABELS = ['work', 'home', 'mobile', 'other'] as const;
@@ -94,4 +96,10 @@ export function defined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** Tells the world's webhooks of a create, change or delete; answers the record. */
+export function announce<T extends Change['record']>(world: World, entity: Change['entity'], action: Change['action'], record: T, previous: T | null): T {
+  world.changes?.({ entity, action, record, previous });
+  return record;
 }

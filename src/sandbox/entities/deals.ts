@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../errors.js';
 import type { CustomValues, Deal, DealStatus } from '../model.js';
 import { Input, checkOrg, checkPerson, checkUser } from '../validation.js';
 import type { World } from '../world.js';
-import { defined, readCustom, readVisibleTo } from './common.js';
+import { announce, defined, readCustom, readVisibleTo } from './common.js';
 
 export interface DealChanges {
   title?: string;
@@ -122,7 +122,7 @@ export function createDeal(world: World, ch: DealChanges, extra: { id?: number; 
     custom: ch.custom ?? {},
   };
   if (ch.status && ch.status !== 'deleted') applyStatus(deal, ch.status, at);
-  return store.deals.insert(deal);
+  return announce(world, 'deal', 'create', store.deals.insert(deal), null);
 }
 
 export function getLiveDeal(world: World, id: number): Deal {
@@ -133,6 +133,7 @@ export function getLiveDeal(world: World, id: number): Deal {
 
 export function updateDeal(world: World, id: number, ch: DealChanges): Deal {
   const d = getLiveDeal(world, id);
+  const before = world.changes ? structuredClone(d) : null;
   const now = world.clock.nowSecond();
   if (ch.title !== undefined) d.title = ch.title.trim();
   if (ch.value !== undefined) d.value = ch.value;
@@ -156,7 +157,8 @@ export function updateDeal(world: World, id: number, ch: DealChanges): Deal {
   else if (ch.status !== undefined) applyStatus(d, ch.status, now);
   d.update_time = now;
   world.store.deals.changed();
-  return d;
+  // Pipedrive deletes a deal by marking it deleted: webhooks report it as a delete.
+  return announce(world, 'deal', ch.status === 'deleted' ? 'delete' : 'change', d, before);
 }
 
 export function deleteDeal(world: World, id: number): Deal {

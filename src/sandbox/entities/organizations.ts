@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../errors.js';
 import type { CustomValues, Organization } from '../model.js';
 import { Input, checkUser, typeName } from '../validation.js';
 import type { World } from '../world.js';
-import { defined, readCustom, readVisibleTo } from './common.js';
+import { defined, readCustom, readVisibleTo, announce } from './common.js';
 
 export interface OrganizationChanges {
   name?: string;
@@ -55,7 +55,7 @@ export function createOrganization(world: World, ch: OrganizationChanges, extra:
   if (!ch.name) throw badRequest('Name must be given.');
   const now = clock.nowSecond();
   const labelIds = ch.label_ids ?? [];
-  return store.organizations.insert({
+  return announce(world, 'organization', 'create', store.organizations.insert({
     id: extra.id ?? store.organizations.allocateId(),
     name: ch.name.trim(),
     owner_id: ch.owner_id ?? store.tokenUserId,
@@ -67,7 +67,7 @@ export function createOrganization(world: World, ch: OrganizationChanges, extra:
     update_time: extra.update_time ?? ch.add_time ?? now,
     deleted: false,
     custom: ch.custom ?? {},
-  });
+  }), null);
 }
 
 export function getLiveOrganization(world: World, id: number): Organization {
@@ -78,6 +78,7 @@ export function getLiveOrganization(world: World, id: number): Organization {
 
 export function updateOrganization(world: World, id: number, ch: OrganizationChanges): Organization {
   const o = getLiveOrganization(world, id);
+  const before = world.changes ? structuredClone(o) : null;
   if (ch.name !== undefined) o.name = ch.name.trim();
   if (ch.owner_id !== undefined) o.owner_id = ch.owner_id;
   if (ch.address !== undefined) o.address = ch.address;
@@ -89,13 +90,14 @@ export function updateOrganization(world: World, id: number, ch: OrganizationCha
   if (ch.custom) o.custom = { ...o.custom, ...ch.custom };
   o.update_time = world.clock.nowSecond();
   world.store.organizations.changed();
-  return o;
+  return announce(world, 'organization', 'change', o, before);
 }
 
 export function deleteOrganization(world: World, id: number): Organization {
   const o = getLiveOrganization(world, id);
+  const before = world.changes ? structuredClone(o) : null;
   o.deleted = true;
   o.update_time = world.clock.nowSecond();
   world.store.organizations.changed();
-  return o;
+  return announce(world, 'organization', 'delete', o, before);
 }

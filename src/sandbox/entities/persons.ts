@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../errors.js';
 import type { Contact, CustomValues, Person } from '../model.js';
 import { Input, checkOrg, checkUser } from '../validation.js';
 import type { World } from '../world.js';
-import { defined, readContacts, readCustom, readVisibleTo, splitName } from './common.js';
+import { defined, readContacts, readCustom, readVisibleTo, splitName, announce } from './common.js';
 
 export interface PersonChanges {
   name?: string;
@@ -98,7 +98,7 @@ export function createPerson(world: World, ch: PersonChanges, extra: { id?: numb
     deleted: false,
     custom: ch.custom ?? {},
   };
-  return store.persons.insert(person);
+  return announce(world, 'person', 'create', store.persons.insert(person), null);
 }
 
 export function getLivePerson(world: World, id: number): Person {
@@ -109,6 +109,7 @@ export function getLivePerson(world: World, id: number): Person {
 
 export function updatePerson(world: World, id: number, ch: PersonChanges): Person {
   const p = getLivePerson(world, id);
+  const before = world.changes ? structuredClone(p) : null;
   if (ch.name !== undefined) {
     p.name = ch.name.trim();
     const split = splitName(p.name);
@@ -133,14 +134,15 @@ export function updatePerson(world: World, id: number, ch: PersonChanges): Perso
   if (ch.custom) p.custom = { ...p.custom, ...ch.custom };
   p.update_time = world.clock.nowSecond();
   world.store.persons.changed();
-  return p;
+  return announce(world, 'person', 'change', p, before);
 }
 
 /** Pipedrive keeps deleted persons (active_flag false) and reports them in recents; so do we. */
 export function deletePerson(world: World, id: number): Person {
   const p = getLivePerson(world, id);
+  const before = world.changes ? structuredClone(p) : null;
   p.deleted = true;
   p.update_time = world.clock.nowSecond();
   world.store.persons.changed();
-  return p;
+  return announce(world, 'person', 'delete', p, before);
 }

@@ -9,6 +9,7 @@ import { routes as persons } from './v1/persons.js';
 import { routes as pipelines } from './v1/pipelines.js';
 import { routes as recents } from './v1/recents.js';
 import { routes as users } from './v1/users.js';
+import { routes as webhooks } from './v1/webhooks.js';
 import { routes as v2Fields } from './v2/fields.js';
 import { routes as v2Pipelines } from './v2/pipelines.js';
 import { routes as v2Records } from './v2/records.js';
@@ -24,6 +25,7 @@ export const ROUTES: readonly Route[] = [
   ...pipelines,
   ...recents,
   ...fields,
+  ...webhooks,
   // Before the records: `/persons/search` is not `/persons/:id`.
   ...v2Search,
   ...v2Records,

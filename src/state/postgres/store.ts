@@ -32,6 +32,7 @@ import {
   type WatermarkState,
 } from '../store.js';
 import { PgDeployments } from './deployments.js';
+import { PgWebhookStore } from './webhooks.js';
 import { pidAlive } from '../../util/process.js';
 import { parsePgTarget, statePool, unreachable, type PgTarget } from './connect.js';
 import { migratePg } from './migrations.js';
@@ -55,6 +56,7 @@ export class PostgresStateStore implements StateStore {
   readonly schema: string;
   readonly pool: pg.Pool;
   readonly deployments: PgDeployments;
+  readonly webhooks: PgWebhookStore;
   private readonly now: () => Date;
   private readonly foreignStaleMs: number;
 
@@ -65,6 +67,7 @@ export class PostgresStateStore implements StateStore {
     this.now = options.now ?? (() => new Date());
     this.foreignStaleMs = options.foreignStaleMs ?? DEFAULT_FOREIGN_STALE_MS;
     this.deployments = new PgDeployments(this, this.now);
+    this.webhooks = new PgWebhookStore(this);
   }
 
   /** Connects, creating the schema and applying migrations as needed. */
