@@ -22,6 +22,8 @@ export const RUNTIME = {
   noComponent: 'SL7020',
   /** A dry replay to a destination that cannot preview its writes. */
   dryReplay: 'SL7030',
+  /** Replay of a flow that ends in `tee`: its records went to several destinations, each with its own acknowledgement. */
+  teeReplay: 'SL7031',
   /** PostgreSQL: the server cannot be reached, or refused the login. */
   pgConnect: 'SL7040',
   /** PostgreSQL: no connection string (neither `url` nor SLUICE_<NAME>_URL). */

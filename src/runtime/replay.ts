@@ -67,7 +67,11 @@ const matches = (r: RejectedRecord, o: ReplayOptions): boolean =>
 export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
   const f = o.flow;
   const p = f.flow.pipeline!;
-  const destPlan = planOf(f).dest!;
+  const plan = planOf(f);
+  // A record a tee rejected may have arrived at some of its destinations: sending it to one of
+  // them again could write it twice, so replay refuses rather than guess.
+  if (plan.tee) throw new SluiceError(RUNTIME.teeReplay, `replay of a flow that ends in tee is not supported: its rejected records may already be in some of its ${plan.tee.length} destinations`, { hint: 'See each record and which destination refused it with `sluice state rejected FLOW`; to send them again, replay them through a flow that ends in that one destination.' });
+  const destPlan = plan.dest!;
   const started = new Date();
   const ectx: EvalContext = { templates: { ...o.vars, ...varValues(f.vars, o.vars), Now: started.toISOString() }, now: started.toISOString(), env: o.io.env };
   const destAction = resolveAction(o.registry, f.dest);

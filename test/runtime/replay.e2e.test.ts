@@ -115,4 +115,26 @@ describe('sluice replay', () => {
     expect(s.data.persons.all()).toHaveLength(5);
     expect(await rejected(p)).toEqual([]);
   });
+
+  it('refuses a flow that ends in tee (its records went to several destinations), changing nothing', async () => {
+    const s = await sb({ persons: 8, leads: 0 });
+    const teeFlow = (title: string) => `source pipedrive.persons since ~{CreatedDate}~
+  -> map { title: ${title}, person_id: id }
+  -> tee { dest pipedrive.leads, dest file.jsonl with path = "out/leads.jsonl" }
+`;
+    const p = project(s, { 'f.flow': teeFlow('if id % 4 == 0 then null else "Lead: " + name') });
+    const r = await p.run('f.flow');
+    expect(r.code).toBe(3);
+    const before = await rejected(p);
+    expect(before.length).toBeGreaterThan(0);
+    const leads = s.data.leads.all().length;
+
+    p.write('f.flow', teeFlow('"Lead: " + name'));
+    const replay = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(replay.code).not.toBe(0);
+    expect(replay.stdout + replay.stderr).toContain('SL7031');
+    expect(replay.stdout + replay.stderr).not.toMatch(/\n\s+at /);
+    expect(s.data.leads.all()).toHaveLength(leads);
+    expect(await rejected(p)).toHaveLength(before.length);
+  });
 });
