@@ -13,6 +13,8 @@ export interface FlowPlan {
   since?: string;
   steps: string[];
   dest?: { action: string; version?: string; method?: string; path?: string; upsert?: { field: string; search: string; update: string } };
+  /** `tee { ... }`: every destination in order (the first is also `dest`). */
+  tee?: { action: string; version?: string; method?: string; path?: string }[];
   /** Daily-budget tokens: per page read (and its size), per lookup request, per record written. */
   cost?: { sourcePage?: number; pageSize?: number; lookups?: { name: string; tokens: number; batch?: number }[]; destRecord?: number };
   /** How pages are read: several offsets at once (a growing window), parallel time slices, or one after another. */
@@ -117,6 +119,15 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
         `  -> dest ${dest.qualified}${dest.method ? `: ${dest.method} ${dest.path}` : ''}${dest.version ? ` (API ${dest.version}${dest.tokens !== undefined ? `; ${dest.tokens} tokens a record` : ''})` : ''}`,
       );
       if (upsert) lines.push(`    upsert by ${upsert.field}: searches ${dest.upsert?.path ?? ''} (fields=${upsert.search}, exact) for the value of \`${upsert.from}\`; one hit is updated with ${dest.app}.${upsert.update}, none is created, several reject the record`);
+    }
+    if (f.tee && f.tee.length > 1) {
+      // The first destination's line above stands for the whole tee: replace it with all of them.
+      const at = lines.findIndex((l) => l.startsWith('  -> dest '));
+      const parts = f.tee.flatMap((r) => (r.action ? [r.action] : []));
+      plan.tee = parts.map((a) => ({ action: a.qualified, ...(a.version ? { version: a.version } : {}), ...(a.method ? { method: a.method } : {}), ...(a.path ? { path: a.path } : {}) }));
+      const teeLines = ['  -> tee: every record to each destination; written once all have accepted it', ...parts.map((a) => `     dest ${a.qualified}${a.method ? `: ${a.method} ${a.path}` : ''}${a.version ? ` (API ${a.version}${a.tokens !== undefined ? `; ${a.tokens} tokens a record` : ''})` : ''}`)];
+      if (at >= 0) lines.splice(at, 1, ...teeLines);
+      else lines.push(...teeLines);
     }
     plan.text = lines.join('\n');
     return plan;

@@ -46,4 +46,15 @@ describe('check --explain', () => {
     const v1 = explainFlows(check(flow.replace('where id = person_id', 'where id = person_id.value'), { connections: [conn('pipedrive', 'v1')] }).model!)[0];
     expect(v1.batched).toBeUndefined();
   });
+
+  it('lists every destination of a tee, each with its request', () => {
+    const flow = `source pipedrive.persons
+  -> map { title: name, person_id: id }
+  -> tee { dest pipedrive.leads, dest file.jsonl with path = "out/leads.jsonl" }`;
+    const plan = explainFlows(check(flow).model!)[0];
+    expect(plan.tee?.map((d) => d.action)).toEqual(['pipedrive.leads', 'file.jsonl']);
+    expect(plan.text).toContain('-> tee: every record to each destination; written once all have accepted it');
+    expect(plan.text).toContain('     dest pipedrive.leads: POST /leads');
+    expect(plan.text).toContain('     dest file.jsonl');
+  });
 });
