@@ -180,7 +180,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
       current = undefined;
       const all = extractRecords(res.body, action.extract);
       if (!all) throw new MalformedResponseError(site, res.status, res.attempts, `no records at ${action.extract.pointer} (expected ${action.extract.shape === 'object' ? 'an object' : 'a list'})`);
-      const next = nextPosition(res, p, f.pos, all.length, f.size, site, `${client.baseUrl(action.version)}${action.path}`);
+      const next = nextPosition(res, p, f.pos, all.length, f.size, site, () => `${client.baseUrl(action.version)}${action.path}`);
       // A server that ignores `limit` must not make us hand out more than was asked for.
       const records = all.length > wanted - received ? all.slice(0, wanted - received) : all;
       received += records.length;
@@ -217,7 +217,8 @@ function samePosition(a: Position, b: Position): boolean {
   return false;
 }
 
-function nextPosition(res: ApiResponse, p: PaginationDef, pos: Position, count: number, asked: number, site: RequestSite, firstUrl: string): Position | undefined {
+/** The next page's position; `firstUrl` (only asked of next-URL and Link paging) resolves a relative link of the first page. */
+function nextPosition(res: ApiResponse, p: PaginationDef, pos: Position, count: number, asked: number, site: RequestSite, firstUrl: () => string): Position | undefined {
   const { body, status } = res;
   // An empty page ends the list whatever the markers say: a server that kept answering empty
   // pages with new markers would otherwise be read forever.
@@ -254,7 +255,7 @@ function nextPosition(res: ApiResponse, p: PaginationDef, pos: Position, count: 
     let url: string;
     try {
       // A relative next URL is relative to the page it came with.
-      url = new URL(raw, pos.url ?? firstUrl).toString();
+      url = new URL(raw, pos.url ?? firstUrl()).toString();
     } catch {
       throw new MalformedResponseError(site, status, 1, 'a next-page URL that is not a URL');
     }
