@@ -5,6 +5,7 @@ import { checkSource } from '../../check/check-source.js';
 import { loadRegistry } from '../../apps/index.js';
 import { UsageError } from '../../errors.js';
 import { createHttpIo } from '../../runtime/http-io.js';
+import { installSharedLimits } from '../../scale/shared-limits-env.js';
 import { runFlow, type ProgressEvent, type RateLimitWait, type RunSummary } from '../../runtime/run-flow.js';
 import { openExistingStateStore, openStateStore, parseVarArgs, stateUrl } from '../../state/index.js';
 import { dataDir } from '../../util/paths.js';
@@ -84,6 +85,8 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
+    // Several processes on one token share one rate limit when SLUICE_RATE_LIMIT_REDIS names a Redis.
+    const closeSharedLimits = await installSharedLimits(io.env);
     const http = createHttpIo({ env: io.env, signal: controller.signal, home, ...(metrics ? { onEvent: (e, baseUrl) => metrics.m.http(e, metrics.hostLabel(baseUrl)) } : {}) });
     metrics?.hostsFrom(() => http.limiters());
     const summaries: RunSummary[] = [];
@@ -118,6 +121,7 @@ Exit codes: 0 every flow succeeded; 1 a flow failed (or did not check); 2 usage 
       process.off('SIGTERM', onSigint);
       await store?.close();
       await http.close();
+      await closeSharedLimits();
       if (metrics) {
         try {
           await metrics.m.writeFile(metrics.path);
