@@ -14,12 +14,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { BIN, ROOT } from './common.js';
 import { DEFAULT_SANDBOX_TOKEN, startSandbox } from '../src/sandbox/index.js';
 
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
-const ROOT = resolve(process.cwd());
-const BIN = join(ROOT, 'bin', 'sluice.js');
 
 interface Status {
   runs: { started: number; succeeded: number; failed: number; skipped: number; interrupted: number; ticks: number; delay_ms: { p50: number | null; p95: number | null; p99: number | null; max: number | null } };

@@ -17,33 +17,20 @@
 // BENCH_LOOKUPS (2000).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { BIN, fmt, log, ROOT, TOKEN } from './common.js';
 
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'bin', 'sluice.js'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository (bin/sluice.js) above this script');
-    dir = up;
-  }
-  return dir;
-}
-const ROOT = findRoot();
-const BIN = join(ROOT, 'bin', 'sluice.js');
-const TOKEN = '5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce';
 const BURST = 100;
 const WINDOW_S = 2;
 const latencies = (process.env.BENCH_LATENCIES ?? '50,200,500').split(',').map(Number);
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 20_000);
 const LEADS = Number(process.env.BENCH_LEADS ?? 300);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 2_000);
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const log = (line = ''): void => console.log(line);
 
 interface Proc {
   code: number | null;

@@ -18,6 +18,7 @@
 // serialisation of 100,000 persons and the comparison is about request pacing alone.
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fmt } from './common.js';
 import { v1 as pipedriveV1 } from 'pipedrive-v31';
 import { loadRegistry } from '../src/apps/index.js';
 import { Secret, type ResolvedConnection } from '../src/connections/index.js';
@@ -56,7 +57,6 @@ export interface Options {
   log?: (line: string) => void;
 }
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function main(options: Options = {}): Promise<RateLimitedReadResult> {
   const nPages = options.pages ?? Number(process.env.BENCH_PAGES ?? 200);

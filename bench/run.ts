@@ -19,28 +19,12 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { main as rateLimitedRead } from './rate-limited-read.js';
 import { main as tokens } from './tokens.js';
+import { BIN, fmt, log, median, ROOT, TOKEN } from './common.js';
 
-/** The repository: the folder above this file (bench/) or above its bundle (dist/run/) that holds bin/sluice.js. */
-function findRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'bin', 'sluice.js'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository (bin/sluice.js) above this script');
-    dir = up;
-  }
-  return dir;
-}
-const ROOT = findRoot();
-const BIN = join(ROOT, 'bin', 'sluice.js');
-const TOKEN = '5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce5a1ce';
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const log = (line = ''): void => console.log(line);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 interface Measured {
   ms: number;

@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { fmt } from './common.js';
 
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 50_000);
 const LIMIT = 500;
@@ -63,7 +64,6 @@ function get(agent: Agent, url: string, token: string, keep = false): Promise<{ 
   });
 }
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -14,7 +14,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { BIN, ROOT } from './common.js';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { DEFAULT_SANDBOX_TOKEN, startSandbox } from '../src/sandbox/index.js';
@@ -27,8 +28,6 @@ const WORKERS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const PLAN = (process.env.BENCH_PLAN ?? 'premium') as 'lite' | 'growth' | 'premium' | 'ultimate';
 const PG_URL = process.env.SLUICE_TEST_POSTGRES || 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.SLUICE_TEST_REDIS || 'redis://127.0.0.1:6379';
-const ROOT = resolve(process.cwd());
-const BIN = join(ROOT, 'bin', 'sluice.js');
 
 const flowText = (i: number) => `flow heavy${i} {
   source pipedrive.persons
