@@ -68,12 +68,18 @@ describe.skipIf(!redisAvailable || !pgAvailable)('queue mode', () => {
     const random = seeded(20261204);
     const marks: string[] = [];
     let sampling = true;
+    const sample = async () => {
+      const w = await c.sql<{ value: string }>('SELECT value FROM watermarks').catch(() => []);
+      if (w[0] && marks[marks.length - 1] !== w[0].value) marks.push(w[0].value);
+    };
+    // Samples until stopped, then once more: the run's last commit may land after the previous
+    // sample and before the test stops sampling.
     const sampler = (async () => {
       while (sampling) {
-        const w = await c.sql<{ value: string }>('SELECT value FROM watermarks').catch(() => []);
-        if (w[0] && marks[marks.length - 1] !== w[0].value) marks.push(w[0].value);
+        await sample();
         await sleep(100);
       }
+      await sample();
     })();
     try {
       await c.agent();
