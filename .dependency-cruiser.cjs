@@ -118,6 +118,13 @@ module.exports = {
       to: { path: '^src/sandbox/' },
     },
     {
+      name: 'connections-sit-below-the-runtime',
+      comment: 'Saved credentials and their resolution need no network: testing a connection sends requests, so it lives in src/runtime/probe and goes through the one HTTP client and its rate limiter.',
+      severity: 'error',
+      from: { path: '^src/connections/' },
+      to: { path: '^src/(runtime|scale|agent|cli|lsp|check|state)/' },
+    },
+    {
       name: 'util-imports-nothing',
       severity: 'error',
       comment: 'src/util holds small helpers every part may use; it imports nothing of the engine.',

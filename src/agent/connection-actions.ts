@@ -29,7 +29,7 @@ export async function testConnection(env: Env, rawName: string) {
   const saved = savedConnection(readStore(env), name);
   const conn = resolveConnection(name, saved?.app ?? 'pipedrive', env);
   try {
-    const { probeConnection } = await import('../connections/probe.js');
+    const { probeConnection } = await import('../runtime/probe/connection.js');
     const p = await probeConnection({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token });
     const who = p.user.name ?? (p.user.id !== undefined ? `user ${p.user.id}` : 'the user');
     const company = p.company.name ?? p.company.domain ?? 'the company';

@@ -14,6 +14,7 @@ describe('architecture rules', () => {
         'agent-imports-no-cli-or-lsp: src/agent/agent.ts -> src/lsp/server.ts',
         'check-imports-no-state-or-entry-points: src/check/env.ts -> src/state/store.ts',
         'check-never-imports-runtime: src/check/plan.ts -> src/runtime/run.ts',
+        'connections-sit-below-the-runtime: src/connections/resolve.ts -> src/runtime/http/client.ts',
         'language-imports-no-engine: src/language/names.ts -> src/apps/registry.ts',
         'language-imports-no-engine: src/language/parser.ts -> src/check/types.ts',
         'language-never-imports-check: src/language/parser.ts -> src/check/types.ts',
