@@ -11,7 +11,14 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'An import cycle between modules of src/ ties them into one part that no longer has a direction, and makes what a module sees at load time depend on which one was imported first. Type-only imports are erased at compile time and may close a loop (an interface module naming the implementations it hands around); a value import may not.',
+      comment: 'An import cycle between modules of src/ ties them into one part that no longer has a direction. Type-only imports count too: an interface module that names the implementations it hands around is the same knot, only erased at compile time; the shared types go in a leaf module instead (runtime/component.ts, check/plan-types.ts). One pair waits for a leaf of its own (ARCHITECTURE.md, "Known debt") and is checked by no-circular-values only.',
+      from: { path: '^src/', pathNot: ['^src/agent/(agent|server)\\.ts$'] },
+      to: { circular: true },
+    },
+    {
+      name: 'no-circular-values',
+      severity: 'error',
+      comment: 'No cycle of value imports anywhere in src/, the modules exempted from no-circular included: what a module sees at load time must not depend on which one was imported first.',
       from: { path: '^src/' },
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
@@ -116,6 +123,13 @@ module.exports = {
       comment: 'The engine talks to the sandbox over HTTP like to Pipedrive; only `sluice sandbox` imports it.',
       from: { path: partsBut('sandbox', 'cli') },
       to: { path: '^src/sandbox/' },
+    },
+    {
+      name: 'connections-sit-below-the-runtime',
+      comment: 'Saved credentials and their resolution need no network: testing a connection sends requests, so it lives in src/runtime/probe and goes through the one HTTP client and its rate limiter.',
+      severity: 'error',
+      from: { path: '^src/connections/' },
+      to: { path: '^src/(runtime|scale|agent|cli|lsp|check|state)/' },
     },
     {
       name: 'util-imports-nothing',

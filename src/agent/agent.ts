@@ -586,7 +586,7 @@ export class Agent {
     const apiVersion = parseApiVersion(typeof input.api_version === 'string' && input.api_version !== '' ? input.api_version : DEFAULT_API_VERSION);
     const token = new Secret(checkTokenFormat(typeof input.token === 'string' ? input.token : ''));
     hold(token);
-    const { probeConnection } = await import('../connections/probe.js');
+    const { probeConnection } = await import('../runtime/probe/connection.js');
     // Paced as runs on this company are: by the plan asked for, else the one saved.
     const plan = checkPacing(input).plan ?? savedConnection(readStore(this.options.env), name)?.plan;
     const p = await probeConnection({ baseUrl: url.url, apiVersion, token, ...(plan !== undefined ? { plan } : {}) });

@@ -18,7 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '../apps/index.js';
 import { discoverSchema } from '../runtime/custom-fields/discover.js';
-import { ENTITIES, SCHEMAS_DIR, saveSchema, schemasHome } from '../apps/custom-fields.js';
+import { SCHEMAS_DIR, saveSchema, schemasHome } from '../apps/custom-fields.js';
 import { ApiClient } from '../runtime/http/index.js';
 
 type Env = Record<string, string | undefined>;
@@ -29,7 +29,7 @@ export async function testConnection(env: Env, rawName: string) {
   const saved = savedConnection(readStore(env), name);
   const conn = resolveConnection(name, saved?.app ?? 'pipedrive', env);
   try {
-    const { probeConnection } = await import('../connections/probe.js');
+    const { probeConnection } = await import('../runtime/probe/connection.js');
     const p = await probeConnection({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token });
     const who = p.user.name ?? (p.user.id !== undefined ? `user ${p.user.id}` : 'the user');
     const company = p.company.name ?? p.company.domain ?? 'the company';
@@ -67,5 +67,5 @@ export async function discoverConnection(env: Env, rawName: string) {
   const home = schemasHome(env);
   mkdirSync(join(home, SCHEMAS_DIR), { recursive: true, mode: 0o700 });
   const file = saveSchema(home, schema);
-  return { connection: name, company_url: schema.companyUrl, read_at: schema.readAt, file, custom_fields: Object.fromEntries(ENTITIES.map((e) => [e, schema.entities[e].custom.length])) };
+  return { connection: name, company_url: schema.companyUrl, read_at: schema.readAt, file, custom_fields: Object.fromEntries(Object.entries(schema.entities).map(([e, s]) => [e, s.custom.length])) };
 }

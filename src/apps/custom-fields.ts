@@ -4,21 +4,26 @@
 // and the language server on start, so it must stay cheap (no HTTP client, no SQLite here).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JsonSchemaObject } from './types.js';
+import type { AppDef, JsonSchemaObject } from './types.js';
 import { SluiceError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { configDir, dataDir } from '../util/paths.js';
 import { moveLegacySchemas } from './legacy-schemas.js';
 
-/** The Pipedrive entities that have custom fields (leads inherit the deal fields; not mapped yet). */
-export type Entity = 'person' | 'deal' | 'organization';
-export const ENTITIES: readonly Entity[] = ['person', 'deal', 'organization'];
+/**
+ * An entity whose records carry custom fields (`person`): a key of the app definition's
+ * `customFields.entities` (stdlib/pipedrive/app.json), which says how to read its field definitions.
+ */
+export type Entity = string;
 
-/** The `*Fields` read action of each entity (stdlib/pipedrive/actions/fields.json). */
-export const FIELDS_ACTION: Record<Entity, string> = { person: 'personFields', deal: 'dealFields', organization: 'organizationFields' };
+/** The entities of an app that have custom fields, in the order its definition lists them. */
+export const entitiesOf = (app: Pick<AppDef, 'customFields'> | undefined): Entity[] => Object.keys(app?.customFields?.entities ?? {});
 
-/** The first segment of the actions that read or write an entity: `persons`, `persons.get`, `persons.create`. */
-export const ACTION_FAMILY: Record<Entity, string> = { person: 'persons', deal: 'deals', organization: 'organizations' };
+/** The entity an action of the app reads or writes, by its name (`persons.get` -> person), if it has custom fields. */
+export function entityOfAction(app: Pick<AppDef, 'customFields'> | undefined, actionName: string): Entity | undefined {
+  const family = actionName.split('.')[0];
+  return entitiesOf(app).find((e) => app!.customFields!.entities[e].actionFamily === family);
+}
 
 export const CUSTOM_FIELD_ERRORS = {
   /** No stored schema for a connection that `describe --connection` names. */
@@ -71,6 +76,7 @@ export interface StoredSchema {
   companyUrl: string;
   /** When they were read, ISO 8601 UTC. */
   readAt: string;
+  /** By entity, as the app definition listed them when the schema was read. */
   entities: Record<Entity, EntitySchema>;
 }
 
@@ -147,8 +153,7 @@ export function schemaProblem(data: unknown, connection: string): string | undef
   if (data.connection !== connection) return `it is the schema of connection ${JSON.stringify(data.connection)}, not \`${connection}\``;
   for (const k of ['app', 'companyUrl', 'readAt'] as const) if (typeof data[k] !== 'string') return `\`${k}\` is missing`;
   if (!isObj(data.entities)) return '`entities` is missing';
-  for (const entity of ENTITIES) {
-    const e = data.entities[entity];
+  for (const [entity, e] of Object.entries(data.entities)) {
     if (!isObj(e) || !Array.isArray(e.custom) || !Array.isArray(e.standard)) return `\`entities.${entity}\` must have \`custom\` and \`standard\` lists`;
     for (const [i, f] of e.custom.entries()) {
       const at = `entities.${entity}.custom[${i}]`;

@@ -15,6 +15,7 @@ import type {
   AppDef,
   AppKind,
   ConnectionDef,
+  CustomFieldsDef,
   CostClass,
   ExtractDef,
   FunctionDef,
@@ -240,6 +241,7 @@ class Loader {
       connection,
       options,
       http,
+      ...(raw.customFields ? { customFields: raw.customFields as unknown as CustomFieldsDef } : {}),
       source: { file: appFile, display: this.display(appFile), pointer: '' },
     };
 
@@ -266,6 +268,9 @@ class Loader {
       });
     }
     const result: AppDef = { ...app, actions };
+    for (const [entity, e] of Object.entries(app.customFields?.entities ?? {})) {
+      if (!actions.some((a) => a.name === e.fieldsAction && a.role === 'read')) this.fail(APP_ERROR.semantic, appFile, `/customFields/entities/${entity}/fieldsAction`, `names "${e.fieldsAction}", which is not a read action of ${name}`);
+    }
     if (connection?.test) {
       const t = connection.test.action;
       if (!actions.some((a) => a.name === t && a.role === 'read')) this.fail(APP_ERROR.semantic, appFile, '/connection/test/action', `names "${t}", which is not a read action of ${name}`);
@@ -307,6 +312,7 @@ class Loader {
       auth: (raw.auth as JsonObject[]).map(authDef),
       errors: { retry: ((raw.errors as JsonObject | undefined)?.retry as number[] | undefined) ?? [500, 502, 503, 504], reject: ((raw.errors as JsonObject | undefined)?.reject as number[] | undefined) ?? null },
       queryEncoding: (raw.queryEncoding as HttpDef['queryEncoding'] | undefined) ?? 'percent',
+      ...(typeof raw.unpagedLimitParam === 'string' ? { unpagedLimitParam: raw.unpagedLimitParam } : {}),
       envelope: raw.envelope as unknown as HttpDef['envelope'],
       pagination,
       rateLimit,

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import type { LoadedStdlib } from './load.js';
 
 /** Bump when the shape of LoadedStdlib changes, so old snapshots are ignored. */
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 
 function fingerprint(dir: string): string {
   const h = createHash('sha256').update(`${SNAPSHOT_FORMAT}\0${dir}\0`);

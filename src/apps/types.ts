@@ -331,6 +331,8 @@ export interface HttpDef {
   baseUrl: string;
   auth: readonly AuthDef[];
   queryEncoding: 'form' | 'percent';
+  /** The query parameter that bounds how many records a read without pagination answers (Pipedrive: `limit`). */
+  unpagedLimitParam?: string;
   envelope: { success?: string; data: string; error?: string; errorInfo?: string };
   pagination: Readonly<Record<string, PaginationDef>>;
   rateLimit: RateLimitDef | null;
@@ -347,6 +349,21 @@ export interface ConnectionDef {
   test?: { action: string };
 }
 
+/** One entity whose records carry custom fields (`person`). */
+export interface CustomFieldEntityDef {
+  /** The read action that lists the entity's field definitions (`personFields`). */
+  fieldsAction: string;
+  /** The first segment of the actions that read or write the entity: `persons`, `persons.get`. */
+  actionFamily: string;
+}
+
+/** The fields a company adds to its records, found by name (`sluice discover`). */
+export interface CustomFieldsDef {
+  help?: string;
+  /** By entity name, in the order `discover` reads them. */
+  entities: Readonly<Record<string, CustomFieldEntityDef>>;
+}
+
 export interface AppDef {
   name: string;
   title: string;
@@ -360,6 +377,8 @@ export interface AppDef {
   /** Options every action of the app accepts. */
   options: Readonly<Record<string, OptionDef>>;
   http: HttpDef | null;
+  /** Absent for apps whose records carry no custom fields. */
+  customFields?: CustomFieldsDef;
   actions: readonly ActionDef[];
   source: SourceRef;
 }

@@ -105,6 +105,8 @@ export interface CheckEnv {
   defaultVersion(app: string): string | undefined;
   /** Names of apps that take a `connection` option. */
   usesConnections(app: string): boolean;
+  /** The entity with custom fields that an action of the app reads or writes (`persons.get`: person). */
+  customFieldEntity(app: string, action: string): string | undefined;
   functions: Map<string, FunctionInfo>;
   /** Saved connections; undefined when unknown (then connection names are not checked). */
   connections?: Map<string, ConnectionInfo>;

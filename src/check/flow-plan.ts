@@ -3,75 +3,14 @@
 // upsert). The checker emits it; the runtime runs it and `sluice check --explain` prints it, so the
 // two can never disagree. Values stay expressions: templates and --var are only known at run time.
 import type * as A from '../language/ast.js';
-import type { FlowModel, ResolvedRef } from './model.js';
+import type { FlowModel } from './model.js';
 import { declaredRecord } from './model.js';
-import { placeCondition, type Placement } from './plan.js';
+import { placeCondition } from './plan.js';
+import type { DestPlan, FlowPlan, PushedCondition, ResolvedRef, SourcePlan, UpsertPlan, PlacedCondition } from './plan-types.js';
 import { upsertSource } from './rules/upsert.js';
+
+export type { DestPlan, FlowPlan, PlacedCondition, PushedCondition, SourcePlan, UpsertPlan } from './plan-types.js';
 import { openRecord, type RecordType } from './types.js';
-
-export interface PlacedCondition {
-  condition: A.Condition;
-  placement: Placement;
-}
-
-/** A `where` condition the API applies: the parameter it is sent as, and its value. */
-export interface PushedCondition {
-  param: string;
-  in: 'query' | 'path';
-  value: A.Expr;
-}
-
-export interface SourcePlan {
-  ref: ResolvedRef;
-  options: readonly A.Option[];
-  /** `as { ... }`. */
-  declared?: RecordType;
-  /** Every `where` condition in order, with where it goes. */
-  conditions: PlacedCondition[];
-  pushed: PushedCondition[];
-  /** `where limit = N`: the total the flow wants. */
-  limit?: A.Expr;
-  /** Conditions on the record's fields, applied by the engine after reading. */
-  engine: A.Condition[];
-  /**
-   * The lower bound of an incremental read (null: the flow reads everything): `since EXPR`, or the
-   * action's own since-parameter set to `~{CreatedDate}~` in `where` (`implied`).
-   */
-  since: { expr: A.Expr; implied: boolean } | null;
-}
-
-export interface UpsertPlan {
-  /** The name after `upsert by`. */
-  field: string;
-  /** The record field holding the value searched for. */
-  from: string;
-  /** The search's `fields` value. */
-  search: string;
-  /** The write that updates a record found (the app's action name). */
-  update: string;
-}
-
-export interface DestPlan {
-  ref: ResolvedRef;
-  options: readonly A.Option[];
-  /** Fields the flow sets to a literal `null` or `""`: only those clear a field at the destination. */
-  explicit: string[];
-  upsert?: UpsertPlan;
-}
-
-export interface FlowPlan {
-  flow: string;
-  source?: SourcePlan;
-  dest?: DestPlan;
-  /** `tee { ... }`: every destination, in order (the first is `dest`). */
-  tee?: DestPlan[];
-  onReject?: { ref: ResolvedRef; options: readonly A.Option[] };
-  /**
-   * The fields the boundary digest of an incremental read covers (null: the whole record): the ones
-   * the flow reads when a `map` without `...` decides what reaches the destination.
-   */
-  digest: string[] | null;
-}
 
 export function planFlow(f: FlowModel): FlowPlan {
   const p = f.flow.pipeline;

@@ -2,7 +2,9 @@
 // connection uses), the record type flowing into each step, and the type of every expression.
 // Building it reports nothing; the rules in rules/ turn what it found into diagnostics.
 import type * as A from '../language/ast.js';
-import type { FlowPlan } from './flow-plan.js';
+import type { FlowPlan, ResolvedRef } from './plan-types.js';
+
+export type { ResolvedRef } from './plan-types.js';
 import { flowStateId } from '../language/ast.js';
 import { BUILTIN_TEMPLATES, type ActionInfo, type CheckEnv, type Role } from './env.js';
 import {
@@ -21,17 +23,6 @@ import {
   type RecordType,
   type Type,
 } from './types.js';
-
-export interface ResolvedRef {
-  ref: A.ActionRef;
-  role: Role;
-  /** Undefined when the app or action is unknown (a rule reports it). */
-  action?: ActionInfo;
-  app?: string;
-  actionName?: string;
-  /** The connection the action uses, when its app has connections. */
-  connection?: { name: string; explicit: boolean; node?: A.Option };
-}
 
 /** A `var` declared in the file. */
 export interface VarModel {

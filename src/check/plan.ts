@@ -5,14 +5,10 @@ import type * as A from '../language/ast.js';
 import type { ActionInfo, ParamInfo } from './env.js';
 import { fieldType } from './model.js';
 import { memberType } from './model.js';
+import type { Placement } from './plan-types.js';
 import type { RecordType, Type } from './types.js';
 
-export type Placement =
-  | { kind: 'api'; param: ParamInfo }
-  | { kind: 'path'; param: ParamInfo }
-  | { kind: 'limit'; param: ParamInfo }
-  | { kind: 'engine'; fieldType: Type }
-  | { kind: 'unknown' };
+export type { Placement } from './plan-types.js';
 
 /** An API parameter wins over a record field of the same name: the API filters before sending. */
 export function placeCondition(action: ActionInfo | undefined, record: RecordType, c: A.Condition): Placement {

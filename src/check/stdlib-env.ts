@@ -2,7 +2,7 @@
 import type { ActionDef, AppRegistry, FunctionDef, JsonSchema, OptionDef, ParamDef, ResolvedAction, Role, TypeSpec } from '../apps/index.js';
 import { loadRegistry } from '../apps/index.js';
 import { withCustomFields } from './custom-fields/check.js';
-import type { StoredSchema } from '../apps/custom-fields.js';
+import { entityOfAction, type StoredSchema } from '../apps/custom-fields.js';
 import type { ActionInfo, CheckEnv, ConnectionInfo, FunctionInfo, ParamInfo } from './env.js';
 import { ANY, fromJsonSchema, openRecord, union, type RecordType, type Type } from './types.js';
 
@@ -43,6 +43,7 @@ export function stdlibEnv(options: StdlibEnvOptions = {}): CheckEnv {
     },
     defaultVersion: (app) => reg.app(app)?.defaultVersion ?? undefined,
     usesConnections: (app) => reg.app(app)?.connection !== null && reg.app(app)?.connection !== undefined,
+    customFieldEntity: (app, action) => entityOfAction(reg.app(app), action),
     functions,
     ...(options.connections ? { connections: new Map(options.connections.map((c) => [c.name, c])) } : {}),
     vars: new Set(options.vars ?? []),

@@ -1,8 +1,10 @@
-// What the interpreter gives every source and destination component when it opens one (see
-// sources/README.md and dests/README.md): the outside world, the HTTP stack shared by the process,
-// and how the run goes.
+// What a source or destination component is, and what the interpreter gives every one when it opens
+// it (see sources/README.md and dests/README.md): the outside world, the HTTP stack shared by the
+// process, and how the run goes.
+import type { DestRequest, Destination } from './dests/destination.js';
 import type { HttpIo } from './http-app/types.js';
 import type { IoContext } from './io.js';
+import type { Source, SourceRequest } from './sources/source.js';
 import type { WebhookStore } from '../state/index.js';
 
 export interface ComponentContext {
@@ -16,4 +18,16 @@ export interface ComponentContext {
   log?: (line: string) => void;
   /** The deployment's received webhook events (the agent's runs only): what a webhook source reads. */
   webhooks?: { store: WebhookStore; deployment: string };
+}
+
+/** One kind of source (`sources/registry.ts` selects it by the app's kind). */
+export interface SourceComponent {
+  open(req: SourceRequest, ctx: ComponentContext): Source;
+}
+
+/** One kind of destination (`dests/registry.ts` selects it by the app's kind). */
+export interface DestComponent {
+  open(req: DestRequest, ctx: ComponentContext): Destination;
+  /** The component previews a dry run itself (says what it would send); else the run logs the records. */
+  readonly previews?: boolean;
 }

@@ -6,8 +6,10 @@ import type * as A from '../language/ast.js';
 import type { RecordType } from '../check/types.js';
 import type { Rec, Value } from './eval.js';
 
-export type { OptionValues } from './options.js';
-export { runStartedStamp } from './dests/output-path.js';
+/** `{run_started}` as a file name can hold it: 20261203T221500Z. */
+export function runStartedStamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
 
 export interface IoContext {
   cwd: string;

@@ -11,7 +11,8 @@ import { badRequest, notFound } from './errors.js';
 import type { Activity, Deal, Organization, Person } from './model.js';
 import { activityV2, dealV2, organizationV2, personV2 } from './serialize/v2.js';
 import { rfc3339 } from './time.js';
-import type { World } from './world.js';
+import type { SandboxClock } from './clock.js';
+import type { Store } from './store.js';
 
 export type WebhookEntity = 'person' | 'organization' | 'deal' | 'activity';
 export type WebhookAction = 'create' | 'change' | 'delete';
@@ -87,7 +88,8 @@ export class Webhooks {
   readonly counts: WebhookStats = { events: 0, attempts: 0, delivered: 0, gaveUp: 0, dropped: 0 };
 
   constructor(
-    private readonly world: World,
+    /** What deliveries read of the sandbox's world (world.ts): the records and the clock. */
+    private readonly world: { store: Store; clock: SandboxClock },
     readonly settings: WebhookSettings = DEFAULT_WEBHOOK_SETTINGS,
   ) {}
 

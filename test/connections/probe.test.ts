@@ -7,10 +7,11 @@ import { createServer as createNetServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeConnection, type ProbeTarget } from '../../src/connections/probe.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { probeConnection, type ProbeTarget } from '../../src/runtime/probe/connection.js';
 import { ConnectionError } from '../../src/connections/errors.js';
 import { Secret } from '../../src/connections/secret.js';
+import { clearLimiters } from '../../src/runtime/http/limiter.js';
 import { tempDir } from '../helpers/cli.js';
 
 const TOKEN = 'c0ffee0123456789abcdef0123456789abcd1234';
@@ -37,6 +38,9 @@ beforeAll(async () => {
   const addr = server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 });
+// Each case starts with a fresh limiter: a 429 one case provokes pauses the limiter of its company
+// and token, which would hold up the next case for the reset time.
+beforeEach(() => clearLimiters());
 afterAll(() => {
   server.closeAllConnections();
   server.close();
@@ -137,6 +141,14 @@ describe('probeConnection', () => {
     const e = await failure(probeConnection(target()));
     expect(e.code).toBe('SL5034');
     expect(e.message).toMatch(message);
+  });
+
+  it('429: says how long the server asked to wait, and waits for nothing itself', async () => {
+    seen.length = 0;
+    handler = (_req, res) => json(res, 429, { success: false, error: 'request over limit', errorCode: 429 }, { 'retry-after': '7' });
+    const e = await failure(probeConnection(target()));
+    expect(e.hint).toContain('Try again in 7 s');
+    expect(seen).toHaveLength(1);
   });
 
   it('redacts a server that echoes the token back in its error', async () => {

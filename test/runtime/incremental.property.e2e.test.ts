@@ -10,17 +10,10 @@ import fc from 'fast-check';
 import { readFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry } from '../../src/apps/index.js';
-import { checkSource } from '../../src/check/check-source.js';
-import { stdlibEnv } from '../../src/check/stdlib-env.js';
-import { listConnections } from '../../src/connections/index.js';
-import { createHttpIo } from '../../src/runtime/http-io.js';
 import { clearLimiters } from '../../src/runtime/http/index.js';
-import { runFlow, type RunSummary } from '../../src/runtime/run-flow.js';
-import { SqliteStateStore as StateStore, flowKey } from '../../src/state/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { runInProcess } from './helpers/in-process-run.js';
 import { rows, sandboxEnv } from './helpers/sandbox-run.js';
 import { runs } from '../helpers/runs.js';
 
@@ -35,37 +28,6 @@ function flowText(split: Split, dest: Dest): string {
   -> map { id: id, name: name, updated: date(update_time) }${take}
   -> ${to}
 `;
-}
-
-const devNull = new Writable({ write: (_chunk, _enc, cb) => cb() });
-
-/** One run, in this process, the way `sluice run` makes it; every split shares one state key. */
-async function runOnce(dir: string, env: Record<string, string>, text: string): Promise<RunSummary> {
-  const checked = checkSource(text, { fileName: 'p.flow', env: stdlibEnv({ connections: listConnections(env) }) });
-  const errors = checked.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length || !checked.model) throw new Error(`flow does not check: ${JSON.stringify(errors)}`);
-  const home = env.SLUICE_HOME;
-  const store = StateStore.open(home);
-  const controller = new AbortController();
-  const http = createHttpIo({ env, signal: controller.signal, home });
-  try {
-    return await runFlow({
-      flow: checked.model.flows[0],
-      file: join(dir, 'p.flow'),
-      flowKey: flowKey(join(dir, 'p.flow'), 'p'),
-      registry: loadRegistry(),
-      store,
-      http,
-      io: { cwd: dir, stdout: devNull, env },
-      vars: {},
-      dryRun: false,
-      trigger: 'cli',
-      signal: controller.signal,
-    });
-  } finally {
-    await store.close();
-    await http.close();
-  }
 }
 
 const changeArb = fc.record({
@@ -103,11 +65,11 @@ async function check(sc: Scenario): Promise<void> {
       for (let i = 0; i < change.creates; i++) sb.data.persons.create({ name: `Created ${++names}` });
       const live = sb.data.persons.all();
       for (const u of change.updates) if (live.length) sb.data.persons.update(live[u % live.length].id, { name: `Updated ${++names}` });
-      const s = await runOnce(dir, env, flowText(split, sc.dest));
+      const s = await runInProcess(dir, env, flowText(split, sc.dest));
       expect(s.status, s.error?.message).toBe('succeeded');
     }
     // A run that goes to the end of the source.
-    const last = await runOnce(dir, env, flowText({ kind: 'all' }, sc.dest));
+    const last = await runInProcess(dir, env, flowText({ kind: 'all' }, sc.dest));
     expect(last.status, last.error?.message).toBe('succeeded');
     expect(last.complete).toBe(true);
 

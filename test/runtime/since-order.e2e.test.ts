@@ -6,51 +6,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadRegistry } from '../../src/apps/index.js';
-import { checkSource } from '../../src/check/check-source.js';
-import { stdlibEnv } from '../../src/check/stdlib-env.js';
-import { listConnections } from '../../src/connections/index.js';
-import { createHttpIo } from '../../src/runtime/http-io.js';
 import { clearLimiters } from '../../src/runtime/http/index.js';
-import { runFlow, type RunSummary } from '../../src/runtime/run-flow.js';
-import { SqliteStateStore as StateStore, flowKey } from '../../src/state/index.js';
 import { startSandbox, type RequestLogEntry, type Sandbox } from '../../src/sandbox/index.js';
+import { runInProcess } from './helpers/in-process-run.js';
 import { rows, sandboxEnv } from './helpers/sandbox-run.js';
 
 const FLOW = `source pipedrive.persons since ~{CreatedDate}~
   -> map { id: id, name: name }
   -> dest sqlite.table with db = "out/p.db", table = "p", key = "id"
 `;
-
-const devNull = new Writable({ write: (_chunk, _enc, cb) => cb() });
-
-async function runOnce(dir: string, env: Record<string, string>): Promise<RunSummary> {
-  const checked = checkSource(FLOW, { fileName: 'p.flow', env: stdlibEnv({ connections: listConnections(env) }) });
-  if (!checked.model || checked.diagnostics.some((d) => d.severity === 'error')) throw new Error(JSON.stringify(checked.diagnostics));
-  const store = StateStore.open(env.SLUICE_HOME);
-  const controller = new AbortController();
-  const http = createHttpIo({ env, signal: controller.signal, home: env.SLUICE_HOME });
-  try {
-    return await runFlow({
-      flow: checked.model.flows[0],
-      file: join(dir, 'p.flow'),
-      flowKey: flowKey(join(dir, 'p.flow'), 'p'),
-      registry: loadRegistry(),
-      store,
-      http,
-      io: { cwd: dir, stdout: devNull, env },
-      vars: {},
-      dryRun: false,
-      trigger: 'cli',
-      signal: controller.signal,
-    });
-  } finally {
-    await store.close();
-    await http.close();
-  }
-}
 
 let sb: Sandbox | undefined;
 afterEach(async () => {
@@ -82,10 +47,10 @@ describe('incremental v2 reads while records change', () => {
       s.clock.advance(1000);
       s.data.persons.update(last, { name: 'Last, renamed during the run' });
     };
-    const one = await runOnce(dir, env);
+    const one = await runInProcess(dir, env, FLOW);
     expect(one.status, one.error?.message).toBe('succeeded');
     onRequest = () => {};
-    const two = await runOnce(dir, env);
+    const two = await runInProcess(dir, env, FLOW);
     expect(two.status, two.error?.message).toBe('succeeded');
 
     const table = new Map(rows<{ id: number; name: string }>(join(dir, 'out/p.db'), 'p').map((r) => [r.id, r.name]));
@@ -98,7 +63,7 @@ describe('incremental v2 reads while records change', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-order-'));
     const log: RequestLogEntry[] = [];
     sb = await startSandbox({ seed: 3, persons: 20, deals: 0, leads: 0, activities: 0, notes: 0, onRequest: (e) => log.push(e) });
-    const r = await runOnce(dir, sandboxEnv(sb, dir, 'v2'));
+    const r = await runInProcess(dir, sandboxEnv(sb, dir, 'v2'), FLOW);
     expect(r.status, r.error?.message).toBe('succeeded');
     const list = log.filter((e) => e.path.startsWith('/api/v2/persons'));
     expect(list.length).toBeGreaterThan(0);

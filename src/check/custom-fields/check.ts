@@ -3,8 +3,8 @@
 import type { AppRegistry } from '../../apps/index.js';
 import type { ActionInfo } from '../env.js';
 import { fromJsonSchema, nullable, type Field, type RecordType, type Type } from '../types.js';
-import { CUSTOM, namedFields, entityOfAction, writtenAs, type CustomBinding, type NamedField } from './names.js';
-import { ENTITIES, HEX40, type Entity, type StoredSchema } from '../../apps/custom-fields.js';
+import { CUSTOM, namedFields, writtenAs, type CustomBinding, type NamedField } from './names.js';
+import { entityOfAction, HEX40, type Entity, type StoredSchema } from '../../apps/custom-fields.js';
 
 const V2_CUSTOM = 'custom_fields';
 
@@ -68,11 +68,11 @@ export function withCustomFields(info: ActionInfo, schema: StoredSchema, registr
   const base = { app: schema.app, connection: schema.connection, companyUrl: schema.companyUrl, readAt: schema.readAt, version: info.version ?? 'v1' };
   if (info.action === 'recents' && info.role === 'read') {
     const entities: Partial<Record<Entity, NamedField[]>> = {};
-    for (const e of ENTITIES) entities[e] = namedFields(registry, schema, e);
+    for (const e of Object.keys(schema.entities)) entities[e] = namedFields(registry, schema, e);
     // Recents' `data` is an open object: its names are not typed, but records carry them.
     return { ...info, custom: { ...base, version: 'v1', shape: 'recents', entities } };
   }
-  const entity = entityOfAction(info.action);
+  const entity = entityOfAction(registry.app(info.app), info.action);
   if (!entity) return info;
   const fields = namedFields(registry, schema, entity);
   const binding: CustomBinding = { ...base, shape: 'record', entities: { [entity]: fields } };

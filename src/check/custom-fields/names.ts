@@ -11,7 +11,7 @@
 import type { AppRegistry, JsonSchema } from '../../apps/index.js';
 import { resolveVariant } from '../../apps/registry.js';
 import { keywordNames } from '../../language/tokens.js';
-import { ACTION_FAMILY, ENTITIES, type CustomField, type Entity, type EntitySchema, type StoredSchema } from '../../apps/custom-fields.js';
+import { entityOfAction, type CustomField, type Entity, type EntitySchema, type StoredSchema } from '../../apps/custom-fields.js';
 
 /** The object field that holds every custom field by name. */
 export const CUSTOM = 'custom';
@@ -64,12 +64,6 @@ export function nameFields(es: EntitySchema, reserved: ReadonlySet<string>): Nam
   });
 }
 
-/** The entity an action reads or writes by its name (`persons.get` -> person), if it has custom fields. */
-export function entityOfAction(actionName: string): Entity | undefined {
-  const family = actionName.split('.')[0];
-  return ENTITIES.find((e) => ACTION_FAMILY[e] === family);
-}
-
 const reservedCache = new WeakMap<AppRegistry, Map<string, Set<string>>>();
 
 /**
@@ -85,7 +79,7 @@ export function reservedNames(registry: AppRegistry, appName: string, entity: En
   const out = new Set<string>([CUSTOM]);
   const app = registry.app(appName);
   for (const a of app?.actions ?? []) {
-    if (entityOfAction(a.name) !== entity) continue;
+    if (entityOfAction(app, a.name) !== entity) continue;
     for (const v of a.variants) {
       const r = resolveVariant(app!, a, v.version);
       for (const s of [r.record, r.input]) for (const k of propertyNames(s)) out.add(k);
@@ -104,5 +98,6 @@ function propertyNames(s: JsonSchema | null | undefined): string[] {
 
 /** The named fields of one entity of a stored schema. */
 export function namedFields(registry: AppRegistry, schema: StoredSchema, entity: Entity): NamedField[] {
-  return nameFields(schema.entities[entity], reservedNames(registry, schema.app, entity));
+  const stored = schema.entities[entity] ?? { custom: [], standard: [] };
+  return nameFields(stored, reservedNames(registry, schema.app, entity));
 }

@@ -1,6 +1,6 @@
 // Field names: a bare name is a field of the record at that step; `a.b` needs `a` to be an object.
 import { CHECK } from '../codes.js';
-import { entityOfAction } from '../custom-fields/names.js';
+import type { CheckEnv } from '../env.js';
 import { fieldType, type FlowModel } from '../model.js';
 import { diag, didYouMean, expressions, listHint, type Rule } from '../rule.js';
 import { nonNull, show } from '../types.js';
@@ -19,9 +19,9 @@ function aliasDiag(key: string, writeAs: string, range: Range, replace: boolean)
  * For a source whose records can carry custom fields but whose connection has none discovered: an
  * unknown name may be one of them, which `sluice discover` would make known.
  */
-function discoverHint(f: FlowModel, name: string): string | undefined {
+function discoverHint(env: CheckEnv, f: FlowModel, name: string): string | undefined {
   const src = f.source;
-  if (!src?.action || src.action.custom || !src.connection || !entityOfAction(src.action.action)) return undefined;
+  if (!src?.action || src.action.custom || !src.connection || !env.customFieldEntity(src.action.app, src.action.action)) return undefined;
   const conn = src.connection.name;
   const what = name === 'custom' ? '`custom[...]` reads custom fields' : `If \`${name}\` is a custom field`;
   return `${what}: run \`sluice discover ${conn}\` first (connection \`${conn}\` has no discovered custom fields).`;
@@ -45,7 +45,7 @@ export const fieldsRule: Rule = {
           const s = didYouMean(e.name, scope.fields.keys(), e.range);
           ctx.report(
             diag(CHECK.unknownField, 'error', `unknown field \`${e.name}\`${s.text}`, e.range, {
-              hint: withHint(listHint('Fields here', scope.fields.keys()), s.text ? undefined : discoverHint(f, e.name)),
+              hint: withHint(listHint('Fields here', scope.fields.keys()), s.text ? undefined : discoverHint(ctx.env, f, e.name)),
               suggest: s.suggest,
             }),
           );

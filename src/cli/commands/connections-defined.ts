@@ -110,9 +110,9 @@ export async function addDefined(app: AppDef, args: ParsedArgs, io: CliIO, forma
   }
   const values = await readFields(app, args, io, secrets, prompt);
   const conn = connectionFromFields(name, app, values, { kind: 'file', path: '' }, 'file');
-  let probe: Awaited<ReturnType<typeof import('../../connections/app-probe.js').probeAppConnection>> | undefined;
+  let probe: Awaited<ReturnType<typeof import('../../runtime/probe/app.js').probeAppConnection>> | undefined;
   if (!flag(args, 'no-validate')) {
-    const { probeAppConnection } = await import('../../connections/app-probe.js');
+    const { probeAppConnection } = await import('../../runtime/probe/app.js');
     probe = await probeAppConnection(app, conn, { ...(timeoutMs ? { timeoutMs } : {}) });
   }
   const entry: StoredConnection = { app: app.name, company_url: '', api_version: 'auto', fields: values, added_at: new Date().toISOString() };
@@ -134,7 +134,7 @@ export async function addDefined(app: AppDef, args: ParsedArgs, io: CliIO, forma
 export async function testDefined(app: AppDef, name: string, io: CliIO, format: 'text' | 'json', secrets: Secret[], timeoutMs: number | undefined): Promise<number> {
   const conn = resolveAppConnection(name, app, io.env);
   for (const v of Object.values(conn.fields ?? {})) if (v instanceof Secret) secrets.push(v);
-  const { probeAppConnection } = await import('../../connections/app-probe.js');
+  const { probeAppConnection } = await import('../../runtime/probe/app.js');
   const probe = await probeAppConnection(app, conn, { ...(timeoutMs ? { timeoutMs } : {}) });
   const shown = shownFields(app, conn);
   if (format === 'json') {

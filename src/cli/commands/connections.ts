@@ -31,7 +31,7 @@ import {
   type ApiVersion,
   type TokenSource,
 } from '../../connections/index.js';
-import type { ProbeResult } from '../../connections/probe.js';
+import type { ProbeResult } from '../../runtime/probe/connection.js';
 import { alreadySaved, saveConnection } from '../../connections/save.js';
 import { closest } from '../../util/suggest.js';
 import { guardedJson } from '../json-errors.js';
@@ -237,7 +237,7 @@ const add: Command = {
 
       let probe: ProbeResult | undefined;
       if (validate && token) {
-        const { probeConnection } = await import('../../connections/probe.js');
+        const { probeConnection } = await import('../../runtime/probe/connection.js');
         const plan = str(args, 'plan');
         probe = await probeConnection({ baseUrl: url.url, apiVersion, token, ...(plan ? { plan: checkPlanName(plan) } : {}) }, { timeoutMs });
       }
@@ -314,7 +314,7 @@ const test: Command = {
       if (defined) return testDefined(defined, name, io, format, fieldSecrets, timeoutMs);
       const conn = resolveConnection(name, app, io.env);
       token = conn.token;
-      const { probeConnection } = await import('../../connections/probe.js');
+      const { probeConnection } = await import('../../runtime/probe/connection.js');
       const probe = await probeConnection({ baseUrl: conn.baseUrl, apiVersion: conn.apiVersion, token: conn.token, ...(conn.plan !== undefined ? { plan: conn.plan } : {}) }, { timeoutMs });
       if (format === 'json') {
         io.stdout.write(

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { loadRegistry, typeLabel, type AppRegistry } from '../../apps/index.js';
 import { checkConnectionName, lookupConnection, resolveConnection } from '../../connections/index.js';
 import { discoverSchema } from '../../runtime/custom-fields/discover.js';
-import { CUSTOM, entityOfAction, namedFields, writtenAs } from '../../check/custom-fields/names.js';
-import { CUSTOM_FIELD_ERRORS, ENTITIES, loadSchema, saveSchema, schemaPath, schemasHome, SCHEMAS_DIR } from '../../apps/custom-fields.js';
+import { CUSTOM, namedFields, writtenAs } from '../../check/custom-fields/names.js';
+import { CUSTOM_FIELD_ERRORS, entityOfAction, loadSchema, saveSchema, schemaPath, schemasHome, SCHEMAS_DIR } from '../../apps/custom-fields.js';
 import { SluiceError, UsageError } from '../../errors.js';
 import { ApiClient } from '../../runtime/http/index.js';
 import { formatOption, outputFormat, type Command } from '../command.js';
@@ -49,15 +49,16 @@ Exit codes: 0 stored; 1 the connection or the API failed; 2 usage error.`,
       const home = schemasHome(io.env);
       mkdirSync(join(home, SCHEMAS_DIR), { recursive: true, mode: 0o700 });
       const file = saveSchema(home, schema);
-      const counts = Object.fromEntries(ENTITIES.map((e) => [e, schema.entities[e].custom.length]));
+      const entities = Object.keys(schema.entities);
+      const counts = Object.fromEntries(entities.map((e) => [e, schema.entities[e].custom.length]));
       if (format === 'json') {
         io.stdout.write(`${JSON.stringify({ ok: true, connection: name, company_url: schema.companyUrl, read_at: schema.readAt, file, custom_fields: counts }, null, 2)}\n`);
         return EXIT.ok;
       }
       const c = outColors(io);
-      const total = ENTITIES.reduce((n, e) => n + counts[e], 0);
+      const total = entities.reduce((n, e) => n + counts[e], 0);
       io.stdout.write(`${c.green('Discovered')} ${total} custom field${total === 1 ? '' : 's'} of \`${name}\` (${schema.companyUrl}):\n`);
-      io.stdout.write(formatTable(null, ENTITIES.map((e) => [`  ${e}s`, String(counts[e])])));
+      io.stdout.write(formatTable(null, entities.map((e) => [`  ${e}s`, String(counts[e])])));
       io.stdout.write(`Stored in ${file}\nSee them as flows name them: sluice describe pipedrive.persons --connection ${name}\n`);
       return EXIT.ok;
     });
@@ -78,7 +79,7 @@ export function customFieldsSection(io: CliIO, registry: AppRegistry, actionName
       hint: `Run \`sluice discover ${connection}\` first.`,
     });
   }
-  const entity = entityOfAction(actionName);
+  const entity = entityOfAction(registry.app(schema.app), actionName);
   const c = outColors(io);
   const title = `Custom fields (connection \`${connection}\`, discovered ${schema.readAt} from ${schema.companyUrl})`;
   if (!entity) return { text: `\n${c.bold(title)}\n  none: ${actionName} has no custom fields\n`, json: { connection, read_at: schema.readAt, fields: [] } };

@@ -5,7 +5,7 @@ import type { AppRegistry, JsonSchemaObject } from '../../apps/index.js';
 import { SluiceError } from '../../errors.js';
 import type { ApiClient } from '../http/index.js';
 import { pages } from '../http/index.js';
-import { CUSTOM_FIELD_ERRORS as E, ENTITIES, FIELDS_ACTION, HEX40, SCHEMA_FORMAT, type CustomField, type Entity, type EntitySchema, type FieldOption, type StoredSchema } from '../../apps/custom-fields.js';
+import { CUSTOM_FIELD_ERRORS as E, entitiesOf, HEX40, SCHEMA_FORMAT, type CustomField, type Entity, type EntitySchema, type FieldOption, type StoredSchema } from '../../apps/custom-fields.js';
 
 /** Nullable: Pipedrive sends null for a custom field that is not set. */
 const nullable = (s: JsonSchemaObject): JsonSchemaObject => {
@@ -95,7 +95,9 @@ export interface FetchOptions {
 
 /** Every page of one entity's field definitions. */
 export async function fetchEntity(client: ApiClient, registry: AppRegistry, entity: Entity, options: FetchOptions = {}): Promise<EntitySchema> {
-  const name = `${client.connection.app}.${FIELDS_ACTION[entity]}`;
+  const fieldsAction = registry.app(client.connection.app)?.customFields?.entities[entity]?.fieldsAction;
+  if (!fieldsAction) throw new Error(`${client.connection.app} has no custom fields of \`${entity}\``);
+  const name = `${client.connection.app}.${fieldsAction}`;
   // v1 only: a v2 connection reads them from /api/v1 too (the variant says so).
   const action = registry.action(name, 'read', 'v1');
   if (!action || !action.path) throw new Error(`the standard library has no ${name}`);
@@ -108,7 +110,7 @@ export async function fetchEntity(client: ApiClient, registry: AppRegistry, enti
 export async function discoverSchema(client: ApiClient, registry: AppRegistry, options: FetchOptions & { now?: Date } = {}): Promise<StoredSchema> {
   const { now, ...fetch } = options;
   const entities = {} as Record<Entity, EntitySchema>;
-  for (const entity of ENTITIES) entities[entity] = await fetchEntity(client, registry, entity, fetch);
+  for (const entity of entitiesOf(registry.app(client.connection.app))) entities[entity] = await fetchEntity(client, registry, entity, fetch);
   const conn = client.connection;
   return {
     format: SCHEMA_FORMAT,

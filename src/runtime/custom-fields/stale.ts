@@ -8,7 +8,7 @@ import type { FlowModel, ResolvedRef } from '../../check/model.js';
 import type * as A from '../../language/ast.js';
 import { SluiceError } from '../../errors.js';
 import { CUSTOM, writtenAs, type CustomBinding, type NamedField } from '../../check/custom-fields/names.js';
-import { CUSTOM_FIELD_ERRORS as E, ENTITIES, type CustomField, type Entity, type EntitySchema } from '../../apps/custom-fields.js';
+import { CUSTOM_FIELD_ERRORS as E, type CustomField, type Entity, type EntitySchema } from '../../apps/custom-fields.js';
 
 export type ChangeKind = 'renamed' | 'deleted' | 'type' | 'options';
 
@@ -122,7 +122,7 @@ export function bindingsOf(f: FlowModel): Map<string, { binding: CustomBinding; 
     const b = r?.action?.custom;
     if (!b) continue;
     const e = out.get(b.connection) ?? { binding: b, entities: new Set<Entity>() };
-    for (const entity of ENTITIES) if (b.entities[entity]) e.entities.add(entity);
+    for (const [entity, fields] of Object.entries(b.entities)) if (fields) e.entities.add(entity);
     out.set(b.connection, e);
   }
   return out;

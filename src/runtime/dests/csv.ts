@@ -3,7 +3,8 @@
 // flattened silently.
 import { stringify } from 'csv-stringify/sync';
 import type { Rec } from '../eval.js';
-import type { DestComponent, Destination, Rejection, WriteResult } from './destination.js';
+import type { Destination, Rejection, WriteResult } from './destination.js';
+import type { DestComponent } from '../component.js';
 import { optBool, optString } from '../options.js';
 import { fileAppends, outputPath } from './output-path.js';
 import { TempFile } from './temp-file.js';

@@ -1,10 +1,8 @@
 // What every destination does for the interpreter. Durability is explicit: the watermark may only
 // move once what it covers is durable, and that moment differs per destination.
-import type { AppDef, ResolvedAction } from '../../apps/index.js';
+import type { AppDef, ResolvedAction, UpsertDef } from '../../apps/index.js';
 import type { ResolvedRef } from '../../check/model.js';
-import type { ComponentContext } from '../component.js';
 import type { Rec } from '../eval.js';
-import type { UpsertOptions } from '../http-app/types.js';
 import type { RunContext } from '../io.js';
 import type { OptionValues } from '../options.js';
 
@@ -66,8 +64,15 @@ export interface DestRequest {
   upsert?: UpsertOptions;
 }
 
-export interface DestComponent {
-  open(req: DestRequest, ctx: ComponentContext): Destination;
-  /** The component previews a dry run itself (says what it would send); else the run logs the records. */
-  readonly previews?: boolean;
+/** How a destination upserts: by which flow field, read from which record field, searched in which search field. */
+export interface UpsertOptions {
+  /** The name after `upsert by`. */
+  field: string;
+  /** The record field holding the value. */
+  from: string;
+  /** The search's `fields` value. */
+  search: string;
+  def: UpsertDef;
+  /** The write that updates the record found. */
+  update: ResolvedAction;
 }

@@ -1,7 +1,7 @@
 // `dest APP.ACTION` of an app reached over HTTP: writes through the process's shared client, rate
 // limiter and budget (../http-app), with upsert and per-record progress for writes that cannot be
 // repeated. A dry run says what it would send, without sending it.
-import type { DestComponent } from './destination.js';
+import type { DestComponent } from '../component.js';
 
 export const httpDest: DestComponent = {
   previews: true,

@@ -1,7 +1,8 @@
 // `dest file.jsonl`: one JSON object per line, published when the run commits (see temp-file.ts).
 // With `append = true` (the default in an incremental flow) the new records follow the old file's.
 import type { Rec } from '../eval.js';
-import type { DestComponent, Destination, WriteResult } from './destination.js';
+import type { Destination, WriteResult } from './destination.js';
+import type { DestComponent } from '../component.js';
 import { fileAppends, outputPath } from './output-path.js';
 import { TempFile } from './temp-file.js';
 

@@ -2,13 +2,9 @@
 // every path a deployed flow touches; and whether it appends.
 import { resolve } from 'node:path';
 import type { ComponentContext } from '../component.js';
+import { runStartedStamp } from '../io.js';
 import { optBool, optString } from '../options.js';
 import type { DestRequest } from './destination.js';
-
-/** `{run_started}` as a file name can hold it: 20261203T221500Z. */
-export function runStartedStamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-}
 
 export function outputPath(req: DestRequest, ctx: ComponentContext): string {
   const p = resolve(ctx.io.cwd, optString(req.options, 'path') ?? '').replaceAll('{run_started}', runStartedStamp(req.run.started));

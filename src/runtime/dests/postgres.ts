@@ -17,7 +17,8 @@ import { nonNull } from '../../check/types.js';
 import { SluiceError } from '../../errors.js';
 import type { Rec, Value } from '../eval.js';
 import { isDataError, openClient, pgError, pgTarget, quoteIdent, quoteName, scrub, type PgTarget } from '../postgres/connection.js';
-import type { DestComponent, Destination, Rejection, WriteResult } from './destination.js';
+import type { Destination, Rejection, WriteResult } from './destination.js';
+import type { DestComponent } from '../component.js';
 import { optBool, optNames, optString } from '../options.js';
 import { RUNTIME } from '../codes.js';
 

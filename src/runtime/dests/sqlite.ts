@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Rec, Value } from '../eval.js';
-import type { DestComponent, Destination, Rejection, WriteResult } from './destination.js';
+import type { Destination, Rejection, WriteResult } from './destination.js';
+import type { DestComponent } from '../component.js';
 import { optPath, optString } from '../options.js';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;

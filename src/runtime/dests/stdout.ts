@@ -2,7 +2,8 @@
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Rec } from '../eval.js';
-import type { DestComponent, Destination, WriteResult } from './destination.js';
+import type { Destination, WriteResult } from './destination.js';
+import type { DestComponent } from '../component.js';
 import { optString } from '../options.js';
 
 export class StdoutDestination implements Destination {

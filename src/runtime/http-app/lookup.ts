@@ -2,7 +2,7 @@
 // lookup cache (keyed by connection, path and query, so `sluice cache clear` from another process
 // empties it too). A read of one record by id whose app says how (`batch`) is sent many ids a
 // request (../cache/batched-lookup.ts).
-import type { BatchDef, ResolvedAction } from '../../apps/index.js';
+import type { AppRegistry, BatchDef, ResolvedAction } from '../../apps/index.js';
 import type { ResolvedRef } from '../../check/model.js';
 import { SluiceError } from '../../errors.js';
 import { BatchedLookup } from '../cache/batched-lookup.js';
@@ -34,7 +34,7 @@ export function httpLookup(clients: HttpClients, cache: ReturnType<typeof lookup
     // never meets records named by an old one.
     const found = (await cache.getOrLoad(key, async () => {
       if (batched && byId) return ((await batched.load(id, rest)) as Rec | null) ?? null;
-      const res = await client.request({ method: action.method ?? 'GET', path, query: { ...placed.query, ...limitOf(action, 1) }, headers: placed.headers, ...(placed.body ? { body: placed.body, form: action.body === 'form' } : {}), cost: action.cost, ...tokensOf(action), version: action.version, signal });
+      const res = await client.request({ method: action.method ?? 'GET', path, query: { ...placed.query, ...limitOf(clients.registry, action, 1) }, headers: placed.headers, ...(placed.body ? { body: placed.body, form: action.body === 'form' } : {}), cost: action.cost, ...tokensOf(action), version: action.version, signal });
       const list = extractRecords(res.body, action.extract) ?? [];
       return (list[0] as Rec | undefined) ?? null;
     })) as Rec | null;
@@ -42,10 +42,16 @@ export function httpLookup(clients: HttpClients, cache: ReturnType<typeof lookup
   };
 }
 
-/** `n` records asked of a read, in the parameter its pagination pages with (Pipedrive: `limit`). */
-function limitOf(action: ResolvedAction, n: number): Record<string, number> {
+/**
+ * `n` records asked of a read, in the parameter its pagination pages with; a read without
+ * pagination takes the app's `http.unpagedLimitParam`, if it has one (Pipedrive: `limit`).
+ */
+export function limitOf(registry: AppRegistry, action: ResolvedAction, n: number): Record<string, number> {
   const p = action.pagination;
-  if (p.type === 'none') return action.app === 'pipedrive' ? { limit: n } : {};
+  if (p.type === 'none') {
+    const param = registry.app(action.app)?.http?.unpagedLimitParam;
+    return param ? { [param]: n } : {};
+  }
   return p.limitParam ? { [p.limitParam]: n } : {};
 }
 
@@ -57,7 +63,7 @@ function batchedLookup(clients: HttpClients, client: ApiClient, action: Resolved
     const res = await client.request({
       method: list.method ?? 'GET',
       path: list.path ?? '/',
-      query: { ...rest, [batch.param]: ids.join(','), ...limitOf(list, ids.length) },
+      query: { ...rest, [batch.param]: ids.join(','), ...limitOf(clients.registry, list, ids.length) },
       cost: list.cost,
       ...tokensOf(list),
       version: list.version,

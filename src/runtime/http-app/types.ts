@@ -1,10 +1,12 @@
 // What the interpreter needs of apps reached over HTTP (built by createHttpIo in ../http-io.ts).
-import type { ResolvedAction, UpsertDef } from '../../apps/index.js';
+import type { ResolvedAction } from '../../apps/index.js';
 import type { FlowModel, ResolvedRef } from '../../check/model.js';
-import type { Destination } from '../dests/destination.js';
+import type { Destination, UpsertOptions } from '../dests/destination.js';
 import type { Rec, Value } from '../eval.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
 import type { Source } from '../sources/source.js';
+
+export type { UpsertOptions } from '../dests/destination.js';
 
 /** What the interpreter needs of apps reached over HTTP (implemented in http-io.ts). */
 export interface HttpIo {
@@ -20,17 +22,4 @@ export interface HttpIo {
   waiting?(): RateLimitWait | null;
   /** Before anything is read or written: throws when the flow cannot run as checked (a stale custom-field schema); returns warnings. */
   beforeRun?(flow: FlowModel): Promise<string[]>;
-}
-
-/** How a destination upserts: by which flow field, read from which record field, searched in which search field. */
-export interface UpsertOptions {
-  /** The name after `upsert by`. */
-  field: string;
-  /** The record field holding the value. */
-  from: string;
-  /** The search's `fields` value. */
-  search: string;
-  def: UpsertDef;
-  /** The write that updates the record found. */
-  update: ResolvedAction;
 }

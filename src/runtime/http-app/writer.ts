@@ -13,7 +13,9 @@ import { runAdaptive } from '../http/adaptive-concurrency.js';
 import type { HttpClients } from './clients.js';
 import { ajvMessage, compileInput, nullableFields, tokensOf, upsertTerm, withoutMissing } from './requests.js';
 import type { UpsertOptions } from './types.js';
-import { Upserter } from './upsert.js';
+
+export type { Outcome } from './upsert.js';
+import { Upserter, type Outcome } from './upsert.js';
 
 export interface HttpWriterOptions {
   dryRun: boolean;
@@ -24,8 +26,6 @@ export interface HttpWriterOptions {
   signal: AbortSignal;
 }
 
-/** One record's outcome: accepted, rejected, or undefined when it was not attempted (interrupted). */
-export type Outcome = { ok: true; rec: Rec; id?: number } | { ok: false; rej: Rejection } | undefined;
 
 export class HttpWriter implements Destination {
   readonly durability = 'batch' as const;

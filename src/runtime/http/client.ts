@@ -101,6 +101,8 @@ export interface ClientOptions {
   /** [0, 1) for backoff jitter (tests make it deterministic). */
   random?: () => number;
   userAgent?: string;
+  /** Replaces DNS resolution (got's `dnsLookup`, the shape of `dns.lookup`): tests, offline checks. */
+  dnsLookup?: (hostname: string, options: object, callback: (...args: any[]) => void) => void;
 }
 
 export interface ClientStats {
@@ -272,7 +274,7 @@ export class ApiClient {
         this.emit({ type: '429', method: o.method, path: site.path, pauseMs });
         if (n429 > this.policy.max429 || performance.now() - started + pauseMs > this.policy.maxElapsedMs) {
           const e = this.errorText(res);
-          throw new ApiError(site, 429, attempt, e.error, e.info);
+          throw new ApiError(site, 429, attempt, e.error, e.info, { retryAfterMs: pauseMs });
         }
         // No sleep here: the limiter is paused for everyone, and the retry queues behind the pause.
         this.s.retries++;
@@ -305,14 +307,16 @@ export class ApiClient {
         if (!idempotent) throw new UncertainWriteError(site, attempt, `status ${status}`, status);
         const final = (): Error => {
           const e = this.errorText(res);
-          return new ApiError(site, status, attempt, e.error, e.info);
+          const wait = info.retryAfterMs ?? info.resetMs;
+          return new ApiError(site, status, attempt, e.error, e.info, wait !== undefined ? { retryAfterMs: wait } : {});
         };
         await this.backoff(++failures, site, attempt, `status ${status}`, started, final, o.signal, info.retryAfterMs);
         continue;
       }
 
       const e = this.errorText(res);
-      throw new ApiError(site, status, attempt, e.error, e.info);
+      const redirectedTo = status >= 300 && status < 400 ? locationOf(res, url) : undefined;
+      throw new ApiError(site, status, attempt, e.error, e.info, redirectedTo !== undefined ? { redirectedTo } : {});
     }
   }
 
@@ -346,6 +350,7 @@ export class ApiClient {
         // A redirect would carry the token header to wherever it points.
         followRedirect: false,
         responseType: 'text',
+        ...(this.options.dnsLookup ? { dnsLookup: this.options.dnsLookup as never } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       });
       req.on('request', (r) => {
@@ -402,6 +407,18 @@ export class ApiClient {
     } catch {
       // A progress display that breaks must not fail the sync it displays.
     }
+  }
+}
+
+/** A 3xx's Location against the URL asked, without query or fragment (they may hold anything). */
+function locationOf(res: Response<string>, asked: string): string | undefined {
+  const location = res.headers.location;
+  if (typeof location !== 'string') return undefined;
+  try {
+    const u = new URL(location, asked);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -64,8 +64,15 @@ export class ApiError extends HttpLayerError {
   readonly apiError?: string;
   /** Pipedrive's `error_info` field, redacted. */
   readonly apiErrorInfo?: string;
+  /**
+   * Where a 3xx pointed (its Location, resolved, without query or fragment): redirects are never
+   * followed, since the credentials would go along, so the caller can only say where it led.
+   */
+  readonly redirectedTo?: string;
+  /** How long the server asked to wait (429 or 5xx: `retry-after`, else the rate-limit reset). */
+  readonly retryAfterMs?: number;
 
-  constructor(site: RequestSite, status: number, attempts: number, apiError?: string, apiErrorInfo?: string) {
+  constructor(site: RequestSite, status: number, attempts: number, apiError?: string, apiErrorInfo?: string, answer: { redirectedTo?: string; retryAfterMs?: number } = {}) {
     const code = status === 401 ? HTTP_ERRORS.unauthorized : status === 429 ? HTTP_ERRORS.rateLimited : status >= 500 ? HTTP_ERRORS.server : HTTP_ERRORS.api;
     const said = apiError ? `: ${apiError}` : '';
     super(code, site, attempts, `${site.method} ${site.path} on ${site.host} answered ${status}${said}${tries(attempts)}`, hintFor(status, site.host));
@@ -73,6 +80,8 @@ export class ApiError extends HttpLayerError {
     this.status = status;
     this.apiError = apiError;
     this.apiErrorInfo = apiErrorInfo;
+    if (answer.redirectedTo !== undefined) this.redirectedTo = answer.redirectedTo;
+    if (answer.retryAfterMs !== undefined) this.retryAfterMs = answer.retryAfterMs;
   }
 }
 

@@ -35,6 +35,7 @@ import type { CostClass, RateLimitDef } from '../../apps/types.js';
 import type { Secret } from '../../connections/index.js';
 import { DailyBudgetExhausted, type RequestSite } from './errors.js';
 import type { RateLimitInfo } from './headers.js';
+import type { LimiterPlan } from './limiter-plan.js';
 import { sharedLimitFor, type SharedLimit } from './shared-limit.js';
 
 /**
@@ -45,13 +46,7 @@ const UNCONFIRMED_CONCURRENCY = 8;
 /** Requests in flight at most once the server has said its limit (a slow server needs rate x latency). */
 const MAX_CONCURRENCY = 64;
 
-export interface LimiterPlan {
-  /** Requests per window. */
-  burst: number;
-  windowMs: number;
-  /** Cost classes with a burst of their own, counted on top of the main window (Pipedrive search: 10). */
-  classBursts?: Readonly<Partial<Record<CostClass, number>>>;
-}
+export type { LimiterPlan } from './limiter-plan.js';
 
 export interface LimiterOptions extends LimiterPlan {
   /** Shown in messages (the company host); never the token. */

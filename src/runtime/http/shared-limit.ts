@@ -4,7 +4,7 @@
 // (src/scale/redis-limit.ts keeps it in Redis); with none installed, nothing changes.
 import type { CostClass } from '../../apps/types.js';
 import type { RateLimitInfo } from './headers.js';
-import type { LimiterOptions } from './limiter.js';
+import type { LimiterPlan } from './limiter-plan.js';
 import type { RequestSite } from './errors.js';
 
 export interface SharedTake {
@@ -42,8 +42,11 @@ export interface SharedLimitStats {
   pauses: number;
 }
 
+/** What a shared limit is made from: the plan of the limiter it serves, and the host it names. */
+export type SharedLimitOptions = LimiterPlan & { host: string };
+
 /** Makes the shared limit of one limiter key (base URL + token fingerprint, never the token). */
-export type SharedLimitFactory = (key: string, options: LimiterOptions) => SharedLimit;
+export type SharedLimitFactory = (key: string, options: SharedLimitOptions) => SharedLimit;
 
 let factory: SharedLimitFactory | undefined;
 
@@ -52,6 +55,6 @@ export function useSharedLimits(f: SharedLimitFactory | undefined): void {
   factory = f;
 }
 
-export function sharedLimitFor(key: string, options: LimiterOptions): SharedLimit | undefined {
+export function sharedLimitFor(key: string, options: SharedLimitOptions): SharedLimit | undefined {
   return factory?.(key, options);
 }

@@ -6,7 +6,8 @@ import { SluiceError } from '../../errors.js';
 import { RUNTIME } from '../codes.js';
 import type { Rec } from '../eval.js';
 import type { StoredEvent, WebhookStore } from '../../state/index.js';
-import type { Source, SourceComponent, SourceProgress } from './source.js';
+import type { Source, SourceProgress } from './source.js';
+import type { SourceComponent } from '../component.js';
 
 const EVENT_PAGE = 100;
 

@@ -9,7 +9,8 @@ import type { Rec } from '../eval.js';
 import type { Rejection } from '../dests/destination.js';
 import { conform } from './declared.js';
 import { optBool, optPath, optString } from '../options.js';
-import { PAGE, type Source, type SourceComponent } from './source.js';
+import { PAGE, type Source } from './source.js';
+import type { SourceComponent } from '../component.js';
 import { RUNTIME } from '../codes.js';
 
 function missing(path: string): SluiceError {

@@ -11,7 +11,8 @@ import type { Rejection } from '../dests/destination.js';
 import { openClient, pgError, pgTarget, quoteIdent, quoteName, rowToRecord, type PgTarget } from '../postgres/connection.js';
 import { conform } from './declared.js';
 import { optNames, optString } from '../options.js';
-import { PAGE, type Source, type SourceComponent } from './source.js';
+import { PAGE, type Source } from './source.js';
+import type { SourceComponent } from '../component.js';
 import { RUNTIME } from '../codes.js';
 
 export interface PostgresSourceOptions {

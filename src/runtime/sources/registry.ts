@@ -8,7 +8,8 @@ import { webhookSource } from './events.js';
 import { csvSource, jsonlSource } from './files.js';
 import { httpSource } from './http.js';
 import { postgresSource } from './postgres.js';
-import type { Source, SourceComponent, SourceRequest } from './source.js';
+import type { Source, SourceRequest } from './source.js';
+import type { SourceComponent } from '../component.js';
 import { sqliteSource } from './sqlite.js';
 
 export const SOURCES: Readonly<Record<string, SourceComponent>> = {

@@ -4,7 +4,6 @@
 import type { AppDef, ResolvedAction } from '../../apps/index.js';
 import type { ResolvedRef } from '../../check/model.js';
 import type { RecordType } from '../../check/types.js';
-import type { ComponentContext } from '../component.js';
 import type { Rec } from '../eval.js';
 import type { Rejection } from '../dests/destination.js';
 import type { OptionValues } from '../options.js';
@@ -49,10 +48,6 @@ export interface SourceRequest {
    * Sources that can filter at the source (a database) use it; the interpreter applies it anyway.
    */
   since: { from: string | null } | null;
-}
-
-export interface SourceComponent {
-  open(req: SourceRequest, ctx: ComponentContext): Source;
 }
 
 export const PAGE = 500;

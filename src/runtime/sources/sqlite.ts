@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { SluiceError } from '../../errors.js';
 import type { Rec } from '../eval.js';
 import { optPath, optString } from '../options.js';
-import { PAGE, type Source, type SourceComponent } from './source.js';
+import { PAGE, type Source } from './source.js';
+import type { SourceComponent } from '../component.js';
 import { RUNTIME } from '../codes.js';
 
 export class SqliteSource implements Source {

@@ -1,9 +1,9 @@
 // Validating a connection of a defined app before it is saved (`sluice connections add APP`) or
 // later (`sluice connections test NAME`): the request its definition names in `connection.test`
 // (one record asked for), or, for PostgreSQL, a connection and `SELECT current_user`.
-import type { AppDef } from '../apps/types.js';
-import type { ResolvedConnection } from './resolve.js';
-import { Secret } from './secret.js';
+import type { AppDef } from '../../apps/types.js';
+import type { ResolvedConnection } from '../../connections/resolve.js';
+import { Secret } from '../../connections/secret.js';
 
 export interface AppProbeResult {
   /** What was asked: `GET /products` or `SELECT current_user`. */
@@ -17,7 +17,7 @@ export async function probeAppConnection(app: AppDef, conn: ResolvedConnection, 
   const t0 = performance.now();
   if (app.kind === 'postgres') {
     const url = conn.fields?.url;
-    const { pgTarget, openClient } = await import('../runtime/postgres/connection.js');
+    const { pgTarget, openClient } = await import('../postgres/connection.js');
     const target = pgTarget({ url: url instanceof Secret ? url.reveal() : url }, {});
     const client = await openClient(target);
     try {
@@ -31,7 +31,7 @@ export async function probeAppConnection(app: AppDef, conn: ResolvedConnection, 
   const action = test ? app.actions.find((a) => a.name === test && a.role === 'read') : undefined;
   if (!action) return { checked: 'nothing (the app names no `connection.test` action)', reached: 'not checked', elapsedMs: 0 };
   const variant = action.variants[action.variants.length - 1];
-  const { ApiClient, extractRecords } = await import('../runtime/http/index.js');
+  const { ApiClient, extractRecords } = await import('../http/index.js');
   const client = new ApiClient(app, conn, { ...(options.timeoutMs ? { timeouts: { connectMs: options.timeoutMs, responseMs: options.timeoutMs, requestMs: options.timeoutMs } } : {}), retry: { maxAttempts: 2 } });
   const p = variant.pagination;
   const query = p.type !== 'none' && p.limitParam ? { [p.limitParam]: 1, ...(p.type === 'page' ? { [p.pageParam]: p.firstPage ?? 1 } : {}) } : {};
