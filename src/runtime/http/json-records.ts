@@ -129,7 +129,7 @@ export class RecordsParser {
       const inTarget = this.target > 0 && this.stack.length === this.target;
       if (inTarget && (b === COMMA || b === CLOSE_ARRAY)) {
         // The end of one record: parse what was gathered since the last separator.
-        this.element.push(chunk.subarray(from, i));
+        if (i > from) this.element.push(chunk.subarray(from, i));
         this.takeElement(b === CLOSE_ARRAY, this.offset + i);
         if (b === CLOSE_ARRAY) {
           this.stack.pop();
@@ -190,8 +190,9 @@ export class RecordsParser {
           break;
       }
     }
-    if (this.target > 0) this.element.push(chunk.subarray(from));
-    else {
+    if (this.target > 0) {
+      if (n > from) this.element.push(chunk.subarray(from));
+    } else {
       if (this.key && this.inString) this.key.push(chunk.subarray(from));
       this.skeleton.push(chunk.subarray(skeletonFrom));
     }
@@ -221,7 +222,7 @@ export class RecordsParser {
   }
 
   private readKey(): string {
-    const raw = Buffer.concat(this.key!).toString('utf8');
+    const raw = decode(this.key!);
     this.key = undefined;
     try {
       return JSON.parse(raw) as string;
@@ -240,7 +241,7 @@ export class RecordsParser {
       }
       throw new JsonRecordsError(at, 'a list element is missing');
     }
-    const text = Buffer.concat(this.element).toString('utf8');
+    const text = decode(this.element);
     this.element = [];
     this.elementHasValue = false;
     this.sawComma = !last;
@@ -250,6 +251,11 @@ export class RecordsParser {
       throw new JsonRecordsError(at, (err as Error).message);
     }
   }
+}
+
+/** The text of a value's pieces; one piece (most records: a record within one chunk) is not copied first. */
+function decode(pieces: Buffer[]): string {
+  return pieces.length === 1 ? pieces[0].toString('utf8') : Buffer.concat(pieces).toString('utf8');
 }
 
 /** Parses a whole body at once the same way (for bodies that were buffered anyway, and for tests). */
