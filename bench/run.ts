@@ -125,24 +125,26 @@ async function warm(url: string, persons: number): Promise<void> {
   );
 }
 
-/** The same job written the way a user would with the official client: a loop over pages, map, append. */
+/**
+ * The same job written the way a user would with the official client: a loop over pages, map,
+ * append. It reads persons through v2 as Sluice's `auto` connection does, so both write the same.
+ */
 const OFFICIAL_SCRIPT = `import { appendFileSync, writeFileSync } from 'node:fs';
-const { v1 } = await import(process.env.PIPEDRIVE_MODULE);
-const api = new v1.PersonsApi(new v1.Configuration({ apiKey: process.env.PIPEDRIVE_TOKEN, basePath: process.env.PIPEDRIVE_URL + '/api/v1' }));
+const { v2 } = await import(process.env.PIPEDRIVE_MODULE);
+const api = new v2.PersonsApi(new v2.Configuration({ apiKey: process.env.PIPEDRIVE_TOKEN, basePath: process.env.PIPEDRIVE_URL + '/api/v2' }));
 const file = process.env.OUT_FILE;
 writeFileSync(file, '');
-let start = 0;
+let cursor;
 for (;;) {
-  const res = await api.getPersons({ start, limit: 500 });
+  const res = await api.getPersons({ limit: 500, ...(cursor ? { cursor } : {}) });
   let lines = '';
   for (const p of res.data ?? []) {
-    const email = (p.email ?? []).find((e) => e.primary) ?? (p.email ?? [])[0];
+    const email = (p.emails ?? []).find((e) => e.primary) ?? (p.emails ?? [])[0];
     lines += JSON.stringify({ id: p.id, name: p.name, email: email ? email.value : null }) + '\\n';
   }
   appendFileSync(file, lines);
-  const page = res.additional_data?.pagination;
-  if (!page?.more_items_in_collection) break;
-  start = page.next_start;
+  cursor = res.additional_data?.next_cursor;
+  if (!cursor) break;
 }
 `;
 
