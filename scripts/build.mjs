@@ -19,6 +19,9 @@ const result = await build({
   // optional pg-native lazily, which a bundle cannot resolve; it is loaded only by postgres flows).
   // Queue mode's Redis clients load their Lua scripts and optional drivers at run time: kept external too.
   external: ['better-sqlite3', 'pg', 'bullmq', 'ioredis', 'rate-limiter-flexible'],
+  // Intl.ListFormat built at its first use rather than when a dependency loads (see lazy-intl.mjs).
+  define: { 'Intl.ListFormat': '__sluiceLazyListFormat' },
+  inject: ['scripts/lazy-intl.mjs'],
   // Some CommonJS dependencies call require() for Node built-ins.
   banner: { js: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);" },
   logLevel: 'warning',

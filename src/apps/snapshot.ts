@@ -16,7 +16,9 @@ const SNAPSHOT_FORMAT = 2;
 function fingerprint(dir: string): string {
   const h = createHash('sha256').update(`${SNAPSHOT_FORMAT}\0${dir}\0`);
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    // Code-unit order, not localeCompare: the key only needs a stable order, and collation would load
+    // ICU's data (several MB of resident memory) into every run.
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) {

@@ -3,7 +3,7 @@
 // when a state URL is given (`--state postgres://...` or SLUICE_STATE, see stateUrl).
 import { SqliteStateStore, type StateStoreOptions } from './sqlite-store.js';
 import type { StateStore } from './store.js';
-import { parsePgTarget } from './postgres/connect.js';
+import { parsePgTarget } from './postgres/target.js';
 
 export interface OpenOptions extends StateStoreOptions {
   /** A PostgreSQL URL: the state lives there instead of `home`. */

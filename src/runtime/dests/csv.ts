@@ -1,13 +1,17 @@
 // `dest file.csv`: RFC 4180 via csv-stringify, columns from the first record, published when the
 // run commits (see temp-file.ts). A record with a list or object value is rejected (kept), not
 // flattened silently.
-import { stringify } from 'csv-stringify/sync';
+import type { stringify as Stringify } from 'csv-stringify/sync';
 import type { Rec } from '../eval.js';
 import type { Destination, Rejection, WriteResult } from './destination.js';
 import type { DestComponent } from '../component.js';
 import { optBool, optString } from '../options.js';
 import { fileAppends, outputPath } from './output-path.js';
 import { TempFile } from './temp-file.js';
+
+/** csv-stringify, loaded by the first CSV write: a run that writes no CSV never holds it in memory. */
+let stringifyModule: Promise<typeof Stringify> | undefined;
+const loadStringify = (): Promise<typeof Stringify> => (stringifyModule ??= import('csv-stringify/sync').then((m) => m.stringify));
 
 export class CsvDestination implements Destination {
   readonly durability = 'commit' as const;
@@ -28,6 +32,7 @@ export class CsvDestination implements Destination {
 
   async write(batch: Rec[]): Promise<WriteResult> {
     const accepted: Rec[] = [];
+    const stringify = await loadStringify();
     const rejected: Rejection[] = [];
     const rows: unknown[][] = [];
     let header = '';
@@ -52,6 +57,7 @@ export class CsvDestination implements Destination {
   async commit(): Promise<void> {
     // A replaced file with no rows still says what its columns are (when the flow's type knows them).
     if (!this.columns && !this.options.append && this.options.header && this.options.columns?.length) {
+      const stringify = await loadStringify();
       await this.file.write(stringify([this.options.columns], { delimiter: this.options.delimiter }));
     }
     return this.file.commit();

@@ -5,7 +5,8 @@
 // got is called with `retry: { limit: 0 }` and `throwHttpErrors: false`: its retries would bypass
 // the limiter, and its errors hold the request options (headers, so the token). Its errors are read
 // for a code and timings only and never leave this module.
-import got, { type Response } from 'got';
+import got, { type OptionsInit } from 'got';
+import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDef, CostClass, HttpDef, HttpMethod } from '../../apps/types.js';
@@ -17,6 +18,7 @@ import type { DailyBudget } from './budget.js';
 import { ApiError, DailyBudgetExhausted, MalformedResponseError, NetworkError, UncertainWriteError, describeFailure, type RequestSite } from './errors.js';
 import { headerNames, readRateLimitHeaders, type RateLimitHeaderNames, type ResponseHeaders } from './headers.js';
 import { connectionLimiter, type Grant, type RateLimiter } from './limiter.js';
+import { JsonRecordsError, RecordsParser, type ParsedRecords } from './json-records.js';
 import { getPointer } from './pointer.js';
 import { DEFAULT_RETRY, RETRY_STATUSES, backoffDelay, classifyNetworkError, type NetworkFailureInfo, type RetryPolicy } from './retry.js';
 
@@ -49,6 +51,12 @@ export interface RequestOptions {
   /** The API version of the action's variant (v1-only actions on a v2 connection); default the connection's. */
   version?: string | null;
   signal?: AbortSignal;
+  /**
+   * Where a 2xx answer's records are (a JSON pointer): they are then parsed as the bytes arrive
+   * and returned in `records`, with that array left empty in `body`, so that a page is never held
+   * whole as text. Where the answer has no array there, `records` is undefined and `body` complete.
+   */
+  records?: string;
 }
 
 export interface ApiResponse {
@@ -56,6 +64,8 @@ export interface ApiResponse {
   headers: ResponseHeaders;
   /** The parsed JSON body (null for an empty 2xx body). */
   body: unknown;
+  /** The records at RequestOptions.records, when asked for and found (then emptied in `body`). */
+  records?: unknown[];
   /** Attempts it took, retries included. */
   attempts: number;
 }
@@ -120,7 +130,17 @@ export interface ClientStats {
   dailyLeft?: number;
 }
 
-type Outcome = { kind: 'answer'; grant: Grant; res: Response<string>; ms: number } | { kind: 'network'; grant: Grant; failure: NetworkFailureInfo };
+type StreamOptions = Omit<OptionsInit, 'isStream'>;
+
+/** An answer as read: a 2xx answer whose records were asked for is parsed as it arrives (`parsed`), any other kept as text. */
+interface Answer {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  parsed?: ParsedRecords | JsonRecordsError;
+}
+
+type Outcome = { kind: 'answer'; grant: Grant; res: Answer; ms: number } | { kind: 'network'; grant: Grant; failure: NetworkFailureInfo };
 
 /** Fills `{name}` path parameters, percent-encoded. */
 export function expandPath(template: string, params: Readonly<Record<string, string | number>>): string {
@@ -284,8 +304,8 @@ export class ApiClient {
       this.limiter.observe(grant, info);
 
       if (status >= 200 && status < 300) {
-        const parsed = parseJson(res.body);
-        if (parsed.ok) return { status, headers: res.headers, body: parsed.value, attempts: attempt };
+        const parsed = res.parsed === undefined ? parseJson(res.body) : res.parsed instanceof JsonRecordsError ? ({ ok: false } as const) : ({ ok: true, value: res.parsed.body, records: res.parsed.records } as const);
+        if (parsed.ok) return { status, headers: res.headers, body: parsed.value, ...('records' in parsed && parsed.records !== undefined ? { records: parsed.records } : {}), attempts: attempt };
         this.s.malformed++;
         // The server acted and answered; we cannot read what it did.
         if (!idempotent) throw new UncertainWriteError(site, attempt, 'unreadable answer', status);
@@ -338,26 +358,33 @@ export class ApiClient {
     }
     const t0 = performance.now();
     const t = this.timeouts;
+    const options = {
+      method: o.method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      agent: this.agents,
+      timeout: { lookup: t.connectMs, connect: t.connectMs, secureConnect: t.connectMs, send: t.responseMs, response: t.responseMs, request: t.requestMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      // A redirect would carry the token header to wherever it points.
+      followRedirect: false,
+      ...(this.options.dnsLookup ? { dnsLookup: this.options.dnsLookup as never } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    } satisfies OptionsInit;
+    const onRequest = (r: import('node:http').ClientRequest): void => {
+      if (r.writableFinished) grant.sent();
+      else r.once('finish', () => grant.sent());
+    };
     try {
-      const req = got(url, {
-        method: o.method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        agent: this.agents,
-        timeout: { lookup: t.connectMs, connect: t.connectMs, secureConnect: t.connectMs, send: t.responseMs, response: t.responseMs, request: t.requestMs },
-        retry: { limit: 0 },
-        throwHttpErrors: false,
-        // A redirect would carry the token header to wherever it points.
-        followRedirect: false,
-        responseType: 'text',
-        ...(this.options.dnsLookup ? { dnsLookup: this.options.dnsLookup as never } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-      req.on('request', (r) => {
-        if (r.writableFinished) grant.sent();
-        else r.once('finish', () => grant.sent());
-      });
-      const res = await req;
+      let res: Answer;
+      if (o.records !== undefined) {
+        res = await streamed(url, options, o.records, onRequest);
+      } else {
+        const req = got(url, { ...options, responseType: 'text' });
+        req.on('request', onRequest);
+        const r = await req;
+        res = { statusCode: r.statusCode, headers: r.headers, body: r.body };
+      }
       grant.sent();
       const ms = performance.now() - t0;
       this.emit({ type: 'response', method: o.method, path: site.path, attempt, status: res.statusCode, ms: Math.round(ms) });
@@ -387,7 +414,7 @@ export class ApiClient {
   }
 
   /** Pipedrive's `error` / `error_info`, redacted and shortened; nothing for a non-JSON body. */
-  private errorText(res: Response<string>): { error?: string; info?: string } {
+  private errorText(res: Answer): { error?: string; info?: string } {
     const parsed = parseJson(res.body);
     if (!parsed.ok) return {};
     const env = this.http.envelope;
@@ -411,7 +438,7 @@ export class ApiClient {
 }
 
 /** A 3xx's Location against the URL asked, without query or fragment (they may hold anything). */
-function locationOf(res: Response<string>, asked: string): string | undefined {
+function locationOf(res: Answer, asked: string): string | undefined {
   const location = res.headers.location;
   if (typeof location !== 'string') return undefined;
   try {
@@ -419,6 +446,40 @@ function locationOf(res: Response<string>, asked: string): string | undefined {
     return `${u.origin}${u.pathname}`;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * One request through got's stream: a 2xx body goes through the records parser chunk by chunk (a
+ * malformed one is read no further), any other is kept as text for its error message. got's
+ * timeouts, abort signal and network errors apply as to a buffered request.
+ */
+async function streamed(url: string, options: StreamOptions, pointer: string, onRequest: (r: import('node:http').ClientRequest) => void): Promise<Answer> {
+  const stream = got.stream(url, options);
+  stream.on('request', onRequest);
+  try {
+    const response = await new Promise<{ statusCode: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+      stream.once('response', resolve);
+      stream.once('error', reject);
+    });
+    const answer: Answer = { statusCode: response.statusCode, headers: response.headers, body: '' };
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      const parser = new RecordsParser(pointer);
+      try {
+        for await (const chunk of stream) parser.push(chunk as Buffer);
+        answer.parsed = parser.end();
+      } catch (err) {
+        if (!(err instanceof JsonRecordsError)) throw err;
+        answer.parsed = err;
+      }
+    } else {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      answer.body = Buffer.concat(chunks).toString('utf8');
+    }
+    return answer;
+  } finally {
+    stream.destroy();
   }
 }
 

@@ -19,7 +19,7 @@ export function readWindowFor(burst: number, windowMs: number): number {
 /** Above this many pages at once a read only fills memory: the rate limit is the bound long before. */
 export const MAX_READ_WINDOW = 32;
 /** Pages at once against a server without a rate limit. */
-export const UNLIMITED_READ_WINDOW = 4;
+export const UNLIMITED_READ_WINDOW = 2;
 
 export class PageWindow {
   private current = 1;

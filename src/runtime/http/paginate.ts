@@ -131,7 +131,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     }
     const ctl = new AbortController();
     if (outer?.aborted) ctl.abort(outer.reason);
-    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal });
+    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal, ...(action.extract.shape !== 'object' ? { records: action.extract.pointer } : {}) });
     // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
     // one dropped) from being reported as an unhandled rejection.
     const f: Fetch = { pos, size, res, ctl, arrived: false };
@@ -178,7 +178,8 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
       current = f;
       const res = await f.res;
       current = undefined;
-      const all = extractRecords(res.body, action.extract);
+      // Records parsed as the page arrived, or (none asked for, or not a list there) read from the body.
+      const all = res.records ?? extractRecords(res.body, action.extract);
       if (!all) throw new MalformedResponseError(site, res.status, res.attempts, `no records at ${action.extract.pointer} (expected ${action.extract.shape === 'object' ? 'an object' : 'a list'})`);
       const next = nextPosition(res, p, f.pos, all.length, f.size, site, () => `${client.baseUrl(action.version)}${action.path}`);
       // A server that ignores `limit` must not make us hand out more than was asked for.

@@ -2,7 +2,6 @@
 // declared record type are rejected with the line number, not dropped.
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parse as parseCsv } from 'csv-parse';
 import type { RecordType } from '../../check/types.js';
 import { SluiceError } from '../../errors.js';
 import type { Rec } from '../eval.js';
@@ -81,6 +80,8 @@ export class CsvSource implements Source {
   async *pages(): AsyncIterable<Rec[]> {
     if (!existsSync(this.path)) throw missing(this.path);
     const names = this.declared ? [...this.declared.fields.keys()] : undefined;
+    // Loaded here: a run that reads no CSV never holds the parser in memory.
+    const { parse: parseCsv } = await import('csv-parse');
     const parser = createReadStream(this.path).pipe(
       parseCsv({
         delimiter: this.options.delimiter,

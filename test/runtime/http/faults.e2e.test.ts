@@ -65,6 +65,17 @@ describe('reads are retried until complete, without duplicates', () => {
     const bad = await c2.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 1 } }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(MalformedResponseError);
     expect(bad).toMatchObject({ code: 'SL6506', attempts: 2, status: 200 });
+
+    // The same when the records are read as the bytes arrive.
+    sb.failNext('malformed', 2);
+    const streamed = await c2.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 1 }, records: '/data' }).catch((e: unknown) => e);
+    expect(streamed).toBeInstanceOf(MalformedResponseError);
+    expect(streamed).toMatchObject({ code: 'SL6506', attempts: 2, status: 200 });
+    sb.failNext('malformed', 1);
+    const recovered = await c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 2 }, records: '/data' });
+    expect(recovered).toMatchObject({ status: 200, attempts: 2 });
+    expect(recovered.records).toHaveLength(2);
+    expect(recovered.body).toMatchObject({ data: [], additional_data: { pagination: { more_items_in_collection: true } } });
   });
 
   it('retries a 502 gateway page (HTML, not JSON) as a server error, not as malformed', async () => {

@@ -1,0 +1,266 @@
+// Reading the records of a list answer as its bytes arrive, instead of buffering the whole body and
+// parsing it at once. A page of 500 persons is a few hundred KB of text: held as a buffer, then as
+// a string, then as the parsed tree, it costs several times its size at the moment it is parsed.
+// Here each record is parsed as soon as its last byte has arrived, and only the bytes of the record
+// being read are held; the rest of the answer (the envelope with the pagination markers) is kept,
+// with the records' array emptied, and parsed at the end.
+//
+// The scanner only finds where values begin and end (strings, escapes, brackets); the values
+// themselves are parsed by JSON.parse, so what is accepted and what each record becomes is exactly
+// what JSON.parse of the whole body would give. Where the records' place is not an array of the
+// answer (missing, null, an object, reached through an array index), nothing is taken out:
+// `records` is undefined and the caller reads the body as before.
+
+/** What a body fed to RecordsParser turned out to be. */
+export interface ParsedRecords {
+  /** The body, with the records' array (when found) left empty; null for an empty body. */
+  body: unknown;
+  /** The elements of the array at the pointer, in order; undefined when there was no array there. */
+  records: unknown[] | undefined;
+}
+
+/** The body is not valid JSON: at `offset` (bytes), `reason`. */
+export class JsonRecordsError extends Error {
+  readonly code = 'malformed-json';
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`malformed JSON at byte ${offset}: ${reason}`);
+    this.name = 'JsonRecordsError';
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+
+const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
+/** Where in an object the scanner is: before a key, in or after a key, or in its value. */
+const enum Slot {
+  Key,
+  Colon,
+  Value,
+}
+
+interface Frame {
+  array: boolean;
+  /** The path from the root to this container follows the pointer so far. */
+  onPath: boolean;
+  slot: Slot;
+  /** The key whose value is being read (objects on the path only). */
+  key: string | undefined;
+}
+
+function pointerTokens(pointer: string): string[] {
+  if (pointer !== '' && !pointer.startsWith('/')) throw new RangeError(`not a JSON pointer: ${pointer}`);
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Feed it the body's chunks in order (`push`), then `end()`: the records and the rest of the body. */
+export class RecordsParser {
+  private readonly tokens: string[];
+  private readonly stack: Frame[] = [];
+  private inString = false;
+  private escaped = false;
+  /** Bytes of the body outside the records' array. */
+  private skeleton: Buffer[] = [];
+  /** Bytes of the record being read. */
+  private element: Buffer[] = [];
+  private elementHasValue = false;
+  /** Depth of the records' array in `stack` (its frame's index + 1), 0 when not inside it. */
+  private target = 0;
+  private sawComma = false;
+  private records: unknown[] | undefined;
+  /** Bytes of the key being read, when its object is on the path. */
+  private key: Buffer[] | undefined;
+  /** Bytes pushed before the current chunk, for the offsets in errors. */
+  private offset = 0;
+
+  constructor(pointer: string) {
+    this.tokens = pointerTokens(pointer);
+  }
+
+  push(chunk: Buffer): void {
+    let from = 0;
+    let skeletonFrom = 0;
+    const n = chunk.length;
+    // The next backslash at or after i (n: none): found once per stretch, so that skipping over a
+    // string is one indexOf rather than a loop over its bytes.
+    let backslash = -1;
+    for (let i = 0; i < n; i++) {
+      if (this.inString) {
+        if (this.escaped) {
+          this.escaped = false;
+          continue;
+        }
+        if (backslash < i) {
+          backslash = chunk.indexOf(BACKSLASH, i);
+          if (backslash < 0) backslash = n;
+        }
+        let quote = chunk.indexOf(QUOTE, i);
+        if (quote < 0 || quote > backslash) quote = backslash;
+        if (quote >= n) break;
+        i = quote;
+        if (chunk[i] === BACKSLASH) {
+          this.escaped = true;
+          continue;
+        }
+        this.inString = false;
+        const top = this.stack.length > 0 ? this.stack[this.stack.length - 1] : undefined;
+        if (top && !top.array && top.slot === Slot.Key) {
+          top.slot = Slot.Colon;
+          if (this.key) {
+            this.key.push(chunk.subarray(from, i + 1));
+            top.key = this.readKey();
+          }
+        }
+        continue;
+      }
+      const b = chunk[i];
+      if (isSpace(b)) continue;
+      const top = this.stack.length > 0 ? this.stack[this.stack.length - 1] : undefined;
+      const inTarget = this.target > 0 && this.stack.length === this.target;
+      if (inTarget && (b === COMMA || b === CLOSE_ARRAY)) {
+        // The end of one record: parse what was gathered since the last separator.
+        if (i > from) this.element.push(chunk.subarray(from, i));
+        this.takeElement(b === CLOSE_ARRAY, this.offset + i);
+        if (b === CLOSE_ARRAY) {
+          this.stack.pop();
+          this.target = 0;
+          skeletonFrom = i;
+        } else {
+          from = i + 1;
+        }
+        continue;
+      }
+      if (inTarget) this.elementHasValue = true;
+      // A value begins where an object awaits one, or anywhere in an array.
+      const startsValue = b !== COMMA && b !== COLON && b !== CLOSE_ARRAY && b !== CLOSE_OBJECT && (top === undefined || top.array || top.slot === Slot.Value);
+      const onPath = this.valueOnPath(top);
+      // Another value where the records should be (a later duplicate key wins, as in JSON.parse):
+      // unless it is an array, the caller reads the body as before.
+      if (startsValue && b !== OPEN_ARRAY && onPath === this.stack.length && this.stack.length === this.tokens.length) this.records = undefined;
+      switch (b) {
+        case QUOTE:
+          this.inString = true;
+          if (top && !top.array && top.slot === Slot.Key && top.onPath) {
+            this.key = [];
+            from = i;
+          }
+          break;
+        case OPEN_OBJECT:
+        case OPEN_ARRAY: {
+          const array = b === OPEN_ARRAY;
+          const depth = this.stack.length;
+          const reached = onPath === depth && depth === this.tokens.length;
+          this.stack.push({ array, onPath: onPath === depth && depth < this.tokens.length && !array, slot: Slot.Key, key: undefined });
+          if (reached && array) {
+            // The records' array: its content goes to `records`, not to the skeleton.
+            this.skeleton.push(chunk.subarray(skeletonFrom, i + 1));
+            this.target = this.stack.length;
+            this.records = [];
+            this.sawComma = false;
+            this.element = [];
+            this.elementHasValue = false;
+            from = i + 1;
+          }
+          break;
+        }
+        case CLOSE_OBJECT:
+        case CLOSE_ARRAY: {
+          const frame = this.stack.pop();
+          if (!frame || frame.array !== (b === CLOSE_ARRAY)) throw new JsonRecordsError(this.offset + i, `unexpected ${String.fromCharCode(b)}`);
+          break;
+        }
+        case COLON:
+          if (top && !top.array && top.slot === Slot.Colon) top.slot = Slot.Value;
+          break;
+        case COMMA:
+          if (top && !top.array) {
+            top.slot = Slot.Key;
+            top.key = undefined;
+          }
+          break;
+      }
+    }
+    if (this.target > 0) {
+      if (n > from) this.element.push(chunk.subarray(from));
+    } else {
+      if (this.key && this.inString) this.key.push(chunk.subarray(from));
+      this.skeleton.push(chunk.subarray(skeletonFrom));
+    }
+    this.offset += n;
+  }
+
+  end(): ParsedRecords {
+    if (this.inString || this.stack.length > 0) throw new JsonRecordsError(this.offset, 'the body ends inside a value');
+    const text = Buffer.concat(this.skeleton).toString('utf8');
+    this.skeleton = [];
+    if (text.trim() === '') return { body: null, records: undefined };
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw new JsonRecordsError(this.offset, (err as Error).message);
+    }
+    return { body, records: this.records };
+  }
+
+  /** How deep the value about to begin in `top` follows the pointer: its depth if on the path, else -1. */
+  private valueOnPath(top: Frame | undefined): number {
+    if (top === undefined) return 0;
+    if (top.array || !top.onPath || top.slot !== Slot.Value) return -1;
+    const depth = this.stack.length - 1;
+    return top.key === this.tokens[depth] ? depth + 1 : -1;
+  }
+
+  private readKey(): string {
+    const raw = decode(this.key!);
+    this.key = undefined;
+    try {
+      return JSON.parse(raw) as string;
+    } catch (err) {
+      throw new JsonRecordsError(this.offset, (err as Error).message);
+    }
+  }
+
+  private takeElement(last: boolean, at: number): void {
+    const had = this.elementHasValue;
+    if (!had) {
+      // `[]` is an empty list; `[,`, `[1,,2]` and `[1,]` are not JSON.
+      if (last && !this.sawComma) {
+        this.element = [];
+        return;
+      }
+      throw new JsonRecordsError(at, 'a list element is missing');
+    }
+    const text = decode(this.element);
+    this.element = [];
+    this.elementHasValue = false;
+    this.sawComma = !last;
+    try {
+      this.records!.push(JSON.parse(text));
+    } catch (err) {
+      throw new JsonRecordsError(at, (err as Error).message);
+    }
+  }
+}
+
+/** The text of a value's pieces; one piece (most records: a record within one chunk) is not copied first. */
+function decode(pieces: Buffer[]): string {
+  return pieces.length === 1 ? pieces[0].toString('utf8') : Buffer.concat(pieces).toString('utf8');
+}
+
+/** Parses a whole body at once the same way (for bodies that were buffered anyway, and for tests). */
+export function parseRecords(chunks: Iterable<Buffer>, pointer: string): ParsedRecords {
+  const p = new RecordsParser(pointer);
+  for (const c of chunks) p.push(c);
+  return p.end();
+}
