@@ -19,6 +19,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import { loadRegistry } from '../apps/index.js';
 import { FlowChecker } from '../agent/check.js';
 import { PathBounds } from '../agent/bounds.js';
+import { configDir } from '../util/paths.js';
 import { schemasHome } from '../apps/custom-fields.js';
 import { createHttpIo } from '../runtime/http-io.js';
 import { runFlow, type RunSummary } from '../runtime/run-flow.js';
@@ -94,7 +95,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     }, HEARTBEAT_MS);
     let summary: RunSummary;
     try {
-      const bounds = new PathBounds([dep.baseDir]);
+      const bounds = new PathBounds([dep.baseDir, ...dep.allowPaths], [o.home, configDir(o.env)]);
       summary = await runFlow({
         flow: flow.model,
         file: `${dep.baseDir}/${dep.fileName}`,
@@ -123,7 +124,11 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       running.delete(job.id!);
       void announce();
     }
-    if (summary.run_id !== null) await deployments.tagRun(summary.run_id, version);
+    if (summary.run_id !== null) {
+      await deployments.tagRun(summary.run_id, version);
+      // `trigger --wait` reads the run's outcome from the state through this id, failed runs too.
+      if (job.data.runId !== summary.run_id) await job.updateData({ ...job.data, runId: summary.run_id });
+    }
     const counts = { status: summary.status, runId: summary.run_id, read: summary.read, written: summary.written, rejected: summary.rejected };
     o.log(`${name} v${version}: ${summary.status}: read ${summary.read}, written ${summary.written}, rejected ${summary.rejected}${summary.error ? `: ${summary.error.code} ${scrubSecrets(summary.error.message)}` : ''}`);
     if (summary.status === 'failed') throw new ScaleError(E.runFailed, `${name} v${version} failed: ${summary.error?.code ?? ''} ${scrubSecrets(summary.error?.message ?? '')}`);

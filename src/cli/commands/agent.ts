@@ -79,8 +79,13 @@ read to find events Pipedrive did not deliver.`,
     const e = errColors(io);
     const log = (line: string) => io.stderr.write(`${e.dim(new Date().toISOString())} ${line}\n`);
     if (str(args, 'queue') !== undefined) {
+      // Options of the in-process agent that a queue agent cannot honour are refused, not ignored.
+      const unsupported = ['webhook-port', 'webhook-host', 'webhook-url', 'reconcile-every', 'stop-timeout'].filter((n) => str(args, n) !== undefined);
+      if (unsupported.length) {
+        throw new UsageError(`--${unsupported[0]} does not work with --queue`, unsupported[0] === 'stop-timeout' ? 'A queue agent runs no flow: give --stop-timeout to `sluice worker`.' : 'Queue mode does not receive webhooks yet: run webhook flows on an agent without --queue.');
+      }
       const { runQueueAgent } = await import('../queue-mode.js');
-      return runQueueAgent({ queue: str(args, 'queue')!, state: str(args, 'state'), host, port: Number(raw), home, io, log });
+      return runQueueAgent({ queue: str(args, 'queue')!, state: str(args, 'state'), host, port: Number(raw), allowRemote: flag(args, 'allow-remote'), home, io, log });
     }
     const { Agent } = await import('../../agent/agent.js');
     const agent = await Agent.start({
@@ -135,7 +140,7 @@ const status: Command = {
   summary: 'show whether the agent runs, its address, deployments and runs in progress',
   usage: 'agent status [--format text|json]',
   options: { format: formatOption },
-  details: 'Exit code 0 when the agent is running, 1 when it is not.',
+  details: 'Exit code 0 when the agent is running, 1 when it is not. A queue-mode agent shows\nwhether it leads, the queue\'s counts and the workers.',
   async run(args, io) {
     const format = outputFormat(args);
     return guardedJson(
@@ -151,6 +156,19 @@ const status: Command = {
         }
         const c = outColors(io);
         const running = deps.filter((d) => d.running);
+        if (s.mode === 'queue') {
+          const q = s.queue as Record<string, number>;
+          const workers = s.workers as { id: string; alive: boolean; draining: boolean; running: { deployment: string }[]; concurrency: number }[];
+          const lines = [
+            `${c.green('agent running')} in queue mode at ${s.url} (pid ${s.pid}), up ${duration(s.uptime_s * 1000)}, ${s.leader ? 'leader (schedules the runs)' : 'follower (another agent schedules)'}${s.stopping ? c.yellow(' (stopping)') : ''}`,
+            `  state: ${s.state}`,
+            `  deployments: ${deps.length}, running now: ${running.length ? running.map((d) => d.name).join(', ') : 'none'}`,
+            `  queue: ${q.waiting ?? 0} waiting, ${q.active ?? 0} active, ${q.delayed ?? 0} delayed, ${q.failed ?? 0} failed`,
+            `  workers: ${workers.length ? workers.map((w) => `${w.id} (${!w.alive ? 'gone' : w.draining ? 'draining' : `${w.running.length}/${w.concurrency} busy`})`).join(', ') : c.yellow('none: start one with `sluice worker --queue ... --state ...`')}`,
+          ];
+          io.stdout.write(`${lines.join('\n')}\n`);
+          return EXIT.ok;
+        }
         const lines = [
           `${c.green('agent running')} at ${s.url} (pid ${s.pid}), up ${duration(s.uptime_s * 1000)}${s.stopping ? c.yellow(' (stopping)') : ''}`,
           `  state: ${s.home}`,
