@@ -1,0 +1,132 @@
+// The CLI against a queue-mode agent, as real processes on real Redis and PostgreSQL: deploy,
+// deployments, trigger [--wait], pause, resume, undeploy, runs --state, agent status|panel|stop find
+// it through $SLUICE_HOME/agent.json, as they find the in-process agent.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSluice, spawnSluice } from '../helpers/cli.js';
+import { pgAvailable } from '../helpers/postgres.js';
+import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
+import { sandboxesPerTest } from '../runtime/helpers/sandbox-run.js';
+import { cluster, until } from './helpers.js';
+
+const sb = sandboxesPerTest();
+
+const copyFlow = `flow copy {
+  source pipedrive.persons since ~{CreatedDate}~
+    -> map { id: id, name: name }
+    -> dest sqlite.table with db = "out/copy.db", table = "p", key = "id"
+}
+`;
+
+const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
+
+describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent', () => {
+  it('deploy, trigger --wait, a second trigger refused while it runs, pause, resume, undeploy, status, panel, stop', async () => {
+    const s = await sb({ persons: 120, deals: 0, leads: 0, activities: 0, notes: 0, organizations: 0, plan: 'premium' });
+    const c = await cluster(s);
+    const cli = (...args: string[]) => runSluice(args, { cwd: c.dir, env: c.env, timeoutMs: 60_000 });
+    try {
+      const agent = await c.agent();
+      await c.worker(2);
+      mkdirSync(join(c.dir, 'out'), { recursive: true });
+      writeFileSync(join(c.dir, 'copy.flow'), copyFlow);
+
+      const deployed = await cli('deploy', 'copy.flow', '--format', 'json');
+      expect(deployed.code, deployed.stderr).toBe(0);
+      expect(json(deployed.stdout).deployed).toMatchObject([{ name: 'copy', version: 1, schedule: null, enabled: true, running: null }]);
+
+      const status = await cli('agent', 'status', '--format', 'json');
+      expect(status.code, status.stderr).toBe(0);
+      expect(json(status.stdout)).toMatchObject({ ok: true, running: true, mode: 'queue', leader: true, deployments: [{ name: 'copy' }] });
+      expect(json(status.stdout).workers).toHaveLength(1);
+      const text = await cli('agent', 'status');
+      expect(text.stdout).toMatch(/agent running in queue mode at http:\/\/127\.0\.0\.1:\d+ .*leader/);
+      expect(text.stdout).toMatch(/workers: \S+ \(0\/2 busy\)/);
+
+      const waited = await cli('trigger', 'copy', '--wait', '--format', 'json');
+      expect(waited.code, waited.stderr).toBe(0);
+      expect(json(waited.stdout).run).toMatchObject({ deployment: 'copy', version: 1, status: 'succeeded', read: 120, written: 120, rejected: 0, error: null });
+
+      // A slow run: the second trigger comes while it runs (or waits for a worker) and is refused.
+      s.setFaults({ latencyMs: 1500 });
+      const first = await cli('trigger', 'copy', '--format', 'json');
+      expect(first.code, first.stderr).toBe(0);
+      const second = await cli('trigger', 'copy');
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/SL8020: `copy` is running or waiting for a worker/);
+      const listed = json((await cli('deployments', '--format', 'json')).stdout).deployments as { name: string; running: unknown }[];
+      expect(listed[0].running).not.toBeNull();
+      s.resetFaults();
+      await until(async () => json((await cli('deployments', '--format', 'json')).stdout).deployments[0].running === null, 30_000, 'the run to end');
+
+      const runs = await cli('runs', '--state', c.state, '--format', 'json');
+      expect(runs.code, runs.stderr).toBe(0);
+      expect((json(runs.stdout).runs as { status: string; trigger: string }[]).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+
+      const paused = await cli('pause', 'copy', '--format', 'json');
+      expect(paused.code, paused.stderr).toBe(0);
+      expect(json(paused.stdout).deployment).toMatchObject({ name: 'copy', paused: true });
+      expect((await cli('deployments')).stdout).toMatch(/copy\s+v1\s+on demand\s+paused/);
+      const resumed = await cli('resume', 'copy', '--format', 'json');
+      expect(json(resumed.stdout).deployment).toMatchObject({ name: 'copy', paused: false });
+
+      const panel = await cli('agent', 'panel');
+      expect(panel.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=\S+\n$/);
+
+      const undeployed = await cli('undeploy', 'copy', '--format', 'json');
+      expect(undeployed.code, undeployed.stderr).toBe(0);
+      expect(json(undeployed.stdout).undeployed).toEqual({ name: 'copy', version: 1, running: false });
+      expect(json((await cli('deployments', '--format', 'json')).stdout).deployments).toEqual([]);
+      expect(json((await cli('deployments', '--all', '--format', 'json')).stdout).deployments).toMatchObject([{ name: 'copy', enabled: false }]);
+      const gone = await cli('trigger', 'copy');
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toMatch(/SL8014: nothing is deployed as `copy`/);
+
+      const stopped = await cli('agent', 'stop', '--format', 'json');
+      expect(stopped.code, stopped.stderr).toBe(0);
+      expect(json(stopped.stdout)).toMatchObject({ ok: true, stopped: true });
+      expect(await agent.exited).toEqual({ code: 0, signal: null });
+      expect(existsSync(join(c.dir, '.sluice', 'agent.json'))).toBe(false);
+      const after = await cli('agent', 'status', '--format', 'json');
+      expect(after.code).toBe(1);
+      expect(json(after.stdout)).toMatchObject({ ok: false, running: false, error: { code: 'SL8001' } });
+    } finally {
+      await c.close();
+    }
+  }, 120_000);
+
+  it('refuses what a queue agent cannot do, with the cause and the fix', async () => {
+    const s = await sb({ persons: 1 });
+    const c = await cluster(s);
+    const cli = (...args: string[]) => runSluice(args, { cwd: c.dir, env: c.env, timeoutMs: 60_000 });
+    try {
+      const hooks = await cli('agent', 'start', '--queue', REDIS_URL, '--state', c.state, '--webhook-port', '0');
+      expect(hooks.code).toBe(2);
+      expect(hooks.stderr).toMatch(/--webhook-port does not work with --queue/);
+
+      await c.agent();
+      writeFileSync(join(c.dir, 'copy.flow'), copyFlow);
+      const notify = await cli('deploy', 'copy.flow', '--notify-url', 'https://hooks.example.com/x');
+      expect(notify.code).toBe(1);
+      expect(notify.stderr).toMatch(/SL8508: --notify-url is not supported in queue mode/);
+      expect(json((await cli('deployments', '--format', 'json')).stdout).deployments).toEqual([]);
+
+      // An agent that runs flows itself holds this SLUICE_HOME: a queue agent is refused, not started beside it.
+      await cli('agent', 'stop');
+      const inProcess = spawnSluice(['agent', 'start'], { cwd: c.dir, env: c.env });
+      await new Promise<void>((resolve) => inProcess.stdout!.on('data', (d: Buffer) => /agent listening/.test(d.toString()) && resolve()));
+      try {
+        const refused = await cli('agent', 'start', '--queue', REDIS_URL, '--state', c.state);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/SL8002: an agent that runs flows itself is already running for .*: pid \d+/);
+        expect(refused.stderr).toMatch(/sluice agent stop/);
+      } finally {
+        inProcess.kill('SIGTERM');
+        await new Promise((r) => inProcess.on('exit', r));
+      }
+    } finally {
+      await c.close();
+    }
+  }, 90_000);
+});
