@@ -51,12 +51,12 @@ import { Scheduler } from './scheduler.js';
 import { checkListenHost, startServer, type AgentServer } from './server.js';
 import type { WebhookStore } from '../state/index.js';
 import { webhookSource, type WebhookSource } from './webhooks/deployed.js';
-import type { FlowModel } from '../check/model.js';
 import { EventDispatcher } from './webhooks/dispatch.js';
 import { startListener, type WebhookListener } from './webhooks/listener.js';
 import { readDelivery } from './webhooks/payload.js';
 import { Reconciler } from './webhooks/reconcile.js';
 import { Registrar } from './webhooks/registrar.js';
+import { currentRegistrations, dropWebhook, registerWebhooks, replaceWebhooks, type DeployHooksContext } from './webhooks/deploy-hooks.js';
 
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 /** After the stop signal, how long runs get to reach their next page boundary. */
@@ -271,36 +271,15 @@ export class Agent {
     }
   }
 
-  /** Registers the webhooks of the flows being deployed that read webhooks (before anything is stored). */
-  private async registerWebhooks(flows: { model: FlowModel }[], names: string[]): Promise<Set<string>> {
-    const registered = new Set<string>();
-    for (const [i, f] of flows.entries()) {
-      const src = webhookSource(this.registry, f.model);
-      if (!src) continue;
-      const url = this.webhookUrl;
-      if (!url) {
-        throw new AgentError(E.noWebhookListener, `\`${names[i]}\` reads ${src.action.app} webhooks, but this agent has no webhook listener: nothing was deployed`, {
-          hint: 'Start the agent with --webhook-port PORT and --webhook-url URL (the public address that reaches that port), then deploy again.',
-        });
-      }
-      const r = await this.registrar.register({ deployment: names[i], connection: src.connection, action: src.action, event: src.event, publicUrl: url });
-      registered.add(names[i]);
-      this.options.log(`${names[i]}: registered webhook ${r.remoteId} (${src.event}) with ${src.action.app}`);
-    }
-    return registered;
-  }
-
-  /** Removes a webhook at the app; a failure is logged (the registration is forgotten anyway only when asked). */
-  private async removeWebhook(name: string, remoteId: string, connection: string): Promise<boolean> {
-    const action = this.registry.action('pipedrive.events', 'read', null);
-    try {
-      await this.registrar.unregister({ connection, app: action?.app ?? 'pipedrive', remoteId, version: action?.version ?? 'v1', path: action?.path ?? '/webhooks' });
-      this.options.log(`${name}: removed webhook ${remoteId}`);
-      return true;
-    } catch (err) {
-      this.options.log(`${name}: could not remove webhook ${remoteId} at the app (remove it there by hand): ${err instanceof Error ? err.message : String(err)}`);
-      return false;
-    }
+  private hooks(): DeployHooksContext {
+    return {
+      registry: this.registry,
+      registrar: this.registrar,
+      store: this.webhooks,
+      webhookUrl: this.webhookUrl,
+      listenerHint: 'Start the agent with --webhook-port PORT and --webhook-url URL (the public address that reaches that port), then deploy again.',
+      log: this.options.log,
+    };
   }
 
   get url(): string {
@@ -328,15 +307,10 @@ export class Agent {
     const checked = checkDeploy(req, { registry: this.registry, checker: this.checker, env: this.options.env, boundsOf: (b, a) => this.boundsOf(b, a) });
     const { flows, names } = checked;
     await claimDeployedFlows(this.store, checked);
-    const previous = new Map(await Promise.all(names.map(async (n) => [n, await this.webhooks.registration(n)] as const)));
-    const registered = await this.registerWebhooks(flows, names);
+    const previous = await currentRegistrations(this.hooks(), names);
+    const registered = await registerWebhooks(this.hooks(), flows, names);
     const deployed = await storeDeployments(this.store, checked);
-    // The webhook a flow had before this deploy is replaced (a new one was registered) or no longer needed.
-    for (const [name, old] of previous) {
-      if (!old) continue;
-      await this.removeWebhook(name, old.remoteId, old.connection);
-      if (!registered.has(name)) await this.webhooks.forget(name);
-    }
+    await replaceWebhooks(this.hooks(), previous, registered);
     for (const dep of deployed) {
       await this.schedule(dep);
       this.options.log(`deployed ${dep.name} v${dep.version} (${dep.schedule ? dep.schedule.text : 'no schedule: runs when triggered'})`);
@@ -353,11 +327,7 @@ export class Agent {
     const dep = await this.deployments.get(name);
     if (!dep?.enabled || !(await this.deployments.undeploy(name))) throw await notDeployed(name, this.store);
     this.scheduler.remove(name);
-    const reg = await this.webhooks.registration(name);
-    if (reg) {
-      await this.removeWebhook(name, reg.remoteId, reg.connection);
-      await this.webhooks.forget(name);
-    }
+    await dropWebhook(this.hooks(), name);
     this.options.log(`undeployed ${name} (v${dep.version})`);
     return { name, version: dep.version, running: this.runner.isRunning(name) };
   }
