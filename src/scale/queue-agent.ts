@@ -23,7 +23,8 @@ import { deploymentJson, type DeploymentView } from '../agent/deployment-json.js
 import { publishAgentFile, queueAgentFileHolder, releaseAgentFile } from '../agent/agent-file.js';
 import { checkListenHost } from '../agent/server.js';
 import { AGENT_ERRORS as AE, AgentError } from '../agent/errors.js';
-import { webhookSource } from '../agent/webhooks/deployed.js';
+import { currentRegistrations, dropWebhook, registerWebhooks, replaceWebhooks } from '../agent/webhooks/deploy-hooks.js';
+import { createHttpIo } from '../runtime/http-io.js';
 import { isDeploymentName, type Deployment } from '../agent/deployments.js';
 import { configDir } from '../util/paths.js';
 import { PostgresStateStore } from '../state/postgres/store.js';
@@ -34,6 +35,8 @@ import { listWorkers, pingRedis, redisConnection, runQueue, type QueueTarget } f
 import { queueApi } from './queue-api.js';
 import { runInProgress, triggerRun, waitForRun } from './queue-runs.js';
 import { Schedules } from './schedules.js';
+import { installSharedLimits } from './shared-limits-env.js';
+import { startQueueWebhooks } from './queue-webhooks.js';
 import { HEARTBEAT_MS } from './worker-timing.js';
 
 const SYNC_MS = 1_000;
@@ -46,6 +49,8 @@ export interface QueueAgentOptions {
   host: string;
   port: number;
   allowRemote?: boolean;
+  /** The webhook listener (as `agent start --webhook-port`); none: webhook flows are refused at deploy. */
+  webhooks?: { host: string; port: number; publicUrl?: string; reconcileMs: number };
   log: (line: string) => void;
 }
 
@@ -68,9 +73,13 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
   const registry = loadRegistry();
   const checker = new FlowChecker(registry, schemasHome(o.env));
   const token = await sharedToken(redis, o.queue);
+  const hardStop = new AbortController();
+  // Registering webhooks and reading what they missed count against the limit shared with the workers.
+  const closeLimits = await installSharedLimits(o.env, o.queue.url, o.queue.prefix);
+  const http = createHttpIo({ env: o.env, signal: hardStop.signal, home: o.home });
+  const webhooks = await startQueueWebhooks({ registry, checker, store, queue, http, env: o.env, log: o.log, signal: hardStop.signal, ...(o.webhooks ? { listen: o.webhooks } : {}) });
   const schedules = new Schedules(queue, deployments, o.log);
   const startedAt = new Date();
-  const hardStop = new AbortController();
   let url = '';
   let stopping: Promise<void> | null = null;
   let resolveStopped!: () => void;
@@ -79,11 +88,16 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
   const publish = () => publishAgentFile(o.home, { url, token, pid: process.pid, started_at: startedAt.toISOString(), home: o.home, mode: 'queue' });
   const leader = new LeaderLock(redis, `${o.queue.prefix}:leader`, (isLeader) => {
     schedules.reset();
+    webhooks.leading(isLeader);
     o.log(isLeader ? 'leading: this agent schedules the runs' : 'following: another agent schedules the runs');
     if (isLeader && url && !stopping) publish();
   });
   let syncTimer: NodeJS.Timeout | undefined;
-  const sync = () => (leader.isLeader ? schedules.sync() : Promise.resolve());
+  const sync = async () => {
+    if (!leader.isLeader) return;
+    await schedules.sync();
+    await webhooks.sweep();
+  };
   const loop = async () => {
     await sync().catch((err: Error) => o.log(`scheduling: ${err.message}`));
     if (!stopping) syncTimer = setTimeout(() => void loop(), SYNC_MS);
@@ -96,7 +110,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
       return d ? runInProgress(queue, store, d) : null;
     },
     nextRun: (name) => schedules.next(name),
-    webhook: async () => null,
+    webhook: (name) => webhooks.json(name),
   };
   const live = async (name: string): Promise<Deployment> => {
     const d = isDeploymentName(name) ? await deployments.get(name) : undefined;
@@ -115,15 +129,11 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
         hint: 'Deploy without --notify-url and watch failures with `sluice runs --state ...` or the metrics, or run the flow on an agent without --queue.',
       });
     }
-    for (const [i, f] of checked.flows.entries()) {
-      if (webhookSource(registry, f.model)) {
-        throw new ScaleError(E.notInQueueMode, `\`${checked.names[i]}\` reads webhooks, which queue mode does not receive yet: nothing was deployed`, {
-          hint: 'Deploy it to an agent without --queue started with --webhook-port, or read the same records on a schedule.',
-        });
-      }
-    }
     await claimDeployedFlows(store, checked);
+    const previous = await currentRegistrations(webhooks.hooks, checked.names);
+    const registered = await registerWebhooks(webhooks.hooks, checked.flows, checked.names);
     const deployed = await storeDeployments(store, checked);
+    await replaceWebhooks(webhooks.hooks, previous, registered);
     for (const d of deployed) o.log(`deployed ${d.name} v${d.version} (${d.schedule ? d.schedule.text : 'no schedule: runs when triggered'})`);
     await sync();
     return { deployed: await Promise.all(deployed.map((d) => deploymentJson(view, d))), warnings: checked.warnings };
@@ -163,6 +173,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
       undeploy: async (name) => {
         const d = await live(name);
         await deployments.undeploy(name);
+        await dropWebhook(webhooks.hooks, name);
         await sync();
         o.log(`undeployed ${name} (v${d.version})`);
         return { name, version: d.version, running: (await runInProgress(queue, store, d)) !== null };
@@ -201,6 +212,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
       clearTimeout(syncTimer);
       hardStop.abort();
       releaseAgentFile(o.home);
+      await webhooks.close();
       await leader.stop();
       server.closeIdleConnections();
       await new Promise<void>((r) => {
@@ -208,6 +220,8 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
         setTimeout(() => server.closeAllConnections(), 1_000).unref();
       });
       await queue.close();
+      await http.close().catch(() => undefined);
+      await closeLimits();
       await store.close();
       redis.disconnect();
       o.log('stopped');
@@ -224,6 +238,9 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
       server.listen(o.port, o.host, resolve);
     });
   } catch (err) {
+    await webhooks.close();
+    await http.close().catch(() => undefined);
+    await closeLimits();
     await queue.close();
     await store.close();
     redis.disconnect();

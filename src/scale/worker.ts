@@ -110,6 +110,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         legacyKeys: [agentFlowKey(dep.name)],
         claimFile: null,
         signal: hardStop.signal,
+        // A webhook flow reads the deployment's events kept by the queue agent, in order.
+        webhooks: { store: store.webhooks, deployment: dep.name },
       });
     } catch (err) {
       if (err instanceof StateError && err.code === STATE_ERRORS.flowRunning) {

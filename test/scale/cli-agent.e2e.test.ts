@@ -49,7 +49,7 @@ describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent
       expect(json(waited.stdout).run).toMatchObject({ deployment: 'copy', version: 1, status: 'succeeded', read: 120, written: 120, rejected: 0, error: null });
 
       // A slow run: the second trigger comes while it runs (or waits for a worker) and is refused.
-      s.setFaults({ latencyMs: 1500 });
+      s.setFaults({ latencyMs: 4000 });
       const first = await cli('trigger', 'copy', '--format', 'json');
       expect(first.code, first.stderr).toBe(0);
       const second = await cli('trigger', 'copy');
@@ -101,9 +101,9 @@ describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent
     const c = await cluster(s);
     const cli = (...args: string[]) => runSluice(args, { cwd: c.dir, env: c.env, timeoutMs: 60_000 });
     try {
-      const hooks = await cli('agent', 'start', '--queue', REDIS_URL, '--state', c.state, '--webhook-port', '0');
-      expect(hooks.code).toBe(2);
-      expect(hooks.stderr).toMatch(/--webhook-port does not work with --queue/);
+      const stopTimeout = await cli('agent', 'start', '--queue', REDIS_URL, '--state', c.state, '--stop-timeout', '5');
+      expect(stopTimeout.code).toBe(2);
+      expect(stopTimeout.stderr).toMatch(/--stop-timeout does not work with --queue[\s\S]*give --stop-timeout to `sluice worker`/);
 
       await c.agent();
       writeFileSync(join(c.dir, 'copy.flow'), copyFlow);

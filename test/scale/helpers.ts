@@ -44,7 +44,7 @@ export interface Cluster {
   state: string;
   /** The agents' token, from $SLUICE_HOME/agent.json. */
   token(): string;
-  agent(): Promise<Proc>;
+  agent(args?: string[]): Promise<Proc>;
   worker(concurrency?: number): Promise<Proc>;
   deploy(text: string, fileName: string): Promise<{ name: string; version: number }>;
   post(path: string): Promise<unknown>;
@@ -80,8 +80,8 @@ export async function cluster(sb: { url: string; token: string }, extraEnv: Reco
     prefix,
     state,
     token,
-    async agent() {
-      const p = await start(['agent', 'start', '--queue', REDIS_URL, '--state', state], dir, env, /agent listening on (\S+)/);
+    async agent(args: string[] = []) {
+      const p = await start(['agent', 'start', '--queue', REDIS_URL, '--state', state, ...args], dir, env, /agent listening on (\S+)/);
       agentUrl = /agent listening on (\S+)/.exec(p.stdout)![1];
       procs.push(p);
       return p;

@@ -80,12 +80,11 @@ read to find events Pipedrive did not deliver.`,
     const log = (line: string) => io.stderr.write(`${e.dim(new Date().toISOString())} ${line}\n`);
     if (str(args, 'queue') !== undefined) {
       // Options of the in-process agent that a queue agent cannot honour are refused, not ignored.
-      const unsupported = ['webhook-port', 'webhook-host', 'webhook-url', 'reconcile-every', 'stop-timeout'].filter((n) => str(args, n) !== undefined);
-      if (unsupported.length) {
-        throw new UsageError(`--${unsupported[0]} does not work with --queue`, unsupported[0] === 'stop-timeout' ? 'A queue agent runs no flow: give --stop-timeout to `sluice worker`.' : 'Queue mode does not receive webhooks yet: run webhook flows on an agent without --queue.');
-      }
+      if (str(args, 'stop-timeout') !== undefined) throw new UsageError('--stop-timeout does not work with --queue', 'A queue agent runs no flow: give --stop-timeout to `sluice worker`.');
+      if (flag(args, 'verbose')) throw new UsageError('--verbose does not work with --queue', 'A queue agent does not log its API requests; leave -v out.');
       const { runQueueAgent } = await import('../queue-mode.js');
-      return runQueueAgent({ queue: str(args, 'queue')!, state: str(args, 'state'), host, port: Number(raw), allowRemote: flag(args, 'allow-remote'), home, io, log });
+      const webhooks = rawHookPort !== undefined ? { port: Number(rawHookPort), host: str(args, 'webhook-host') ?? '127.0.0.1', ...(webhookUrl ? { publicUrl: webhookUrl } : {}), reconcileMs } : undefined;
+      return runQueueAgent({ queue: str(args, 'queue')!, state: str(args, 'state'), host, port: Number(raw), allowRemote: flag(args, 'allow-remote'), ...(webhooks ? { webhooks } : {}), home, io, log });
     }
     const { Agent } = await import('../../agent/agent.js');
     const agent = await Agent.start({
