@@ -54,8 +54,12 @@ stop (ending at their next page, as interrupted); exit 0. A second Ctrl-C quits 
 
 Queue mode (several machines): with --queue redis://HOST:PORT --state postgres://..., the agent runs
 no flow itself: it keeps the deployments in PostgreSQL, puts their runs on the queue on their
-schedules (one agent at a time, by a Redis lock, when several are started) and serves the API and a
-panel of workers and queue counts; \`sluice worker\` processes run the flows. See \`sluice worker --help\`.
+schedules (one agent at a time, by a Redis lock, when several are started) and serves the same API
+and a panel of workers and queue counts; \`sluice worker\` processes run the flows. It writes
+agent.json with "mode": "queue", so deploy, deployments, trigger [--wait], pause, resume, undeploy and
+agent status|stop|panel work against it unchanged. It is refused (SL8002) while an agent without
+--queue runs for this SLUICE_HOME. --stop-timeout and -v are refused (give --stop-timeout to the
+workers); deploy --notify-url is refused (SL8508). See \`sluice worker --help\`.
 
 Webhooks: with --webhook-port the agent also listens for webhooks on that port (only
 \`POST /webhooks/DEPLOYMENT\`, with the basic-auth credentials generated for each deployment; nothing
@@ -63,7 +67,8 @@ of the API). Deploying a flow that reads \`pipedrive.events\` registers its webh
 --webhook-url (which must reach the listener); undeploying removes it. Each event is kept in the
 state database before it is answered, then run through the flow once, in order; a failed run is
 retried. Every --reconcile-every seconds (and at start) the agent reads what changed since the last
-read to find events Pipedrive did not deliver.`,
+read to find events Pipedrive did not deliver. In queue mode the events are kept in PostgreSQL and run
+by the workers, in order; a failed run is retried by the queue (5 attempts, 1 s, 2 s, 4 s, ... apart).`,
   async run(args, io) {
     const raw = str(args, 'port') ?? '0';
     if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got \`${raw.slice(0, 20)}\``);
