@@ -1,7 +1,7 @@
 // The CLI against a queue-mode agent, as real processes on real Redis and PostgreSQL: deploy,
 // deployments, trigger [--wait], pause, resume, undeploy, runs --state, agent status|panel|stop find
 // it through $SLUICE_HOME/agent.json, as they find the in-process agent.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSluice, spawnSluice } from '../helpers/cli.js';
@@ -125,6 +125,28 @@ describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent
         inProcess.kill('SIGTERM');
         await new Promise((r) => inProcess.on('exit', r));
       }
+    } finally {
+      await c.close();
+    }
+  }, 90_000);
+
+  it('the agent that takes over the lead takes over agent.json: the CLI reaches it after the leader is killed', async () => {
+    const s = await sb({ persons: 1 });
+    const c = await cluster(s);
+    const cli = (...args: string[]) => runSluice(args, { cwd: c.dir, env: c.env, timeoutMs: 60_000 });
+    try {
+      const agents = [await c.agent(), await c.agent()];
+      const status = async () => {
+        const r = await cli('agent', 'status', '--format', 'json');
+        return r.code === 0 ? json(r.stdout) : null;
+      };
+      await until(async () => (await status())?.leader === true, 15_000, 'the agent in agent.json to lead');
+      const leader = agents.find((a) => a.child.pid === json(readFileSync(join(c.dir, '.sluice', 'agent.json'), 'utf8')).pid)!;
+      const other = agents.find((a) => a !== leader)!;
+      leader.child.kill('SIGKILL');
+      await leader.exited;
+      await until(async () => (await status())?.pid === other.child.pid, 30_000, 'the other agent to take agent.json over');
+      expect(await status()).toMatchObject({ mode: 'queue', leader: true, pid: other.child.pid });
     } finally {
       await c.close();
     }
