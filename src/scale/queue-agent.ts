@@ -20,7 +20,7 @@ import { FlowChecker } from '../agent/check.js';
 import { PathBounds } from '../agent/bounds.js';
 import { checkDeploy, claimDeployedFlows, notDeployed, storeDeployments, type DeployRequest } from '../agent/deploy-request.js';
 import { deploymentJson, type DeploymentView } from '../agent/deployment-json.js';
-import { publishAgentFile, queueAgentFileHolder, releaseAgentFile } from '../agent/agent-file.js';
+import { publishAgentFile, queueAgentFileHolder, readAgentFile, releaseAgentFile } from '../agent/agent-file.js';
 import { checkListenHost } from '../agent/server.js';
 import { AGENT_ERRORS as AE, AgentError } from '../agent/errors.js';
 import { currentRegistrations, dropWebhook, registerWebhooks, replaceWebhooks } from '../agent/webhooks/deploy-hooks.js';
@@ -90,8 +90,19 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
     schedules.reset();
     webhooks.leading(isLeader);
     o.log(isLeader ? 'leading: this agent schedules the runs' : 'following: another agent schedules the runs');
-    if (isLeader && url && !stopping) publish();
   });
+  // The leader holds agent.json: taken over from a follower or one that died, never from a live
+  // agent without --queue (it would refuse this start; one started since is left its file).
+  const holdFile = () => {
+    const current = readAgentFile(o.home);
+    if (current?.state === 'running' && current.info.pid === process.pid) return;
+    try {
+      queueAgentFileHolder(o.home);
+    } catch {
+      return;
+    }
+    publish();
+  };
   let syncTimer: NodeJS.Timeout | undefined;
   const sync = async () => {
     if (!leader.isLeader) return;
@@ -99,6 +110,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
     await webhooks.sweep();
   };
   const loop = async () => {
+    if (leader.isLeader && url && !stopping) holdFile();
     await sync().catch((err: Error) => o.log(`scheduling: ${err.message}`));
     if (!stopping) syncTimer = setTimeout(() => void loop(), SYNC_MS);
   };
