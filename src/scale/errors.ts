@@ -9,7 +9,6 @@ export const SCALE_ERRORS = {
   runFailed: 'SL8505',
   doesNotCheck: 'SL8506',
   badRequest: 'SL8507',
-  notInQueueMode: 'SL8508',
 } as const;
 
 export type ScaleErrorCode = (typeof SCALE_ERRORS)[keyof typeof SCALE_ERRORS];

@@ -136,11 +136,6 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
   const deploy = async (req: DeployRequest) => {
     refuseWhenStopping();
     const checked = checkDeploy(req, { registry, checker, env: o.env, boundsOf: (baseDir, allow) => new PathBounds([baseDir, ...allow], [o.home, configDir(o.env)]) });
-    if (checked.notifyUrl) {
-      throw new ScaleError(E.notInQueueMode, '--notify-url is not supported in queue mode yet (workers do not send failure messages): nothing was deployed', {
-        hint: 'Deploy without --notify-url and watch failures with `sluice runs --state ...` or the metrics, or run the flow on an agent without --queue.',
-      });
-    }
     await claimDeployedFlows(store, checked);
     const previous = await currentRegistrations(webhooks.hooks, checked.names);
     const registered = await registerWebhooks(webhooks.hooks, checked.flows, checked.names);

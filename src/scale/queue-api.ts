@@ -10,7 +10,6 @@ import { DeployRefused } from '../agent/errors.js';
 import type { DeployRequest } from '../agent/deploy-request.js';
 import { bearer, hostAllowed, readJson, send, statusFor } from '../agent/server.js';
 import { runJson, scrubSecrets } from '../state/index.js';
-import { SCALE_ERRORS as E } from './errors.js';
 import { renderPanel, type PanelStatus } from './panel.js';
 import type { RunOutcomeJson } from './queue-runs.js';
 
@@ -100,7 +99,7 @@ export function queueApi(core: QueueAgentCore) {
         status = err.status;
         body = { error: { code: err.code, message: err.message } };
       } else if (err instanceof SluiceError) {
-        status = err.code === E.notInQueueMode ? 422 : statusFor(err);
+        status = statusFor(err);
         body = { error: { code: err.code, message: scrubSecrets(err.message), ...(err.hint ? { hint: scrubSecrets(err.hint) } : {}) } };
         if (err instanceof DeployRefused) body.diagnostics = err.diagnostics;
       } else {

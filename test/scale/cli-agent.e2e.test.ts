@@ -1,14 +1,16 @@
 // The CLI against a queue-mode agent, as real processes on real Redis and PostgreSQL: deploy,
 // deployments, trigger [--wait], pause, resume, undeploy, runs --state, agent status|panel|stop find
 // it through $SLUICE_HOME/agent.json, as they find the in-process agent.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSluice, spawnSluice } from '../helpers/cli.js';
 import { pgAvailable } from '../helpers/postgres.js';
 import { REDIS_URL, redisAvailable } from '../helpers/redis.js';
 import { sandboxesPerTest } from '../runtime/helpers/sandbox-run.js';
-import { cluster, until } from './helpers.js';
+import { cluster, sleep, until } from './helpers.js';
 
 const sb = sandboxesPerTest();
 
@@ -106,12 +108,6 @@ describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent
       expect(stopTimeout.stderr).toMatch(/--stop-timeout does not work with --queue[\s\S]*give --stop-timeout to `sluice worker`/);
 
       await c.agent();
-      writeFileSync(join(c.dir, 'copy.flow'), copyFlow);
-      const notify = await cli('deploy', 'copy.flow', '--notify-url', 'https://hooks.example.com/x');
-      expect(notify.code).toBe(1);
-      expect(notify.stderr).toMatch(/SL8508: --notify-url is not supported in queue mode/);
-      expect(json((await cli('deployments', '--format', 'json')).stdout).deployments).toEqual([]);
-
       // An agent that runs flows itself holds this SLUICE_HOME: a queue agent is refused, not started beside it.
       await cli('agent', 'stop');
       const inProcess = spawnSluice(['agent', 'start'], { cwd: c.dir, env: c.env });
@@ -148,6 +144,47 @@ describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent
       await until(async () => (await status())?.pid === other.child.pid, 30_000, 'the other agent to take agent.json over');
       expect(await status()).toMatchObject({ mode: 'queue', leader: true, pid: other.child.pid });
     } finally {
+      await c.close();
+    }
+  }, 90_000);
+
+  it('deploy --notify-url: the worker sends one message when the deployment starts failing and one when it recovers', async () => {
+    const s = await sb({ persons: 5, deals: 0, leads: 0, activities: 0, notes: 0, organizations: 0 });
+    const c = await cluster(s);
+    const cli = (...args: string[]) => runSluice(args, { cwd: c.dir, env: c.env, timeoutMs: 60_000 });
+    const messages: { event: string; deployment: string; run: { status: string }; error: { code: string | null } | null }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        messages.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      await c.agent();
+      await c.worker(1);
+      writeFileSync(join(c.dir, 'copy.flow'), copyFlow);
+      // The destination cannot be opened (a folder where the database should be): the run fails.
+      mkdirSync(join(c.dir, 'out', 'copy.db'), { recursive: true });
+      expect((await cli('deploy', 'copy.flow', '--notify-url', hook)).code).toBe(0);
+      const failed = await cli('trigger', 'copy', '--wait', '--format', 'json');
+      expect(failed.code).toBe(1);
+      expect(json(failed.stdout).run).toMatchObject({ status: 'failed' });
+      await until(() => messages.length === 1, 15_000, 'the failing message');
+      expect((await cli('trigger', 'copy', '--wait')).code).toBe(1);
+      rmSync(join(c.dir, 'out', 'copy.db'), { recursive: true });
+      expect((await cli('trigger', 'copy', '--wait')).code).toBe(0);
+      await until(() => messages.length === 2, 15_000, 'the recovered message');
+      await sleep(500);
+      expect(messages.map((m) => [m.event, m.deployment, m.run.status])).toEqual([
+        ['failing', 'copy', 'failed'],
+        ['recovered', 'copy', 'succeeded'],
+      ]);
+    } finally {
+      receiver.close();
       await c.close();
     }
   }, 90_000);

@@ -59,7 +59,7 @@ and a panel of workers and queue counts; \`sluice worker\` processes run the flo
 agent.json with "mode": "queue", so deploy, deployments, trigger [--wait], pause, resume, undeploy and
 agent status|stop|panel work against it unchanged. It is refused (SL8002) while an agent without
 --queue runs for this SLUICE_HOME. --stop-timeout and -v are refused (give --stop-timeout to the
-workers); deploy --notify-url is refused (SL8508). See \`sluice worker --help\`.
+workers). See \`sluice worker --help\`.
 
 Webhooks: with --webhook-port the agent also listens for webhooks on that port (only
 \`POST /webhooks/DEPLOYMENT\`, with the basic-auth credentials generated for each deployment; nothing
