@@ -9,7 +9,8 @@
 // timeout to finish; then they are told to stop (they end at their next page, as `interrupted`, with
 // what they flushed committed); whatever still has not ended is marked interrupted and the process
 // exits.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '../util/safe-equal.js';
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { loadRegistry, type AppRegistry } from '../apps/index.js';
@@ -583,12 +584,6 @@ function readGeneration(home: string): string | null {
   }
 }
 
-function safeEqual(a: string, b: string): boolean {
-  // Hashing first gives equal lengths, so timingSafeEqual can compare without leaking the length.
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
 
 
 

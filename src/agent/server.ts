@@ -180,6 +180,28 @@ export function statusFor(err: SluiceError): number {
   }
 }
 
+/** Answers an error of a request as the API does (its status and `{error: {code, message, hint?}}`); returns the status. */
+export function sendError(res: ServerResponse, err: unknown, log: (line: string) => void): number {
+  let status: number;
+  let body: Record<string, unknown>;
+  if (err instanceof HttpError) {
+    status = err.status;
+    body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+  } else if (err instanceof SluiceError) {
+    status = statusFor(err);
+    body = { error: { code: err.code, message: scrubSecrets(err.message), ...(err.hint ? { hint: scrubSecrets(err.hint) } : {}) } };
+    if (err instanceof DeployRefused) body.diagnostics = err.diagnostics;
+  } else {
+    // A bug: logged (scrubbed) for the report; the client learns only that it happened.
+    status = 500;
+    body = { error: { code: 'SL0001', message: 'internal error in the agent (see its log)' } };
+    log(`internal error: ${scrubSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
+  }
+  if (!res.headersSent) send(res, status, body);
+  else res.destroy();
+  return status;
+}
+
 export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const type = String(req.headers['content-type'] ?? '');
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, E.badRequest, 'send the request body as application/json');
@@ -435,23 +457,7 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
         if (o.verbose) o.log(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname} ${status} ${(performance.now() - t0).toFixed(0)} ms`);
       })
       .catch((err: unknown) => {
-        let status: number;
-        let body: Record<string, unknown>;
-        if (err instanceof HttpError) {
-          status = err.status;
-          body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
-        } else if (err instanceof SluiceError) {
-          status = statusFor(err);
-          body = { error: { code: err.code, message: scrubSecrets(err.message), ...(err.hint ? { hint: scrubSecrets(err.hint) } : {}) } };
-          if (err instanceof DeployRefused) body.diagnostics = err.diagnostics;
-        } else {
-          // A bug: logged (scrubbed) for the report; the client learns only that it happened.
-          status = 500;
-          body = { error: { code: 'SL0001', message: 'internal error in the agent (see its log)' } };
-          o.log(`internal error: ${scrubSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
-        }
-        if (!res.headersSent) send(res, status, body);
-        else res.destroy();
+        const status = sendError(res, err, o.log);
         if (o.verbose) o.log(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname} ${status}`);
       });
   });

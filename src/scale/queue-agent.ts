@@ -10,7 +10,8 @@
 // leader takes it over from another queue agent; a live in-process agent's file is never taken
 // (the start is refused: the two would run the same deployments twice).
 import { createServer, type Server } from 'node:http';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '../util/safe-equal.js';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -271,10 +272,5 @@ async function sharedToken(redis: Redis, t: QueueTarget): Promise<string> {
   return token;
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
 
 export type { Redis, Queue };

@@ -4,12 +4,10 @@
 // is behind QueueAgentCore: runs go on the queue, the run in progress and the next due time are read
 // from PostgreSQL and BullMQ.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SluiceError } from '../errors.js';
 import { AGENT_ERRORS as AE } from '../agent/errors.js';
-import { DeployRefused } from '../agent/errors.js';
 import type { DeployRequest } from '../agent/deploy-request.js';
-import { bearer, hostAllowed, readJson, send, statusFor } from '../agent/server.js';
-import { runJson, scrubSecrets } from '../state/index.js';
+import { HttpError, bearer, hostAllowed, readJson, send, sendError } from '../agent/server.js';
+import type { runJson } from '../state/index.js';
 import { renderPanel, type PanelStatus } from './panel.js';
 import type { RunOutcomeJson } from './queue-runs.js';
 
@@ -30,26 +28,17 @@ export interface QueueAgentCore {
   log(line: string): void;
 }
 
-class Answer extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export function queueApi(core: QueueAgentCore) {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!req.url?.startsWith('/')) throw new Answer(400, AE.badRequest, 'the request target must be a path (origin-form), not an absolute URL');
-    if (!hostAllowed(req, core.port(), core.allowRemote)) throw new Answer(421, AE.badRequest, 'this address is not the agent\'s');
+    if (!req.url?.startsWith('/')) throw new HttpError(400, AE.badRequest, 'the request target must be a path (origin-form), not an absolute URL');
+    if (!hostAllowed(req, core.port(), core.allowRemote)) throw new HttpError(421, AE.badRequest, 'this address is not the agent\'s');
     const url = new URL(req.url, 'http://agent.invalid');
     if (req.method === 'GET' && url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
       return void res.end(renderPanel(await core.panel()));
     }
-    if (!url.pathname.startsWith('/api/')) throw new Answer(404, AE.notFound, `no such page: ${url.pathname}`);
+    if (!url.pathname.startsWith('/api/')) throw new HttpError(404, AE.notFound, `no such page: ${url.pathname}`);
     const presented = bearer(req);
     if (presented === null || !core.tokenMatches(presented)) {
       return send(res, 401, { error: { code: AE.unauthorized, message: 'this request needs the agent\'s token: Authorization: Bearer <token from $SLUICE_HOME/agent.json>' } }, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
@@ -87,28 +76,11 @@ export function queueApi(core: QueueAgentCore) {
         res.on('finish', () => void core.stop('asked by the API'));
         return;
       default:
-        throw new Answer(404, AE.notFound, `no such API in queue mode: ${req.method} ${url.pathname}`);
+        throw new HttpError(404, AE.notFound, `no such API in queue mode: ${req.method} ${url.pathname}`);
     }
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    handle(req, res).catch((err: unknown) => {
-      let status: number;
-      let body: Record<string, unknown>;
-      if (err instanceof Answer) {
-        status = err.status;
-        body = { error: { code: err.code, message: err.message } };
-      } else if (err instanceof SluiceError) {
-        status = statusFor(err);
-        body = { error: { code: err.code, message: scrubSecrets(err.message), ...(err.hint ? { hint: scrubSecrets(err.hint) } : {}) } };
-        if (err instanceof DeployRefused) body.diagnostics = err.diagnostics;
-      } else {
-        status = 500;
-        body = { error: { code: 'SL0001', message: 'internal error in the agent (see its log)' } };
-        core.log(`internal error: ${scrubSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
-      }
-      if (!res.headersSent) send(res, status, body);
-      else res.destroy();
-    });
+    handle(req, res).catch((err: unknown) => void sendError(res, err, core.log));
   };
 }

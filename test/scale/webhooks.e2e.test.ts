@@ -2,11 +2,11 @@
 // webhooks to the queue agent's listener, which keeps each event in PostgreSQL before answering;
 // workers run the flow on the events in order, each once (a second copy is recognised), and a run
 // that fails is retried by the queue until the destination takes the events.
-import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSluice } from '../helpers/cli.js';
+import { freePort } from '../helpers/json-server.js';
 import { pgAvailable } from '../helpers/postgres.js';
 import { redisAvailable } from '../helpers/redis.js';
 import { sandboxesPerTest } from '../runtime/helpers/sandbox-run.js';
@@ -21,13 +21,6 @@ const flow = `flow new_persons {
 }
 `;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe.skipIf(!redisAvailable || !pgAvailable)('webhook sources in queue mode', () => {
   it('sandbox -> queue agent -> workers -> destination: each event once and in order, a second copy answered as a duplicate, a failed run retried', async () => {
