@@ -200,7 +200,7 @@ const stop: Command = {
     timeout: { type: 'string', valueName: 'SECONDS', description: 'how long to wait for the agent to exit (default 60)' },
     format: formatOption,
   },
-  details: 'Asks the agent to stop as SIGTERM does: no new runs; running flows get its --stop-timeout to finish.\nExit code 0 when it stopped, 1 when it was not running or did not exit in time.',
+  details: 'Asks the agent to stop as SIGTERM does: no new runs; running flows get its --stop-timeout to finish.\nA queue-mode agent stops at once: runs on workers go on (stop a worker with SIGTERM; another\nqueue agent, if any, takes the lead).\nExit code 0 when it stopped, 1 when it was not running or did not exit in time.',
   async run(args, io) {
     const format = outputFormat(args);
     const timeoutMs = seconds(args, 'timeout', 60_000, 3600);
