@@ -108,6 +108,10 @@ describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent
       expect(stopTimeout.stderr).toMatch(/--stop-timeout does not work with --queue[\s\S]*give --stop-timeout to `sluice worker`/);
 
       await c.agent();
+      // Nor the other way round: an agent that would run the deployments itself is refused beside a queue agent.
+      const beside = await cli('agent', 'start');
+      expect(beside.code).toBe(1);
+      expect(beside.stderr).toMatch(/SL8002: an agent is already running for .*: pid \d+ at http:\/\/127\.0\.0\.1:\d+/);
       // An agent that runs flows itself holds this SLUICE_HOME: a queue agent is refused, not started beside it.
       await cli('agent', 'stop');
       const inProcess = spawnSluice(['agent', 'start'], { cwd: c.dir, env: c.env });
