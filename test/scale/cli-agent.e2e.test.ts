@@ -24,13 +24,12 @@ const copyFlow = `flow copy {
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, any>;
 
 describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent', () => {
-  it('deploy, trigger --wait, a second trigger refused while it runs, pause, resume, undeploy, status, panel, stop', async () => {
+  it('deploy, a second trigger refused while the first waits for a worker, trigger --wait, pause, resume, undeploy, status, panel, stop', async () => {
     const s = await sb({ persons: 120, deals: 0, leads: 0, activities: 0, notes: 0, organizations: 0, plan: 'premium' });
     const c = await cluster(s);
     const cli = (...args: string[]) => runSluice(args, { cwd: c.dir, env: c.env, timeoutMs: 60_000 });
     try {
       const agent = await c.agent();
-      await c.worker(2);
       mkdirSync(join(c.dir, 'out'), { recursive: true });
       writeFileSync(join(c.dir, 'copy.flow'), copyFlow);
 
@@ -38,29 +37,31 @@ describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent
       expect(deployed.code, deployed.stderr).toBe(0);
       expect(json(deployed.stdout).deployed).toMatchObject([{ name: 'copy', version: 1, schedule: null, enabled: true, running: null }]);
 
-      const status = await cli('agent', 'status', '--format', 'json');
-      expect(status.code, status.stderr).toBe(0);
-      expect(json(status.stdout)).toMatchObject({ ok: true, running: true, mode: 'queue', leader: true, deployments: [{ name: 'copy' }] });
-      expect(json(status.stdout).workers).toHaveLength(1);
-      const text = await cli('agent', 'status');
-      expect(text.stdout).toMatch(/agent running in queue mode at http:\/\/127\.0\.0\.1:\d+ .*leader/);
-      expect(text.stdout).toMatch(/workers: \S+ \(0\/2 busy\)/);
-
-      const waited = await cli('trigger', 'copy', '--wait', '--format', 'json');
-      expect(waited.code, waited.stderr).toBe(0);
-      expect(json(waited.stdout).run).toMatchObject({ deployment: 'copy', version: 1, status: 'succeeded', read: 120, written: 120, rejected: 0, error: null });
-
-      // A slow run: the second trigger comes while it runs (or waits for a worker) and is refused.
-      s.setFaults({ latencyMs: 4000 });
+      // No worker yet: the run waits on the queue, and a second trigger is refused meanwhile.
       const first = await cli('trigger', 'copy', '--format', 'json');
       expect(first.code, first.stderr).toBe(0);
       const second = await cli('trigger', 'copy');
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/SL8020: `copy` is running or waiting for a worker/);
       const listed = json((await cli('deployments', '--format', 'json')).stdout).deployments as { name: string; running: unknown }[];
-      expect(listed[0].running).not.toBeNull();
-      s.resetFaults();
+      expect(listed[0].running).toMatchObject({ version: 1, trigger: 'manual' });
+      expect((await cli('agent', 'status')).stdout).toMatch(/queue: 1 waiting, 0 active[\s\S]*workers: none/);
+
+      await c.worker(2);
       await until(async () => json((await cli('deployments', '--format', 'json')).stdout).deployments[0].running === null, 30_000, 'the run to end');
+      const status = await cli('agent', 'status', '--format', 'json');
+      expect(status.code, status.stderr).toBe(0);
+      expect(json(status.stdout)).toMatchObject({ ok: true, running: true, mode: 'queue', leader: true, deployments: [{ name: 'copy', last_run: { status: 'succeeded', read: 120, written: 120 } }] });
+      expect(json(status.stdout).workers).toHaveLength(1);
+      const text = await cli('agent', 'status');
+      expect(text.stdout).toMatch(/agent running in queue mode at http:\/\/127\.0\.0\.1:\d+ .*leader/);
+      expect(text.stdout).toMatch(/workers: \S+ \(0\/2 busy\)/);
+
+      // trigger --wait: the run on a worker, from the flow's watermark; its counts and exit code.
+      for (const name of ['Ada', 'Grace', 'Edsger']) s.data.persons.create({ name });
+      const waited = await cli('trigger', 'copy', '--wait', '--format', 'json');
+      expect(waited.code, waited.stderr).toBe(0);
+      expect(json(waited.stdout).run).toMatchObject({ deployment: 'copy', version: 1, status: 'succeeded', written: 3, rejected: 0, error: null });
 
       const runs = await cli('runs', '--state', c.state, '--format', 'json');
       expect(runs.code, runs.stderr).toBe(0);
