@@ -28,7 +28,6 @@ export interface QueueAgentCore {
   log(line: string): void;
 }
 
-
 export function queueApi(core: QueueAgentCore) {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!req.url?.startsWith('/')) throw new HttpError(400, AE.badRequest, 'the request target must be a path (origin-form), not an absolute URL');
@@ -43,7 +42,12 @@ export function queueApi(core: QueueAgentCore) {
     if (presented === null || !core.tokenMatches(presented)) {
       return send(res, 401, { error: { code: AE.unauthorized, message: 'this request needs the agent\'s token: Authorization: Bearer <token from $SLUICE_HOME/agent.json>' } }, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
     }
-    const parts = url.pathname.slice('/api/'.length).split('/').map((p) => decodeURIComponent(p));
+    let parts: string[];
+    try {
+      parts = url.pathname.slice('/api/'.length).split('/').map((p) => decodeURIComponent(p));
+    } catch {
+      throw new HttpError(400, AE.badRequest, 'the path is not valid percent-encoding');
+    }
     const name = parts[0] === 'deployments' ? parts[1] : undefined;
     const route = `${req.method} ${parts.map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : p)).join('/')}`;
     switch (route) {
