@@ -73,7 +73,7 @@ async function round(workers: number, sb: Awaited<ReturnType<typeof startSandbox
   try {
     const agent = await start(['agent', 'start', '--queue', REDIS_URL, '--state', state], env, dir, /agent listening on (\S+)/);
     procs.push(agent);
-    const { url, token } = JSON.parse(readFileSync(join(dir, '.sluice', 'queue-agent.json'), 'utf8')) as { url: string; token: string };
+    const { url, token } = JSON.parse(readFileSync(join(dir, '.sluice', 'agent.json'), 'utf8')) as { url: string; token: string };
     for (let w = 0; w < workers; w++) procs.push(await start(['worker', '--queue', REDIS_URL, '--state', state, '--concurrency', String(FLOWS)], env, dir, /ready \(pid/));
     const post = async (path: string, body: unknown) => {
       const r = await fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });

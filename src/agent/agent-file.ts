@@ -19,6 +19,8 @@ export interface AgentInfo {
   pid: number;
   started_at: string;
   home: string;
+  /** `queue`: a queue-mode agent (`agent start --queue`), whose runs are done by workers. */
+  mode?: 'queue';
 }
 
 /** What the file holds: the full record, or only the PID while the agent is starting. */
@@ -44,7 +46,7 @@ export function readAgentFile(home: string): AgentFileContent | null {
   if (typeof v.pid !== 'number') return null;
   if (v.starting) return { state: 'starting', pid: v.pid };
   if (typeof v.url !== 'string' || typeof v.token !== 'string') return null;
-  return { state: 'running', info: { url: v.url, token: v.token, pid: v.pid, started_at: String(v.started_at ?? ''), home: String(v.home ?? home) } };
+  return { state: 'running', info: { url: v.url, token: v.token, pid: v.pid, started_at: String(v.started_at ?? ''), home: String(v.home ?? home), ...(v.mode === 'queue' ? { mode: 'queue' as const } : {}) } };
 }
 
 /** Takes the lock: creates agent.json for this process, replacing a stale one; refuses when a live agent holds it. */
@@ -98,4 +100,20 @@ export function releaseAgentFile(home: string): void {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * Whether a queue-mode agent may publish itself in agent.json: `free` (no file, or its PID is gone),
+ * `queue` (another live queue agent has it: the leader may take it over, as all share one token).
+ * A live in-process agent (or one starting) holds the file for its own runs: refused.
+ */
+export function queueAgentFileHolder(home: string): 'free' | 'queue' {
+  const current = readAgentFile(home);
+  if (!current) return 'free';
+  const pid = current.state === 'running' ? current.info.pid : current.pid;
+  if (pid === process.pid || !pidAlive(pid)) return 'free';
+  if (current.state === 'running' && current.info.mode === 'queue') return 'queue';
+  throw new AgentError(E.alreadyRunning, `an agent that runs flows itself is already running for ${home}: pid ${pid}${current.state === 'running' ? ` at ${current.info.url}` : ' (starting)'}; a queue-mode agent was not started`, {
+    hint: 'Stop it first with `sluice agent stop` (its deployments stay in its SQLite state; deploy them again to the queue), or give the queue agent another SLUICE_HOME.',
+  });
 }

@@ -9,9 +9,9 @@
 // timeout to finish; then they are told to stop (they end at their next page, as `interrupted`, with
 // what they flushed committed); whatever still has not ended is marked interrupted and the process
 // exits.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '../util/safe-equal.js';
 import { readFileSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import type { Writable } from 'node:stream';
 import { loadRegistry, type AppRegistry } from '../apps/index.js';
 import {
@@ -32,19 +32,19 @@ import { schemasHome } from '../apps/custom-fields.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { alreadySaved, saveConnection } from '../connections/save.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
-import { SluiceError } from '../errors.js';
 import { createHttpIo } from '../runtime/http-io.js';
-import { varValues } from '../runtime/vars.js';
-import { BUILTIN_TEMPLATES, openStateStore, agentFlowKey, flowKey, projectFlowKey, scrubSecrets, type RunRecord, type StateStore } from '../state/index.js';
+import { openStateStore, scrubSecrets, type RunRecord, type StateStore } from '../state/index.js';
 import { configDir } from '../util/paths.js';
-import { PathBounds, boundsDiagnostics } from './bounds.js';
+import { PathBounds } from './bounds.js';
 import { Metrics, hostLabel } from './metrics.js';
 import { Notifier } from './notify.js';
 import { currentMeter } from './run-details.js';
+import { checkDeploy, claimDeployedFlows, notDeployed, storeDeployments, type DeployRequest } from './deploy-request.js';
+export type { DeployRequest } from './deploy-request.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { isDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
-import { AGENT_ERRORS as E, AgentError, DeployRefused } from './errors.js';
+import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import { Runner, type RunOutcome } from './runner.js';
 import { replayDeployment } from './replay.js';
 import type { ReplaySummary } from '../runtime/replay.js';
@@ -52,19 +52,18 @@ import { Scheduler } from './scheduler.js';
 import { checkListenHost, startServer, type AgentServer } from './server.js';
 import type { WebhookStore } from '../state/index.js';
 import { webhookSource, type WebhookSource } from './webhooks/deployed.js';
-import type { FlowModel } from '../check/model.js';
 import { EventDispatcher } from './webhooks/dispatch.js';
 import { startListener, type WebhookListener } from './webhooks/listener.js';
 import { readDelivery } from './webhooks/payload.js';
 import { Reconciler } from './webhooks/reconcile.js';
 import { Registrar } from './webhooks/registrar.js';
+import { currentRegistrations, dropWebhook, registerWebhooks, replaceWebhooks, type DeployHooksContext } from './webhooks/deploy-hooks.js';
 
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 /** After the stop signal, how long runs get to reach their next page boundary. */
 const ABORT_GRACE_MS = 2_000;
 /** How often the agent looks whether `sluice cache clear` ran in another process. */
 const GENERATION_POLL_MS = 500;
-const MAX_FLOW_TEXT = 1_000_000;
 /** How often webhook deployments look for changes their webhook did not deliver. */
 export const DEFAULT_RECONCILE_MS = 5 * 60_000;
 
@@ -92,21 +91,6 @@ export interface AgentOptions {
   reconcileMs?: number;
 }
 
-export interface DeployRequest {
-  text: string;
-  file_name: string;
-  file_path?: string | null;
-  base_dir: string;
-  flow?: string;
-  name?: string;
-  vars?: Record<string, string>;
-  /** Forget the flow's watermarks first: its next run starts over (from `--since` or the beginning). */
-  fresh?: boolean;
-  /** Absolute folders besides `base_dir` that the flow's file and SQLite paths may use. */
-  allow_paths?: string[];
-  /** Where failures are posted (an http(s) URL), one message per failing streak. */
-  notify_url?: string | null;
-}
 
 export interface ConnectionInput {
   app?: unknown;
@@ -288,36 +272,15 @@ export class Agent {
     }
   }
 
-  /** Registers the webhooks of the flows being deployed that read webhooks (before anything is stored). */
-  private async registerWebhooks(flows: { model: FlowModel }[], names: string[]): Promise<Set<string>> {
-    const registered = new Set<string>();
-    for (const [i, f] of flows.entries()) {
-      const src = webhookSource(this.registry, f.model);
-      if (!src) continue;
-      const url = this.webhookUrl;
-      if (!url) {
-        throw new AgentError(E.noWebhookListener, `\`${names[i]}\` reads ${src.action.app} webhooks, but this agent has no webhook listener: nothing was deployed`, {
-          hint: 'Start the agent with --webhook-port PORT and --webhook-url URL (the public address that reaches that port), then deploy again.',
-        });
-      }
-      const r = await this.registrar.register({ deployment: names[i], connection: src.connection, action: src.action, event: src.event, publicUrl: url });
-      registered.add(names[i]);
-      this.options.log(`${names[i]}: registered webhook ${r.remoteId} (${src.event}) with ${src.action.app}`);
-    }
-    return registered;
-  }
-
-  /** Removes a webhook at the app; a failure is logged (the registration is forgotten anyway only when asked). */
-  private async removeWebhook(name: string, remoteId: string, connection: string): Promise<boolean> {
-    const action = this.registry.action('pipedrive.events', 'read', null);
-    try {
-      await this.registrar.unregister({ connection, app: action?.app ?? 'pipedrive', remoteId, version: action?.version ?? 'v1', path: action?.path ?? '/webhooks' });
-      this.options.log(`${name}: removed webhook ${remoteId}`);
-      return true;
-    } catch (err) {
-      this.options.log(`${name}: could not remove webhook ${remoteId} at the app (remove it there by hand): ${err instanceof Error ? err.message : String(err)}`);
-      return false;
-    }
+  private hooks(): DeployHooksContext {
+    return {
+      registry: this.registry,
+      registrar: this.registrar,
+      store: this.webhooks,
+      webhookUrl: this.webhookUrl,
+      listenerHint: 'Start the agent with --webhook-port PORT and --webhook-url URL (the public address that reaches that port), then deploy again.',
+      log: this.options.log,
+    };
   }
 
   get url(): string {
@@ -342,90 +305,18 @@ export class Agent {
 
   async deploy(req: DeployRequest): Promise<{ deployed: Deployment[]; warnings: Diagnostic[] }> {
     this.refuseWhenStopping();
-    if (typeof req.text !== 'string' || req.text.length > MAX_FLOW_TEXT) throw bad('`text` must be the flow file\'s text (at most 1 MB)');
-    if (typeof req.file_name !== 'string' || req.file_name === '' || /[/\\]/.test(req.file_name)) throw bad('`file_name` must be the base name of the flow file');
-    if (typeof req.base_dir !== 'string' || !isAbsolute(req.base_dir)) throw bad('`base_dir` must be an absolute path (relative paths in the flow resolve against it)');
-    if (req.file_path !== undefined && req.file_path !== null && (typeof req.file_path !== 'string' || !isAbsolute(req.file_path))) throw bad('`file_path` must be an absolute path');
-    const vars = checkVars(req.vars);
-    const checked = this.checker.check(req.text, { fileName: req.file_name, env: this.options.env, vars });
-    const warnings = checked.diagnostics.filter((d) => d.severity !== 'error');
-    if (checked.errors > 0) {
-      throw new DeployRefused(`${req.file_name} does not check (${checked.errors} error${checked.errors === 1 ? '' : 's'}): nothing was deployed`, checked.diagnostics);
-    }
-    let flows = checked.flows;
-    if (req.flow !== undefined) {
-      flows = flows.filter((f) => f.model.name === req.flow);
-      if (flows.length === 0) {
-        throw new AgentError(E.noSuchFlow, `${req.file_name} has no flow named \`${String(req.flow)}\``, { hint: `Flows: ${checked.flows.map((f) => f.model.name).join(', ') || '(none)'}` });
-      }
-    }
-    if (flows.length === 0) throw new AgentError(E.noSuchFlow, `${req.file_name} has no flow to deploy`);
-    // The file's variables need a value (a default or --var) of their type before any run can start.
-    for (const f of flows) {
-      try {
-        varValues(f.model.vars, vars);
-      } catch (err) {
-        if (err instanceof SluiceError) throw new AgentError(E.doesNotCheck, `${err.message}: nothing was deployed`, err.hint ? { hint: err.hint } : {});
-        throw err;
-      }
-    }
-    if (req.name !== undefined && flows.length > 1) {
-      throw new AgentError(E.badName, `${req.file_name} has ${flows.length} flows: a deployment name can only be given for one`, { hint: 'Add --flow NAME to choose the flow.' });
-    }
-    const names = flows.map((f) => req.name ?? f.model.name);
-    for (const name of names) {
-      if (typeof name !== 'string' || !isDeploymentName(name)) {
-        throw new AgentError(E.badName, `\`${String(name).slice(0, 80)}\` cannot name a deployment: use letters, digits, _ and -, starting with a letter or _`, { hint: 'Give it another name with --name NAME.' });
-      }
-    }
-    if (req.fresh !== undefined && typeof req.fresh !== 'boolean') throw bad('`fresh` must be true or false');
-    const allowPaths = checkAllowPaths(req.allow_paths);
-    const notifyUrl = checkNotifyUrl(req.notify_url);
-    // Before anything is stored: a flow that would read or write outside its folders is refused
-    // with the options to blame (the run-time check stays, for paths only known when a run starts).
-    const bounds = this.boundsOf(req.base_dir, allowPaths);
-    const outside = flows.flatMap((f) => boundsDiagnostics(f.model, this.registry, bounds, { baseDir: req.base_dir, vars, env: this.options.env }));
-    if (outside.length > 0) {
-      throw new DeployRefused(`${req.file_name} uses ${outside.length === 1 ? 'a path' : `${outside.length} paths`} outside the folders the deployment may use: nothing was deployed`, outside, E.outsideBounds);
-    }
-    // The flow's state is the same whoever runs it: state a hand run or an older agent left under
-    // another key is adopted now, so that the deploy can say where the flow continues from.
-    for (const [i, f] of flows.entries()) {
-      const key = projectFlowKey(f.model.stateId);
-      await this.store.claimFlow(key, { file: req.file_path ?? null, legacyKeys: [agentFlowKey(names[i]), ...(req.file_path ? [flowKey(req.file_path, f.model.name)] : [])] });
-      if (req.fresh) await this.store.reset(key);
-    }
-    const previous = new Map(await Promise.all(names.map(async (n) => [n, await this.webhooks.registration(n)] as const)));
-    const registered = await this.registerWebhooks(flows, names);
-    const deployed: Deployment[] = [];
-    for (const [i, f] of flows.entries()) {
-      deployed.push(
-        await this.deployments.deploy({
-        name: names[i],
-        flow: f.model.name,
-        fileName: req.file_name,
-        filePath: req.file_path ?? null,
-        baseDir: req.base_dir,
-        text: req.text,
-        schedule: f.schedule,
-        vars,
-        stateKey: projectFlowKey(f.model.stateId),
-        allowPaths,
-        notifyUrl,
-      }),
-      );
-    }
-    // The webhook a flow had before this deploy is replaced (a new one was registered) or no longer needed.
-    for (const [name, old] of previous) {
-      if (!old) continue;
-      await this.removeWebhook(name, old.remoteId, old.connection);
-      if (!registered.has(name)) await this.webhooks.forget(name);
-    }
+    const checked = checkDeploy(req, { registry: this.registry, checker: this.checker, env: this.options.env, boundsOf: (b, a) => this.boundsOf(b, a) });
+    const { flows, names } = checked;
+    await claimDeployedFlows(this.store, checked);
+    const previous = await currentRegistrations(this.hooks(), names);
+    const registered = await registerWebhooks(this.hooks(), flows, names);
+    const deployed = await storeDeployments(this.store, checked);
+    await replaceWebhooks(this.hooks(), previous, registered);
     for (const dep of deployed) {
       await this.schedule(dep);
       this.options.log(`deployed ${dep.name} v${dep.version} (${dep.schedule ? dep.schedule.text : 'no schedule: runs when triggered'})`);
     }
-    return { deployed, warnings };
+    return { deployed, warnings: checked.warnings };
   }
 
   /** The folders a deployment's files may be in: its own, the allowed ones, never the agent's data or credentials. */
@@ -435,20 +326,16 @@ export class Agent {
 
   async undeploy(name: string): Promise<{ name: string; version: number; running: boolean }> {
     const dep = await this.deployments.get(name);
-    if (!dep?.enabled || !(await this.deployments.undeploy(name))) throw await notDeployed(name, this.deployments);
+    if (!dep?.enabled || !(await this.deployments.undeploy(name))) throw await notDeployed(name, this.store);
     this.scheduler.remove(name);
-    const reg = await this.webhooks.registration(name);
-    if (reg) {
-      await this.removeWebhook(name, reg.remoteId, reg.connection);
-      await this.webhooks.forget(name);
-    }
+    await dropWebhook(this.hooks(), name);
     this.options.log(`undeployed ${name} (v${dep.version})`);
     return { name, version: dep.version, running: this.runner.isRunning(name) };
   }
 
   /** The panel's Pause: stays deployed (Run now works), not scheduled until resumed, also across restarts. */
   async pause(name: string): Promise<Deployment> {
-    if (!(await this.deployments.setPaused(name, true))) throw await notDeployed(name, this.deployments);
+    if (!(await this.deployments.setPaused(name, true))) throw await notDeployed(name, this.store);
     this.scheduler.remove(name);
     this.options.log(`paused ${name}`);
     return (await this.deployments.get(name))!;
@@ -456,7 +343,7 @@ export class Agent {
 
   async resume(name: string): Promise<Deployment> {
     this.refuseWhenStopping();
-    if (!(await this.deployments.setPaused(name, false))) throw await notDeployed(name, this.deployments);
+    if (!(await this.deployments.setPaused(name, false))) throw await notDeployed(name, this.store);
     const dep = (await this.deployments.get(name))!;
     await this.schedule(dep);
     this.options.log(`resumed ${name}`);
@@ -469,7 +356,7 @@ export class Agent {
   async trigger(name: string): Promise<{ done: Promise<RunOutcome> }> {
     this.refuseWhenStopping();
     const dep = await this.deployments.get(name);
-    if (!dep?.enabled) throw await notDeployed(name, this.deployments);
+    if (!dep?.enabled) throw await notDeployed(name, this.store);
     return { done: this.runner.trigger(dep) };
   }
 
@@ -477,7 +364,7 @@ export class Agent {
   async replay(name: string, ids: number[] | undefined): Promise<ReplaySummary> {
     this.refuseWhenStopping();
     const dep = await this.deployments.get(name);
-    if (!dep?.enabled) throw await notDeployed(name, this.deployments);
+    if (!dep?.enabled) throw await notDeployed(name, this.store);
     if (this.runner.isRunning(name)) throw new AgentError(E.flowRunning, `\`${name}\` is running: replay after the run`, { hint: 'Wait for the run to finish.' });
     const summary = await replayDeployment(
       {
@@ -697,53 +584,14 @@ function readGeneration(home: string): string | null {
   }
 }
 
-function safeEqual(a: string, b: string): boolean {
-  // Hashing first gives equal lengths, so timingSafeEqual can compare without leaking the length.
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
+
+
+
+
+
 
 function bad(message: string): AgentError {
   return new AgentError(E.badRequest, message);
-}
-
-function checkAllowPaths(raw: unknown): string[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw) || raw.length > 50 || raw.some((p) => typeof p !== 'string' || !isAbsolute(p))) throw bad('`allow_paths` must be a list of absolute folder paths');
-  return [...new Set(raw as string[])];
-}
-
-function checkNotifyUrl(raw: unknown): string | null {
-  if (raw === undefined || raw === null || raw === '') return null;
-  let u: URL | null = null;
-  try {
-    u = typeof raw === 'string' && raw.length <= 2000 ? new URL(raw) : null;
-  } catch {
-    u = null;
-  }
-  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
-    throw new AgentError(E.badNotifyUrl, '`notify_url` must be an http:// or https:// URL', { hint: 'e.g. --notify-url https://hooks.example.com/sluice' });
-  }
-  return u.toString();
-}
-
-function checkVars(raw: unknown): Record<string, string> {
-  if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('`vars` must be an object of names to text values');
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw bad(`\`${k.slice(0, 40)}\` is not a template name`);
-    if ((BUILTIN_TEMPLATES as readonly string[]).includes(k)) throw bad(`~{${k}}~ is built in: it cannot be set with --var`);
-    if (typeof v !== 'string') throw bad(`the value of ${k} must be text`);
-    out[k] = v;
-  }
-  return out;
-}
-
-async function notDeployed(name: string, deployments: DeploymentStore): Promise<AgentError> {
-  const names = (await deployments.list()).map((d) => d.name);
-  return new AgentError(E.notDeployed, `nothing is deployed as \`${name.slice(0, 80)}\``, { hint: names.length ? `Deployed: ${names.join(', ')}.` : 'Nothing is deployed yet: `sluice deploy FILE`.' });
 }
 
 /** The optional pacing fields of a saved connection, as the API takes them. */

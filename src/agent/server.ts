@@ -27,6 +27,7 @@ import { DeployRefused } from './errors.js';
 import type { Deployment } from './deployments.js';
 import { discoverConnection, removeConnection, testConnection } from './connection-actions.js';
 import { replayIds } from './replay.js';
+import { deploymentJson as sharedDeploymentJson } from './deployment-json.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';
 
@@ -95,32 +96,19 @@ async function webhookJson(agent: Agent, name: string) {
   return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await agent.webhooks.counts(name) };
 }
 
-async function deploymentJson(agent: Agent, d: Deployment) {
-  const last = await agent.lastRun(d.name);
-  const running = agent.runner.runningInfo(d.name);
-  const versions = last ? await agent.deployments.runVersions([last.id]) : new Map<number, number>();
-  const sources = await agent.store.sources(d.stateKey);
-  return {
-    name: d.name,
-    version: d.version,
-    flow: d.flow,
-    file: d.filePath,
-    base_dir: d.baseDir,
-    schedule: d.schedule ? d.schedule.text : null,
-    enabled: d.enabled,
-    paused: d.paused,
-    vars: Object.keys(d.vars),
-    allow_paths: d.allowPaths,
-    notify_url: d.notifyUrl,
-    created_at: d.createdAt,
-    updated_at: d.updatedAt,
-    next_run: d.enabled ? agent.nextRun(d.name) : null,
-    webhook: await webhookJson(agent, d.name),
-    running: running ? { since: new Date(running.startedAt).toISOString(), version: running.version, trigger: running.trigger } : null,
-    last_run: last ? runJson(last, versions.get(last.id) ?? null) : null,
-    // Where the next run continues: the flow's state is shared with `sluice run` of the same flow.
-    state: { key: d.stateKey, watermarks: Object.fromEntries(sources.map((w) => [w.source, w.value])) },
-  };
+function deploymentJson(agent: Agent, d: Deployment) {
+  return sharedDeploymentJson(
+    {
+      store: agent.store,
+      running: async (name) => {
+        const r = agent.runner.runningInfo(name);
+        return r ? { since: new Date(r.startedAt).toISOString(), version: r.version, trigger: r.trigger } : null;
+      },
+      nextRun: async (name) => agent.nextRun(name),
+      webhook: (name) => webhookJson(agent, name),
+    },
+    d,
+  );
 }
 
 function outcomeJson(o: RunOutcome) {
@@ -164,13 +152,13 @@ class HttpError extends Error {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+export function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...extra });
   res.end(text);
 }
 
-function statusFor(err: SluiceError): number {
+export function statusFor(err: SluiceError): number {
   switch (err.code) {
     case E.notDeployed:
     case E.notFound:
@@ -192,7 +180,29 @@ function statusFor(err: SluiceError): number {
   }
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** Answers an error of a request as the API does (its status and `{error: {code, message, hint?}}`); returns the status. */
+export function sendError(res: ServerResponse, err: unknown, log: (line: string) => void): number {
+  let status: number;
+  let body: Record<string, unknown>;
+  if (err instanceof HttpError) {
+    status = err.status;
+    body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
+  } else if (err instanceof SluiceError) {
+    status = statusFor(err);
+    body = { error: { code: err.code, message: scrubSecrets(err.message), ...(err.hint ? { hint: scrubSecrets(err.hint) } : {}) } };
+    if (err instanceof DeployRefused) body.diagnostics = err.diagnostics;
+  } else {
+    // A bug: logged (scrubbed) for the report; the client learns only that it happened.
+    status = 500;
+    body = { error: { code: 'SL0001', message: 'internal error in the agent (see its log)' } };
+    log(`internal error: ${scrubSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
+  }
+  if (!res.headersSent) send(res, status, body);
+  else res.destroy();
+  return status;
+}
+
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const type = String(req.headers['content-type'] ?? '');
   if (!/^application\/json\b/i.test(type)) throw new HttpError(415, E.badRequest, 'send the request body as application/json');
   const chunks: Buffer[] = [];
@@ -211,7 +221,7 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-function bearer(req: IncomingMessage): string | null {
+export function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
@@ -219,7 +229,7 @@ function bearer(req: IncomingMessage): string | null {
 }
 
 /** On loopback, the Host header must be a loopback name with our port (DNS rebinding). */
-function hostAllowed(req: IncomingMessage, port: number, allowRemote: boolean): boolean {
+export function hostAllowed(req: IncomingMessage, port: number, allowRemote: boolean): boolean {
   if (allowRemote) return true;
   const host = req.headers.host;
   if (typeof host !== 'string') return false;
@@ -447,23 +457,7 @@ export async function startServer(agent: Agent, o: ServerOptions): Promise<Agent
         if (o.verbose) o.log(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname} ${status} ${(performance.now() - t0).toFixed(0)} ms`);
       })
       .catch((err: unknown) => {
-        let status: number;
-        let body: Record<string, unknown>;
-        if (err instanceof HttpError) {
-          status = err.status;
-          body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
-        } else if (err instanceof SluiceError) {
-          status = statusFor(err);
-          body = { error: { code: err.code, message: scrubSecrets(err.message), ...(err.hint ? { hint: scrubSecrets(err.hint) } : {}) } };
-          if (err instanceof DeployRefused) body.diagnostics = err.diagnostics;
-        } else {
-          // A bug: logged (scrubbed) for the report; the client learns only that it happened.
-          status = 500;
-          body = { error: { code: 'SL0001', message: 'internal error in the agent (see its log)' } };
-          o.log(`internal error: ${scrubSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
-        }
-        if (!res.headersSent) send(res, status, body);
-        else res.destroy();
+        const status = sendError(res, err, o.log);
         if (o.verbose) o.log(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname} ${status}`);
       });
   });

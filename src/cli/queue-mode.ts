@@ -4,13 +4,14 @@ import type { CliIO } from './io.js';
 import { EXIT } from './exit-codes.js';
 import { queueState, queueTarget } from '../scale/queue.js';
 
-export async function runQueueAgent(o: { queue: string; state: string | undefined; host: string; port: number; home: string; io: CliIO; log: (line: string) => void }): Promise<number> {
+export async function runQueueAgent(o: { queue: string; state: string | undefined; host: string; port: number; allowRemote: boolean; webhooks?: { host: string; port: number; publicUrl?: string; reconcileMs: number }; home: string; io: CliIO; log: (line: string) => void }): Promise<number> {
   const target = queueTarget(o.queue, o.io.env);
   const state = queueState(o.state, o.io.env);
   const { startQueueAgent } = await import('../scale/queue-agent.js');
-  const agent = await startQueueAgent({ queue: target, state, env: o.io.env, home: o.home, host: o.host, port: o.port, log: o.log });
+  const agent = await startQueueAgent({ queue: target, state, env: o.io.env, home: o.home, host: o.host, port: o.port, allowRemote: o.allowRemote, ...(o.webhooks ? { webhooks: o.webhooks } : {}), log: o.log });
   o.io.stdout.write(`agent listening on ${agent.url} (pid ${process.pid}), queue mode\n`);
-  await untilSignal(o.log, () => agent.stop());
+  o.log('`sluice deploy`, `deployments`, `trigger`, `agent status|stop|panel` reach this agent through $SLUICE_HOME/agent.json');
+  await Promise.race([untilSignal(o.log, () => agent.stop('SIGTERM')), agent.stopped]);
   return EXIT.ok;
 }
 

@@ -1,39 +1,45 @@
 // `sluice agent start --queue redis://... --state postgres://...`: the agent of queue mode. It runs
 // no flow itself: it keeps the deployments (in PostgreSQL), puts their runs on the queue on their
-// schedules, and answers the API and the panel. Several may be started for availability; one at a
-// time schedules (the leader, by a Redis lock: leader.ts), all serve the API.
+// schedules, and answers the API (queue-api.ts: the same as the in-process agent's) and the panel.
+// Several may be started for availability; one at a time schedules (the leader, by a Redis lock:
+// leader.ts), all serve the API.
 //
-// Schedules are BullMQ job schedulers (one per deployment, upserted by the leader when a deployment
-// changes), so a due time becomes one job however many agents there are, and a job carries only
-// the deployment, its version and later its run id.
-//
-// API (JSON; POSTs need `Authorization: Bearer TOKEN`, the token in $SLUICE_HOME/queue-agent.json):
-//   GET  /api/status                      leader, queue counts, workers (alive, running what), deployments
-//   POST /api/deployments                 {text, file_name?, base_dir, flow?, name?, vars?}: check and deploy
-//   POST /api/deployments/NAME/trigger    a run now
-//   POST /api/deployments/NAME/undeploy   no longer scheduled (its versions and history stay)
-//   GET  /                                the panel: the same as /api/status, as a page
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { join } from 'node:path';
+// The CLI finds it as it finds the in-process agent, through `$SLUICE_HOME/agent.json` (with
+// `mode: "queue"`). All queue agents of one Redis prefix share one token (kept in Redis), so the
+// file of any of them opens all of them. A queue agent publishes the file when it is free, and the
+// leader takes it over from another queue agent; a live in-process agent's file is never taken
+// (the start is refused: the two would run the same deployments twice).
+import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { safeEqual } from '../util/safe-equal.js';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadRegistry } from '../apps/index.js';
-import { FlowChecker } from '../agent/check.js';
-import { isDeploymentName } from '../agent/deployments.js';
 import { schemasHome } from '../apps/custom-fields.js';
-import { ensureHome } from '../state/home.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { FlowChecker } from '../agent/check.js';
+import { PathBounds } from '../agent/bounds.js';
+import { checkDeploy, claimDeployedFlows, notDeployed, storeDeployments, type DeployRequest } from '../agent/deploy-request.js';
+import { deploymentJson, type DeploymentView } from '../agent/deployment-json.js';
+import { publishAgentFile, queueAgentFileHolder, readAgentFile, releaseAgentFile } from '../agent/agent-file.js';
+import { checkListenHost } from '../agent/server.js';
+import { AGENT_ERRORS as AE, AgentError } from '../agent/errors.js';
+import { currentRegistrations, dropWebhook, registerWebhooks, replaceWebhooks } from '../agent/webhooks/deploy-hooks.js';
+import { createHttpIo } from '../runtime/http-io.js';
+import { isDeploymentName, type Deployment } from '../agent/deployments.js';
+import { configDir } from '../util/paths.js';
 import { PostgresStateStore } from '../state/postgres/store.js';
-import type { Deployment } from '../state/index.js';
+import { runJson } from '../state/index.js';
 import { SCALE_ERRORS as E, ScaleError } from './errors.js';
 import { LeaderLock } from './leader.js';
 import { listWorkers, pingRedis, redisConnection, runQueue, type QueueTarget } from './queue.js';
-import { renderPanel } from './panel.js';
+import { queueApi } from './queue-api.js';
+import { runInProgress, triggerRun, waitForRun } from './queue-runs.js';
+import { Schedules } from './schedules.js';
+import { installSharedLimits } from './shared-limits-env.js';
+import { startQueueWebhooks } from './queue-webhooks.js';
 import { HEARTBEAT_MS } from './worker-timing.js';
 
-export const QUEUE_AGENT_FILE = 'queue-agent.json';
 const SYNC_MS = 1_000;
 
 export interface QueueAgentOptions {
@@ -43,163 +49,228 @@ export interface QueueAgentOptions {
   home: string;
   host: string;
   port: number;
+  allowRemote?: boolean;
+  /** The webhook listener (as `agent start --webhook-port`); none: webhook flows are refused at deploy. */
+  webhooks?: { host: string; port: number; publicUrl?: string; reconcileMs: number };
   log: (line: string) => void;
 }
 
 export interface QueueAgent {
   url: string;
-  token: string;
-  stop(): Promise<void>;
+  /** Resolves once the agent has stopped (SIGTERM or `sluice agent stop`). */
+  stopped: Promise<void>;
+  stop(reason?: string): Promise<void>;
 }
 
 export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent> {
+  checkListenHost(o.host, o.allowRemote ?? false);
+  // Before connecting anywhere: an in-process agent of this SLUICE_HOME refuses the start.
+  queueAgentFileHolder(o.home);
   const redis = redisConnection(o.queue);
   await pingRedis(o.queue, redis);
   const store = await PostgresStateStore.open(o.state);
   const deployments = store.deployments;
   const queue = runQueue(o.queue, redis);
-  const checker = new FlowChecker(loadRegistry(), schemasHome(o.env));
-  const token = randomBytes(24).toString('hex');
-  const scheduled = new Map<string, string>();
+  const registry = loadRegistry();
+  const checker = new FlowChecker(registry, schemasHome(o.env));
+  const token = await sharedToken(redis, o.queue);
+  const hardStop = new AbortController();
+  // Registering webhooks and reading what they missed count against the limit shared with the workers.
+  const closeLimits = await installSharedLimits(o.env, o.queue.url, o.queue.prefix);
+  const http = createHttpIo({ env: o.env, signal: hardStop.signal, home: o.home });
+  const webhooks = await startQueueWebhooks({ registry, checker, store, queue, http, env: o.env, log: o.log, signal: hardStop.signal, ...(o.webhooks ? { listen: o.webhooks } : {}) });
+  const schedules = new Schedules(queue, deployments, o.log);
+  const startedAt = new Date();
+  let url = '';
+  let stopping: Promise<void> | null = null;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
 
-  const sync = async () => {
-    const wanted = new Map<string, Deployment>();
-    for (const d of await deployments.list()) if (d.schedule && !d.paused) wanted.set(d.name, d);
-    for (const [name, d] of wanted) {
-      const sig = `${d.version}|${JSON.stringify(d.schedule)}`;
-      if (scheduled.get(name) === sig) continue;
-      const repeat = d.schedule!.kind === 'every' ? { every: d.schedule!.ms } : { pattern: (d.schedule as { expression: string }).expression };
-      await queue.upsertJobScheduler(`deployment:${name}`, repeat, { name, data: { deployment: name, version: d.version }, opts: { removeOnComplete: 1000, removeOnFail: 1000 } });
-      scheduled.set(name, sig);
-      o.log(`scheduling ${name} v${d.version} ${d.schedule!.text}`);
-    }
-    for (const s of await queue.getJobSchedulers()) {
-      const name = (s.key ?? s.id ?? '').replace(/^deployment:/, '');
-      if (!wanted.has(name)) {
-        await queue.removeJobScheduler(`deployment:${name}`);
-        scheduled.delete(name);
-        o.log(`no longer scheduling ${name}`);
-      }
-    }
-  };
-  let syncTimer: NodeJS.Timeout | undefined;
-  const loop = async () => {
-    if (leader.isLeader) await sync().catch((err: Error) => o.log(`scheduling: ${err.message}`));
-    syncTimer = setTimeout(() => void loop(), SYNC_MS);
-  };
+  const publish = () => publishAgentFile(o.home, { url, token, pid: process.pid, started_at: startedAt.toISOString(), home: o.home, mode: 'queue' });
   const leader = new LeaderLock(redis, `${o.queue.prefix}:leader`, (isLeader) => {
-    scheduled.clear();
+    schedules.reset();
+    webhooks.leading(isLeader);
     o.log(isLeader ? 'leading: this agent schedules the runs' : 'following: another agent schedules the runs');
   });
-  leader.start();
-  void loop();
-
-  const status = async () => ({
-    leader: leader.isLeader,
-    queue: await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
-    // A worker that stopped renewing its entry (killed) shows as gone until the entry expires.
-    workers: (await listWorkers(o.queue, redis)).map((w) => ({ ...w, alive: Date.now() - Date.parse(w.seenAt) < 2 * HEARTBEAT_MS })),
-    deployments: (await deployments.list()).map((d) => ({ name: d.name, version: d.version, flow: d.flow, schedule: d.schedule?.text ?? null, paused: d.paused })),
-  });
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const e = err instanceof ScaleError ? err : new ScaleError(E.badRequest, err instanceof Error ? err.message : String(err));
-      send(res, err instanceof ScaleError ? 400 : 500, { error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } });
-    });
-  });
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://agent');
-    if (req.method === 'GET' && url.pathname === '/api/status') return send(res, 200, await status());
-    if (req.method === 'GET' && url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      return void res.end(renderPanel(await status()));
+  // The leader holds agent.json: taken over from a follower or one that died, never from a live
+  // agent without --queue (it would refuse this start; one started since is left its file).
+  const holdFile = () => {
+    const current = readAgentFile(o.home);
+    if (current?.state === 'running' && current.info.pid === process.pid) return;
+    try {
+      queueAgentFileHolder(o.home);
+    } catch {
+      return;
     }
-    if (req.method !== 'POST') return send(res, 404, { error: { code: E.badRequest, message: `no ${req.method} ${url.pathname}` } });
-    if (!authorized(req, token)) return send(res, 401, { error: { code: E.badRequest, message: 'missing or wrong token', hint: `The token is in ${join(o.home, QUEUE_AGENT_FILE)}.` } });
-    if (url.pathname === '/api/deployments') return send(res, 200, await deploy(JSON.parse(await body(req)) as DeployBody));
-    const undeploy = /^\/api\/deployments\/([^/]+)\/undeploy$/.exec(url.pathname);
-    if (undeploy) {
-      const name = decodeURIComponent(undeploy[1]);
-      if (!(await deployments.undeploy(name))) return send(res, 404, { error: { code: E.badRequest, message: `no deployment \`${name}\`` } });
-      return send(res, 200, { undeployed: name });
-    }
-    const trigger = /^\/api\/deployments\/([^/]+)\/trigger$/.exec(url.pathname);
-    if (trigger) {
-      const d = await deployments.get(decodeURIComponent(trigger[1]));
-      if (!d || !d.enabled) return send(res, 404, { error: { code: E.badRequest, message: `no deployment \`${decodeURIComponent(trigger[1])}\`` } });
-      const job = await queue.add(d.name, { deployment: d.name, version: d.version }, { removeOnComplete: 1000, removeOnFail: 1000 });
-      return send(res, 202, { queued: job.id, deployment: d.name, version: d.version });
-    }
-    return send(res, 404, { error: { code: E.badRequest, message: `no POST ${url.pathname}` } });
+    publish();
+  };
+  let syncTimer: NodeJS.Timeout | undefined;
+  const sync = async () => {
+    if (!leader.isLeader) return;
+    await schedules.sync();
+    await webhooks.sweep();
+  };
+  const loop = async () => {
+    if (leader.isLeader && url && !stopping) holdFile();
+    await sync().catch((err: Error) => o.log(`scheduling: ${err.message}`));
+    if (!stopping) syncTimer = setTimeout(() => void loop(), SYNC_MS);
   };
 
-  interface DeployBody {
-    text: string;
-    file_name?: string;
-    base_dir: string;
-    flow?: string;
-    name?: string;
-    vars?: Record<string, string>;
-  }
-  const deploy = async (b: DeployBody) => {
-    if (typeof b.text !== 'string' || typeof b.base_dir !== 'string') throw new ScaleError(E.badRequest, 'a deploy needs `text` (the flow file) and `base_dir` (where its relative paths resolve)');
-    const fileName = b.file_name ?? 'flow.flow';
-    const vars = b.vars ?? {};
-    const checked = checker.check(b.text, { fileName, env: o.env, vars });
-    if (checked.errors > 0) {
-      const first = checked.diagnostics.find((d) => d.severity === 'error')!;
-      throw new ScaleError(E.doesNotCheck, `${fileName}:${first.range.start.line}:${first.range.start.column}: ${first.code} ${first.message}`, { hint: 'Run `sluice check` on the file, fix it and deploy again.' });
-    }
-    const flow = b.flow ? checked.flows.find((f) => f.model.name === b.flow) : checked.flows[0];
-    if (!flow) throw new ScaleError(E.doesNotCheck, `${fileName} has no flow ${b.flow ? `named \`${b.flow}\`` : ''}`);
-    const name = b.name ?? flow.model.name;
-    if (!isDeploymentName(name)) throw new ScaleError(E.badRequest, `\`${name}\` cannot name a deployment`, { hint: 'Letters, digits, _ and -, starting with a letter or _.' });
-    const d = await deployments.deploy({ name, flow: flow.model.name, fileName, filePath: null, baseDir: b.base_dir, text: b.text, schedule: flow.schedule, vars, stateKey: `flow:${flow.model.stateId}`, allowPaths: [], notifyUrl: null });
-    return { name: d.name, version: d.version, schedule: d.schedule?.text ?? null };
+  const view: DeploymentView = {
+    store,
+    running: async (name) => {
+      const d = await deployments.get(name);
+      return d ? runInProgress(queue, store, d) : null;
+    },
+    nextRun: (name) => schedules.next(name),
+    webhook: (name) => webhooks.json(name),
+  };
+  const live = async (name: string): Promise<Deployment> => {
+    const d = isDeploymentName(name) ? await deployments.get(name) : undefined;
+    if (!d?.enabled) throw await notDeployed(name, store);
+    return d;
+  };
+  const refuseWhenStopping = () => {
+    if (stopping) throw new AgentError(AE.stopping, 'the agent is stopping: no new runs or deployments are accepted', { hint: 'Start it again with `sluice agent start --queue ...`.' });
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, resolve);
-  });
-  const addr = server.address() as AddressInfo;
-  const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
-  ensureHome(o.home);
-  writeFileAtomic(join(o.home, QUEUE_AGENT_FILE), JSON.stringify({ url, token, pid: process.pid }) + '\n', { mode: 0o600 });
-  return {
-    url,
-    token,
-    async stop() {
+  const deploy = async (req: DeployRequest) => {
+    refuseWhenStopping();
+    const checked = checkDeploy(req, { registry, checker, env: o.env, boundsOf: (baseDir, allow) => new PathBounds([baseDir, ...allow], [o.home, configDir(o.env)]) });
+    await claimDeployedFlows(store, checked);
+    const previous = await currentRegistrations(webhooks.hooks, checked.names);
+    const registered = await registerWebhooks(webhooks.hooks, checked.flows, checked.names);
+    const deployed = await storeDeployments(store, checked);
+    await replaceWebhooks(webhooks.hooks, previous, registered);
+    for (const d of deployed) o.log(`deployed ${d.name} v${d.version} (${d.schedule ? d.schedule.text : 'no schedule: runs when triggered'})`);
+    await sync();
+    return { deployed: await Promise.all(deployed.map((d) => deploymentJson(view, d))), warnings: checked.warnings };
+  };
+
+  const status = async () => {
+    const workers = (await listWorkers(o.queue, redis)).map((w) => ({ ...w, alive: Date.now() - Date.parse(w.seenAt) < 2 * HEARTBEAT_MS }));
+    return {
+      mode: 'queue',
+      pid: process.pid,
+      url,
+      home: o.home,
+      state: store.path,
+      started_at: startedAt.toISOString(),
+      uptime_s: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      stopping: stopping !== null,
+      leader: leader.isLeader,
+      queue: await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
+      // A worker that stopped renewing its entry (killed) shows as gone until the entry expires.
+      workers,
+      deployments: (await deployments.list()).length,
+    };
+  };
+
+  const server: Server = createServer(
+    queueApi({
+      port: (): number => (server.address() as AddressInfo | null)?.port ?? o.port,
+      allowRemote: o.allowRemote ?? false,
+      tokenMatches: (presented) => safeEqual(presented, token),
+      status,
+      panel: async () => {
+        const s = await status();
+        return { ...s, deployments: (await deployments.list()).map((d) => ({ name: d.name, version: d.version, flow: d.flow, schedule: d.schedule?.text ?? null, paused: d.paused })) };
+      },
+      deployments: async (all) => Promise.all((await deployments.list({ all })).map((d) => deploymentJson(view, d))),
+      deploy,
+      undeploy: async (name) => {
+        const d = await live(name);
+        await deployments.undeploy(name);
+        await dropWebhook(webhooks.hooks, name);
+        await sync();
+        o.log(`undeployed ${name} (v${d.version})`);
+        return { name, version: d.version, running: (await runInProgress(queue, store, d)) !== null };
+      },
+      setPaused: async (name, paused) => {
+        if (!paused) refuseWhenStopping();
+        await live(name);
+        await deployments.setPaused(name, paused);
+        await sync();
+        o.log(`${paused ? 'paused' : 'resumed'} ${name}`);
+        return deploymentJson(view, (await deployments.get(name))!);
+      },
+      trigger: async (name) => {
+        refuseWhenStopping();
+        const job = await triggerRun(queue, store, await live(name));
+        o.log(`${name}: run queued (job ${job.id})`);
+        return { jobId: job.id!, wait: () => waitForRun(queue, store, job.id!, hardStop.signal) };
+      },
+      runs: async (name, limit) => {
+        const d = name !== undefined ? await deployments.get(name) : undefined;
+        if (name !== undefined && !d) return [];
+        const list = await store.runs(d?.stateKey, { limit, ...(d ? {} : { trigger: 'agent' as const }) });
+        const versions = await deployments.runVersions(list.map((r) => r.id));
+        return list.map((r) => runJson(r, versions.get(r.id) ?? null));
+      },
+      stop: (reason) => stop(reason),
+      log: o.log,
+    }),
+  );
+  server.requestTimeout = 0;
+  server.headersTimeout = 10_000;
+
+  const stop = (reason = 'asked to stop'): Promise<void> => {
+    stopping ??= (async () => {
+      o.log(`stopping (${reason})`);
       clearTimeout(syncTimer);
+      hardStop.abort();
+      releaseAgentFile(o.home);
+      await webhooks.close();
       await leader.stop();
-      await new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        setTimeout(() => server.closeAllConnections(), 1_000).unref();
+      });
       await queue.close();
+      await http.close().catch(() => undefined);
+      await closeLimits();
       await store.close();
       redis.disconnect();
-    },
+      o.log('stopped');
+      resolveStopped();
+    })();
+    return stopping;
   };
-}
 
-function authorized(req: IncomingMessage, token: string): boolean {
-  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  return given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token));
-}
-
-function send(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(value));
-}
-
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > 1_000_000) throw new ScaleError(E.badRequest, 'the request body is larger than 1 MB');
-    chunks.push(c as Buffer);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new AgentError(AE.alreadyRunning, `port ${o.port} on ${o.host} is in use`, { hint: 'Choose another with --port N, or --port 0 for any free port.' }) : err),
+      );
+      server.listen(o.port, o.host, resolve);
+    });
+  } catch (err) {
+    await webhooks.close();
+    await http.close().catch(() => undefined);
+    await closeLimits();
+    await queue.close();
+    await store.close();
+    redis.disconnect();
+    throw err;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const addr = server.address() as AddressInfo;
+  url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  // Checked again now: another agent may have started while this one connected.
+  if (queueAgentFileHolder(o.home) === 'free') publish();
+  leader.start();
+  void loop();
+  return { url, stopped, stop };
 }
+
+/** The token of every queue agent on this Redis prefix: made by the first, read by the others. */
+async function sharedToken(redis: Redis, t: QueueTarget): Promise<string> {
+  const key = `${t.prefix}:agent-token`;
+  await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
+  const token = await redis.get(key);
+  if (!token) throw new ScaleError(E.redisUnreachable, `the queue's Redis lost the agents' token (${key}) as it was made`, { hint: 'Start the agent again.' });
+  return token;
+}
+
 
 export type { Redis, Queue };

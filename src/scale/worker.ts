@@ -19,6 +19,8 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import { loadRegistry } from '../apps/index.js';
 import { FlowChecker } from '../agent/check.js';
 import { PathBounds } from '../agent/bounds.js';
+import { configDir } from '../util/paths.js';
+import { Notifier } from '../agent/notify.js';
 import { schemasHome } from '../apps/custom-fields.js';
 import { createHttpIo } from '../runtime/http-io.js';
 import { runFlow, type RunSummary } from '../runtime/run-flow.js';
@@ -57,6 +59,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const http = createHttpIo({ env: o.env, signal: hardStop.signal, home: o.home });
   const registry = loadRegistry();
   const checker = new FlowChecker(registry, schemasHome(o.env));
+  // The panel of queue mode has no page per run: messages carry no panel link.
+  const notifier = new Notifier({ deployments, url: () => '', log: o.log });
   const id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const startedAt = new Date().toISOString();
   const running = new Map<string, WorkerInfo['running'][number]>();
@@ -94,7 +98,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     }, HEARTBEAT_MS);
     let summary: RunSummary;
     try {
-      const bounds = new PathBounds([dep.baseDir]);
+      const bounds = new PathBounds([dep.baseDir, ...dep.allowPaths], [o.home, configDir(o.env)]);
       summary = await runFlow({
         flow: flow.model,
         file: `${dep.baseDir}/${dep.fileName}`,
@@ -109,6 +113,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         legacyKeys: [agentFlowKey(dep.name)],
         claimFile: null,
         signal: hardStop.signal,
+        // A webhook flow reads the deployment's events kept by the queue agent, in order.
+        webhooks: { store: store.webhooks, deployment: dep.name },
       });
     } catch (err) {
       if (err instanceof StateError && err.code === STATE_ERRORS.flowRunning) {
@@ -123,9 +129,17 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       running.delete(job.id!);
       void announce();
     }
-    if (summary.run_id !== null) await deployments.tagRun(summary.run_id, version);
+    if (summary.run_id !== null) {
+      await deployments.tagRun(summary.run_id, version);
+      // `trigger --wait` reads the run's outcome from the state through this id, failed runs too.
+      if (job.data.runId !== summary.run_id) await job.updateData({ ...job.data, runId: summary.run_id });
+    }
     const counts = { status: summary.status, runId: summary.run_id, read: summary.read, written: summary.written, rejected: summary.rejected };
     o.log(`${name} v${version}: ${summary.status}: read ${summary.read}, written ${summary.written}, rejected ${summary.rejected}${summary.error ? `: ${summary.error.code} ${scrubSecrets(summary.error.message)}` : ''}`);
+    // Failure notices (deploy --notify-url): the streak is kept in the deployment row in PostgreSQL,
+    // and runs of one deployment never overlap, so any worker can tell where a streak starts or ends.
+    const current = await deployments.get(name);
+    if (current?.enabled) notifier.outcome(current, { name, version, status: summary.status, runId: summary.run_id, summary, ...(summary.error ? { error: summary.error } : {}) });
     if (summary.status === 'failed') throw new ScaleError(E.runFailed, `${name} v${version} failed: ${summary.error?.code ?? ''} ${scrubSecrets(summary.error?.message ?? '')}`);
     return counts;
   };
@@ -158,6 +172,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         await announce();
         const timer = setTimeout(() => hardStop.abort(), hardStopMs);
         await worker.close();
+        await notifier.drain(2_000);
         clearTimeout(timer);
         clearInterval(beat);
         await connection.del(workerKey(o.queue, id)).catch(() => {});

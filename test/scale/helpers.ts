@@ -42,7 +42,9 @@ export interface Cluster {
   schema: string;
   prefix: string;
   state: string;
-  agent(): Promise<Proc>;
+  /** The agents' token, from $SLUICE_HOME/agent.json. */
+  token(): string;
+  agent(args?: string[]): Promise<Proc>;
   worker(concurrency?: number): Promise<Proc>;
   deploy(text: string, fileName: string): Promise<{ name: string; version: number }>;
   post(path: string): Promise<unknown>;
@@ -60,7 +62,7 @@ export async function cluster(sb: { url: string; token: string }, extraEnv: Reco
   const procs: Proc[] = [];
   const db = new pg.Pool({ connectionString: PG_URL, options: `-c search_path=${schema.name}`, max: 2 });
   let agentUrl = '';
-  const token = () => (JSON.parse(readFileSync(join(dir, '.sluice', 'queue-agent.json'), 'utf8')) as { token: string }).token;
+  const token = () => (JSON.parse(readFileSync(join(dir, '.sluice', 'agent.json'), 'utf8')) as { token: string }).token;
   const call = async (path: string, body?: unknown) => {
     const res = await fetch(`${agentUrl}${path}`, {
       method: body === undefined && !path.includes('/deployments/') ? 'GET' : 'POST',
@@ -77,8 +79,9 @@ export async function cluster(sb: { url: string; token: string }, extraEnv: Reco
     schema: schema.name,
     prefix,
     state,
-    async agent() {
-      const p = await start(['agent', 'start', '--queue', REDIS_URL, '--state', state], dir, env, /agent listening on (\S+)/);
+    token,
+    async agent(args: string[] = []) {
+      const p = await start(['agent', 'start', '--queue', REDIS_URL, '--state', state, ...args], dir, env, /agent listening on (\S+)/);
       agentUrl = /agent listening on (\S+)/.exec(p.stdout)![1];
       procs.push(p);
       return p;

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { pgAvailable } from '../helpers/postgres.js';
 import { redisAvailable } from '../helpers/redis.js';
 import { sandboxesPerTest } from '../runtime/helpers/sandbox-run.js';
-import { cluster, until, type Proc } from './helpers.js';
+import { cluster, until, type Cluster, type Proc } from './helpers.js';
 
 const sb = sandboxesPerTest();
 const urlOf = (p: Proc) => /agent listening on (\S+)/.exec(p.stdout)![1];
-const leads = async (p: Proc) => ((await (await fetch(`${urlOf(p)}/api/status`)).json()) as { leader: boolean }).leader;
+const leads = async (c: Cluster, p: Proc) => ((await (await fetch(`${urlOf(p)}/api/status`, { headers: { authorization: `Bearer ${c.token()}` } })).json()) as { leader: boolean }).leader;
 
 describe.skipIf(!redisAvailable || !pgAvailable)('queue mode agents and workers', () => {
   it('one of two agents leads; when it is killed the other leads', async () => {
@@ -17,10 +17,10 @@ describe.skipIf(!redisAvailable || !pgAvailable)('queue mode agents and workers'
     try {
       const a = await c.agent();
       const b = await c.agent();
-      await until(async () => (await leads(a)) !== (await leads(b)), 15_000, 'one leader');
-      const [leader, other] = (await leads(a)) ? [a, b] : [b, a];
+      await until(async () => (await leads(c, a)) !== (await leads(c, b)), 15_000, 'one leader');
+      const [leader, other] = (await leads(c, a)) ? [a, b] : [b, a];
       leader.child.kill('SIGKILL');
-      await until(() => leads(other), 20_000, 'the other agent to lead');
+      await until(() => leads(c, other), 20_000, 'the other agent to lead');
       // The panel says so too.
       expect(await (await fetch(`${urlOf(other)}/`)).text()).toContain('<b>the leader</b>');
     } finally {

@@ -214,7 +214,8 @@ describe('sluice runs', () => {
     const p = await project();
     const r = await sluice(['runs', '--help'], p);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Usage: sluice runs [FLOW] [--limit N] [--status STATUS] [--format text|json]');
+    expect(r.stdout).toContain('Usage: sluice runs [FLOW] [--limit N] [--status STATUS] [--state postgres://...] [--format text|json]');
+    expect(r.stdout).toMatch(/--state <URL> +read the runs of a PostgreSQL state/);
     const top = await sluice(['--help'], p);
     expect(top.stdout).toMatch(/\n {2}state +show or reset what each flow remembers/);
     expect(top.stdout).toMatch(/\n {2}runs +list recent runs/);

@@ -54,8 +54,12 @@ stop (ending at their next page, as interrupted); exit 0. A second Ctrl-C quits 
 
 Queue mode (several machines): with --queue redis://HOST:PORT --state postgres://..., the agent runs
 no flow itself: it keeps the deployments in PostgreSQL, puts their runs on the queue on their
-schedules (one agent at a time, by a Redis lock, when several are started) and serves the API and a
-panel of workers and queue counts; \`sluice worker\` processes run the flows. See \`sluice worker --help\`.
+schedules (one agent at a time, by a Redis lock, when several are started) and serves the same API
+and a panel of workers and queue counts; \`sluice worker\` processes run the flows. It writes
+agent.json with "mode": "queue", so deploy, deployments, trigger [--wait], pause, resume, undeploy and
+agent status|stop|panel work against it unchanged. It is refused (SL8002) while an agent without
+--queue runs for this SLUICE_HOME. --stop-timeout and -v are refused (give --stop-timeout to the
+workers). See \`sluice worker --help\`.
 
 Webhooks: with --webhook-port the agent also listens for webhooks on that port (only
 \`POST /webhooks/DEPLOYMENT\`, with the basic-auth credentials generated for each deployment; nothing
@@ -63,7 +67,8 @@ of the API). Deploying a flow that reads \`pipedrive.events\` registers its webh
 --webhook-url (which must reach the listener); undeploying removes it. Each event is kept in the
 state database before it is answered, then run through the flow once, in order; a failed run is
 retried. Every --reconcile-every seconds (and at start) the agent reads what changed since the last
-read to find events Pipedrive did not deliver.`,
+read to find events Pipedrive did not deliver. In queue mode the events are kept in PostgreSQL and run
+by the workers, in order; a failed run is retried by the queue (5 attempts, 1 s, 2 s, 4 s, ... apart).`,
   async run(args, io) {
     const raw = str(args, 'port') ?? '0';
     if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got \`${raw.slice(0, 20)}\``);
@@ -79,8 +84,12 @@ read to find events Pipedrive did not deliver.`,
     const e = errColors(io);
     const log = (line: string) => io.stderr.write(`${e.dim(new Date().toISOString())} ${line}\n`);
     if (str(args, 'queue') !== undefined) {
+      // Options of the in-process agent that a queue agent cannot honour are refused, not ignored.
+      if (str(args, 'stop-timeout') !== undefined) throw new UsageError('--stop-timeout does not work with --queue', 'A queue agent runs no flow: give --stop-timeout to `sluice worker`.');
+      if (flag(args, 'verbose')) throw new UsageError('--verbose does not work with --queue', 'A queue agent does not log its API requests; leave -v out.');
       const { runQueueAgent } = await import('../queue-mode.js');
-      return runQueueAgent({ queue: str(args, 'queue')!, state: str(args, 'state'), host, port: Number(raw), home, io, log });
+      const webhooks = rawHookPort !== undefined ? { port: Number(rawHookPort), host: str(args, 'webhook-host') ?? '127.0.0.1', ...(webhookUrl ? { publicUrl: webhookUrl } : {}), reconcileMs } : undefined;
+      return runQueueAgent({ queue: str(args, 'queue')!, state: str(args, 'state'), host, port: Number(raw), allowRemote: flag(args, 'allow-remote'), ...(webhooks ? { webhooks } : {}), home, io, log });
     }
     const { Agent } = await import('../../agent/agent.js');
     const agent = await Agent.start({
@@ -135,7 +144,7 @@ const status: Command = {
   summary: 'show whether the agent runs, its address, deployments and runs in progress',
   usage: 'agent status [--format text|json]',
   options: { format: formatOption },
-  details: 'Exit code 0 when the agent is running, 1 when it is not.',
+  details: 'Exit code 0 when the agent is running, 1 when it is not. A queue-mode agent shows\nwhether it leads, the queue\'s counts and the workers.',
   async run(args, io) {
     const format = outputFormat(args);
     return guardedJson(
@@ -151,6 +160,19 @@ const status: Command = {
         }
         const c = outColors(io);
         const running = deps.filter((d) => d.running);
+        if (s.mode === 'queue') {
+          const q = s.queue as Record<string, number>;
+          const workers = s.workers as { id: string; alive: boolean; draining: boolean; running: { deployment: string }[]; concurrency: number }[];
+          const lines = [
+            `${c.green('agent running')} in queue mode at ${s.url} (pid ${s.pid}), up ${duration(s.uptime_s * 1000)}, ${s.leader ? 'leader (schedules the runs)' : 'follower (another agent schedules)'}${s.stopping ? c.yellow(' (stopping)') : ''}`,
+            `  state: ${s.state}`,
+            `  deployments: ${deps.length}, running now: ${running.length ? running.map((d) => d.name).join(', ') : 'none'}`,
+            `  queue: ${q.waiting ?? 0} waiting, ${q.active ?? 0} active, ${q.delayed ?? 0} delayed, ${q.failed ?? 0} failed`,
+            `  workers: ${workers.length ? workers.map((w) => `${w.id} (${!w.alive ? 'gone' : w.draining ? 'draining' : `${w.running.length}/${w.concurrency} busy`})`).join(', ') : c.yellow('none: start one with `sluice worker --queue ... --state ...`')}`,
+          ];
+          io.stdout.write(`${lines.join('\n')}\n`);
+          return EXIT.ok;
+        }
         const lines = [
           `${c.green('agent running')} at ${s.url} (pid ${s.pid}), up ${duration(s.uptime_s * 1000)}${s.stopping ? c.yellow(' (stopping)') : ''}`,
           `  state: ${s.home}`,
@@ -178,7 +200,7 @@ const stop: Command = {
     timeout: { type: 'string', valueName: 'SECONDS', description: 'how long to wait for the agent to exit (default 60)' },
     format: formatOption,
   },
-  details: 'Asks the agent to stop as SIGTERM does: no new runs; running flows get its --stop-timeout to finish.\nExit code 0 when it stopped, 1 when it was not running or did not exit in time.',
+  details: 'Asks the agent to stop as SIGTERM does: no new runs; running flows get its --stop-timeout to finish.\nA queue-mode agent stops at once: runs on workers go on (stop a worker with SIGTERM; another\nqueue agent, if any, takes the lead).\nExit code 0 when it stopped, 1 when it was not running or did not exit in time.',
   async run(args, io) {
     const format = outputFormat(args);
     const timeoutMs = seconds(args, 'timeout', 60_000, 3600);

@@ -28,7 +28,7 @@ interface DeploymentJson {
   last_run: { status: string; started_at: string; duration_ms: number | null; read: number; written: number; rejected: number; error: { code?: string; message: string } | null } | null;
 }
 
-const NOT_RUNNING_NOTE = 'Exit code 1 when the agent is not running (start it with `sluice agent start`).';
+const NOT_RUNNING_NOTE = 'Exit code 1 when the agent is not running (start it with `sluice agent start`). The agent may be\na queue-mode one (`sluice agent start --queue ...`): the command is the same.';
 
 // ---- deploy ----
 
@@ -267,7 +267,8 @@ export const trigger: Command = {
     wait: { type: 'boolean', description: 'wait for the run to end and print its summary' },
     format: formatOption,
   },
-  details: `Refused (exit 1) while the deployment is running. With --wait the exit code is the run's, as
+  details: `Refused (exit 1, SL8020) while the deployment is running (in queue mode: or waiting for a
+worker). With --wait the exit code is the run's, as
 for \`sluice run\`: 0 succeeded, 1 failed, 3 succeeded with rejected records, 130 interrupted.
 
 ${NOT_RUNNING_NOTE}`,

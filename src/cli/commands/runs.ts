@@ -16,11 +16,12 @@ const STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'skipp
 const runs: Command = {
   name: 'runs',
   summary: 'list recent runs: status, duration, records read, written and rejected',
-  usage: 'runs [FLOW] [--limit N] [--status STATUS] [--format text|json]',
+  usage: 'runs [FLOW] [--limit N] [--status STATUS] [--state postgres://...] [--format text|json]',
   positionals: true,
   options: {
     limit: { type: 'string', valueName: 'N', description: 'show the N most recent runs (default 20)' },
     status: { type: 'string', valueName: 'STATUS', description: `only runs with this status: ${STATUSES.join(', ')}` },
+    state: { type: 'string', valueName: 'URL', description: 'read the runs of a PostgreSQL state (queue mode) instead of $SLUICE_HOME/state.db (or SLUICE_STATE)' },
     format: formatOption,
   },
   details: [
@@ -37,7 +38,7 @@ const runs: Command = {
       throw new UsageError(`unknown --status \`${status.slice(0, 20)}\``, `Use one of: ${STATUSES.join(', ')}.`);
     }
     return guardedJson(io, format, async () => {
-      const store = await openExisting(io);
+      const store = await openExisting(io, str(args, 'state'));
       if (!store) {
         if (format === 'json') io.stdout.write(`${JSON.stringify({ home: dataDir(io.env, io.cwd), runs: [] }, null, 2)}\n`);
         else io.stdout.write(`${NO_RUNS}\n`);

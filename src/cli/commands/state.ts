@@ -17,9 +17,9 @@ export const NO_RUNS = 'no runs yet';
 
 // ---- helpers shared by the subcommands ----
 
-export async function openExisting(io: CliIO): Promise<StateStore | null> {
+export async function openExisting(io: CliIO, stateFlag?: string): Promise<StateStore | null> {
   const { openExistingStateStore, stateUrl } = await import('../../state/open.js');
-  const url = stateUrl(undefined, io.env);
+  const url = stateUrl(stateFlag, io.env);
   return openExistingStateStore(dataDir(io.env, io.cwd), url ? { url } : {});
 }
 

@@ -1,0 +1,90 @@
+// The queue agent's HTTP API: the same paths, token and JSON shapes as the in-process agent's
+// (src/agent/server.ts), so that `sluice deploy`, `deployments`, `undeploy`, `trigger [--wait]`,
+// `pause`, `resume`, `agent status|stop|panel` work against either through agent.json. What differs
+// is behind QueueAgentCore: runs go on the queue, the run in progress and the next due time are read
+// from PostgreSQL and BullMQ.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AGENT_ERRORS as AE } from '../agent/errors.js';
+import type { DeployRequest } from '../agent/deploy-request.js';
+import { HttpError, bearer, hostAllowed, readJson, send, sendError } from '../agent/server.js';
+import type { runJson } from '../state/index.js';
+import { renderPanel, type PanelStatus } from './panel.js';
+import type { RunOutcomeJson } from './queue-runs.js';
+
+/** What the routes need of the queue agent (queue-agent.ts). */
+export interface QueueAgentCore {
+  port(): number;
+  allowRemote: boolean;
+  tokenMatches(presented: string): boolean;
+  status(): Promise<Record<string, unknown>>;
+  panel(): Promise<PanelStatus>;
+  deployments(all: boolean): Promise<unknown[]>;
+  deploy(req: DeployRequest): Promise<{ deployed: unknown[]; warnings: unknown[] }>;
+  undeploy(name: string): Promise<{ name: string; version: number; running: boolean }>;
+  setPaused(name: string, paused: boolean): Promise<unknown>;
+  trigger(name: string): Promise<{ jobId: string; wait(): Promise<RunOutcomeJson> }>;
+  runs(name: string | undefined, limit: number): Promise<ReturnType<typeof runJson>[]>;
+  stop(reason: string): Promise<void>;
+  log(line: string): void;
+}
+
+export function queueApi(core: QueueAgentCore) {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!req.url?.startsWith('/')) throw new HttpError(400, AE.badRequest, 'the request target must be a path (origin-form), not an absolute URL');
+    if (!hostAllowed(req, core.port(), core.allowRemote)) throw new HttpError(421, AE.badRequest, 'this address is not the agent\'s');
+    const url = new URL(req.url, 'http://agent.invalid');
+    if (req.method === 'GET' && url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+      return void res.end(renderPanel(await core.panel()));
+    }
+    if (!url.pathname.startsWith('/api/')) throw new HttpError(404, AE.notFound, `no such page: ${url.pathname}`);
+    const presented = bearer(req);
+    if (presented === null || !core.tokenMatches(presented)) {
+      return send(res, 401, { error: { code: AE.unauthorized, message: 'this request needs the agent\'s token: Authorization: Bearer <token from $SLUICE_HOME/agent.json>' } }, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
+    }
+    let parts: string[];
+    try {
+      parts = url.pathname.slice('/api/'.length).split('/').map((p) => decodeURIComponent(p));
+    } catch {
+      throw new HttpError(400, AE.badRequest, 'the path is not valid percent-encoding');
+    }
+    const name = parts[0] === 'deployments' ? parts[1] : undefined;
+    const route = `${req.method} ${parts.map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : p)).join('/')}`;
+    switch (route) {
+      case 'GET status':
+        return send(res, 200, await core.status());
+      case 'GET deployments':
+        return send(res, 200, { deployments: await core.deployments(url.searchParams.get('all') === '1') });
+      case 'POST deployments':
+        return send(res, 201, await core.deploy((await readJson(req)) as unknown as DeployRequest));
+      case 'DELETE deployments/:name':
+      // The first queue agent's path, kept for scripts written against it.
+      case 'POST deployments/:name/undeploy':
+        return send(res, 200, { undeployed: await core.undeploy(name!) });
+      case 'POST deployments/:name/pause':
+        return send(res, 200, { paused: await core.setPaused(name!, true) });
+      case 'POST deployments/:name/resume':
+        return send(res, 200, { resumed: await core.setPaused(name!, false) });
+      case 'POST deployments/:name/run':
+      case 'POST deployments/:name/trigger': {
+        const t = await core.trigger(name!);
+        if (url.searchParams.get('wait') === '1') return send(res, 200, { run: await t.wait() });
+        return send(res, 202, { started: { deployment: name, job: t.jobId }, queued: t.jobId });
+      }
+      case 'GET runs': {
+        const limit = Math.max(1, Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 1000));
+        return send(res, 200, { runs: await core.runs(url.searchParams.get('deployment') ?? undefined, limit) });
+      }
+      case 'POST stop':
+        send(res, 202, { stopping: true, running: 0 });
+        res.on('finish', () => void core.stop('asked by the API'));
+        return;
+      default:
+        throw new HttpError(404, AE.notFound, `no such API in queue mode: ${req.method} ${url.pathname}`);
+    }
+  };
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((err: unknown) => void sendError(res, err, core.log));
+  };
+}
