@@ -84,7 +84,7 @@ class Grant implements SharedGrant {
     /** Places held in the main bucket when this was granted, this one included. */
     readonly heldAtGrant: number,
     /** The count of grants (every process) once this one was granted. */
-    readonly grantsAtGrant: number,
+    readonly grantsAtGrant: Promise<number>,
     private readonly onDone: (g: Grant) => void,
   ) {}
 
@@ -168,7 +168,7 @@ export class RedisSharedLimit implements SharedLimit {
   }
 
   /** One try: a place in every bucket, or none. */
-  private async tryGrant(buckets: BucketName[]): Promise<{ places: Place[]; held: number; grants: number } | undefined> {
+  private async tryGrant(buckets: BucketName[]): Promise<{ places: Place[]; held: number; grants: Promise<number> } | undefined> {
     const epoch = Math.floor(this.now() / EPOCH_MS);
     const own = await Promise.all(buckets.map((b) => this.places.penalty(this.epochKey(b, epoch), 1)));
     const others: string[] = [];
@@ -181,8 +181,10 @@ export class RedisSharedLimit implements SharedLimit {
       const places = buckets.map((bucket) => ({ bucket, epoch }));
       for (const p of places) this.held.add(p);
       this.armMover();
-      const grants = await this.grants.penalty(this.id, 1);
-      return { places, held: sums[0], grants: grants.consumedPoints };
+      // Not awaited: the request leaves now, and only an answer showing someone else's requests needs it.
+      const grants = this.grants.penalty(this.id, 1).then((res) => res.consumedPoints);
+      grants.catch(() => {});
+      return { places, held: sums[0], grants };
     }
     await Promise.all(buckets.map((b) => this.places.reward(this.epochKey(b, epoch), 1)));
     return undefined;
@@ -253,10 +255,9 @@ export class RedisSharedLimit implements SharedLimit {
     // when this request arrived: the places at its grant and every grant since.
     const counted = info.limit - info.remaining;
     if (counted <= grant.heldAtGrant + RACE_MARGIN) return;
-    this.grants
-      .get(this.id)
-      .then((res) => {
-        const external = counted - grant.heldAtGrant - ((res?.consumedPoints ?? grant.grantsAtGrant) - grant.grantsAtGrant) - RACE_MARGIN;
+    Promise.all([grant.grantsAtGrant, this.grants.get(this.id)])
+      .then(([atGrant, res]) => {
+        const external = counted - grant.heldAtGrant - ((res?.consumedPoints ?? atGrant) - atGrant) - RACE_MARGIN;
         if (external <= 0) return;
         this.s.external += external;
         this.takeForOthers(external);
