@@ -23,7 +23,8 @@
 // - `x-ratelimit-remaining`: compared with what this process sent in the window; the excess is
 //   someone else using the same token (another process, another machine) and is counted as
 //   "phantom" requests, so that we slow down before the server refuses. When nothing remains and
-//   the excess is not ours, the limiter pauses until `x-ratelimit-reset`.
+//   the excess is not ours, the limiter pauses until `x-ratelimit-reset`. With a shared limit
+//   (shared-limit.ts), the other processes are counted there and so is the excess: not here.
 // - a 429 pauses the WHOLE limiter until `Retry-After` (if any) or `x-ratelimit-reset`, and fills
 //   the window, so that the requests waiting behind it do not rush out together when it resumes.
 // - the daily budget headers: once a request would cost more than what is left, every request
