@@ -81,7 +81,7 @@ class Grant implements SharedGrant {
   constructor(
     readonly waitedMs: number,
     readonly places: Place[],
-    /** Places held in the main bucket when this was granted, this one included. */
+    /** Places held in the bucket whose headers the answer carries (its class's, else the main one) when this was granted, this one included. */
     readonly heldAtGrant: number,
     /** The count of grants (every process) once this one was granted. */
     readonly grantsAtGrant: Promise<number>,
@@ -184,7 +184,8 @@ export class RedisSharedLimit implements SharedLimit {
       // Not awaited: the request leaves now, and only an answer showing someone else's requests needs it.
       const grants = this.grants.penalty(this.id, 1).then((res) => res.consumedPoints);
       grants.catch(() => {});
-      return { places, held: sums[0], grants };
+      // The answer's headers speak of the class's window when there is one (Pipedrive's search).
+      return { places, held: sums[sums.length - 1], grants };
     }
     await Promise.all(buckets.map((b) => this.places.reward(this.epochKey(b, epoch), 1)));
     return undefined;
@@ -249,7 +250,9 @@ export class RedisSharedLimit implements SharedLimit {
   }
 
   observe(info: RateLimitInfo, grant?: SharedGrant): void {
-    if (info.limit !== undefined && info.limit < 1e9) this.bursts.set('main', info.limit);
+    // The headers are those of the bucket the request counted in last: its class's, else the main one.
+    const bucket = grant instanceof Grant ? grant.places[grant.places.length - 1].bucket : 'main';
+    if (info.limit !== undefined && info.limit < 1e9) this.bursts.set(bucket, info.limit);
     if (!(grant instanceof Grant) || info.limit === undefined || info.remaining === undefined) return;
     // What the server counted (this request included) beyond every place that can have been held
     // when this request arrived: the places at its grant and every grant since.
@@ -260,7 +263,7 @@ export class RedisSharedLimit implements SharedLimit {
         const external = counted - grant.heldAtGrant - ((res?.consumedPoints ?? atGrant) - atGrant) - RACE_MARGIN;
         if (external <= 0) return;
         this.s.external += external;
-        this.takeForOthers(external);
+        this.takeForOthers(bucket, external);
         // The window is full and not by our places: only the server knows when it empties.
         if (info.remaining === 0 && info.resetMs !== undefined) this.pause(info.resetMs);
       })
@@ -268,13 +271,13 @@ export class RedisSharedLimit implements SharedLimit {
   }
 
   /** Places for requests of another user of the token, held for one window. */
-  private takeForOthers(n: number): void {
+  private takeForOthers(bucket: BucketName, n: number): void {
     const epoch = Math.floor(this.now() / EPOCH_MS);
     this.places
-      .penalty(this.epochKey('main', epoch), n)
+      .penalty(this.epochKey(bucket, epoch), n)
       .then(() => {
         for (let i = 0; i < n; i++) {
-          const p: Place = { bucket: 'main', epoch };
+          const p: Place = { bucket, epoch };
           this.held.add(p);
           this.hold(p, this.holdMs);
         }

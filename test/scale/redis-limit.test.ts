@@ -121,6 +121,27 @@ describe.skipIf(!redisAvailable)('RedisSharedLimit', () => {
     }
   });
 
+  it('an answer to a search (its own burst of 10) changes the search burst, not the main one', async () => {
+    const prefix = redisPrefix('rl');
+    const redis = new Redis(REDIS_URL);
+    try {
+      const a = new RedisSharedLimit(redis, prefix, 'token1', { ...plan, classBursts: { search: 10 } });
+      const g = await a.take({ cost: 'search', tokens: 20, site, attempt: 1 });
+      g.done();
+      a.observe({ limit: 10, remaining: 9, resetMs: 2000 }, g);
+      expect(a.stats().burst).toBe(20);
+      // Ten searches hold the search window; a plain request is not held back by them.
+      const more = await Promise.all(Array.from({ length: 9 }, () => a.take({ cost: 'search', tokens: 20, site, attempt: 1 })));
+      const t = Date.now();
+      (await take(a)).done();
+      expect(Date.now() - t).toBeLessThan(500);
+      for (const m of more) m.done();
+    } finally {
+      redis.disconnect();
+      await dropPrefix(prefix);
+    }
+  });
+
   it('four processes asking as fast as they can: never more than the burst in any 2 s of arrivals, and at least 0.93 of the ceiling', async () => {
     const { limits, close } = await processes(4);
     try {
