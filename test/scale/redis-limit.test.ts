@@ -142,6 +142,31 @@ describe.skipIf(!redisAvailable)('RedisSharedLimit', () => {
     }
   });
 
+  it('machines whose clocks differ by 1.5 s still count the same places', async () => {
+    const prefix = redisPrefix('rl');
+    const conns = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+    try {
+      const ahead = new RedisSharedLimit(conns[0], prefix, 'token1', plan, () => Date.now() + 1500);
+      const behind = new RedisSharedLimit(conns[1], prefix, 'token1', plan, () => Date.now());
+      const arrivals: number[] = [];
+      const until = Date.now() + 5000;
+      const requester = async (l: RedisSharedLimit) => {
+        while (Date.now() < until) {
+          const g = await take(l);
+          await sleep(Math.random() * 30);
+          arrivals.push(Date.now());
+          g.done();
+        }
+      };
+      await Promise.all([ahead, behind].flatMap((l) => Array.from({ length: 15 }, () => requester(l))));
+      expect(busiestWindow(arrivals)).toBeLessThanOrEqual(20);
+      expect(arrivals.length).toBeGreaterThanOrEqual(40);
+    } finally {
+      conns.forEach((c) => c.disconnect());
+      await dropPrefix(prefix);
+    }
+  }, 20_000);
+
   it('four processes asking as fast as they can: never more than the burst in any 2 s of arrivals, and at least 0.93 of the ceiling', async () => {
     const { limits, close } = await processes(4);
     try {
