@@ -10,8 +10,11 @@
 // Each round deploys FLOWS flows that each read every person and write them to a JSON lines file,
 // triggers them all at once and waits for every run to succeed. Printed per round: records/s, the
 // ratio to 1 worker, the 429s the sandbox answered (target 0), and the share of the plan's ceiling:
-// over the round (trigger to the last run's end, queue and start-up included) and over the busy span
-// (the sandbox's first to last request), which is what the rate limit decides.
+// requests/s over the round (trigger to the last run's end, queue and start-up included) against
+// burst/window; and the stricter share of what the plan allows over the busy span (the sandbox's
+// first to last request: a burst at once, then a burst per window), which is what the rate limit
+// decides. Each request holds its place until one window after its answer, so a page's latency
+// (tens of ms for 500 records on a busy machine) is what keeps the strict share below 1.
 // BENCH_CASE=api|cpu picks one case; BENCH_WORKERS=1,2 picks the rounds; BENCH_API_RECORDS (default
 // 50,000) and BENCH_CPU_RECORDS (default 100,000) the persons read by each flow.
 //
@@ -166,11 +169,13 @@ async function runCase(c: Case): Promise<void> {
       results.push(r);
       const base = results[0];
       const rate = r.records / r.seconds;
-      // The busy span lasts from the first to the last request: n requests span n - 1 intervals.
-      const busyShare = r.busySeconds > 0 ? (r.requests - 1) / r.busySeconds / ceiling : 0;
+      // The most the plan allows from a first request to a last one S seconds later: a burst at once,
+      // then a burst per window (a rate over the span alone would credit us with that first burst).
+      const allowed = PLAN_LIMITS[c.plan].burst * (r.busySeconds / (WINDOW_MS / 1000) + 1);
+      const busyShare = r.requests / allowed;
       console.log(
         `  ${String(r.workers).padStart(2)} worker(s): ${r.seconds.toFixed(1)} s, ${Math.round(rate)} records/s, ratio vs ${base.workers} worker: ${(rate / (base.records / base.seconds)).toFixed(2)}, ` +
-          `requests ${r.requests}, share of the plan's ceiling ${(r.requests / r.seconds / ceiling).toFixed(3)} over the round, ${busyShare.toFixed(3)} over the busy span (${r.busySeconds.toFixed(1)} s), 429: ${r.r429}, load ${loadavg()[0].toFixed(2)}`,
+          `requests ${r.requests}, share of the plan's ceiling ${(r.requests / r.seconds / ceiling).toFixed(3)} over the round, ${busyShare.toFixed(3)} of what it allows over the busy span (${r.busySeconds.toFixed(1)} s), 429: ${r.r429}, load ${loadavg()[0].toFixed(2)}`,
       );
     }
   } finally {
