@@ -40,6 +40,8 @@ import type { RateLimitInfo } from '../runtime/http/headers.js';
 import type { LimiterOptions } from '../runtime/http/limiter.js';
 import type { SharedGrant, SharedLimit, SharedLimitFactory, SharedLimitStats, SharedTake } from '../runtime/http/shared-limit.js';
 import { utcDay } from '../runtime/http/budget.js';
+import { SluiceError } from '../errors.js';
+import { SCALE_ERRORS, ScaleError } from './errors.js';
 
 /** The length of an epoch, the unit in which places are counted and forgotten. */
 export const EPOCH_MS = 2000;
@@ -136,6 +138,18 @@ export class RedisSharedLimit implements SharedLimit {
   }
 
   async take(r: SharedTake): Promise<SharedGrant> {
+    try {
+      return await this.takeOrThrow(r);
+    } catch (err) {
+      // A budget stop or an abort is the caller's; anything else is Redis failing us.
+      if (err instanceof SluiceError || r.signal?.aborted) throw err;
+      throw new ScaleError(SCALE_ERRORS.redisUnreachable, `the shared rate limit's Redis does not answer: ${err instanceof Error ? err.message : String(err)}`, {
+        hint: 'Check that Redis runs at the URL of SLUICE_RATE_LIMIT_REDIS (or --queue); a process may also run alone on its own limit with SLUICE_RATE_LIMIT_REDIS unset.',
+      });
+    }
+  }
+
+  private async takeOrThrow(r: SharedTake): Promise<SharedGrant> {
     const started = this.now();
     if (r.daily) await this.spend(r);
     const buckets: BucketName[] = ['main'];

@@ -57,6 +57,16 @@ describe.skipIf(!redisAvailable)('RedisSharedLimit', () => {
     }
   });
 
+  it('a Redis that no longer answers fails the request with SL8503, not an untyped error', async () => {
+    const { limits: [a], conns, close } = await processes(1);
+    try {
+      conns[0].disconnect();
+      await expect(take(a)).rejects.toMatchObject({ code: 'SL8503' });
+    } finally {
+      await close();
+    }
+  });
+
   it('a place is held until one window after its answer, whichever process asks next', async () => {
     const { limits: [a, b], close } = await processes(2);
     try {
