@@ -177,12 +177,11 @@ describe.skipIf(!redisAvailable)('RedisSharedLimit', () => {
     }
   }, 20_000);
 
-  it('four processes asking as fast as they can: never more than the burst in any 2 s of arrivals, and at least 0.93 of the ceiling', async () => {
+  it('four processes asking as fast as they can: never more than the burst in any 2 s of arrivals, and at least 0.92 of what the window allows', async () => {
     const { limits, close } = await processes(4);
     try {
       const arrivals: number[] = [];
-      const t0 = Date.now();
-      const until = t0 + 8000;
+      const until = Date.now() + 8000;
       // Each process sends 10 requests at once; each reaches the server 0-60 ms after its grant
       // (a busy machine) and is answered 5-25 ms later.
       const requester = async (l: RedisSharedLimit) => {
@@ -196,10 +195,11 @@ describe.skipIf(!redisAvailable)('RedisSharedLimit', () => {
       };
       await Promise.all(limits.flatMap((l) => Array.from({ length: 10 }, () => requester(l))));
       expect(busiestWindow(arrivals)).toBeLessThanOrEqual(20);
-      // Past the first window (which fills at once), the rate against 20 per 2 s.
-      const steady = arrivals.filter((t) => t >= t0 + 2000 && t < until);
-      const share = steady.length / ((until - t0 - 2000) / 2000) / 20;
-      expect(share).toBeGreaterThanOrEqual(0.93);
+      // Against the most a rolling window allows from the first arrival to the last: 20 at once,
+      // then 20 per 2 s (fixed slices of the same safety could not pass 0.91 at this burst).
+      const span = Math.max(...arrivals) - Math.min(...arrivals);
+      const share = arrivals.length / (20 * (span / 2000 + 1));
+      expect(share).toBeGreaterThanOrEqual(0.92);
     } finally {
       await close();
     }
