@@ -75,8 +75,6 @@ type BucketName = 'main' | CostClass;
 interface Place {
   bucket: BucketName;
   epoch: number;
-  /** While held: when it is given back (set once the answer is in). */
-  releaseAt?: number;
 }
 
 class Grant implements SharedGrant {
@@ -108,6 +106,8 @@ export class RedisSharedLimit implements SharedLimit {
   /** One grant asks Redis at a time: waiting requests would only poll it together. */
   private readonly turn = new PQueue({ concurrency: 1 });
   private readonly held = new Set<Place>();
+  /** A grant waiting for a place, woken when one of ours is given back. */
+  private readonly wakers = new Set<() => void>();
   private readonly holdMs: number;
   private mover: NodeJS.Timeout | undefined;
   private readonly s = { waits: 0, pauses: 0, external: 0, moved: 0 };
@@ -174,7 +174,7 @@ export class RedisSharedLimit implements SharedLimit {
             if (waited > 0) this.s.waits++;
             return new Grant(waited, granted.places, granted.held, granted.grants, (g) => this.answered(g));
           }
-          await sleep(this.nextOwnRelease() ?? POLL_MS, r.signal);
+          await this.placeFreed(r.signal);
         }
       },
       r.signal ? { signal: r.signal } : {},
@@ -205,12 +205,24 @@ export class RedisSharedLimit implements SharedLimit {
     return undefined;
   }
 
-  /** Milliseconds until a place of this process frees, when that is sooner than polling. */
-  private nextOwnRelease(): number | undefined {
-    const now = this.now();
-    let next: number | undefined;
-    for (const p of this.held) if (p.releaseAt !== undefined && (next === undefined || p.releaseAt < next)) next = p.releaseAt;
-    return next === undefined || next - now >= POLL_MS ? undefined : Math.max(1, next - now + 1);
+  /** Resolves when a place of this process is given back, or after POLL_MS (places of others free unseen). */
+  private placeFreed(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const woken = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(woken);
+        signal?.removeEventListener('abort', aborted);
+        resolve();
+      };
+      const aborted = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(woken);
+        reject(signal!.reason);
+      };
+      const timer = setTimeout(woken, POLL_MS);
+      this.wakers.add(woken);
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
   }
 
   /** The answer is in: each place of the grant is given back one window from now. */
@@ -220,11 +232,15 @@ export class RedisSharedLimit implements SharedLimit {
 
   /** Gives `p` back after `ms` (its key's count goes down; a key already expired is out of every range). */
   private hold(p: Place, ms: number): void {
-    p.releaseAt = this.now() + ms;
     // Unref'd: a process that exits leaves its places to expire with their epoch.
     setTimeout(() => {
       this.held.delete(p);
-      this.places.reward(this.epochKey(p.bucket, p.epoch), 1).catch(() => {});
+      this.places
+        .reward(this.epochKey(p.bucket, p.epoch), 1)
+        .then(() => {
+          for (const wake of [...this.wakers]) wake();
+        })
+        .catch(() => {});
     }, Math.ceil(ms)).unref();
   }
 
