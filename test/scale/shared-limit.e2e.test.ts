@@ -4,8 +4,6 @@
 import { describe, expect, it } from 'vitest';
 import { project, sandboxesPerTest } from '../runtime/helpers/sandbox-run.js';
 import { REDIS_URL, dropPrefix, redisAvailable, redisPrefix } from '../helpers/redis.js';
-import { slicePlan } from '../../src/scale/redis-limit.js';
-import fc from 'fast-check';
 
 const sb = sandboxesPerTest();
 const PROCESSES = 3;
@@ -15,25 +13,6 @@ function flowProject(s: Parameters<typeof project>[0], i: number) {
   const lines = Array.from({ length: RECORDS }, (_, k) => JSON.stringify({ name: `P${i}-${k}` })).join('\n') + '\n';
   return project(s, { 'in.jsonl': lines, 'f.flow': 'source file.jsonl with path = "in.jsonl" as { name: string }\n  -> map { name: name }\n  -> dest pipedrive.persons.create\n' }, 'v2');
 }
-
-describe('slices of the shared window', () => {
-  it('never let more than the burst arrive in any rolling window, whatever the arrival delay up to the slack', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 2, max: 200 }), fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 400 }), (burst, delays) => {
-        const { sliceMs, perSlice } = slicePlan(burst, 2000);
-        // The worst case: every slice full, each request granted at its slice's start and delayed by any amount up to the slack.
-        const arrivals: number[] = [];
-        delays.forEach((d, i) => arrivals.push(Math.floor(i / perSlice) * sliceMs + (i % 2 ? sliceMs - 1 : 0) + d));
-        arrivals.sort((a, b) => a - b);
-        for (let i = 0, j = 0; i < arrivals.length; i++) {
-          while (arrivals[i] - arrivals[j] >= 2000) j++;
-          if (i - j + 1 > burst) return false;
-        }
-        return true;
-      }),
-    );
-  });
-});
 
 describe.skipIf(!redisAvailable)('one rate limit in Redis for every process on a token', () => {
   it(`${PROCESSES} processes at the lite plan: no 429 with the shared limit; the same load without it is refused`, async () => {

@@ -23,7 +23,8 @@
 // - `x-ratelimit-remaining`: compared with what this process sent in the window; the excess is
 //   someone else using the same token (another process, another machine) and is counted as
 //   "phantom" requests, so that we slow down before the server refuses. When nothing remains and
-//   the excess is not ours, the limiter pauses until `x-ratelimit-reset`.
+//   the excess is not ours, the limiter pauses until `x-ratelimit-reset`. With a shared limit
+//   (shared-limit.ts), the other processes are counted there and so is the excess: not here.
 // - a 429 pauses the WHOLE limiter until `Retry-After` (if any) or `x-ratelimit-reset`, and fills
 //   the window, so that the requests waiting behind it do not rush out together when it resumes.
 // - the daily budget headers: once a request would cost more than what is left, every request
@@ -36,7 +37,7 @@ import type { Secret } from '../../connections/index.js';
 import { DailyBudgetExhausted, type RequestSite } from './errors.js';
 import type { RateLimitInfo } from './headers.js';
 import type { LimiterPlan } from './limiter-plan.js';
-import { sharedLimitFor, type SharedLimit } from './shared-limit.js';
+import { sharedLimitFor, type SharedGrant, type SharedLimit } from './shared-limit.js';
 
 /**
  * Requests in flight before the server has said its limit: a plan given too high (premium on a lite
@@ -171,6 +172,8 @@ class Window {
 
 class GrantImpl implements Grant {
   sentAt: number | undefined;
+  /** The place of this request in the shared limit, when there is one. */
+  shared: SharedGrant | undefined;
   private closed = false;
 
   constructor(
@@ -273,13 +276,14 @@ export class RateLimiter {
       try {
         // Our own place is held while the shared limit is asked, so the request leaves as soon as it allows.
         if (this.options.shared) {
-          const waited = await this.options.shared.take({ cost: options.cost ?? null, tokens: options.tokens ?? 1, site: options.site, attempt: options.attempt ?? 0, ...(options.daily ? { daily: options.daily } : {}), ...(options.signal ? { signal: options.signal } : {}) });
-          grant.waitedMs += waited;
-          this.s.waitMs += waited;
+          grant.shared = await this.options.shared.take({ cost: options.cost ?? null, tokens: options.tokens ?? 1, site: options.site, attempt: options.attempt ?? 0, ...(options.daily ? { daily: options.daily } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+          grant.waitedMs += grant.shared.waitedMs;
+          this.s.waitMs += grant.shared.waitedMs;
         }
         return await send(grant);
       } finally {
         grant.done();
+        grant.shared?.done();
       }
     };
     const done = this.queue.add(task, options.signal ? { signal: options.signal } : {});
@@ -301,7 +305,10 @@ export class RateLimiter {
     if (info.limit !== undefined && this.adaptive && w === this.main && this.options.concurrency === undefined) {
       this.queue.concurrency = Math.max(UNCONFIRMED_CONCURRENCY, Math.min(MAX_CONCURRENCY, w.cap));
     }
-    if (info.limit !== undefined && info.remaining !== undefined && g.sentAt !== undefined) {
+    // With a shared limit, the other processes on the token are counted there, and so is what the
+    // server counts beyond them (shared-limit.ts): taking them for another user here too would
+    // count every other process's request twice and pause at each full window.
+    if (!this.options.shared && info.limit !== undefined && info.remaining !== undefined && g.sentAt !== undefined) {
       // The server counted the requests in the window before this one arrived. Of ours, that can be
       // any granted from one window before this one was sent until now (requests sent together
       // arrive in any order), phantoms included; whatever it counted beyond that is not ours.
@@ -314,7 +321,7 @@ export class RateLimiter {
       }
     }
     if (info.dailyLeft !== undefined) this.daily = { left: info.dailyLeft, at: now, exhausted: false };
-    this.options.shared?.observe(info);
+    this.options.shared?.observe(info, g.shared);
     this.pump();
   }
 

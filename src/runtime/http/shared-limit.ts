@@ -18,14 +18,22 @@ export interface SharedTake {
   signal?: AbortSignal;
 }
 
+/** The right to send one request under the shared limit. */
+export interface SharedGrant {
+  /** How long the request waited for the shared limit. */
+  readonly waitedMs: number;
+  /** The answer is in (or the attempt failed): the request's place ends one window from now. */
+  done(): void;
+}
+
 export interface SharedLimit {
   /**
    * Resolves once the request may be sent under the shared window, any shared pause and the shared
-   * daily budget; answers how long it waited. Throws BudgetStop when the budget would be passed.
+   * daily budget. Throws BudgetStop when the budget would be passed.
    */
-  take(request: SharedTake): Promise<number>;
-  /** The server's headers: a changed burst, a window found full by someone else. */
-  observe(info: RateLimitInfo): void;
+  take(request: SharedTake): Promise<SharedGrant>;
+  /** The server's headers for the request of `grant`: a changed burst, requests of someone else. */
+  observe(info: RateLimitInfo, grant?: SharedGrant): void;
   /** A 429: every process pauses for `ms`. */
   pause(ms: number): void;
   /** What the shared count holds now (for the panel). */
@@ -35,11 +43,14 @@ export interface SharedLimit {
 export interface SharedLimitStats {
   backend: string;
   burst: number;
-  /** The shared slice: `perSlice` requests every `sliceMs` (see redis-limit.ts). */
-  sliceMs: number;
-  perSlice: number;
+  /** Places this process holds in the shared window (see redis-limit.ts). */
+  held: number;
   waits: number;
   pauses: number;
+  /** Requests the headers showed from another user of the token. */
+  external: number;
+  /** Places of slow requests moved to a newer epoch (see redis-limit.ts). */
+  moved: number;
 }
 
 /** What a shared limit is made from: the plan of the limiter it serves, and the host it names. */
