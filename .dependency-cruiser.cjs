@@ -11,16 +11,9 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'An import cycle between modules of src/ ties them into one part that no longer has a direction. Type-only imports count too: an interface module that names the implementations it hands around is the same knot, only erased at compile time; the shared types go in a leaf module instead (runtime/component.ts, check/plan-types.ts). One pair waits for a leaf of its own (ARCHITECTURE.md, "Known debt") and is checked by no-circular-values only.',
-      from: { path: '^src/', pathNot: ['^src/agent/(agent|server)\\.ts$'] },
-      to: { circular: true },
-    },
-    {
-      name: 'no-circular-values',
-      severity: 'error',
-      comment: 'No cycle of value imports anywhere in src/, the modules exempted from no-circular included: what a module sees at load time must not depend on which one was imported first.',
+      comment: 'An import cycle between modules of src/ ties them into one part that no longer has a direction. Type-only imports count too: an interface module that names the implementations it hands around is the same knot, only erased at compile time; the shared types go in a leaf module instead (runtime/component.ts, check/plan-types.ts, agent/api.ts).',
       from: { path: '^src/' },
-      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+      to: { circular: true },
     },
     {
       name: 'language-never-imports-check',

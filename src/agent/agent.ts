@@ -12,7 +12,6 @@
 import { randomBytes } from 'node:crypto';
 import { safeEqual } from '../util/safe-equal.js';
 import { readFileSync } from 'node:fs';
-import type { Writable } from 'node:stream';
 import { loadRegistry, type AppRegistry } from '../apps/index.js';
 import {
   Secret,
@@ -29,7 +28,6 @@ import {
   ConnectionError,
 } from '../connections/index.js';
 import { schemasHome } from '../apps/custom-fields.js';
-import type { Diagnostic } from '../diagnostics.js';
 import { alreadySaved, saveConnection } from '../connections/save.js';
 import { clearCache, existingLookupCache, generationFile, lookupCache, type ClearReport } from '../runtime/cache/index.js';
 import { createHttpIo } from '../runtime/http-io.js';
@@ -40,12 +38,12 @@ import { Metrics, hostLabel } from './metrics.js';
 import { Notifier } from './notify.js';
 import { currentMeter } from './run-details.js';
 import { checkDeploy, claimDeployedFlows, notDeployed, storeDeployments, type DeployRequest } from './deploy-request.js';
-export type { DeployRequest } from './deploy-request.js';
+import type { AgentApi, AgentOptions, AgentStatus, CacheClear, ConnectionInput, ConnectionReached, ConnectionSaved, ConnectionSummary, Deployed, Triggered, Undeployed } from './api.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
 import { isDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
-import { Runner, type RunOutcome } from './runner.js';
+import { Runner } from './runner.js';
 import { replayDeployment } from './replay.js';
 import type { ReplaySummary } from '../runtime/replay.js';
 import { Scheduler } from './scheduler.js';
@@ -67,45 +65,7 @@ const GENERATION_POLL_MS = 500;
 /** How often webhook deployments look for changes their webhook did not deliver. */
 export const DEFAULT_RECONCILE_MS = 5 * 60_000;
 
-export interface AgentOptions {
-  home: string;
-  env: Record<string, string | undefined>;
-  host: string;
-  port: number;
-  /** Allow a non-loopback --host (the API then travels unencrypted on the network). */
-  allowRemote?: boolean;
-  stopTimeoutMs?: number;
-  /** Where `dest stdout` writes. */
-  stdout: Writable;
-  /** One line of the agent's log (stderr). Never given secrets. */
-  log: (line: string) => void;
-  /** Log each API request (method, path, status; never bodies or headers). */
-  verbose?: boolean;
-  /** The webhook listener's port (0: any); undefined: no listener, webhook flows cannot be deployed. */
-  webhookPort?: number;
-  /** The webhook listener's address (default 127.0.0.1). */
-  webhookHost?: string;
-  /** The address the app posts webhooks to (a tunnel or proxy in front of the listener); default the listener's own. */
-  webhookUrl?: string;
-  /** How often webhook deployments look for changes their webhook missed (default 5 minutes). */
-  reconcileMs?: number;
-}
-
-
-export interface ConnectionInput {
-  app?: unknown;
-  name?: unknown;
-  company_url?: unknown;
-  api_version?: unknown;
-  token?: unknown;
-  allow_insecure?: unknown;
-  replace?: unknown;
-  plan?: unknown;
-  seats?: unknown;
-  daily_budget?: unknown;
-}
-
-export class Agent {
+export class Agent implements AgentApi {
   readonly startedAt = new Date();
   readonly deployments: DeploymentStore;
   readonly runner: Runner;
@@ -124,7 +84,7 @@ export class Agent {
   private listener: WebhookListener | null = null;
   private generationTimer: NodeJS.Timeout | null = null;
   private generationSeen: string | null;
-  private lastCacheClear: { at: string; entries: number; by: 'api' | 'cli' } | null = null;
+  private lastCacheClear: CacheClear | null = null;
   private stopPromise: Promise<void> | null = null;
   private resolveStopped!: () => void;
   /** Resolves when the agent has stopped (by `stop()`, SIGTERM or the API). */
@@ -303,7 +263,7 @@ export class Agent {
     this.scheduler.set(dep.name, dep.schedule, last ? Date.parse(last.startedAt) : null);
   }
 
-  async deploy(req: DeployRequest): Promise<{ deployed: Deployment[]; warnings: Diagnostic[] }> {
+  async deploy(req: DeployRequest): Promise<Deployed> {
     this.refuseWhenStopping();
     const checked = checkDeploy(req, { registry: this.registry, checker: this.checker, env: this.options.env, boundsOf: (b, a) => this.boundsOf(b, a) });
     const { flows, names } = checked;
@@ -324,7 +284,7 @@ export class Agent {
     return new PathBounds([baseDir, ...allowPaths], [this.options.home, configDir(this.options.env)]);
   }
 
-  async undeploy(name: string): Promise<{ name: string; version: number; running: boolean }> {
+  async undeploy(name: string): Promise<Undeployed> {
     const dep = await this.deployments.get(name);
     if (!dep?.enabled || !(await this.deployments.undeploy(name))) throw await notDeployed(name, this.store);
     this.scheduler.remove(name);
@@ -353,7 +313,7 @@ export class Agent {
   }
 
   /** Starts a run now; resolves once it has started (a refusal rejects), with the run's end in `done`. */
-  async trigger(name: string): Promise<{ done: Promise<RunOutcome> }> {
+  async trigger(name: string): Promise<Triggered> {
     this.refuseWhenStopping();
     const dep = await this.deployments.get(name);
     if (!dep?.enabled) throw await notDeployed(name, this.store);
@@ -408,7 +368,7 @@ export class Agent {
   // ---- connections (the panel's App Configurations) ----
 
   /** Saved and environment connections, without any part of any token. */
-  connections() {
+  connections(): ConnectionSummary[] {
     return listConnections(this.options.env).map((c) => ({
       name: c.name,
       app: c.app,
@@ -423,7 +383,7 @@ export class Agent {
    * The seed's "Validate": the same checks and request as `sluice connections add` (input rules,
    * then GET users/me). Nothing is saved. Errors come back without the token (redacted).
    */
-  async validateConnection(input: ConnectionInput) {
+  async validateConnection(input: ConnectionInput): Promise<ConnectionReached> {
     let token: Secret | undefined;
     try {
       const v = await this.probe(input, (t) => (token = t));
@@ -434,7 +394,7 @@ export class Agent {
   }
 
   /** The seed's "Save": validates again (a save never stores credentials that did not validate), then saves. */
-  async saveConnection(input: ConnectionInput) {
+  async saveConnection(input: ConnectionInput): Promise<ConnectionSaved> {
     let token: Secret | undefined;
     try {
       const name = checkConnectionName(typeof input.name === 'string' && input.name !== '' ? input.name : 'pipedrive');
@@ -515,7 +475,7 @@ export class Agent {
     this.options.log(`cache cleared by \`sluice cache clear\`: ${entries} lookups dropped from memory`);
   }
 
-  async status() {
+  async status(): Promise<AgentStatus> {
     const memory = existingLookupCache()?.stats() ?? null;
     return {
       pid: process.pid,
@@ -583,12 +543,6 @@ function readGeneration(home: string): string | null {
     return null;
   }
 }
-
-
-
-
-
-
 
 function bad(message: string): AgentError {
   return new AgentError(E.badRequest, message);

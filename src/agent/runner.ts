@@ -62,6 +62,18 @@ const MAX_DELAYS = 100_000;
 /** What started a run: its schedule, someone (`sluice trigger`, the panel), or webhook events. */
 export type RunTriggerKind = 'schedule' | 'manual' | 'event';
 
+/** Counts of the runs since the agent started, and how late scheduled runs started (ms). */
+export interface RunnerStats {
+  running: number;
+  started: number;
+  skipped: number;
+  succeeded: number;
+  failed: number;
+  interrupted: number;
+  ticks: number;
+  delay_ms: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
+}
+
 export class Runner {
   private readonly running = new Map<string, Running>();
   /** Scheduling delays (ms between a due time and the tick being handled), most recent last. */
@@ -118,7 +130,7 @@ export class Runner {
     return this.start(dep, 'manual');
   }
 
-  stats() {
+  stats(): RunnerStats {
     const sorted = [...this.delays].sort((a, b) => a - b);
     const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : null);
     return {

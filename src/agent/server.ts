@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { ConnectionError, CONNECTION_ERRORS, isLoopbackHost } from '../connections/index.js';
 import { SluiceError, UsageError } from '../errors.js';
 import { runJson, scrubSecrets } from '../state/index.js';
-import type { Agent, DeployRequest } from './agent.js';
+import type { AgentApi } from './api.js';
+import type { DeployRequest } from './deploy-request.js';
 import { DeployRefused } from './errors.js';
 import type { Deployment } from './deployments.js';
 import { discoverConnection, removeConnection, testConnection } from './connection-actions.js';
@@ -90,13 +91,13 @@ function loadPanel(): Map<string, { body: Buffer; type: string }> {
 // ---- JSON shapes ----
 
 /** A webhook deployment's registration and its events (never the credentials). */
-async function webhookJson(agent: Agent, name: string) {
+async function webhookJson(agent: AgentApi, name: string) {
   const reg = await agent.webhooks.registration(name);
   if (!reg) return null;
   return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await agent.webhooks.counts(name) };
 }
 
-function deploymentJson(agent: Agent, d: Deployment) {
+function deploymentJson(agent: AgentApi, d: Deployment) {
   return sharedDeploymentJson(
     {
       store: agent.store,
@@ -133,7 +134,7 @@ function outcomeJson(o: RunOutcome) {
   };
 }
 
-async function deploymentNamed(agent: Agent, name: string): Promise<Deployment> {
+async function deploymentNamed(agent: AgentApi, name: string): Promise<Deployment> {
   const d = await agent.deployments.get(name);
   if (!d) throw new AgentError(E.notDeployed, `nothing is deployed as \`${name.slice(0, 80)}\``);
   return d;
@@ -245,7 +246,7 @@ export function checkListenHost(host: string, allowRemote: boolean): void {
   }
 }
 
-export async function startServer(agent: Agent, o: ServerOptions): Promise<AgentServer> {
+export async function startServer(agent: AgentApi, o: ServerOptions): Promise<AgentServer> {
   checkListenHost(o.host, o.allowRemote);
   const panel = loadPanel();
   let port = 0;

@@ -4,6 +4,7 @@
 // is behind QueueAgentCore: runs go on the queue, the run in progress and the next due time are read
 // from PostgreSQL and BullMQ.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentApi } from '../agent/api.js';
 import { AGENT_ERRORS as AE } from '../agent/errors.js';
 import type { DeployRequest } from '../agent/deploy-request.js';
 import { HttpError, bearer, hostAllowed, readJson, send, sendError } from '../agent/server.js';
@@ -11,16 +12,18 @@ import type { runJson } from '../state/index.js';
 import { renderPanel, type PanelStatus } from './panel.js';
 import type { RunOutcomeJson } from './queue-runs.js';
 
-/** What the routes need of the queue agent (queue-agent.ts). */
-export interface QueueAgentCore {
+/**
+ * What the routes need of the queue agent (queue-agent.ts). Checking the token and undeploying are
+ * the in-process agent's contract as they are; the other answers are already JSON, since what runs
+ * and when is read from the queue, not from a Runner.
+ */
+export interface QueueAgentCore extends Pick<AgentApi, 'tokenMatches' | 'undeploy'> {
   port(): number;
   allowRemote: boolean;
-  tokenMatches(presented: string): boolean;
   status(): Promise<Record<string, unknown>>;
   panel(): Promise<PanelStatus>;
   deployments(all: boolean): Promise<unknown[]>;
   deploy(req: DeployRequest): Promise<{ deployed: unknown[]; warnings: unknown[] }>;
-  undeploy(name: string): Promise<{ name: string; version: number; running: boolean }>;
   setPaused(name: string, paused: boolean): Promise<unknown>;
   trigger(name: string): Promise<{ jobId: string; wait(): Promise<RunOutcomeJson> }>;
   runs(name: string | undefined, limit: number): Promise<ReturnType<typeof runJson>[]>;
