@@ -14,11 +14,10 @@
 // - On loopback the Host header must name a loopback address, which defeats DNS rebinding (a
 //   hostile name made to resolve to 127.0.0.1).
 // - A strict Content-Security-Policy: the page runs only its own script and talks only to the agent.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ConnectionError, CONNECTION_ERRORS, isLoopbackHost } from '../connections/index.js';
 import { SluiceError, UsageError } from '../errors.js';
 import { runJson, scrubSecrets } from '../state/index.js';
@@ -31,6 +30,7 @@ import { replayIds } from './replay.js';
 import { deploymentJson as sharedDeploymentJson } from './deployment-json.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';
+import { assetDir } from '../util/asset-dir.js';
 
 const MAX_BODY = 2 * 1024 * 1024;
 
@@ -47,7 +47,7 @@ export interface ServerOptions {
   log: (line: string) => void;
 }
 
-const SECURITY_HEADERS: Record<string, string> = {
+export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -61,24 +61,13 @@ const PANEL_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/token.js': { file: 'token.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 
-/**
- * The panel folder. The CLI runs from a bundle in dist/, tests from src/, benchmarks from
- * dist/run/: the files stay in src/agent/panel and are found by walking up from this module.
- */
+/** The panel folder (src/agent/panel, also from the bundle in dist/). */
 export function panelDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  const tried: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    for (const candidate of [join(dir, 'panel'), join(dir, 'src', 'agent', 'panel')]) {
-      if (existsSync(join(candidate, 'index.html'))) return candidate;
-      tried.push(candidate);
-    }
-    dir = dirname(dir);
-  }
-  throw new Error(`the agent's panel files are missing (looked in ${tried.join(', ')})`);
+  return assetDir(import.meta.url, 'src/agent/panel', 'index.html');
 }
 
 function loadPanel(): Map<string, { body: Buffer; type: string }> {

@@ -2,14 +2,15 @@
 // (src/agent/server.ts), so that `sluice deploy`, `deployments`, `undeploy`, `trigger [--wait]`,
 // `pause`, `resume`, `agent status|stop|panel` work against either through agent.json. What differs
 // is behind QueueAgentCore: runs go on the queue, the run in progress and the next due time are read
-// from PostgreSQL and BullMQ.
+// from PostgreSQL and BullMQ. The panel's page (GET /) holds no data: its script fetches what it
+// shows from GET /api/panel with the token, as every /api route needs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentApi } from '../agent/api.js';
 import { AGENT_ERRORS as AE } from '../agent/errors.js';
 import type { DeployRequest } from '../agent/deploy-request.js';
-import { HttpError, bearer, hostAllowed, readJson, send, sendError } from '../agent/server.js';
+import { HttpError, SECURITY_HEADERS, bearer, hostAllowed, readJson, send, sendError } from '../agent/server.js';
 import type { runJson } from '../state/index.js';
-import { renderPanel, type PanelStatus } from './panel.js';
+import { panelFiles, renderPanel, type PanelStatus } from './panel.js';
 import type { RunOutcomeJson } from './queue-runs.js';
 
 /**
@@ -32,13 +33,15 @@ export interface QueueAgentCore extends Pick<AgentApi, 'tokenMatches' | 'undeplo
 }
 
 export function queueApi(core: QueueAgentCore) {
+  const files = panelFiles();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!req.url?.startsWith('/')) throw new HttpError(400, AE.badRequest, 'the request target must be a path (origin-form), not an absolute URL');
     if (!hostAllowed(req, core.port(), core.allowRemote)) throw new HttpError(421, AE.badRequest, 'this address is not the agent\'s');
     const url = new URL(req.url, 'http://agent.invalid');
-    if (req.method === 'GET' && url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
-      return void res.end(renderPanel(await core.panel()));
+    const file = files.get(url.pathname);
+    if (file && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': file.type, 'content-length': file.body.length });
+      return void res.end(req.method === 'HEAD' ? undefined : file.body);
     }
     if (!url.pathname.startsWith('/api/')) throw new HttpError(404, AE.notFound, `no such page: ${url.pathname}`);
     const presented = bearer(req);
@@ -56,6 +59,11 @@ export function queueApi(core: QueueAgentCore) {
     switch (route) {
       case 'GET status':
         return send(res, 200, await core.status());
+      case 'GET panel': {
+        const html = renderPanel(await core.panel());
+        res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+        return void res.end(html);
+      }
       case 'GET deployments':
         return send(res, 200, { deployments: await core.deployments(url.searchParams.get('all') === '1') });
       case 'POST deployments':

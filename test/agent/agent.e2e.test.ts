@@ -113,9 +113,13 @@ describe('sluice agent (file flows)', () => {
     const html = await page.text();
     expect(html).toContain('App Configurations');
     expect(html).not.toContain(token);
+    expect(html).toContain('<script src="/token.js"');
     const js = await (await fetch(`${agent.url}/app.js`)).text();
-    expect(js).toContain('sessionStorage');
+    expect(js).toContain('sluiceAgentToken');
     expect(js).not.toContain(token);
+    const tokenJs = await (await fetch(`${agent.url}/token.js`)).text();
+    expect(tokenJs).toContain('sessionStorage');
+    expect(tokenJs).not.toContain(token);
     expect(readFileSync(join(p.env.SLUICE_HOME, 'agent.json'), 'utf8')).toContain(token);
 
     // The agent's output and log never show the token; `agent panel` hands it out on request only.

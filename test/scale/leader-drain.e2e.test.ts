@@ -22,7 +22,7 @@ describe.skipIf(!redisAvailable || !pgAvailable)('queue mode agents and workers'
       leader.child.kill('SIGKILL');
       await until(() => leads(c, other), 20_000, 'the other agent to lead');
       // The panel says so too.
-      expect(await (await fetch(`${urlOf(other)}/`)).text()).toContain('<b>the leader</b>');
+      expect(await (await fetch(`${urlOf(other)}/api/panel`, { headers: { authorization: `Bearer ${c.token()}` } })).text()).toContain('<b>the leader</b>');
     } finally {
       await c.close();
     }

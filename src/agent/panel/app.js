@@ -2,14 +2,14 @@
 // origin). Everything shown comes from the agent's JSON API, and is put into the page with
 // textContent, never as HTML: names and error messages are data, not markup.
 //
-// The access token arrives in the URL fragment (#token=...), which browsers never send to a server;
-// it is moved into sessionStorage (this tab only) and removed from the address bar at once, then
-// sent as `Authorization: Bearer` with every API request. The agent never sends any app token to
-// the page: connections are listed without them, and the token typed into the form goes one way.
+// The access token is taken from the address by token.js (shared with the queue agent's panel:
+// the URL fragment, then sessionStorage) and sent as `Authorization: Bearer` with every API request.
+// The agent never sends any app token to the page: connections are listed without them, and the
+// token typed into the form goes one way.
 'use strict';
 
 (() => {
-  const TOKEN_KEY = 'sluice-agent-token';
+  const tokens = globalThis.sluiceAgentToken;
   const REFRESH_MS = 2000;
   const $ = (id) => document.getElementById(id);
 
@@ -21,14 +21,9 @@
   // ---- the token ----
 
   function takeTokenFromFragment() {
-    const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+    // The token leaves the address bar; a run to show (#run=ID, from a notification) stays.
     const run = runFromFragment();
-    if (m) {
-      sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(m[1]));
-      // The token leaves the address bar; a run to show (#run=ID, from a notification) stays.
-      history.replaceState(null, '', location.pathname + location.search + (run ? `#run=${run}` : ''));
-    }
-    token = sessionStorage.getItem(TOKEN_KEY);
+    token = tokens.take(run ? `run=${run}` : null);
   }
 
   /** `#run=ID`: the run a failure notification links to. */
@@ -39,7 +34,7 @@
 
   function showLogin(message) {
     token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
+    tokens.clear();
     if (timer) clearInterval(timer);
     timer = null;
     $('main').hidden = true;
@@ -584,14 +579,14 @@
       const t = $('login-token').value.trim();
       $('login-token').value = '';
       if (!t) return;
-      sessionStorage.setItem(TOKEN_KEY, t);
+      tokens.set(t);
       token = t;
       void enter();
     });
     // The address with the token may also be opened in a tab that shows the panel already (only
     // the fragment changes, so the page is not loaded again).
     window.addEventListener('hashchange', () => {
-      if (/token=/.test(location.hash)) {
+      if (tokens.offered()) {
         takeTokenFromFragment();
         if (token) void enter();
       } else if (token && runFromFragment()) void showRun(runFromFragment());
