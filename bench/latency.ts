@@ -31,6 +31,7 @@ const latencies = (process.env.BENCH_LATENCIES ?? '50,200,500').split(',').map(N
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 20_000);
 const LEADS = Number(process.env.BENCH_LEADS ?? 300);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 2_000);
+const JOBS = process.env.BENCH_JOBS?.split(',').map((s) => s.trim()).filter(Boolean);
 
 interface Proc {
   code: number | null;
@@ -187,6 +188,9 @@ async function main(): Promise<void> {
     },
   ];
   for (const j of jobs) writeFileSync(join(dir, `${j.name}.flow`), j.flow);
+  const unknown = JOBS?.filter((n) => !jobs.some((j) => j.name === n)) ?? [];
+  if (unknown.length) throw new Error(`BENCH_JOBS: no job ${unknown.join(', ')} (jobs: ${jobs.map((j) => j.name).join(', ')})`);
+  const chosen = JOBS ? jobs.filter((j) => JOBS.includes(j.name)) : jobs;
   log(`Latency benchmark (node ${process.version}): sandbox process at plan premium (${BURST} requests per ${WINDOW_S} s), ${fmt(PERSONS)} persons`);
   log(`ceiling = requests the job needs / ${BURST} per ${WINDOW_S} s; share = ceiling / Sluice's time; times are the jobs' own (process wall time in brackets)`);
   const results: Result[] = [];
@@ -196,7 +200,7 @@ async function main(): Promise<void> {
     log(`--latency ${latency} ms`);
     log(`  ${'job'.padEnd(8)} ${'sluice'.padStart(16)} ${'official loop'.padStart(20)} ${'ceiling'.padStart(8)} ${'share'.padStart(6)} ${'x loop'.padStart(7)} ${'429s'.padStart(9)} ${'requests'.padStart(13)}`);
     try {
-      for (const j of jobs) {
+      for (const j of chosen) {
         const env = {
           SLUICE_PIPEDRIVE_URL: sb.url,
           SLUICE_PIPEDRIVE_TOKEN: TOKEN,
