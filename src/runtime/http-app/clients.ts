@@ -12,6 +12,9 @@ import { ApiClient, type HttpEvent } from '../http/index.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
 import { traceHttp } from '../tracing.js';
 
+/** Requests in flight the rate allows at the observed latency above which one stream is too slow. */
+const SLOW_STREAM = 8;
+
 export interface HttpClientsOptions {
   env: Record<string, string | undefined>;
   /** $SLUICE_HOME: where the daily-budget ledger is shared with other processes. */
@@ -107,6 +110,19 @@ export class HttpClients {
   readWindow(client: ApiClient): number {
     const l = client.limiter.stats();
     return Math.min(readWindowFor(l.burst, l.windowMs), concurrencyFor(this.latencies.get(client)?.ms, l.burst, l.windowMs));
+  }
+
+  /**
+   * Whether one request after another leaves most of `client`'s rate unused at the observed latency:
+   * the rate would keep SLOW_STREAM requests in flight. A process's first answer is slower than the
+   * rest (a new connection, cold code on both sides), hence a margin well above two. Without a rate
+   * limit the consumer is the slower side.
+   */
+  streamTooSlow(client: ApiClient): boolean {
+    const l = client.limiter.stats();
+    const ms = this.latencies.get(client)?.ms;
+    if (ms === undefined || !Number.isFinite(l.burst) || l.burst >= Number.MAX_SAFE_INTEGER) return false;
+    return (ms * l.burst) / Math.max(1, l.windowMs) >= SLOW_STREAM;
   }
 
   limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] {

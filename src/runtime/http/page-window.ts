@@ -24,6 +24,12 @@ export function readWindowFor(burst: number, windowMs: number): number {
 export const GROWTH = 8;
 /** Above this many pages at once a read only fills memory: the rate limit is the bound long before. */
 export const MAX_READ_WINDOW = 32;
+/**
+ * Pages answered ahead of the one being handed on, across all the time slices of one read (each
+ * slice holds at most a few of them): a bound on memory whoever is the slower side, large enough
+ * that every slice a plan's burst allows can keep one page ready.
+ */
+export const SLICED_READ_AHEAD = MAX_READ_WINDOW;
 /** Pages at once against a server without a rate limit. */
 export const UNLIMITED_READ_WINDOW = 4;
 
