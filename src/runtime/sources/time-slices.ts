@@ -196,9 +196,11 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     const cut = (r: Range, last: number): void => {
       const end = r.until ?? newest;
       if (end - last < 2000) return;
-      // As many slices as free slots: how records spread over the rest cannot be told from its
-      // first page (recent changes are usually denser), and a dense slice is cut again in turn.
-      const k = Math.max(0, Math.floor(o.slices()) - active) + 1;
+      // As many slices as free slots. Over the whole read, how records spread cannot be told from
+      // its first page (recent changes are usually denser); within a slice it can, roughly: a slice
+      // whose rest would fit in a page or two is not cut (each slice costs at least a request).
+      let k = Math.max(0, Math.floor(o.slices()) - active) + 1;
+      if (r.since !== undefined) k = Math.min(k, Math.ceil((end - last) / Math.max(1000, last - r.since)));
       if (k < 2) return;
       const step = Math.max(1000, Math.ceil((end - last) / k / 1000) * 1000);
       const cuts: number[] = [];
