@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ApiClient, ApiResponse, PageableAction, RequestOptions } from '../../src/runtime/http/index.js';
 import { SLICED_READ_AHEAD } from '../../src/runtime/http/page-window.js';
-import { slicedPages } from '../../src/runtime/sources/time-slices.js';
+import { slicedPages, wholeCuts } from '../../src/runtime/sources/time-slices.js';
 import { action, pageable } from './http/helpers.js';
 
 const PAGE = 5;
@@ -24,7 +24,7 @@ interface Rec {
 
 /** A v2 list sorted by (update_time, id), with updated_since / updated_until and keyset cursors. */
 function fakeV2(records: Rec[], s: fc.Scheduler, failBounded: boolean) {
-  const log = { requests: 0, bounded: 0 };
+  const log = { requests: 0, bounded: 0, byTime: 0 };
   const key = (r: Rec) => [Date.parse(r.update_time), r.id] as const;
   const client = {
     site: (method: string, path: string) => ({ method, path, host: 'fake' }),
@@ -38,6 +38,7 @@ function fakeV2(records: Rec[], s: fc.Scheduler, failBounded: boolean) {
       if (failBounded && q.updated_until) return s.schedule(Promise.reject(new Error('bounded read refused')), 'refused');
       // Without sort_by: by id, as the API's own order.
       const byTime = q.sort_by === 'update_time';
+      if (byTime) log.byTime++;
       let list = records.filter((r) => Date.parse(r.update_time) >= since && Date.parse(r.update_time) < until).sort((a, b) => (byTime ? key(a)[0] - key(b)[0] : 0) || a.id - b.id);
       if (desc) list = list.reverse();
       if (q.cursor) {
@@ -56,7 +57,7 @@ function fakeV2(records: Rec[], s: fc.Scheduler, failBounded: boolean) {
 
 const QUERY = { sort_by: 'update_time', sort_direction: 'asc' };
 
-async function readAll(client: ApiClient, s: fc.Scheduler, slices: number, newest: number | null, whole?: { oldest: number | null }): Promise<number[]> {
+async function readAll(client: ApiClient, s: fc.Scheduler, slices: number, newest: number | null, whole = false): Promise<number[]> {
   const got: number[] = [];
   const reading = (async () => {
     const read = slicedPages(client, persons, whole ? {} : QUERY, {
@@ -65,7 +66,7 @@ async function readAll(client: ApiClient, s: fc.Scheduler, slices: number, newes
       field: 'update_time',
       slices: () => slices,
       newest: async () => newest,
-      ...(whole ? { whole: { order: QUERY, oldest: async () => whole.oldest } } : {}),
+      ...(whole ? { whole: { order: QUERY } } : {}),
     });
     for await (const page of read) for (const r of page) got.push((r as Rec).id);
   })();
@@ -78,6 +79,15 @@ const inOrder = (records: Rec[]) => [...records].sort((a, b) => Date.parse(a.upd
 const newestOf = (records: Rec[]) => (records.length ? Math.max(...records.map((r) => Date.parse(r.update_time))) : null);
 
 describe('time slices', () => {
+  it('cut a whole read where its sample of update times holds as many records in each slice', () => {
+    const at = (sec: number) => ({ update_time: iso(T0 + sec * 1000) });
+    // Dense near the end: even cuts in time would leave most records in the last slice.
+    const sample = [1, 2, 3, 1000, 1001, 1002, 1003, 1004, 1005].map(at);
+    expect(wholeCuts(sample, 'update_time', 3).map((t) => (t - T0) / 1000)).toEqual([1000, 1003, 1005]);
+    expect(wholeCuts(sample, 'update_time', 1)).toEqual([]);
+    expect(wholeCuts([at(5), at(5), at(5)], 'update_time', 4)).toEqual([]);
+  });
+
   it('hand on every record once, oldest first, whatever the times, the slices and the order of answers', async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), recordsArb, fc.integer({ min: 1, max: 8 }), async (s, records, slices) => {
@@ -92,10 +102,10 @@ describe('time slices', () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), recordsArb, fc.integer({ min: 1, max: 8 }), fc.boolean(), async (s, records, slices, failBounded) => {
         const { client, log } = fakeV2(records, s, failBounded);
-        const oldest = records.length ? Math.min(...records.map((r) => Date.parse(r.update_time))) : null;
-        const got = await readAll(client, s, slices, newestOf(records), { oldest });
-        const byId = records.map((r) => r.id);
-        expect(got).toEqual(log.bounded > 0 || (records.length >= PAGE && slices > 1 && newestOf(records)! > oldest!) ? inOrder(records) : byId);
+        const got = await readAll(client, s, slices, null, true);
+        // Sliced (asked again by update time) only once a first page came back full.
+        if (records.length < PAGE || slices < 2) expect(log.byTime).toBe(0);
+        expect(got).toEqual(log.byTime > 0 ? inOrder(records) : records.map((r) => r.id));
       }),
       { numRuns: 150 },
     );

@@ -125,6 +125,17 @@ export class HttpClients {
     return (ms * l.burst) / Math.max(1, l.windowMs) >= SLOW_STREAM;
   }
 
+  /**
+   * Time slices a cursor read starts at once: the plan's read window (a quarter of its burst), not
+   * rate x latency. A slice costs a request only when it is read, the rate limiter still decides when
+   * each goes, and a read that fits in the burst ends sooner the more of it is in flight at once;
+   * pages read ahead are bounded across slices on their own (SLICED_READ_AHEAD).
+   */
+  sliceCount(client: ApiClient): number {
+    const l = client.limiter.stats();
+    return readWindowFor(l.burst, l.windowMs);
+  }
+
   limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] {
     return [...this.clients.values()].map((c) => {
       const l = c.limiter.stats();

@@ -45,20 +45,20 @@ function timeSlicing(clients: HttpClients, client: ApiClient, action: ResolvedAc
   const order = action.since?.kind === 'param' ? (action.since.params ?? {}) : {};
   const whole = asked[bounds.sinceParam] === undefined && Object.keys(order).length > 0 && Object.keys(order).every((k) => asked[k] === undefined);
   if (!canSlice({ ...action, path }, whole ? { ...asked, ...order } : asked, bounds)) return undefined;
-  // The first or last record by update time: one record, asked with the read's own filters.
-  const edge = async (direction: 'asc' | 'desc'): Promise<number | null> => {
+  // The newest update time: one record, asked with the read's own filters.
+  const newest = async (): Promise<number | null> => {
     const { [action.pagination.type === 'cursor' ? action.pagination.cursorParam : 'cursor']: _cursor, [bounds.sinceParam]: _since, ...filters } = asked;
-    const res = await client.request({ method: 'GET', path, query: { ...filters, sort_by: 'update_time', sort_direction: direction, [action.pagination.type === 'cursor' ? action.pagination.limitParam : 'limit']: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal });
+    const res = await client.request({ method: 'GET', path, query: { ...filters, sort_by: 'update_time', sort_direction: 'desc', [action.pagination.type === 'cursor' ? action.pagination.limitParam : 'limit']: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal });
     const rec = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
     const t = typeof rec?.[bounds.field] === 'string' ? Date.parse(rec[bounds.field] as string) : NaN;
     return Number.isFinite(t) ? t : null;
   };
   return slicedPages(client, { ...action, path }, asked, {
     ...bounds,
-    slices: () => clients.readWindow(client),
-    ...(whole ? { worthSlicing: () => clients.streamTooSlow(client), whole: { order, oldest: () => edge('asc') } } : {}),
+    slices: () => clients.sliceCount(client),
+    ...(whole ? { worthSlicing: () => clients.streamTooSlow(client), whole: { order } } : {}),
     signal,
-    newest: () => edge('desc'),
+    newest,
   });
 }
 

@@ -16,7 +16,8 @@
 // boundary ids) only ever covers a contiguous prefix of finished slices.
 //
 // Slicing starts only once the first page came back full (a small read costs nothing more) and takes
-// one extra request: the newest update time, where the slices end. Pages answered ahead of the one
+// one extra request: the newest update time, where the slices end (a whole read needs none: see
+// `whole`). Pages answered ahead of the one
 // being handed on are bounded across all slices (SLICED_READ_AHEAD). When a slice fails, the read
 // goes on as one stream from the last record handed on: a failure of the slicing itself (a bound the
 // server refuses, a request cut short) never fails a read that one stream can do.
@@ -38,11 +39,13 @@ export interface SliceOptions {
   /** Asked once the first page is in: whether one stream is too slow for the rate allowed (default: always). */
   worthSlicing?: () => boolean;
   /**
-   * A whole read, in the API's own order: the parameters that sort it by update time, oldest first,
-   * and how to find the oldest update time. Sliced, it is read again in that order, every slice at
-   * once from the oldest to the newest time (its first page, in the other order, is left unused).
+   * A whole read, in the API's own order: the parameters that sort it by update time, oldest first.
+   * Sliced, it is read again in that order, every slice at once. Its first page, in the API's order,
+   * is a sample of the update times: the slices are cut where the sample says they hold about as
+   * many records each, the first open below, the last open above, so no request is needed to find
+   * where the times begin or end (that page itself is left unused).
    */
-  whole?: { order: Query; oldest: () => Promise<number | null> };
+  whole?: { order: Query };
   signal?: AbortSignal;
   /** Pages one slice may read ahead of the one being handed on (within SLICED_READ_AHEAD for all). */
   buffer?: number;
@@ -175,8 +178,9 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     // it, the network), the read goes on as the plain stream, so the first page is never lost and
     // a failure of the stream itself comes after the pages read before it.
     const worth = firstPage.length >= size && from !== null && Math.floor(o.slices()) > 1 && (o.worthSlicing?.() ?? true);
-    const [newest, oldest] = worth ? await Promise.all([o.newest().catch(() => null), o.whole ? o.whole.oldest().catch(() => null) : from]) : [null, null];
-    if (newest === null || from === null || oldest === null || newest <= (o.whole ? oldest : from)) {
+    const sample = o.whole && worth ? wholeCuts(firstPage, o.field, Math.floor(o.slices())) : undefined;
+    const newest = !worth ? null : sample ? (sample.length ? sample[sample.length - 1] : null) : await o.newest().catch(() => null);
+    if (newest === null || from === null || (!sample && newest <= from)) {
       yield firstPage;
       for (;;) {
         const r = await first.next();
@@ -194,6 +198,7 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     // Cuts the rest of `r` after its first page (whose last record is at `last`) into slices, each
     // read at once.
     const cut = (r: Range, last: number): void => {
+      // A whole read's newest time is its sample's: the open last slice reads whatever is newer.
       const end = r.until ?? newest;
       if (end - last < 2000) return;
       // As many slices as free slots. Over the whole read, how records spread cannot be told from
@@ -244,21 +249,17 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     };
     const sorted = o.whole ? { ...query, ...o.whole.order } : query;
     const start = (r: Range): void => {
-      const q = { ...sorted, [o.sinceParam]: iso(r.since!), ...(r.until !== undefined ? { [o.untilParam]: iso(r.until) } : {}) };
+      const q = { ...sorted, ...(r.since !== undefined ? { [o.sinceParam]: iso(r.since) } : {}), ...(r.until !== undefined ? { [o.untilParam]: iso(r.until) } : {}) };
       readers.push(read(r, pages(client, action, q, { signal: ctl.signal })));
     };
     // A since read goes on with its first stream, cut after its first page; a whole read starts
-    // over sorted by update time, cut evenly from the oldest to the newest time at once.
+    // over sorted by update time, cut at its sample's quantiles at once.
     let root: Range | undefined;
     const order: Range[] = [];
-    if (o.whole) {
+    if (sample) {
       await first.return(undefined);
-      const lo = Math.floor(oldest / 1000) * 1000;
-      const k = Math.max(2, Math.floor(o.slices()));
-      const step = Math.max(1000, Math.ceil((newest + 1000 - lo) / k / 1000) * 1000);
-      const cuts = [lo];
-      for (let t = lo + step; t <= newest && cuts.length < k; t += step) cuts.push(t);
-      for (const [i, t] of cuts.entries()) order.push(range(t, i + 1 < cuts.length ? cuts[i + 1] : undefined));
+      const cuts = sample.slice(0, -1);
+      for (let i = 0; i <= cuts.length; i++) order.push(range(i ? cuts[i - 1] : undefined, i < cuts.length ? cuts[i] : undefined));
       for (const r of order) start(r);
     } else {
       root = range(undefined, undefined);
@@ -279,7 +280,7 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
           // The first range is the plain stream: its failure is the read's. A slice's failure (a
           // bound refused, a request cut short) leaves the rest to one stream.
           if (r === root || o.signal?.aborted) throw err;
-          fallback = rest(client, action, sorted, o, lastAt ?? r.since!, lastAt === null ? 0 : atLast);
+          fallback = rest(client, action, sorted, o, lastAt ?? r.since, lastAt === null ? 0 : atLast);
           break;
         }
         if (!page) break;
@@ -312,12 +313,30 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
 }
 
 /**
+ * Where to cut a whole read into `k` slices of about as many records each, from a sample of its
+ * update times (a page in another order than by time): the sample's quantiles in whole seconds,
+ * increasing, then the sample's newest time last. Empty when the sample cannot be cut.
+ */
+export function wholeCuts(sample: readonly unknown[], field: string, k: number): number[] {
+  const times = sample.map((r) => timeOf(r, field)).filter((t): t is number => t !== null).sort((a, b) => a - b);
+  if (times.length < 2 || k < 2) return [];
+  const cuts: number[] = [];
+  for (let i = 1; i < k; i++) {
+    const t = Math.floor(times[Math.floor((i * times.length) / k)] / 1000) * 1000;
+    if (t > (cuts[cuts.length - 1] ?? -Infinity)) cuts.push(t);
+  }
+  // One cut below every sampled time leaves the first slice empty in the sample: drop it.
+  if (cuts.length && cuts[0] <= times[0]) cuts.shift();
+  return cuts.length ? [...cuts, times[times.length - 1]] : [];
+}
+
+/**
  * The rest of a sliced read as one stream: every record updated at or after `from` (the last time
  * handed on), the first `skip` of those updated exactly then left out (they were handed on).
  */
-async function* rest(client: ApiClient, action: PageableAction, query: Query, o: SliceOptions, from: number, skip: number): AsyncGenerator<unknown[], void, undefined> {
+async function* rest(client: ApiClient, action: PageableAction, query: Query, o: SliceOptions, from: number | undefined, skip: number): AsyncGenerator<unknown[], void, undefined> {
   let left = skip;
-  for await (const page of pages(client, action, { ...query, [o.sinceParam]: iso(from) }, { ...(o.signal ? { signal: o.signal } : {}) })) {
+  for await (const page of pages(client, action, { ...query, ...(from !== undefined ? { [o.sinceParam]: iso(from) } : {}) }, { ...(o.signal ? { signal: o.signal } : {}) })) {
     let i = 0;
     while (left > 0 && i < page.length && timeOf(page[i], o.field) === from) {
       i++;
