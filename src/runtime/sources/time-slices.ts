@@ -17,10 +17,10 @@
 //
 // Slicing starts only once the first page came back full (a small read costs nothing more) and takes
 // one extra request: the newest update time, where the slices end (a whole read needs none: see
-// `whole`). Pages answered ahead of the one
-// being handed on are bounded across all slices (SLICED_READ_AHEAD). When a slice fails, the read
-// goes on as one stream from the last record handed on: a failure of the slicing itself (a bound the
-// server refuses, a request cut short) never fails a read that one stream can do.
+// `whole`). Pages answered ahead of the one being handed on are bounded across all slices
+// (SLICED_READ_AHEAD). When a slice fails, the read goes on as one stream from the last record
+// handed on: a failure of the slicing itself (a bound the server refuses, a request cut short) never
+// fails a read that one stream can do.
 import type { ApiClient, Query } from '../http/client.js';
 import { SLICED_READ_AHEAD } from '../http/page-window.js';
 import { pages, type PageableAction } from '../http/paginate.js';
