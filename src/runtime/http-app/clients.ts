@@ -105,11 +105,14 @@ export class HttpClients {
   /**
    * Offset pages in flight at most while reading (the window grows to it while pages come back
    * full, page-window.ts): what keeps the rate busy at the observed latency, within a quarter of
-   * the burst. More would only be asked for past the end of the collection.
+   * the burst. Against a server too slow for one stream (streamTooSlow), the quarter of the burst
+   * itself: a read that fits in the burst ends sooner the more of it is in flight, and the rate
+   * limiter still decides when each request goes.
    */
   readWindow(client: ApiClient): number {
     const l = client.limiter.stats();
-    return Math.min(readWindowFor(l.burst, l.windowMs), concurrencyFor(this.latencies.get(client)?.ms, l.burst, l.windowMs));
+    const window = readWindowFor(l.burst, l.windowMs);
+    return this.streamTooSlow(client) ? window : Math.min(window, concurrencyFor(this.latencies.get(client)?.ms, l.burst, l.windowMs));
   }
 
   /**
