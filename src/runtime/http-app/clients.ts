@@ -13,7 +13,7 @@ import type { RateLimitWait, RunSummary } from '../run-summary.js';
 import { traceHttp } from '../tracing.js';
 
 /** Requests in flight the rate allows at the observed latency above which one stream is too slow. */
-const SLOW_STREAM = 8;
+const SLOW_STREAM = 4;
 
 export interface HttpClientsOptions {
   env: Record<string, string | undefined>;
