@@ -41,9 +41,10 @@ export interface SliceOptions {
   /**
    * A whole read, in the API's own order: the parameters that sort it by update time, oldest first.
    * Sliced, it is read again in that order, every slice at once. Its first page, in the API's order,
-   * is a sample of the update times: the slices are cut where the sample says they hold about as
-   * many records each, the first open below, the last open above, so no request is needed to find
-   * where the times begin or end (that page itself is left unused).
+   * is a sample of the update times: the slices are cut at its quantiles, the first open below, the
+   * last open above, so no request is needed to find where the times begin or end (that page itself
+   * is left unused). Where ids follow creation the sample leans to old records; a slice that turns
+   * out dense is cut again.
    */
   whole?: { order: Query };
   signal?: AbortSignal;
