@@ -13,11 +13,17 @@
 // Times are the jobs' own (Sluice's run duration, the loop from its first request to its last), so
 // that the start of a Node process is in neither; the processes' wall times are printed beside.
 //
-// Env: BENCH_LATENCIES (default 50,200,500), BENCH_PERSONS (20000), BENCH_LEADS (300),
-// BENCH_LOOKUPS (2000).
+// Before the jobs at each latency, the sandbox is warmed up (its code compiled, its JSON cached) and
+// measured alone: every page of the read fetched at once by a bare client, the ideal no reader can
+// beat on this machine (latency plus the sandbox's own work). The machine's load is printed beside
+// every latency: the sandbox, Sluice and the official client share its cores.
+//
+// Env: BENCH_LATENCIES (default 50,200,500), BENCH_JOBS (default all: read-v1,read-v2,leads,lookups),
+// BENCH_PERSONS (20000), BENCH_LEADS (300), BENCH_LOOKUPS (2000).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +37,7 @@ const latencies = (process.env.BENCH_LATENCIES ?? '50,200,500').split(',').map(N
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 20_000);
 const LEADS = Number(process.env.BENCH_LEADS ?? 300);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 2_000);
+const JOBS = process.env.BENCH_JOBS?.split(',').map((s) => s.trim()).filter(Boolean);
 
 interface Proc {
   code: number | null;
@@ -70,6 +77,32 @@ async function sandboxProcess(latency: number, dir: string): Promise<{ url: stri
       if (child.exitCode === null) await once(child, 'exit');
     },
   };
+}
+
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** Every v1 page of the persons at once with a bare client (fetch), bodies parsed: the sandbox alone. */
+async function sandboxAlone(url: string, pages: number): Promise<number> {
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: pages }, async (_, k) => {
+      const res = await fetch(`${url}/api/v1/persons?start=${k * 500}&limit=500`, { headers: { 'x-api-token': TOKEN } });
+      if (!res.ok) throw new Error(`sandbox alone: page ${k} answered ${res.status}`);
+      await res.json();
+    }),
+  );
+  return performance.now() - t;
+}
+
+/** Every v2 page once, one cursor after another: the sandbox builds and caches each record's v2 JSON. */
+async function warmV2(url: string): Promise<void> {
+  let cursor: string | null = null;
+  do {
+    const res = await fetch(`${url}/api/v2/persons?limit=500${cursor ? `&cursor=${cursor}` : ''}`, { headers: { 'x-api-token': TOKEN } });
+    if (!res.ok) throw new Error(`v2 warm-up answered ${res.status}`);
+    const body = (await res.json()) as { additional_data?: { next_cursor?: string | null } };
+    cursor = body.additional_data?.next_cursor ?? null;
+  } while (cursor);
 }
 
 // The official client's loop for each job. Prints {ms, requests, rateLimited} on stdout.
@@ -157,6 +190,7 @@ interface Result {
   official429: number;
   sluiceRequests: number;
   officialRequests: number;
+  load?: string;
 }
 
 async function main(): Promise<void> {
@@ -187,16 +221,25 @@ async function main(): Promise<void> {
     },
   ];
   for (const j of jobs) writeFileSync(join(dir, `${j.name}.flow`), j.flow);
+  const unknown = JOBS?.filter((n) => !jobs.some((j) => j.name === n)) ?? [];
+  if (unknown.length) throw new Error(`BENCH_JOBS: no job ${unknown.join(', ')} (jobs: ${jobs.map((j) => j.name).join(', ')})`);
+  const chosen = JOBS ? jobs.filter((j) => JOBS.includes(j.name)) : jobs;
   log(`Latency benchmark (node ${process.version}): sandbox process at plan premium (${BURST} requests per ${WINDOW_S} s), ${fmt(PERSONS)} persons`);
   log(`ceiling = requests the job needs / ${BURST} per ${WINDOW_S} s; share = ceiling / Sluice's time; times are the jobs' own (process wall time in brackets)`);
   const results: Result[] = [];
   for (const latency of latencies) {
     const sb = await sandboxProcess(latency, dir);
     log();
-    log(`--latency ${latency} ms`);
+    // Warm-up: the sandbox's first answers compile its code and fill its JSON cache (v1 and v2),
+    // so that whichever contender comes first does not pay for it.
+    await sandboxAlone(sb.url, pages);
+    if (chosen.some((j) => j.version === 'v2')) await warmV2(sb.url);
+    await sleep(WINDOW_S * 1000 + 200);
+    const alone = await sandboxAlone(sb.url, pages);
+    log(`--latency ${latency} ms (load ${load()}): sandbox alone, ${pages} pages at once: ${fmt(alone / 1000, 2)} s (share ${fmt(((pages / BURST) * WINDOW_S * 1000) / alone, 2)})`);
     log(`  ${'job'.padEnd(8)} ${'sluice'.padStart(16)} ${'official loop'.padStart(20)} ${'ceiling'.padStart(8)} ${'share'.padStart(6)} ${'x loop'.padStart(7)} ${'429s'.padStart(9)} ${'requests'.padStart(13)}`);
     try {
-      for (const j of jobs) {
+      for (const j of chosen) {
         const env = {
           SLUICE_PIPEDRIVE_URL: sb.url,
           SLUICE_PIPEDRIVE_TOKEN: TOKEN,
@@ -232,8 +275,9 @@ async function main(): Promise<void> {
           officialRequests: official.requests,
         };
         results.push(r);
+        r.load = load();
         log(
-          `  ${j.name.padEnd(8)} ${`${fmt(r.sluiceMs / 1000, 2)} s (${fmt(r.sluiceWallMs / 1000, 1)})`.padStart(16)} ${`${fmt(r.officialMs / 1000, 2)} s (${fmt(r.officialWallMs / 1000, 1)})`.padStart(20)} ${`${fmt(ceilingMs / 1000, 2)} s`.padStart(8)} ${fmt(r.share, 2).padStart(6)} ${`${fmt(r.speedup, 1)}x`.padStart(7)} ${`${r.sluice429} / ${r.official429}`.padStart(9)} ${`${fmt(r.sluiceRequests)} / ${fmt(r.officialRequests)}`.padStart(13)}`,
+          `  ${j.name.padEnd(8)} ${`${fmt(r.sluiceMs / 1000, 2)} s (${fmt(r.sluiceWallMs / 1000, 1)})`.padStart(16)} ${`${fmt(r.officialMs / 1000, 2)} s (${fmt(r.officialWallMs / 1000, 1)})`.padStart(20)} ${`${fmt(ceilingMs / 1000, 2)} s`.padStart(8)} ${fmt(r.share, 2).padStart(6)} ${`${fmt(r.speedup, 1)}x`.padStart(7)} ${`${r.sluice429} / ${r.official429}`.padStart(9)} ${`${fmt(r.sluiceRequests)} / ${fmt(r.officialRequests)}`.padStart(13)}  load ${r.load}`,
         );
       }
     } finally {

@@ -5,6 +5,7 @@ import type { ProgramModel } from '../check/model.js';
 import { planFlow } from '../check/flow-plan.js';
 import { describePlacement } from '../check/plan.js';
 import { printExpr } from '../language/printer.js';
+import { GROWTH, MAX_READ_WINDOW, SLICED_READ_AHEAD } from '../runtime/http/page-window.js';
 
 export interface FlowPlan {
   flow: string;
@@ -32,13 +33,17 @@ const query = (params: Record<string, string | number | boolean>): string =>
 /** How the pages of a read go out (see src/runtime/http/page-window.ts and src/runtime/sources/time-slices.ts). */
 function readingPlan(action: ActionInfo, since: boolean): FlowPlan['reading'] | undefined {
   if (action.pagination === 'offset') {
-    return { mode: 'window', text: 'several at once: one, then more while pages come back full, up to rate x observed latency (at most a quarter of the plan\'s burst); in order, each committed only after those before it; pages asked for past the end count in the daily budget' };
+    return { mode: 'window', text: `several at once: one, then ${GROWTH} times more each round trip while pages come back full, up to rate x observed latency (at most a quarter of the plan's burst per 2 s, ${MAX_READ_WINDOW} pages); in order, each committed only after those before it; pages asked for past the end count in the daily budget` };
   }
   if (action.pagination === 'cursor') {
     const param = action.since?.param;
     const until = param && /since$/.test(param) ? param.replace(/since$/, 'until') : undefined;
+    const slices = `as many slices at once as rate x observed latency keeps busy (at most a quarter of the plan's burst per 2 s, ${MAX_READ_WINDOW}), a dense slice cut again, at most ${SLICED_READ_AHEAD} pages read ahead; a slice that fails leaves the rest to one stream`;
     if (since && until && action.params.has(until)) {
-      return { mode: 'slices', text: `cursor pages, in parallel time slices once the first page is full (\`${param}\` / \`${until}\`, as many as rate x observed latency allows), handed on oldest first; the watermark moves only over finished slices` };
+      return { mode: 'slices', text: `cursor pages, in parallel time slices once the first page is full (\`${param}\` / \`${until}\`, ${slices}), handed on oldest first; the watermark moves only over finished slices` };
+    }
+    if (!since && until && action.params.has(until) && action.since?.kind === 'param') {
+      return { mode: 'slices', text: `cursor pages in the API's order; when the first page is full and one stream is slower than the plan's rate allows, read again oldest first in parallel time slices (\`${param}\` / \`${until}\`, ${slices})` };
     }
     return { mode: 'sequential', text: 'cursor pages, one after another (the next cursor comes with each answer), the next requested while the current one is processed' };
   }

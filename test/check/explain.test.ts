@@ -24,11 +24,16 @@ describe('check --explain', () => {
   it('says how pages are read: a growing window of offsets, time slices, or one cursor after another', () => {
     const v1 = explainFlows(check('source pipedrive.persons -> dest stdout', { connections: [conn('pipedrive', 'v1')] }).model!)[0];
     expect(v1.reading?.mode).toBe('window');
-    expect(v1.text).toContain('pages: several at once: one, then more while pages come back full');
+    expect(v1.text).toContain('pages: several at once: one, then 8 times more each round trip while pages come back full');
     const sliced = explainFlows(check('source pipedrive.persons since ~{CreatedDate}~ -> dest stdout').model!)[0];
     expect(sliced.reading?.mode).toBe('slices');
     expect(sliced.text).toContain('in parallel time slices once the first page is full (`updated_since` / `updated_until`');
-    const plain = explainFlows(check('source pipedrive.persons -> dest stdout').model!)[0];
+    expect(sliced.text).toContain('a slice that fails leaves the rest to one stream');
+    const whole = explainFlows(check('source pipedrive.persons -> dest stdout').model!)[0];
+    expect(whole.reading?.mode).toBe('slices');
+    expect(whole.text).toContain("cursor pages in the API's order; when the first page is full and one stream is slower than the plan's rate allows, read again oldest first in parallel time slices");
+    // An action without update-time bounds: one cursor after another.
+    const plain = explainFlows(check('source pipedrive.stages -> dest stdout').model!)[0];
     expect(plain.reading?.mode).toBe('sequential');
   });
 

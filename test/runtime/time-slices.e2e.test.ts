@@ -50,4 +50,32 @@ describe('time slices', () => {
     const times = out.map((x) => Date.parse(x.t));
     for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]);
   });
+
+  it('reads a whole read in slices when one stream is too slow for the plan, and as one stream when it is not', async () => {
+    const flow = { 'w.flow': 'source pipedrive.persons -> map { id: id, t: update_time } -> dest file.jsonl with path = "w.jsonl"\n' };
+    const { readFileSync } = await import('node:fs');
+    const read = (dir: string) => readFileSync(join(dir, 'w.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; t: string });
+    const bounded = (s: { log: { path: string }[] }) => s.log.filter((e) => e.path.startsWith('/api/v2/persons?') && e.path.includes('updated_until=')).length;
+
+    // Fast answers on a small plan (10 requests a second): one stream keeps up with its rate.
+    const lite = await sb({ persons: 3000, plan: 'lite' });
+    const p1 = project(lite, flow, 'v2');
+    const fast = await p1.run('w.flow', [], { SLUICE_PIPEDRIVE_PLAN: 'lite' });
+    expect(fast.code, fast.stdout + fast.stderr).toBe(0);
+    expect(bounded(lite)).toBe(0);
+    expect(read(p1.dir).map((x) => x.id)).toEqual(lite.data.persons.all().map((x) => x.id));
+
+    // 200 ms an answer at premium (50 requests a second): one stream would use a tenth of the rate.
+    const premium = await sb({ persons: 3000, plan: 'premium' });
+    premium.setFaults({ latencyMs: 200 });
+    const p2 = project(premium, flow, 'v2');
+    const slow = await p2.run('w.flow', [], { SLUICE_PIPEDRIVE_PLAN: 'premium' });
+    expect(slow.code, slow.stdout + slow.stderr).toBe(0);
+    expect(bounded(premium)).toBeGreaterThan(0);
+    const out = read(p2.dir);
+    expect(out.map((x) => x.id).sort((a, b) => a - b)).toEqual(premium.data.persons.all().map((x) => x.id).sort((a, b) => a - b));
+    // Sliced, it is read again oldest first, as a since read from the beginning.
+    const times = out.map((x) => Date.parse(x.t));
+    for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]);
+  });
 });

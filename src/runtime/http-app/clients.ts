@@ -12,6 +12,9 @@ import { ApiClient, type HttpEvent } from '../http/index.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
 import { traceHttp } from '../tracing.js';
 
+/** Requests in flight the rate allows at the observed latency above which one stream is too slow. */
+const SLOW_STREAM = 4;
+
 export interface HttpClientsOptions {
   env: Record<string, string | undefined>;
   /** $SLUICE_HOME: where the daily-budget ledger is shared with other processes. */
@@ -102,11 +105,38 @@ export class HttpClients {
   /**
    * Offset pages in flight at most while reading (the window grows to it while pages come back
    * full, page-window.ts): what keeps the rate busy at the observed latency, within a quarter of
-   * the burst. More would only be asked for past the end of the collection.
+   * the burst. Against a server too slow for one stream (streamTooSlow), the quarter of the burst
+   * itself: a read that fits in the burst ends sooner the more of it is in flight, and the rate
+   * limiter still decides when each request goes.
    */
   readWindow(client: ApiClient): number {
     const l = client.limiter.stats();
-    return Math.min(readWindowFor(l.burst, l.windowMs), concurrencyFor(this.latencies.get(client)?.ms, l.burst, l.windowMs));
+    const window = readWindowFor(l.burst, l.windowMs);
+    return this.streamTooSlow(client) ? window : Math.min(window, concurrencyFor(this.latencies.get(client)?.ms, l.burst, l.windowMs));
+  }
+
+  /**
+   * Whether one request after another leaves most of `client`'s rate unused at the observed latency:
+   * the rate would keep SLOW_STREAM requests in flight. A process's first answer is slower than the
+   * rest (a new connection, cold code on both sides), hence a margin well above two. Without a rate
+   * limit the consumer is the slower side.
+   */
+  streamTooSlow(client: ApiClient): boolean {
+    const l = client.limiter.stats();
+    const ms = this.latencies.get(client)?.ms;
+    if (ms === undefined || !Number.isFinite(l.burst) || l.burst >= Number.MAX_SAFE_INTEGER) return false;
+    return (ms * l.burst) / Math.max(1, l.windowMs) >= SLOW_STREAM;
+  }
+
+  /**
+   * Time slices a cursor read starts at once: the plan's read window (a quarter of its burst), not
+   * rate x latency. A slice costs a request only when it is read, the rate limiter still decides when
+   * each goes, and a read that fits in the burst ends sooner the more of it is in flight at once;
+   * pages read ahead are bounded across slices on their own (SLICED_READ_AHEAD).
+   */
+  sliceCount(client: ApiClient): number {
+    const l = client.limiter.stats();
+    return readWindowFor(l.burst, l.windowMs);
   }
 
   limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] {

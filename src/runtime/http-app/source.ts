@@ -33,21 +33,32 @@ export function httpSource(clients: HttpClients, ref: ResolvedRef, action: Resol
   };
 }
 
-/** A cursor-paged read sorted by update time, read in parallel time slices (sources/time-slices.ts), or undefined. */
-function timeSlicing(clients: HttpClients, client: ApiClient, action: ResolvedAction, path: string, rest: Record<string, string | number | boolean>, signal: AbortSignal) {
+/**
+ * A cursor-paged read sorted by update time, read in parallel time slices (sources/time-slices.ts),
+ * or undefined. A whole read (no `since`, no order of the flow's own) starts in the API's own order;
+ * when it is large and one stream is slower than the plan's rate allows, it is read again sorted by
+ * update time, oldest first, in slices: the order of a whole read is the API's to choose.
+ */
+function timeSlicing(clients: HttpClients, client: ApiClient, action: ResolvedAction, path: string, asked: Record<string, string | number | boolean>, signal: AbortSignal) {
   const bounds = sliceBounds(action);
-  if (!bounds || !canSlice({ ...action, path }, rest, bounds)) return undefined;
-  return slicedPages(client, { ...action, path }, rest, {
+  if (!bounds) return undefined;
+  const order = action.since?.kind === 'param' ? (action.since.params ?? {}) : {};
+  const whole = asked[bounds.sinceParam] === undefined && Object.keys(order).length > 0 && Object.keys(order).every((k) => asked[k] === undefined);
+  if (!canSlice({ ...action, path }, whole ? { ...asked, ...order } : asked, bounds)) return undefined;
+  // The newest update time: one record, asked with the read's own filters.
+  const newest = async (): Promise<number | null> => {
+    const { [action.pagination.type === 'cursor' ? action.pagination.cursorParam : 'cursor']: _cursor, [bounds.sinceParam]: _since, ...filters } = asked;
+    const res = await client.request({ method: 'GET', path, query: { ...filters, sort_by: 'update_time', sort_direction: 'desc', [action.pagination.type === 'cursor' ? action.pagination.limitParam : 'limit']: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal });
+    const rec = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
+    const t = typeof rec?.[bounds.field] === 'string' ? Date.parse(rec[bounds.field] as string) : NaN;
+    return Number.isFinite(t) ? t : null;
+  };
+  return slicedPages(client, { ...action, path }, asked, {
     ...bounds,
-    slices: () => clients.readWindow(client),
+    slices: () => clients.sliceCount(client),
+    ...(whole ? { worthSlicing: () => clients.streamTooSlow(client), whole: { order } } : {}),
     signal,
-    newest: async () => {
-      const { [action.pagination.type === 'cursor' ? action.pagination.cursorParam : 'cursor']: _cursor, [bounds.sinceParam]: _since, ...filters } = rest;
-      const res = await client.request({ method: 'GET', path, query: { ...filters, sort_by: 'update_time', sort_direction: 'desc', [action.pagination.type === 'cursor' ? action.pagination.limitParam : 'limit']: 1 }, cost: action.cost, ...tokensOf(action), version: action.version, signal });
-      const rec = (extractRecords(res.body, action.extract) ?? [])[0] as Rec | undefined;
-      const t = typeof rec?.[bounds.field] === 'string' ? Date.parse(rec[bounds.field] as string) : NaN;
-      return Number.isFinite(t) ? t : null;
-    },
+    newest,
   });
 }
 

@@ -16,8 +16,20 @@ export function readWindowFor(burst: number, windowMs: number): number {
   return Math.max(1, Math.min(MAX_READ_WINDOW, Math.floor(perTwoSeconds / 4)));
 }
 
+/**
+ * How much the window multiplies by each round trip while pages come back full: a large collection
+ * reaches the full window in two round trips (1, 8, then the window), while a collection of one page
+ * still costs no speculation at all.
+ */
+export const GROWTH = 8;
 /** Above this many pages at once a read only fills memory: the rate limit is the bound long before. */
 export const MAX_READ_WINDOW = 32;
+/**
+ * Pages answered ahead of the one being handed on, across all the time slices of one read (each
+ * slice holds at most a few of them): a bound on memory whoever is the slower side, large enough
+ * that every slice a plan's burst allows can keep one page ready.
+ */
+export const SLICED_READ_AHEAD = MAX_READ_WINDOW;
 /** Pages at once against a server without a rate limit. */
 export const UNLIMITED_READ_WINDOW = 2;
 
@@ -28,7 +40,7 @@ export class PageWindow {
   /** `max`: the most pages at once, or a function read again at each page (it may follow the latency). */
   constructor(
     max: number | (() => number),
-    private readonly growth = 4,
+    private readonly growth = GROWTH,
   ) {
     this.limit = typeof max === 'number' ? () => max : max;
     if (!(this.max >= 1)) throw new RangeError(`a page window must allow at least one page, got ${this.max}`);

@@ -49,9 +49,6 @@ export interface PagesOptions {
   ahead?: number | (() => number);
 }
 
-/** Pages answered ahead of the consumer at most before no more are asked for (memory stays at a few pages). */
-const MAX_WAITING = 2;
-
 type Position =
   | { type: 'offset'; start: number }
   | { type: 'cursor'; cursor: string | undefined }
@@ -160,9 +157,11 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
 
   const fill = (): void => {
     const depth = confirmed ? win.size : 1;
-    // Pages answered and not yet taken hold memory: while the consumer is the slower side, more
-    // requests would only queue more of them, so none is added until it catches up.
-    while (nextPos && queue.length < depth && queue.filter((f) => f.arrived).length < MAX_WAITING) {
+    // The window counts pages in flight and pages answered but not yet taken alike, so memory stays
+    // at the window whoever is the slower side. Answered pages are not bounded on their own: those
+    // that wait behind a late page wait for it, not for the consumer, and stopping requests then
+    // would leave the rate unused until the late page came.
+    while (nextPos && queue.length < depth) {
       const want = wanted - received - queue.reduce((n, f) => n + f.size, 0);
       if (want <= 0) break;
       const size = Math.min(maxSize, want);

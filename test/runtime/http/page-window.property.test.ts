@@ -70,11 +70,43 @@ describe('concurrent offset pages', () => {
     );
   });
 
-  it('the window starts at one page and grows only while pages come back full', () => {
+  it('a late page does not stop the window: pages answered behind it count in it, and requests go on', async () => {
+    // Answers released by hand: page 1 is late, the three after it are already answered.
+    const asked: number[] = [];
+    const answer = new Map<number, () => void>();
+    const client = {
+      site: (method: string, path: string) => ({ method, path, host: 'fake' }),
+      request: (o: RequestOptions): Promise<ApiResponse> => {
+        const start = Number(o.query?.start ?? 0);
+        asked.push(start);
+        const body = { success: true, data: [{ id: start }], additional_data: { pagination: { start, limit: 1, more_items_in_collection: true, next_start: start + 1 } } };
+        return new Promise((resolve) => answer.set(start, () => resolve({ status: 200, headers: {}, body, attempts: 1 } as ApiResponse)));
+      },
+    } as unknown as ApiClient;
+    const read = pages(client, persons, {}, { pageSize: 1, ahead: 4 });
+    const tick = () => new Promise((r) => setTimeout(r, 0));
+    const first = read.next();
+    await tick();
+    answer.get(0)!();
+    expect((await first).value).toEqual([{ id: 0 }]);
+    await tick();
+    expect(asked).toEqual([0, 1, 2, 3, 4]);
+    const second = read.next();
+    for (const start of [2, 3, 4]) answer.get(start)!();
+    await tick();
+    answer.get(1)!();
+    expect((await second).value).toEqual([{ id: 1 }]);
+    await tick();
+    // The consumer holds page 1 and pages 2-4 wait for it: one more page fits the window of 4.
+    expect(asked).toEqual([0, 1, 2, 3, 4, 5]);
+    await read.return(undefined);
+  });
+
+  it('the window starts at one page and grows eightfold a round trip while pages come back full', () => {
     const w = new PageWindow(25);
     expect(w.size).toBe(1);
     w.full();
-    expect(w.size).toBe(4);
+    expect(w.size).toBe(8);
     for (let i = 0; i < 10; i++) w.full();
     expect(w.size).toBe(25);
     expect(w.speculation).toBe(24);

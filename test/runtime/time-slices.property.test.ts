@@ -1,0 +1,154 @@
+// A cursor read in time slices against a fake v2 list whose answers arrive in the order fast-check's
+// scheduler picks: whatever the update times (ties included), the slices at once and the slices
+// whose requests fail, every record is handed on once, oldest first, as from one stream; pages
+// answered ahead of the consumer stay within the read's bound.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ApiClient, ApiResponse, PageableAction, RequestOptions } from '../../src/runtime/http/index.js';
+import { SLICED_READ_AHEAD } from '../../src/runtime/http/page-window.js';
+import { slicedPages, wholeCuts } from '../../src/runtime/sources/time-slices.js';
+import { action, pageable } from './http/helpers.js';
+
+const PAGE = 5;
+const persons: PageableAction = (() => {
+  const a = pageable(action('persons', 'v2'));
+  return { ...a, pagination: { ...a.pagination, pageSizeMax: PAGE } as typeof a.pagination };
+})();
+const T0 = Date.UTC(2025, 0, 1);
+const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+interface Rec {
+  id: number;
+  update_time: string;
+}
+
+/** A v2 list sorted by (update_time, id), with updated_since / updated_until and keyset cursors. */
+function fakeV2(records: Rec[], s: fc.Scheduler, failBounded: boolean) {
+  const log = { requests: 0, bounded: 0, byTime: 0 };
+  const key = (r: Rec) => [Date.parse(r.update_time), r.id] as const;
+  const client = {
+    site: (method: string, path: string) => ({ method, path, host: 'fake' }),
+    request: (o: RequestOptions): Promise<ApiResponse> => {
+      log.requests++;
+      const q = o.query ?? {};
+      const desc = q.sort_direction === 'desc';
+      const since = q.updated_since ? Date.parse(String(q.updated_since)) : -Infinity;
+      const until = q.updated_until ? Date.parse(String(q.updated_until)) : Infinity;
+      if (q.updated_until) log.bounded++;
+      if (failBounded && q.updated_until) return s.schedule(Promise.reject(new Error('bounded read refused')), 'refused');
+      // Without sort_by: by id, as the API's own order.
+      const byTime = q.sort_by === 'update_time';
+      if (byTime) log.byTime++;
+      let list = records.filter((r) => Date.parse(r.update_time) >= since && Date.parse(r.update_time) < until).sort((a, b) => (byTime ? key(a)[0] - key(b)[0] : 0) || a.id - b.id);
+      if (desc) list = list.reverse();
+      if (q.cursor) {
+        const [t, id] = String(q.cursor).split(':').map(Number);
+        list = list.filter((r) => (byTime ? key(r)[0] > t || (key(r)[0] === t && r.id > id) : r.id > id));
+      }
+      const limit = Number(q.limit);
+      const data = list.slice(0, limit);
+      const last = data[data.length - 1];
+      const next = list.length > limit && last ? `${byTime ? key(last)[0] : 0}:${last.id}` : null;
+      return s.schedule(Promise.resolve({ status: 200, headers: {}, body: { success: true, data, additional_data: { next_cursor: next } }, attempts: 1 } as ApiResponse), `page ${String(q.cursor ?? q.updated_since ?? '')}`);
+    },
+  } as unknown as ApiClient;
+  return { client, log };
+}
+
+const QUERY = { sort_by: 'update_time', sort_direction: 'asc' };
+
+async function readAll(client: ApiClient, s: fc.Scheduler, slices: number, newest: number | null, whole = false): Promise<number[]> {
+  const got: number[] = [];
+  const reading = (async () => {
+    const read = slicedPages(client, persons, whole ? {} : QUERY, {
+      sinceParam: 'updated_since',
+      untilParam: 'updated_until',
+      field: 'update_time',
+      slices: () => slices,
+      newest: async () => newest,
+      ...(whole ? { whole: { order: QUERY } } : {}),
+    });
+    for await (const page of read) for (const r of page) got.push((r as Rec).id);
+  })();
+  await s.waitFor(reading);
+  return got;
+}
+
+const recordsArb = fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 60 }).map((secs) => secs.map((sec, id) => ({ id, update_time: iso(T0 + sec * 60_000) })));
+const inOrder = (records: Rec[]) => [...records].sort((a, b) => Date.parse(a.update_time) - Date.parse(b.update_time) || a.id - b.id).map((r) => r.id);
+const newestOf = (records: Rec[]) => (records.length ? Math.max(...records.map((r) => Date.parse(r.update_time))) : null);
+
+describe('time slices', () => {
+  it('cut a whole read where its sample of update times holds as many records in each slice', () => {
+    const at = (sec: number) => ({ update_time: iso(T0 + sec * 1000) });
+    // Dense near the end: even cuts in time would leave most records in the last slice.
+    const sample = [1, 2, 3, 1000, 1001, 1002, 1003, 1004, 1005].map(at);
+    expect(wholeCuts(sample, 'update_time', 3).map((t) => (t - T0) / 1000)).toEqual([1000, 1003, 1005]);
+    expect(wholeCuts(sample, 'update_time', 1)).toEqual([]);
+    expect(wholeCuts([at(5), at(5), at(5)], 'update_time', 4)).toEqual([]);
+  });
+
+  it('hand on every record once, oldest first, whatever the times, the slices and the order of answers', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), recordsArb, fc.integer({ min: 1, max: 8 }), async (s, records, slices) => {
+        const { client } = fakeV2(records, s, false);
+        expect(await readAll(client, s, slices, newestOf(records))).toEqual(inOrder(records));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('read a whole read once in its own order, or once oldest first when it is sliced', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), recordsArb, fc.integer({ min: 1, max: 8 }), fc.boolean(), async (s, records, slices, failBounded) => {
+        const { client, log } = fakeV2(records, s, failBounded);
+        const got = await readAll(client, s, slices, null, true);
+        // Sliced (asked again by update time) only once a first page came back full.
+        if (records.length < PAGE || slices < 2) expect(log.byTime).toBe(0);
+        expect(got).toEqual(log.byTime > 0 ? inOrder(records) : records.map((r) => r.id));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('go on as one stream when slice requests fail, losing and repeating nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), recordsArb, fc.integer({ min: 2, max: 8 }), async (s, records, slices) => {
+        const { client } = fakeV2(records, s, true);
+        expect(await readAll(client, s, slices, newestOf(records))).toEqual(inOrder(records));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('read in several slices once the first page is full, and keep pages ahead of the consumer within the bound', async () => {
+    const records = Array.from({ length: 400 }, (_, id) => ({ id, update_time: iso(T0 + id * 60_000) }));
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (s) => {
+        const { client, log } = fakeV2(records, s, false);
+        let held = 0;
+        let maxHeld = 0;
+        const got: number[] = [];
+        const reading = (async () => {
+          const read = slicedPages(client, persons, QUERY, { sinceParam: 'updated_since', untilParam: 'updated_until', field: 'update_time', slices: () => 8, newest: async () => newestOf(records) });
+          // A slow consumer: the slices get far ahead of it unless bounded.
+          for await (const page of read) {
+            for (const r of page) got.push((r as Rec).id);
+            await new Promise((r) => setTimeout(r, 0));
+          }
+        })();
+        const watch = setInterval(() => {
+          held = log.requests - got.length / PAGE;
+          maxHeld = Math.max(maxHeld, held);
+        }, 0);
+        await s.waitFor(reading);
+        clearInterval(watch);
+        expect(got).toEqual(records.map((r) => r.id));
+        expect(log.bounded).toBeGreaterThan(0);
+        // Requests answered or in flight beyond the pages consumed: the bound, plus one in flight a slice.
+        expect(maxHeld).toBeLessThanOrEqual(SLICED_READ_AHEAD + 2 * 8 + 2);
+      }),
+      { numRuns: 5 },
+    );
+  });
+});
