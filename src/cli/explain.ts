@@ -5,7 +5,7 @@ import type { ProgramModel } from '../check/model.js';
 import { planFlow } from '../check/flow-plan.js';
 import { describePlacement } from '../check/plan.js';
 import { printExpr } from '../language/printer.js';
-import { GROWTH, MAX_READ_WINDOW, SLICED_READ_AHEAD } from '../runtime/http/page-window.js';
+import { MAX_READ_WINDOW, SLICED_READ_AHEAD } from '../runtime/http/page-window.js';
 
 export interface FlowPlan {
   flow: string;
@@ -33,7 +33,7 @@ const query = (params: Record<string, string | number | boolean>): string =>
 /** How the pages of a read go out (see src/runtime/http/page-window.ts and src/runtime/sources/time-slices.ts). */
 function readingPlan(action: ActionInfo, since: boolean): FlowPlan['reading'] | undefined {
   if (action.pagination === 'offset') {
-    return { mode: 'window', text: `several at once: one, then ${GROWTH} times more each round trip while pages come back full, up to rate x observed latency (at most a quarter of the plan's burst per 2 s, ${MAX_READ_WINDOW} pages); in order, each committed only after those before it; pages asked for past the end count in the daily budget` };
+    return { mode: 'window', text: `several at once: one, then once it comes back full as many as the window allows, up to rate x observed latency (at most a quarter of the plan's burst per 2 s, ${MAX_READ_WINDOW} pages); in order, each committed only after those before it; pages asked for past the end count in the daily budget` };
   }
   if (action.pagination === 'cursor') {
     const param = action.since?.param;

@@ -24,7 +24,7 @@ describe('check --explain', () => {
   it('says how pages are read: a growing window of offsets, time slices, or one cursor after another', () => {
     const v1 = explainFlows(check('source pipedrive.persons -> dest stdout', { connections: [conn('pipedrive', 'v1')] }).model!)[0];
     expect(v1.reading?.mode).toBe('window');
-    expect(v1.text).toContain('pages: several at once: one, then 8 times more each round trip while pages come back full');
+    expect(v1.text).toContain('pages: several at once: one, then once it comes back full as many as the window allows');
     const sliced = explainFlows(check('source pipedrive.persons since ~{CreatedDate}~ -> dest stdout').model!)[0];
     expect(sliced.reading?.mode).toBe('slices');
     expect(sliced.text).toContain('in parallel time slices once the first page is full (`updated_since` / `updated_until`');

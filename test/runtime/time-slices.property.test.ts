@@ -151,4 +151,19 @@ describe('time slices', () => {
       { numRuns: 5 },
     );
   });
+  it('cut a slice that was read on alone for want of free slots as soon as slots are free again', async () => {
+    // Two slices at once: the first stream and one part. The part's first page comes while the
+    // first stream still reads, so it cannot be cut then; once the first stream is done it is.
+    const records = Array.from({ length: 400 }, (_, id) => ({ id, update_time: iso(T0 + id * 60_000) }));
+    const now = { schedule: <T>(p: Promise<T>) => p } as unknown as fc.Scheduler;
+    const { client } = fakeV2(records, now, false);
+    const sinces = new Set<string>();
+    const watching = { ...client, request: (o: RequestOptions) => (o.query?.updated_since && sinces.add(String(o.query.updated_since)), client.request(o)) } as unknown as ApiClient;
+    const got: number[] = [];
+    for await (const page of slicedPages(watching, persons, QUERY, { sinceParam: 'updated_since', untilParam: 'updated_until', field: 'update_time', slices: () => 2, newest: async () => newestOf(records) })) {
+      for (const r of page) got.push((r as Rec).id);
+    }
+    expect(got).toEqual(records.map((r) => r.id));
+    expect(sinces.size).toBeGreaterThan(1);
+  });
 });

@@ -1,9 +1,11 @@
 // How many offset pages a read keeps in flight. Against a distant server a read that waits for one
 // page after another is bound by round trips, far below what the rate limit allows; a read that asks
 // for many pages at once wastes the pages past the end of a small collection (each costs a request
-// against the rate limit and tokens of the daily budget). So the window starts at one page and grows
-// only while pages come back full, by `growth` times per round trip, up to `max`: a collection of one
-// page costs no speculation at all, and a large one reaches the full window within a few round trips.
+// against the rate limit and tokens of the daily budget). So the window starts at one page, and once
+// a page has come back full (the collection goes on past it) opens whole, up to `max`: a collection
+// of one page costs no speculation at all, and a large one is read at the full window from the
+// second round trip. Growing step by step instead would cost a round trip per step, which against a
+// slow server is most of a read that fits in the burst.
 // The speculation is bounded: at most `max - 1` pages are ever asked for past the end.
 
 /** The most pages in flight for a plan's burst: a quarter of it, so writes and lookups still get through. */
@@ -16,12 +18,6 @@ export function readWindowFor(burst: number, windowMs: number): number {
   return Math.max(1, Math.min(MAX_READ_WINDOW, Math.floor(perTwoSeconds / 4)));
 }
 
-/**
- * How much the window multiplies by each round trip while pages come back full: a large collection
- * reaches the full window in two round trips (1, 8, then the window), while a collection of one page
- * still costs no speculation at all.
- */
-export const GROWTH = 8;
 /** Above this many pages at once a read only fills memory: the rate limit is the bound long before. */
 export const MAX_READ_WINDOW = 32;
 /**
@@ -38,10 +34,7 @@ export class PageWindow {
   private readonly limit: () => number;
 
   /** `max`: the most pages at once, or a function read again at each page (it may follow the latency). */
-  constructor(
-    max: number | (() => number),
-    private readonly growth = GROWTH,
-  ) {
+  constructor(max: number | (() => number)) {
     this.limit = typeof max === 'number' ? () => max : max;
     if (!(this.max >= 1)) throw new RangeError(`a page window must allow at least one page, got ${this.max}`);
   }
@@ -55,13 +48,9 @@ export class PageWindow {
     return Math.min(this.current, this.max);
   }
 
-  /**
-   * A page came back full and the next one starts where predicted: the collection goes on, so ask
-   * for more at once. Each full page adds `growth - 1`, so the window multiplies by `growth` for
-   * each round trip.
-   */
+  /** A page came back full and the next one starts where predicted: the collection goes on, so open the window whole. */
   full(): void {
-    this.current = Math.min(this.max, this.current + this.growth - 1);
+    this.current = Number.POSITIVE_INFINITY;
   }
 
   /** The prediction failed (the server answered fewer than asked): back to one page at a time. */

@@ -10,7 +10,7 @@
 //
 // Every record falls in exactly one slice. The slices are even in time, not in records (how records
 // spread over time cannot be known beforehand: recent changes are usually denser), so a slice whose
-// first page comes back full while slots are free is cut again the same way: its own stream goes on
+// page comes back full while slots are free is cut again the same way: its own stream goes on
 // up to a new cut, and new slices read the rest of its range. Pages are handed on in slice order, so
 // the consumer sees records oldest first as from one stream, and what it commits (the watermark,
 // boundary ids) only ever covers a contiguous prefix of finished slices.
@@ -196,9 +196,9 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
       ranges.push(r);
       return r;
     };
-    // Cuts the rest of `r` after its first page (whose last record is at `last`) into slices, each
-    // read at once.
-    const cut = (r: Range, last: number): void => {
+    // Cuts the rest of `r` after `pagesRead` pages of it (the last record at `last`) into slices,
+    // each read at once.
+    const cut = (r: Range, last: number, pagesRead: number): void => {
       // A whole read's newest time is its sample's: the open last slice reads whatever is newer.
       const end = r.until ?? newest;
       if (end - last < 2000) return;
@@ -206,7 +206,7 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
       // its first page (recent changes are usually denser); within a slice it can, roughly: a slice
       // whose rest would fit in a page or two is not cut (each slice costs at least a request).
       let k = Math.max(0, Math.floor(o.slices()) - active) + 1;
-      if (r.since !== undefined) k = Math.min(k, Math.ceil((end - last) / Math.max(1000, last - r.since)));
+      if (r.since !== undefined) k = Math.min(k, Math.ceil((pagesRead * (end - last)) / Math.max(1000, last - r.since)));
       if (k < 2) return;
       const step = Math.max(1000, Math.ceil((end - last) / k / 1000) * 1000);
       const cuts: number[] = [];
@@ -221,17 +221,19 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
       active++;
       try {
         let p = page;
-        let firstSeen = false;
+        let pagesRead = 0;
         for (;;) {
           if (!p) {
             const n = await stream.next();
             if (n.done) break;
             p = n.value;
           }
-          if (!firstSeen) {
-            firstSeen = true;
+          pagesRead++;
+          // Not cut yet (at its first page every slot may have been taken): a full page shows the
+          // range goes on, and slots freed since let its rest be read at once.
+          if (r.stop === undefined) {
             const last = timeOf(p[p.length - 1], o.field);
-            if (p.length >= size && last !== null) cut(r, last);
+            if (p.length >= size && last !== null) cut(r, last, pagesRead);
           }
           const stop = r.stop;
           const i = stop === undefined ? -1 : p.findIndex((x) => (timeOf(x, o.field) ?? -Infinity) >= stop);

@@ -102,12 +102,10 @@ describe('concurrent offset pages', () => {
     await read.return(undefined);
   });
 
-  it('the window starts at one page and grows eightfold a round trip while pages come back full', () => {
+  it('the window starts at one page and opens whole once a page comes back full', () => {
     const w = new PageWindow(25);
     expect(w.size).toBe(1);
     w.full();
-    expect(w.size).toBe(8);
-    for (let i = 0; i < 10; i++) w.full();
     expect(w.size).toBe(25);
     expect(w.speculation).toBe(24);
     w.reset();
