@@ -14,7 +14,6 @@ import type { HttpClients } from './clients.js';
 import { ajvMessage, compileInput, nullableFields, tokensOf, upsertTerm, withoutMissing } from './requests.js';
 import type { UpsertOptions } from './types.js';
 
-export type { Outcome } from './upsert.js';
 import { Upserter, type Outcome } from './upsert.js';
 
 export interface HttpWriterOptions {
@@ -25,7 +24,6 @@ export interface HttpWriterOptions {
   upsert?: UpsertOptions;
   signal: AbortSignal;
 }
-
 
 export class HttpWriter implements Destination {
   readonly durability = 'batch' as const;

@@ -11,6 +11,8 @@
 // answer (missing, null, an object, reached through an array index), nothing is taken out:
 // `records` is undefined and the caller reads the body as before.
 
+import { pointerTokens } from './pointer.js';
+
 /** What a body fed to RecordsParser turned out to be. */
 export interface ParsedRecords {
   /** The body, with the records' array (when found) left empty; null for an empty body. */
@@ -56,11 +58,6 @@ interface Frame {
   slot: Slot;
   /** The key whose value is being read (objects on the path only). */
   key: string | undefined;
-}
-
-function pointerTokens(pointer: string): string[] {
-  if (pointer !== '' && !pointer.startsWith('/')) throw new RangeError(`not a JSON pointer: ${pointer}`);
-  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Feed it the body's chunks in order (`push`), then `end()`: the records and the rest of the body. */
@@ -258,7 +255,7 @@ function decode(pieces: Buffer[]): string {
   return pieces.length === 1 ? pieces[0].toString('utf8') : Buffer.concat(pieces).toString('utf8');
 }
 
-/** Parses a whole body at once the same way (for bodies that were buffered anyway, and for tests). */
+/** Parses a whole body at once the same way (the property tests compare it with JSON.parse). */
 export function parseRecords(chunks: Iterable<Buffer>, pointer: string): ParsedRecords {
   const p = new RecordsParser(pointer);
   for (const c of chunks) p.push(c);

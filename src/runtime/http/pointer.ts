@@ -3,7 +3,8 @@
 
 const cache = new Map<string, string[]>();
 
-function tokens(pointer: string): string[] {
+/** The pointer's reference tokens, decoded (`~1` is `/`, `~0` is `~`); parsed once per pointer. */
+export function pointerTokens(pointer: string): string[] {
   let t = cache.get(pointer);
   if (!t) {
     if (pointer !== '' && !pointer.startsWith('/')) throw new RangeError(`not a JSON pointer: ${pointer}`);
@@ -16,7 +17,7 @@ function tokens(pointer: string): string[] {
 /** The value at `pointer`, or undefined when any step is missing. Own properties only. */
 export function getPointer(doc: unknown, pointer: string): unknown {
   let cur: unknown = doc;
-  for (const t of tokens(pointer)) {
+  for (const t of pointerTokens(pointer)) {
     if (Array.isArray(cur)) cur = /^(0|[1-9]\d*)$/.test(t) ? cur[Number(t)] : undefined;
     else if (typeof cur === 'object' && cur !== null) cur = Object.hasOwn(cur, t) ? (cur as Record<string, unknown>)[t] : undefined;
     else return undefined;

@@ -31,7 +31,8 @@ export function v2List<T extends Timed>(req: Req, q: Query, spec: V2ListSpec<T>)
     // Sorted by update time, a time range is a run of the one sorted list, found by binary search:
     // a read cut into many time slices then costs the sandbox no more than one stream does.
     const all = req.world.store.view(`v2|${spec.key}|||update_time|${list.direction}`, () => spec.select().sort(cursorComparator(value, list.direction)));
-    sorted = timeRange(all, since, until, list.direction);
+    // Each range once per data version: a cursor page is then found by binary search, not a copy.
+    sorted = since === undefined && until === undefined ? all : req.world.store.view(`v2|${spec.key}|${since ?? ''}|${until ?? ''}|update_time|${list.direction}`, () => timeRange(all, since, until, list.direction));
   } else {
     sorted = req.world.store.view(`v2|${spec.key}|${since ?? ''}|${until ?? ''}|${list.sortBy}|${list.direction}`, () => spec.select().filter(inRange).sort(cursorComparator(value, list.direction)));
   }
