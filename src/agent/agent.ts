@@ -348,12 +348,6 @@ export class Agent implements AgentApi {
     return t === null ? null : new Date(t).toISOString();
   }
 
-  /** The flow's last run, by the agent or by hand (they share the flow's state). */
-  async lastRun(name: string): Promise<RunRecord | null> {
-    const dep = await this.deployments.get(name);
-    return dep ? ((await this.store.runs(dep.stateKey, { limit: 1 }))[0] ?? null) : null;
-  }
-
   /** Runs of agent deployments, newest first (all of them, or one deployment's). */
   async runs(options: { name?: string; limit?: number }): Promise<RunRecord[]> {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));

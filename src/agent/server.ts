@@ -148,7 +148,7 @@ export function send(res: ServerResponse, status: number, body: unknown, extra: 
   res.end(text);
 }
 
-export function statusFor(err: SluiceError): number {
+function statusFor(err: SluiceError): number {
   switch (err.code) {
     case E.notDeployed:
     case E.notFound:

@@ -13,7 +13,6 @@ import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { safeEqual } from '../util/safe-equal.js';
 import type { AddressInfo } from 'node:net';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadRegistry } from '../apps/index.js';
 import { schemasHome } from '../apps/custom-fields.js';
@@ -271,6 +270,3 @@ async function sharedToken(redis: Redis, t: QueueTarget): Promise<string> {
   if (!token) throw new ScaleError(E.redisUnreachable, `the queue's Redis lost the agents' token (${key}) as it was made`, { hint: 'Start the agent again.' });
   return token;
 }
-
-
-export type { Redis, Queue };
