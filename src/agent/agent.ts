@@ -49,7 +49,7 @@ import type { ReplaySummary } from '../runtime/replay.js';
 import { Scheduler } from './scheduler.js';
 import { checkListenHost, startServer, type AgentServer } from './server.js';
 import type { WebhookStore } from '../state/index.js';
-import { webhookSource, type WebhookSource } from './webhooks/deployed.js';
+import { deployedWebhookSource, type WebhookSource } from './webhooks/deployed.js';
 import { EventDispatcher } from './webhooks/dispatch.js';
 import { startListener, type WebhookListener } from './webhooks/listener.js';
 import { readDelivery } from './webhooks/payload.js';
@@ -221,15 +221,8 @@ export class Agent implements AgentApi {
     return this.listener ? (this.options.webhookUrl ?? this.listener.url) : null;
   }
 
-  /** The deployment's webhook source, or undefined (a polling flow, or one that no longer checks). */
-  webhookOf(dep: Deployment): WebhookSource | undefined {
-    const checked = this.checker.check(dep.text, { fileName: dep.fileName, env: this.options.env, vars: dep.vars });
-    const flow = checked.flows.find((f) => f.model.name === dep.flow);
-    try {
-      return flow ? webhookSource(this.registry, flow.model) : undefined;
-    } catch {
-      return undefined;
-    }
+  private webhookOf(dep: Deployment): WebhookSource | undefined {
+    return deployedWebhookSource(this.checker, this.registry, this.options.env, dep);
   }
 
   private hooks(): DeployHooksContext {

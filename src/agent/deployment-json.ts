@@ -1,7 +1,7 @@
 // A deployment as the API answers it (`sluice deployments --format json`, the panel): one shape for
 // the in-process agent and the queue-mode agent, which differ only in how they know what runs now,
 // when it runs next and what its webhook is.
-import { runJson, type StateStore } from '../state/index.js';
+import { runJson, type StateStore, type WebhookStore } from '../state/index.js';
 import type { Deployment } from './deployments.js';
 
 export interface DeploymentView {
@@ -11,6 +11,13 @@ export interface DeploymentView {
   nextRun(name: string): Promise<string | null>;
   /** The webhook registration and its events, or null for a polling flow. */
   webhook(name: string): Promise<unknown>;
+}
+
+/** A webhook deployment's registration and its events (never the credentials), or null for a polling flow. */
+export async function webhookJson(store: WebhookStore, webhookUrl: string | null, name: string) {
+  const reg = await store.registration(name);
+  if (!reg) return null;
+  return { event: reg.event, id: reg.remoteId, url: webhookUrl ? `${webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await store.counts(name) };
 }
 
 export async function deploymentJson(view: DeploymentView, d: Deployment) {

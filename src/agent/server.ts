@@ -27,7 +27,7 @@ import { DeployRefused } from './errors.js';
 import type { Deployment } from './deployments.js';
 import { discoverConnection, removeConnection, testConnection } from './connection-actions.js';
 import { replayIds } from './replay.js';
-import { deploymentJson as sharedDeploymentJson } from './deployment-json.js';
+import { deploymentJson as sharedDeploymentJson, webhookJson } from './deployment-json.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';
 import { assetDir } from '../util/asset-dir.js';
@@ -79,13 +79,6 @@ function loadPanel(): Map<string, { body: Buffer; type: string }> {
 
 // ---- JSON shapes ----
 
-/** A webhook deployment's registration and its events (never the credentials). */
-async function webhookJson(agent: AgentApi, name: string) {
-  const reg = await agent.webhooks.registration(name);
-  if (!reg) return null;
-  return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await agent.webhooks.counts(name) };
-}
-
 function deploymentJson(agent: AgentApi, d: Deployment) {
   return sharedDeploymentJson(
     {
@@ -95,7 +88,7 @@ function deploymentJson(agent: AgentApi, d: Deployment) {
         return r ? { since: new Date(r.startedAt).toISOString(), version: r.version, trigger: r.trigger } : null;
       },
       nextRun: async (name) => agent.nextRun(name),
-      webhook: (name) => webhookJson(agent, name),
+      webhook: (name) => webhookJson(agent.webhooks, agent.webhookUrl, name),
     },
     d,
   );
