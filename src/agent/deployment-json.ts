@@ -7,7 +7,7 @@ import type { Deployment } from './deployments.js';
 export interface DeploymentView {
   store: StateStore;
   /** The run in progress, if any. */
-  running(name: string): Promise<{ since: string; version: number; trigger: string } | null>;
+  running(d: Deployment): Promise<{ since: string; version: number; trigger: string } | null>;
   nextRun(name: string): Promise<string | null>;
   /** The webhook registration and its events, or null for a polling flow. */
   webhook(name: string): Promise<unknown>;
@@ -40,7 +40,7 @@ export async function deploymentJson(view: DeploymentView, d: Deployment) {
     updated_at: d.updatedAt,
     next_run: d.enabled ? await view.nextRun(d.name) : null,
     webhook: await view.webhook(d.name),
-    running: await view.running(d.name),
+    running: await view.running(d),
     last_run: last ? runJson(last, versions.get(last.id) ?? null) : null,
     // Where the next run continues: the flow's state is shared with `sluice run` of the same flow.
     state: { key: d.stateKey, watermarks: Object.fromEntries(sources.map((w) => [w.source, w.value])) },

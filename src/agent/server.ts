@@ -83,8 +83,8 @@ function deploymentJson(agent: AgentApi, d: Deployment) {
   return sharedDeploymentJson(
     {
       store: agent.store,
-      running: async (name) => {
-        const r = agent.runner.runningInfo(name);
+      running: async (d) => {
+        const r = agent.runner.runningInfo(d.name);
         return r ? { since: new Date(r.startedAt).toISOString(), version: r.version, trigger: r.trigger } : null;
       },
       nextRun: async (name) => agent.nextRun(name),
