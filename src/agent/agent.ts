@@ -41,7 +41,7 @@ import { checkDeploy, claimDeployedFlows, notDeployed, storeDeployments, type De
 import type { AgentApi, AgentOptions, AgentStatus, CacheClear, ConnectionInput, ConnectionReached, ConnectionSaved, ConnectionSummary, Deployed, Triggered, Undeployed } from './api.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
-import { isDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
+import { checkDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import { Runner } from './runner.js';
 import { replayDeployment } from './replay.js';
@@ -345,7 +345,7 @@ export class Agent implements AgentApi {
   async runs(options: { name?: string; limit?: number }): Promise<RunRecord[]> {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
     if (options.name !== undefined) {
-      if (!isDeploymentName(options.name)) throw new AgentError(E.badName, `\`${options.name.slice(0, 80)}\` is not a deployment name`);
+      checkDeploymentName(options.name);
       const dep = await this.deployments.get(options.name);
       return dep ? this.store.runs(dep.stateKey, { limit }) : [];
     }

@@ -25,7 +25,7 @@ import { checkListenHost } from '../agent/server.js';
 import { AGENT_ERRORS as AE, AgentError } from '../agent/errors.js';
 import { currentRegistrations, dropWebhook, registerWebhooks, replaceWebhooks } from '../agent/webhooks/deploy-hooks.js';
 import { createHttpIo } from '../runtime/http-io.js';
-import { isDeploymentName, type Deployment } from '../agent/deployments.js';
+import { checkDeploymentName, isDeploymentName, type Deployment } from '../agent/deployments.js';
 import { configDir } from '../util/paths.js';
 import { PostgresStateStore } from '../state/postgres/store.js';
 import { runJson } from '../state/index.js';
@@ -200,6 +200,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
         return { jobId: job.id!, wait: () => waitForRun(queue, store, job.id!, hardStop.signal) };
       },
       runs: async (name, limit) => {
+        if (name !== undefined) checkDeploymentName(name);
         const d = name !== undefined ? await deployments.get(name) : undefined;
         if (name !== undefined && !d) return [];
         const list = await store.runs(d?.stateKey, { limit, ...(d ? {} : { trigger: 'agent' as const }) });
