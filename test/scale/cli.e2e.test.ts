@@ -22,6 +22,10 @@ describe('sluice worker / agent start --queue', () => {
     expect(noRedis.code).toBe(1);
     expect(noRedis.stderr).toMatch(/SL8503: cannot reach the queue's Redis at redis:\/\/u:\*\*\*\*@127\.0\.0\.1:1/);
     expect(noRedis.stderr).not.toContain('secretpw');
-    for (const r of [noState, badQueue, noRedis]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    // A queue agent logs no API requests: -v is refused before anything is connected to.
+    const verbose = await runSluice(['agent', 'start', '--queue', 'redis://127.0.0.1:1', '--state', 'postgres://postgres@127.0.0.1:5432/test', '-v'], { env: env(), timeoutMs: 30_000 });
+    expect(verbose.code).toBe(2);
+    expect(verbose.stderr).toMatch(/--verbose does not work with --queue[\s\S]*leave -v out/);
+    for (const r of [noState, badQueue, noRedis, verbose]) expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 });
