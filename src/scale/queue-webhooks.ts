@@ -23,9 +23,8 @@ import { Registrar } from '../agent/webhooks/registrar.js';
 import type { HttpIoProcess } from '../runtime/http-io.js';
 import type { Deployment, StateStore } from '../state/index.js';
 import type { RunJob } from './queue.js';
+import { EVENT_ATTEMPTS, EVENT_BACKOFF_MS } from './worker-timing.js';
 
-export const EVENT_ATTEMPTS = 5;
-export const EVENT_BACKOFF_MS = 1_000;
 const RETRY_AFTER_FAILED_MS = 60_000;
 
 export interface QueueWebhooksOptions {

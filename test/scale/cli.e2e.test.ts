@@ -1,6 +1,7 @@
 // Queue mode's command line: help, and clear errors (code, cause, fix; no stack) for what is missing or wrong.
 import { describe, expect, it } from 'vitest';
 import { runSluice, tempDir } from '../helpers/cli.js';
+import { EVENT_ATTEMPTS, EVENT_BACKOFF_MS } from '../../src/scale/worker-timing.js';
 
 const env = () => ({ SLUICE_HOME: tempDir(), SLUICE_STATE: '' });
 
@@ -9,6 +10,10 @@ describe('sluice worker / agent start --queue', () => {
     const r = await runSluice(['worker', '--help'], { env: env() });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--queue <URL>[\s\S]*--state <URL>[\s\S]*--concurrency <N>/);
+    // The figures `agent start --help` gives are those the queue uses.
+    const agent = await runSluice(['agent', 'start', '--help'], { env: env() });
+    expect(agent.stdout).toContain(`retried by the queue (${EVENT_ATTEMPTS} attempts, ${EVENT_BACKOFF_MS / 1000} s, ${(2 * EVENT_BACKOFF_MS) / 1000} s, `);
+    expect(agent.stdout).toMatch(/in queue mode, the token is kept in Redis/);
   });
 
   it('refuses what cannot work, with the fix', async () => {
