@@ -57,8 +57,9 @@ export function queueApi(core: QueueAgentCore) {
         return send(res, 200, { deployments: await core.deployments(url.searchParams.get('all') === '1') });
       case 'POST deployments':
         return send(res, 201, await core.deploy((await readJson(req)) as unknown as DeployRequest));
+      // `POST .../undeploy` and `.../trigger` do what `DELETE ...` and `.../run` do: scripts that drive
+      // a queue agent over HTTP call those names (bench/scale.ts, test/scale); the CLI uses the others.
       case 'DELETE deployments/:name':
-      // The first queue agent's path, kept for scripts written against it.
       case 'POST deployments/:name/undeploy':
         return send(res, 200, { undeployed: await core.undeploy(name!) });
       case 'POST deployments/:name/pause':
