@@ -133,19 +133,22 @@ async function round(workers: number, sb: Awaited<ReturnType<typeof startSandbox
         seen = n;
       }
     }, 20);
-    for (let i = 0; i < FLOWS; i++) await post(`/api/deployments/heavy${i}/trigger`, {});
-    for (;;) {
-      const r = await db.query<{ done: number; failed: number; written: number }>(
-        `SELECT COUNT(*) FILTER (WHERE status = 'succeeded')::int AS done, COUNT(*) FILTER (WHERE status = 'failed')::int AS failed, COALESCE(SUM(written_count), 0)::int AS written FROM ${schema}.runs`,
-      );
-      if (r.rows[0].failed > 0) throw new Error(`a run failed: ${JSON.stringify((await db.query(`SELECT error FROM ${schema}.runs WHERE status = 'failed'`)).rows)}`);
-      if (r.rows[0].done === FLOWS) {
-        const seconds = (performance.now() - t0) / 1000;
-        clearInterval(sampler);
-        const stats = sb.stats();
-        return { workers, seconds, records: r.rows[0].written, requests: stats.requests, r429: stats.rateLimited, busySeconds: (last - (first ?? t0)) / 1000 };
+    try {
+      for (let i = 0; i < FLOWS; i++) await post(`/api/deployments/heavy${i}/trigger`, {});
+      for (;;) {
+        const r = await db.query<{ done: number; failed: number; written: number }>(
+          `SELECT COUNT(*) FILTER (WHERE status = 'succeeded')::int AS done, COUNT(*) FILTER (WHERE status = 'failed')::int AS failed, COALESCE(SUM(written_count), 0)::int AS written FROM ${schema}.runs`,
+        );
+        if (r.rows[0].failed > 0) throw new Error(`a run failed: ${JSON.stringify((await db.query(`SELECT error FROM ${schema}.runs WHERE status = 'failed'`)).rows)}`);
+        if (r.rows[0].done === FLOWS) {
+          const seconds = (performance.now() - t0) / 1000;
+          const stats = sb.stats();
+          return { workers, seconds, records: r.rows[0].written, requests: stats.requests, r429: stats.rateLimited, busySeconds: (last - (first ?? t0)) / 1000 };
+        }
+        await new Promise((res) => setTimeout(res, 100));
       }
-      await new Promise((res) => setTimeout(res, 100));
+    } finally {
+      clearInterval(sampler);
     }
   } finally {
     for (const p of procs) p.kill('SIGKILL');

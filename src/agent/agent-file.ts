@@ -105,10 +105,10 @@ export function releaseAgentFile(home: string): void {
 /**
  * Whether a queue-mode agent may publish itself in agent.json: `free` (no file, or its PID is gone),
  * `queue` (another live queue agent has it: the leader may take it over, as all share one token).
- * A live in-process agent (or one starting) holds the file for its own runs: refused.
+ * A live in-process agent (or one starting) holds the file for its own runs: refused. `current` is
+ * the file's content when the caller has just read it.
  */
-export function queueAgentFileHolder(home: string): 'free' | 'queue' {
-  const current = readAgentFile(home);
+export function queueAgentFileHolder(home: string, current: AgentFileContent | null = readAgentFile(home)): 'free' | 'queue' {
   if (!current) return 'free';
   const pid = current.state === 'running' ? current.info.pid : current.pid;
   if (pid === process.pid || !pidAlive(pid)) return 'free';

@@ -41,7 +41,7 @@ import { checkDeploy, claimDeployedFlows, notDeployed, storeDeployments, type De
 import type { AgentApi, AgentOptions, AgentStatus, CacheClear, ConnectionInput, ConnectionReached, ConnectionSaved, ConnectionSummary, Deployed, Triggered, Undeployed } from './api.js';
 import { acquireAgentFile, publishAgentFile, releaseAgentFile } from './agent-file.js';
 import { FlowChecker } from './check.js';
-import { isDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
+import { checkDeploymentName, type Deployment, type DeploymentStore } from './deployments.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import { Runner } from './runner.js';
 import { replayDeployment } from './replay.js';
@@ -49,7 +49,7 @@ import type { ReplaySummary } from '../runtime/replay.js';
 import { Scheduler } from './scheduler.js';
 import { checkListenHost, startServer, type AgentServer } from './server.js';
 import type { WebhookStore } from '../state/index.js';
-import { webhookSource, type WebhookSource } from './webhooks/deployed.js';
+import { deployedWebhookSource, type WebhookSource } from './webhooks/deployed.js';
 import { EventDispatcher } from './webhooks/dispatch.js';
 import { startListener, type WebhookListener } from './webhooks/listener.js';
 import { readDelivery } from './webhooks/payload.js';
@@ -221,15 +221,8 @@ export class Agent implements AgentApi {
     return this.listener ? (this.options.webhookUrl ?? this.listener.url) : null;
   }
 
-  /** The deployment's webhook source, or undefined (a polling flow, or one that no longer checks). */
-  webhookOf(dep: Deployment): WebhookSource | undefined {
-    const checked = this.checker.check(dep.text, { fileName: dep.fileName, env: this.options.env, vars: dep.vars });
-    const flow = checked.flows.find((f) => f.model.name === dep.flow);
-    try {
-      return flow ? webhookSource(this.registry, flow.model) : undefined;
-    } catch {
-      return undefined;
-    }
+  private webhookOf(dep: Deployment): WebhookSource | undefined {
+    return deployedWebhookSource(this.checker, this.registry, this.options.env, dep);
   }
 
   private hooks(): DeployHooksContext {
@@ -348,17 +341,11 @@ export class Agent implements AgentApi {
     return t === null ? null : new Date(t).toISOString();
   }
 
-  /** The flow's last run, by the agent or by hand (they share the flow's state). */
-  async lastRun(name: string): Promise<RunRecord | null> {
-    const dep = await this.deployments.get(name);
-    return dep ? ((await this.store.runs(dep.stateKey, { limit: 1 }))[0] ?? null) : null;
-  }
-
   /** Runs of agent deployments, newest first (all of them, or one deployment's). */
   async runs(options: { name?: string; limit?: number }): Promise<RunRecord[]> {
     const limit = Math.max(1, Math.min(options.limit ?? 50, 1000));
     if (options.name !== undefined) {
-      if (!isDeploymentName(options.name)) throw new AgentError(E.badName, `\`${options.name.slice(0, 80)}\` is not a deployment name`);
+      checkDeploymentName(options.name);
       const dep = await this.deployments.get(options.name);
       return dep ? this.store.runs(dep.stateKey, { limit }) : [];
     }

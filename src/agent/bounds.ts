@@ -16,7 +16,8 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { AppRegistry } from '../apps/index.js';
-import type { FlowModel, ResolvedRef } from '../check/model.js';
+import type { FlowModel } from '../check/model.js';
+import type { ResolvedRef } from '../check/plan-types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type * as A from '../language/ast.js';
 import { evaluate, type Value } from '../runtime/eval.js';

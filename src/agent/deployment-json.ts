@@ -1,16 +1,23 @@
 // A deployment as the API answers it (`sluice deployments --format json`, the panel): one shape for
 // the in-process agent and the queue-mode agent, which differ only in how they know what runs now,
 // when it runs next and what its webhook is.
-import { runJson, type StateStore } from '../state/index.js';
+import { runJson, type StateStore, type WebhookStore } from '../state/index.js';
 import type { Deployment } from './deployments.js';
 
 export interface DeploymentView {
   store: StateStore;
   /** The run in progress, if any. */
-  running(name: string): Promise<{ since: string; version: number; trigger: string } | null>;
+  running(d: Deployment): Promise<{ since: string; version: number; trigger: string } | null>;
   nextRun(name: string): Promise<string | null>;
   /** The webhook registration and its events, or null for a polling flow. */
   webhook(name: string): Promise<unknown>;
+}
+
+/** A webhook deployment's registration and its events (never the credentials), or null for a polling flow. */
+export async function webhookJson(store: WebhookStore, webhookUrl: string | null, name: string) {
+  const reg = await store.registration(name);
+  if (!reg) return null;
+  return { event: reg.event, id: reg.remoteId, url: webhookUrl ? `${webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await store.counts(name) };
 }
 
 export async function deploymentJson(view: DeploymentView, d: Deployment) {
@@ -33,7 +40,7 @@ export async function deploymentJson(view: DeploymentView, d: Deployment) {
     updated_at: d.updatedAt,
     next_run: d.enabled ? await view.nextRun(d.name) : null,
     webhook: await view.webhook(d.name),
-    running: await view.running(d.name),
+    running: await view.running(d),
     last_run: last ? runJson(last, versions.get(last.id) ?? null) : null,
     // Where the next run continues: the flow's state is shared with `sluice run` of the same flow.
     state: { key: d.stateKey, watermarks: Object.fromEntries(sources.map((w) => [w.source, w.value])) },

@@ -27,7 +27,7 @@ import { DeployRefused } from './errors.js';
 import type { Deployment } from './deployments.js';
 import { discoverConnection, removeConnection, testConnection } from './connection-actions.js';
 import { replayIds } from './replay.js';
-import { deploymentJson as sharedDeploymentJson } from './deployment-json.js';
+import { deploymentJson as sharedDeploymentJson, webhookJson } from './deployment-json.js';
 import { AGENT_ERRORS as E, AgentError } from './errors.js';
 import type { RunOutcome } from './runner.js';
 import { assetDir } from '../util/asset-dir.js';
@@ -79,23 +79,16 @@ function loadPanel(): Map<string, { body: Buffer; type: string }> {
 
 // ---- JSON shapes ----
 
-/** A webhook deployment's registration and its events (never the credentials). */
-async function webhookJson(agent: AgentApi, name: string) {
-  const reg = await agent.webhooks.registration(name);
-  if (!reg) return null;
-  return { event: reg.event, id: reg.remoteId, url: agent.webhookUrl ? `${agent.webhookUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await agent.webhooks.counts(name) };
-}
-
 function deploymentJson(agent: AgentApi, d: Deployment) {
   return sharedDeploymentJson(
     {
       store: agent.store,
-      running: async (name) => {
-        const r = agent.runner.runningInfo(name);
+      running: async (d) => {
+        const r = agent.runner.runningInfo(d.name);
         return r ? { since: new Date(r.startedAt).toISOString(), version: r.version, trigger: r.trigger } : null;
       },
       nextRun: async (name) => agent.nextRun(name),
-      webhook: (name) => webhookJson(agent, name),
+      webhook: (name) => webhookJson(agent.webhooks, agent.webhookUrl, name),
     },
     d,
   );
@@ -137,6 +130,7 @@ class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly hint?: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -148,7 +142,7 @@ export function send(res: ServerResponse, status: number, body: unknown, extra: 
   res.end(text);
 }
 
-export function statusFor(err: SluiceError): number {
+function statusFor(err: SluiceError): number {
   switch (err.code) {
     case E.notDeployed:
     case E.notFound:
@@ -174,7 +168,9 @@ export function statusFor(err: SluiceError): number {
 export function sendError(res: ServerResponse, err: unknown, log: (line: string) => void): number {
   let status: number;
   let body: Record<string, unknown>;
+  let headers: Record<string, string> = {};
   if (err instanceof HttpError) {
+    headers = err.headers;
     status = err.status;
     body = { error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
   } else if (err instanceof SluiceError) {
@@ -187,7 +183,7 @@ export function sendError(res: ServerResponse, err: unknown, log: (line: string)
     body = { error: { code: 'SL0001', message: 'internal error in the agent (see its log)' } };
     log(`internal error: ${scrubSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
   }
-  if (!res.headersSent) send(res, status, body);
+  if (!res.headersSent) send(res, status, body, headers);
   else res.destroy();
   return status;
 }
@@ -211,7 +207,7 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
   }
 }
 
-export function bearer(req: IncomingMessage): string | null {
+function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
@@ -219,13 +215,38 @@ export function bearer(req: IncomingMessage): string | null {
 }
 
 /** On loopback, the Host header must be a loopback name with our port (DNS rebinding). */
-export function hostAllowed(req: IncomingMessage, port: number, allowRemote: boolean): boolean {
+function hostAllowed(req: IncomingMessage, port: number, allowRemote: boolean): boolean {
   if (allowRemote) return true;
   const host = req.headers.host;
   if (typeof host !== 'string') return false;
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
   if (!m) return false;
   return isLoopbackHost(m[1]) && (m[2] === undefined ? port === 80 : Number(m[2]) === port);
+}
+
+/**
+ * What every request passes before any route, in either agent: only origin-form targets
+ * (`/api/...`), since an absolute-form one (`GET http://host/api/...`) is what proxies are sent, and
+ * answering it would make the agent look like one, with a Host check that the target's own host
+ * would then bypass; and a Host that names this agent. Returns the request's URL.
+ */
+export function requestUrl(req: IncomingMessage, port: number, allowRemote: boolean): URL {
+  if (!req.url?.startsWith('/')) throw new HttpError(400, E.badRequest, 'the request target must be a path (origin-form), not an absolute URL');
+  if (!hostAllowed(req, port, allowRemote)) throw new HttpError(421, E.badRequest, 'this address is not the agent\'s');
+  return new URL(req.url, 'http://agent.invalid');
+}
+
+/** The path segments of an /api request after `/api/`, decoded, once its bearer token is the agent's (401 otherwise, saying nothing else). */
+export function apiPath(req: IncomingMessage, url: URL, tokenMatches: (presented: string) => boolean): string[] {
+  const presented = bearer(req);
+  if (presented === null || !tokenMatches(presented)) {
+    throw new HttpError(401, E.unauthorized, 'this request needs the agent\'s token: Authorization: Bearer <token from $SLUICE_HOME/agent.json>', undefined, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
+  }
+  try {
+    return url.pathname.slice('/api/'.length).split('/').map((p) => decodeURIComponent(p));
+  } catch {
+    throw new HttpError(400, E.badRequest, 'the path is not valid percent-encoding');
+  }
 }
 
 /** Refuses a listen address that is not loopback unless remote access was asked for. */
@@ -264,19 +285,8 @@ export async function startServer(agent: AgentApi, o: ServerOptions): Promise<Ag
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    // Only origin-form targets (`/api/...`): an absolute-form one (`GET http://host/api/...`) is what
-    // proxies are sent, and answering it would make the agent look like one, with a Host check that
-    // the target's own host would then bypass.
-    if (!req.url?.startsWith('/')) {
-      send(res, 400, { error: { code: E.badRequest, message: 'the request target must be a path (origin-form), not an absolute URL' } });
-      return 400;
-    }
-    const url = new URL(req.url, 'http://agent.invalid');
+    const url = requestUrl(req, port, o.allowRemote);
     const path = url.pathname;
-    if (!hostAllowed(req, port, o.allowRemote)) {
-      send(res, 421, { error: { code: E.badRequest, message: 'this address is not the agent\'s' } });
-      return 421;
-    }
     if (path === '/metrics') return metrics(req, res);
     if (!path.startsWith('/api/')) {
       const file = panel.get(path);
@@ -293,17 +303,7 @@ export async function startServer(agent: AgentApi, o: ServerOptions): Promise<Ag
       res.end(req.method === 'HEAD' ? undefined : file.body);
       return 200;
     }
-    const presented = bearer(req);
-    if (presented === null || !agent.tokenMatches(presented)) {
-      send(res, 401, { error: { code: E.unauthorized, message: 'this request needs the agent\'s token: Authorization: Bearer <token from $SLUICE_HOME/agent.json>' } }, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
-      return 401;
-    }
-    let parts: string[];
-    try {
-      parts = path.slice('/api/'.length).split('/').map((p) => decodeURIComponent(p));
-    } catch {
-      throw new HttpError(400, E.badRequest, 'the path is not valid percent-encoding');
-    }
+    const parts = apiPath(req, url, (presented) => agent.tokenMatches(presented));
     const route = `${req.method} ${parts
       .map((p, i) => (i === 1 && (parts[0] === 'deployments' || (parts[0] === 'connections' && (parts.length === 3 || req.method === 'DELETE'))) ? ':name' : i === 1 && parts[0] === 'runs' ? ':id' : i === 3 && parts[2] === 'versions' ? ':version' : p))
       .join('/')}`;

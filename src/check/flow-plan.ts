@@ -8,8 +8,6 @@ import { declaredRecord } from './model.js';
 import { placeCondition } from './plan.js';
 import type { DestPlan, FlowPlan, PushedCondition, ResolvedRef, SourcePlan, UpsertPlan, PlacedCondition } from './plan-types.js';
 import { upsertSource } from './rules/upsert.js';
-
-export type { DestPlan, FlowPlan, PlacedCondition, PushedCondition, SourcePlan, UpsertPlan } from './plan-types.js';
 import { openRecord, type RecordType } from './types.js';
 
 export function planFlow(f: FlowModel): FlowPlan {

@@ -8,8 +8,6 @@ import { memberType } from './model.js';
 import type { Placement } from './plan-types.js';
 import type { RecordType, Type } from './types.js';
 
-export type { Placement } from './plan-types.js';
-
 /** An API parameter wins over a record field of the same name: the API filters before sending. */
 export function placeCondition(action: ActionInfo | undefined, record: RecordType, c: A.Condition): Placement {
   const key = c.key.map((k) => k.value);

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Location, Position } from 'vscode-languageserver';
 import { loadRegistry, type AppRegistry, type SourceRef } from '../apps/index.js';
-import type { ResolvedRef } from '../check/model.js';
+import type { ResolvedRef } from '../check/plan-types.js';
 import type * as A from '../language/ast.js';
 import type { Analysis, Unit } from './document-cache.js';
 import { locate, nodePath, toLspRange, touches, unitRange } from './position.js';

@@ -11,7 +11,8 @@
 //   it cannot be looked for, it stays (--include-uncertain sends it anyway). Before a record that cannot be repeated leaves, its row is marked uncertain,
 //   so a replay killed mid-way leaves it for the arrival check rather than sending it twice.
 import type { AppRegistry, ArrivalDef, ResolvedAction } from '../apps/index.js';
-import type { FlowModel, ResolvedRef } from '../check/model.js';
+import type { FlowModel } from '../check/model.js';
+import type { ResolvedRef } from '../check/plan-types.js';
 import { SluiceError } from '../errors.js';
 import type { Destination, Rejection } from './dests/destination.js';
 import type { EvalContext, Rec, Value } from './eval.js';

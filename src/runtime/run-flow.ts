@@ -15,8 +15,8 @@
 // the process dies in between, the next run keeps the record as rejected `uncertain` instead of
 // sending it a second time.
 import type { AppRegistry } from '../apps/index.js';
-import type { DestPlan } from '../check/flow-plan.js';
-import type { FlowModel, ResolvedRef } from '../check/model.js';
+import type { FlowModel } from '../check/model.js';
+import type { DestPlan, ResolvedRef } from '../check/plan-types.js';
 import type * as A from '../language/ast.js';
 import { SluiceError } from '../errors.js';
 import { RUNTIME } from './codes.js';
@@ -41,7 +41,7 @@ import { pageSpan, traceRun } from './tracing.js';
 import { varValues } from './vars.js';
 
 export type { RunStatus, RunSummary, RateLimitWait, ProgressEvent } from './run-summary.js';
-export type { HttpIo, UpsertOptions } from './http-app/types.js';
+export type { HttpIo } from './http-app/types.js';
 
 export interface RunFlowOptions {
   flow: FlowModel;

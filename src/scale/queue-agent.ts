@@ -13,7 +13,6 @@ import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { safeEqual } from '../util/safe-equal.js';
 import type { AddressInfo } from 'node:net';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadRegistry } from '../apps/index.js';
 import { schemasHome } from '../apps/custom-fields.js';
@@ -26,7 +25,7 @@ import { checkListenHost } from '../agent/server.js';
 import { AGENT_ERRORS as AE, AgentError } from '../agent/errors.js';
 import { currentRegistrations, dropWebhook, registerWebhooks, replaceWebhooks } from '../agent/webhooks/deploy-hooks.js';
 import { createHttpIo } from '../runtime/http-io.js';
-import { isDeploymentName, type Deployment } from '../agent/deployments.js';
+import { checkDeploymentName, isDeploymentName, type Deployment } from '../agent/deployments.js';
 import { configDir } from '../util/paths.js';
 import { PostgresStateStore } from '../state/postgres/store.js';
 import { runJson } from '../state/index.js';
@@ -34,7 +33,7 @@ import { SCALE_ERRORS as E, ScaleError } from './errors.js';
 import { LeaderLock } from './leader.js';
 import { listWorkers, pingRedis, redisConnection, runQueue, type QueueTarget } from './queue.js';
 import { queueApi } from './queue-api.js';
-import { runInProgress, triggerRun, waitForRun } from './queue-runs.js';
+import { queuedRuns, runInProgress, triggerRun, waitForRun } from './queue-runs.js';
 import { Schedules } from './schedules.js';
 import { installSharedLimits } from './shared-limits-env.js';
 import { startQueueWebhooks } from './queue-webhooks.js';
@@ -98,7 +97,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
     const current = readAgentFile(o.home);
     if (current?.state === 'running' && current.info.pid === process.pid) return;
     try {
-      queueAgentFileHolder(o.home);
+      queueAgentFileHolder(o.home, current);
     } catch {
       return;
     }
@@ -116,14 +115,14 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
     if (!stopping) syncTimer = setTimeout(() => void loop(), SYNC_MS);
   };
 
-  const view: DeploymentView = {
-    store,
-    running: async (name) => {
-      const d = await deployments.get(name);
-      return d ? runInProgress(queue, store, d) : null;
-    },
-    nextRun: (name) => schedules.next(name),
-    webhook: (name) => webhooks.json(name),
+  /** How deployments are shown to one request: however many it lists, the queue is read once. */
+  const viewOf = (): DeploymentView => {
+    const jobs = queuedRuns(queue);
+    return { store, running: (d) => runInProgress(store, d, jobs), nextRun: (name) => schedules.next(name), webhook: (name) => webhooks.json(name) };
+  };
+  const listJson = (list: Deployment[]) => {
+    const view = viewOf();
+    return Promise.all(list.map((d) => deploymentJson(view, d)));
   };
   const live = async (name: string): Promise<Deployment> => {
     const d = isDeploymentName(name) ? await deployments.get(name) : undefined;
@@ -144,10 +143,10 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
     await replaceWebhooks(webhooks.hooks, previous, registered);
     for (const d of deployed) o.log(`deployed ${d.name} v${d.version} (${d.schedule ? d.schedule.text : 'no schedule: runs when triggered'})`);
     await sync();
-    return { deployed: await Promise.all(deployed.map((d) => deploymentJson(view, d))), warnings: checked.warnings };
+    return { deployed: await listJson(deployed), warnings: checked.warnings };
   };
 
-  const status = async () => {
+  const statusOf = async (list: Deployment[]) => {
     const workers = (await listWorkers(o.queue, redis)).map((w) => ({ ...w, alive: Date.now() - Date.parse(w.seenAt) < 2 * HEARTBEAT_MS }));
     return {
       mode: 'queue',
@@ -162,7 +161,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
       queue: await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed'),
       // A worker that stopped renewing its entry (killed) shows as gone until the entry expires.
       workers,
-      deployments: (await deployments.list()).length,
+      deployments: list.length,
     };
   };
 
@@ -171,12 +170,12 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
       port: (): number => (server.address() as AddressInfo | null)?.port ?? o.port,
       allowRemote: o.allowRemote ?? false,
       tokenMatches: (presented) => safeEqual(presented, token),
-      status,
+      status: async () => statusOf(await deployments.list()),
       panel: async () => {
-        const s = await status();
-        return { ...s, deployments: (await deployments.list()).map((d) => ({ name: d.name, version: d.version, flow: d.flow, schedule: d.schedule?.text ?? null, paused: d.paused })) };
+        const list = await deployments.list();
+        return { ...(await statusOf(list)), deployments: list.map((d) => ({ name: d.name, version: d.version, flow: d.flow, schedule: d.schedule?.text ?? null, paused: d.paused })) };
       },
-      deployments: async (all) => Promise.all((await deployments.list({ all })).map((d) => deploymentJson(view, d))),
+      deployments: async (all) => listJson(await deployments.list({ all })),
       deploy,
       undeploy: async (name) => {
         const d = await live(name);
@@ -184,7 +183,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
         await dropWebhook(webhooks.hooks, name);
         await sync();
         o.log(`undeployed ${name} (v${d.version})`);
-        return { name, version: d.version, running: (await runInProgress(queue, store, d)) !== null };
+        return { name, version: d.version, running: (await runInProgress(store, d, queuedRuns(queue))) !== null };
       },
       setPaused: async (name, paused) => {
         if (!paused) refuseWhenStopping();
@@ -192,7 +191,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
         await deployments.setPaused(name, paused);
         await sync();
         o.log(`${paused ? 'paused' : 'resumed'} ${name}`);
-        return deploymentJson(view, (await deployments.get(name))!);
+        return deploymentJson(viewOf(), (await deployments.get(name))!);
       },
       trigger: async (name) => {
         refuseWhenStopping();
@@ -201,6 +200,7 @@ export async function startQueueAgent(o: QueueAgentOptions): Promise<QueueAgent>
         return { jobId: job.id!, wait: () => waitForRun(queue, store, job.id!, hardStop.signal) };
       },
       runs: async (name, limit) => {
+        if (name !== undefined) checkDeploymentName(name);
         const d = name !== undefined ? await deployments.get(name) : undefined;
         if (name !== undefined && !d) return [];
         const list = await store.runs(d?.stateKey, { limit, ...(d ? {} : { trigger: 'agent' as const }) });
@@ -271,6 +271,3 @@ async function sharedToken(redis: Redis, t: QueueTarget): Promise<string> {
   if (!token) throw new ScaleError(E.redisUnreachable, `the queue's Redis lost the agents' token (${key}) as it was made`, { hint: 'Start the agent again.' });
   return token;
 }
-
-
-export type { Redis, Queue };

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentApi } from '../agent/api.js';
 import { AGENT_ERRORS as AE } from '../agent/errors.js';
 import type { DeployRequest } from '../agent/deploy-request.js';
-import { HttpError, SECURITY_HEADERS, bearer, hostAllowed, readJson, send, sendError } from '../agent/server.js';
+import { HttpError, SECURITY_HEADERS, apiPath, readJson, requestUrl, send, sendError } from '../agent/server.js';
 import type { runJson } from '../state/index.js';
 import { panelFiles, renderPanel, type PanelStatus } from './panel.js';
 import type { RunOutcomeJson } from './queue-runs.js';
@@ -35,25 +35,14 @@ export interface QueueAgentCore extends Pick<AgentApi, 'tokenMatches' | 'undeplo
 export function queueApi(core: QueueAgentCore) {
   const files = panelFiles();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!req.url?.startsWith('/')) throw new HttpError(400, AE.badRequest, 'the request target must be a path (origin-form), not an absolute URL');
-    if (!hostAllowed(req, core.port(), core.allowRemote)) throw new HttpError(421, AE.badRequest, 'this address is not the agent\'s');
-    const url = new URL(req.url, 'http://agent.invalid');
+    const url = requestUrl(req, core.port(), core.allowRemote);
     const file = files.get(url.pathname);
     if (file && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': file.type, 'content-length': file.body.length });
       return void res.end(req.method === 'HEAD' ? undefined : file.body);
     }
     if (!url.pathname.startsWith('/api/')) throw new HttpError(404, AE.notFound, `no such page: ${url.pathname}`);
-    const presented = bearer(req);
-    if (presented === null || !core.tokenMatches(presented)) {
-      return send(res, 401, { error: { code: AE.unauthorized, message: 'this request needs the agent\'s token: Authorization: Bearer <token from $SLUICE_HOME/agent.json>' } }, { 'www-authenticate': 'Bearer realm="sluice-agent"' });
-    }
-    let parts: string[];
-    try {
-      parts = url.pathname.slice('/api/'.length).split('/').map((p) => decodeURIComponent(p));
-    } catch {
-      throw new HttpError(400, AE.badRequest, 'the path is not valid percent-encoding');
-    }
+    const parts = apiPath(req, url, core.tokenMatches);
     const name = parts[0] === 'deployments' ? parts[1] : undefined;
     const route = `${req.method} ${parts.map((p, i) => (i === 1 && parts[0] === 'deployments' ? ':name' : p)).join('/')}`;
     switch (route) {
@@ -68,8 +57,9 @@ export function queueApi(core: QueueAgentCore) {
         return send(res, 200, { deployments: await core.deployments(url.searchParams.get('all') === '1') });
       case 'POST deployments':
         return send(res, 201, await core.deploy((await readJson(req)) as unknown as DeployRequest));
+      // `POST .../undeploy` and `.../trigger` do what `DELETE ...` and `.../run` do: scripts that drive
+      // a queue agent over HTTP call those names (bench/scale.ts, test/scale); the CLI uses the others.
       case 'DELETE deployments/:name':
-      // The first queue agent's path, kept for scripts written against it.
       case 'POST deployments/:name/undeploy':
         return send(res, 200, { undeployed: await core.undeploy(name!) });
       case 'POST deployments/:name/pause':

@@ -15,23 +15,34 @@ export interface RunInProgress {
   trigger: string;
 }
 
+/** The queue's jobs that are runs, of every deployment. */
+export type QueuedRuns = () => Promise<Job<RunJob>[]>;
+
+/**
+ * The jobs that are runs, read from the queue at most once however many deployments ask: a listing
+ * asks for each, and the queue's jobs are read whole. Delayed jobs of a job scheduler are its next
+ * due times, not runs; other delayed jobs wait for a run of another worker to be known dead
+ * (SL6010) and count as runs.
+ */
+export function queuedRuns(queue: Queue<RunJob>): QueuedRuns {
+  let jobs: Promise<Job<RunJob>[]> | undefined;
+  return () => (jobs ??= queue.getJobs(['active', 'waiting', 'prioritized', 'delayed']).then((all) => all.filter((j) => j && !(j.repeatJobKey && j.processedOn === undefined && j.delay > 0))));
+}
+
 /** The deployment's run in progress: one recorded as running, else a job a worker holds or will take. */
-export async function runInProgress(queue: Queue<RunJob>, store: StateStore, d: Deployment): Promise<RunInProgress | null> {
+export async function runInProgress(store: StateStore, d: Deployment, jobs: QueuedRuns): Promise<RunInProgress | null> {
   const [running] = await store.runs(d.stateKey, { status: 'running', limit: 1 });
   if (running) {
     const version = (await store.deployments.runVersions([running.id])).get(running.id);
     return { since: running.startedAt, version: version ?? d.version, trigger: running.trigger };
   }
-  // Delayed jobs of a job scheduler are its next due times, not runs; other delayed jobs wait for a
-  // run of another worker to be known dead (SL6010) and count as runs.
-  const jobs = (await queue.getJobs(['active', 'waiting', 'prioritized', 'delayed'])).filter((j) => j?.data.deployment === d.name && !(j.repeatJobKey && j.processedOn === undefined && j.delay > 0));
-  const job = jobs[0];
+  const job = (await jobs()).find((j) => j.data.deployment === d.name);
   return job ? { since: new Date(job.processedOn ?? job.timestamp).toISOString(), version: job.data.version, trigger: job.repeatJobKey ? 'schedule' : 'manual' } : null;
 }
 
 /** Puts a run of `d` on the queue; refused (SL8020) while one is in progress or waiting. */
 export async function triggerRun(queue: Queue<RunJob>, store: StateStore, d: Deployment): Promise<Job<RunJob>> {
-  const busy = await runInProgress(queue, store, d);
+  const busy = await runInProgress(store, d, queuedRuns(queue));
   if (busy) throw running(d.name, busy.since);
   const jobId = `trigger-${d.name}-${randomUUID()}`;
   // Two triggers at the same moment: BullMQ keeps one job per deduplication id until it ends.

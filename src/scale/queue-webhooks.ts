@@ -14,17 +14,17 @@ import type { Queue } from 'bullmq';
 import type { AppRegistry } from '../apps/index.js';
 import type { FlowChecker } from '../agent/check.js';
 import type { DeployHooksContext } from '../agent/webhooks/deploy-hooks.js';
-import { webhookSource } from '../agent/webhooks/deployed.js';
+import { deployedWebhookSource } from '../agent/webhooks/deployed.js';
 import { startListener, type WebhookListener } from '../agent/webhooks/listener.js';
 import { readDelivery } from '../agent/webhooks/payload.js';
 import { Reconciler } from '../agent/webhooks/reconcile.js';
+import { webhookJson } from '../agent/deployment-json.js';
 import { Registrar } from '../agent/webhooks/registrar.js';
 import type { HttpIoProcess } from '../runtime/http-io.js';
 import type { Deployment, StateStore } from '../state/index.js';
 import type { RunJob } from './queue.js';
+import { EVENT_ATTEMPTS, EVENT_BACKOFF_MS } from './worker-timing.js';
 
-export const EVENT_ATTEMPTS = 5;
-export const EVENT_BACKOFF_MS = 1_000;
 const RETRY_AFTER_FAILED_MS = 60_000;
 
 export interface QueueWebhooksOptions {
@@ -59,14 +59,7 @@ export async function startQueueWebhooks(o: QueueWebhooksOptions): Promise<Queue
     const d = await o.store.deployments.get(name);
     return d?.enabled && !d.paused ? d : undefined;
   };
-  const sourceOf = (dep: Deployment) => {
-    const flow = o.checker.check(dep.text, { fileName: dep.fileName, env: o.env, vars: dep.vars }).flows.find((f) => f.model.name === dep.flow);
-    try {
-      return flow ? webhookSource(o.registry, flow.model) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const sourceOf = (dep: Deployment) => deployedWebhookSource(o.checker, o.registry, o.env, dep);
 
   const enqueue = async (dep: Deployment, options: { afterFailure?: boolean } = {}) => {
     if (options.afterFailure) {
@@ -126,11 +119,7 @@ export async function startQueueWebhooks(o: QueueWebhooksOptions): Promise<Queue
       listenerHint: 'Start the queue agent with --webhook-port PORT and --webhook-url URL (the public address that reaches that port), then deploy again.',
       log: o.log,
     },
-    async json(name) {
-      const reg = await store.registration(name);
-      if (!reg) return null;
-      return { event: reg.event, id: reg.remoteId, url: publicUrl ? `${publicUrl.replace(/\/$/, '')}/webhooks/${name}` : null, registered_at: reg.createdAt, reconciled_until: reg.reconciledUntil, events: await store.counts(name) };
-    },
+    json: (name) => webhookJson(store, publicUrl, name),
     enqueue,
     async sweep() {
       for (const reg of await store.registrations()) {

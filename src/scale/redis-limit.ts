@@ -44,7 +44,7 @@ import { SluiceError } from '../errors.js';
 import { SCALE_ERRORS, ScaleError } from './errors.js';
 
 /** The length of an epoch, the unit in which places are counted and forgotten. */
-export const EPOCH_MS = 2000;
+const EPOCH_MS = 2000;
 /** Epochs counted besides the current one: behind (places still held) and ahead (clocks a little ahead). */
 const BEHIND = 3;
 const AHEAD = 1;

@@ -1,6 +1,6 @@
 // The plan the checker emits for each flow, which the runtime runs and `check --explain` prints.
 import { describe, expect, it } from 'vitest';
-import type { FlowPlan } from '../../src/check/flow-plan.js';
+import type { FlowPlan } from '../../src/check/plan-types.js';
 import { printExpr } from '../../src/language/printer.js';
 import { explainFlows } from '../../src/cli/explain.js';
 import { check } from './harness.js';

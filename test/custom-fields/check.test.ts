@@ -100,6 +100,19 @@ describe('reading custom fields by name', () => {
     expect(r.diagnostics).toEqual([]);
   });
 
+  it('recents binds the entities app.json lists, whatever else the stored schema holds', () => {
+    const stored = fixtureSchema();
+    // A schema holding an entity the app does not list (written by hand, or by another version), and lacking one it does.
+    const { organization: _, ...rest } = stored.entities;
+    const schema: StoredSchema = { ...stored, entities: { ...rest, product: stored.entities.deal } };
+    const r = check('source pipedrive.recents with items = "person,deal,organization" -> dest stdout', [schema]);
+    const custom = r.model!.flows[0].source!.action!.custom!;
+    expect(custom.shape).toBe('recents');
+    expect(Object.keys(custom.entities)).toEqual(['person', 'deal', 'organization']);
+    expect(custom.entities.organization).toEqual([]);
+    expect(custom.entities.person!.map((f) => f.name)).toContain('Segment');
+  });
+
   it('without any stored schema the checker is exactly as before', () => {
     const flow = 'source pipedrive.persons -> map { n: name, e: primary(email) } -> dest stdout';
     const plain = checkSource(flow, { fileName: 'test.flow', env: stdlibEnv({ connections: conns }) });

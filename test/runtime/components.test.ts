@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadRegistry, type AppDef, type ResolvedAction } from '../../src/apps/index.js';
-import type { ResolvedRef } from '../../src/check/model.js';
+import type { ResolvedRef } from '../../src/check/plan-types.js';
 import type { ComponentContext } from '../../src/runtime/component.js';
 import { DESTINATIONS, destComponent, openDestination } from '../../src/runtime/dests/registry.js';
 import type { HttpIo } from '../../src/runtime/http-app/types.js';

@@ -66,6 +66,14 @@ describe.skipIf(!redisAvailable || !pgAvailable)('the CLI and a queue-mode agent
       const runs = await cli('runs', '--state', c.state, '--format', 'json');
       expect(runs.code, runs.stderr).toBe(0);
       expect((json(runs.stdout).runs as { status: string; trigger: string }[]).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+      // The API's runs of one deployment: a name no deployment can have is refused, as by the in-process agent.
+      const { url, token } = json(readFileSync(join(c.dir, '.sluice', 'agent.json'), 'utf8'));
+      const runsOf = (name: string) => fetch(`${url}/api/runs?deployment=${encodeURIComponent(name)}`, { headers: { authorization: `Bearer ${token}` } });
+      const badName = await runsOf('no such name');
+      expect(badName.status).toBe(400);
+      expect(((await badName.json()) as { error: { code: string } }).error.code).toBe('SL8012');
+      expect(await (await runsOf('never_deployed')).json()).toEqual({ runs: [] });
+      expect(((await (await runsOf('copy')).json()) as { runs: unknown[] }).runs).toHaveLength(2);
 
       const paused = await cli('pause', 'copy', '--format', 'json');
       expect(paused.code, paused.stderr).toBe(0);

@@ -3,6 +3,8 @@
 import type { AppRegistry, ResolvedAction } from '../../apps/index.js';
 import type { FlowModel } from '../../check/model.js';
 import { constantValue } from '../../check/constant.js';
+import type { FlowChecker } from '../check.js';
+import type { Deployment } from '../deployments.js';
 import { AGENT_ERRORS as E, AgentError } from '../errors.js';
 
 export interface WebhookSource {
@@ -24,4 +26,14 @@ export function webhookSource(registry: AppRegistry, flow: FlowModel): WebhookSo
     throw new AgentError(E.doesNotCheck, `\`${flow.name}\`: \`${param}\` must be written as text in the flow (\`where ${param} = "create.person"\`): the webhook is registered with it at deploy`);
   }
   return { action, event: value, connection: ref.connection?.name ?? action.app };
+}
+
+/** A deployment's webhook source, or undefined (a polling flow, or one that no longer checks). */
+export function deployedWebhookSource(checker: FlowChecker, registry: AppRegistry, env: Record<string, string | undefined>, dep: Deployment): WebhookSource | undefined {
+  const flow = checker.check(dep.text, { fileName: dep.fileName, env, vars: dep.vars }).flows.find((f) => f.model.name === dep.flow);
+  try {
+    return flow ? webhookSource(registry, flow.model) : undefined;
+  } catch {
+    return undefined;
+  }
 }

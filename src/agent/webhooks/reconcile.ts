@@ -5,7 +5,7 @@
 // key (state/events.ts), so it is processed once whichever copy came first. Deletes are not found
 // this way: the lists leave deleted records out.
 import type { AppRegistry, ResolvedAction } from '../../apps/index.js';
-import type { ResolvedRef } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import type { Rec } from '../../runtime/eval.js';
 import type { HttpIoProcess } from '../../runtime/http-io.js';
 import type { WebhookRegistration, WebhookStore } from '../../state/index.js';

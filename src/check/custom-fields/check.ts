@@ -4,7 +4,7 @@ import type { AppRegistry } from '../../apps/index.js';
 import type { ActionInfo } from '../env.js';
 import { fromJsonSchema, nullable, type Field, type RecordType, type Type } from '../types.js';
 import { CUSTOM, namedFields, writtenAs, type CustomBinding, type NamedField } from './names.js';
-import { entityOfAction, HEX40, type Entity, type StoredSchema } from '../../apps/custom-fields.js';
+import { entitiesOf, entityOfAction, HEX40, type Entity, type StoredSchema } from '../../apps/custom-fields.js';
 
 const V2_CUSTOM = 'custom_fields';
 
@@ -67,8 +67,10 @@ export function withCustomFields(info: ActionInfo, schema: StoredSchema, registr
   const origin = `custom field of connection \`${schema.connection}\``;
   const base = { app: schema.app, connection: schema.connection, companyUrl: schema.companyUrl, readAt: schema.readAt, version: info.version ?? 'v1' };
   if (info.action === 'recents' && info.role === 'read') {
+    // The app's definition says which entities have custom fields, as for every other action: a
+    // stored schema may hold more (or fewer) than the app lists now.
     const entities: Partial<Record<Entity, NamedField[]>> = {};
-    for (const e of Object.keys(schema.entities)) entities[e] = namedFields(registry, schema, e);
+    for (const e of entitiesOf(registry.app(info.app))) entities[e] = namedFields(registry, schema, e);
     // Recents' `data` is an open object: its names are not typed, but records carry them.
     return { ...info, custom: { ...base, version: 'v1', shape: 'recents', entities } };
   }

@@ -1,6 +1,6 @@
 // Unknown apps and actions, and actions used in a role they do not have (a write as a source).
 import { CHECK } from '../codes.js';
-import type { ResolvedRef } from '../model.js';
+import type { ResolvedRef } from '../plan-types.js';
 import { diag, didYouMean, listHint, type Rule, type RuleContext } from '../rule.js';
 
 export const actionsRule: Rule = {

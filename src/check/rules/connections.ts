@@ -1,7 +1,7 @@
 // Connection names: a name that is not saved is a warning (CI has no saved connections, and a
 // token may come from the environment); a connection of another app is an error.
 import { CHECK } from '../codes.js';
-import type { ResolvedRef } from '../model.js';
+import type { ResolvedRef } from '../plan-types.js';
 import { diag, didYouMean, type Rule } from '../rule.js';
 
 export const connectionsRule: Rule = {

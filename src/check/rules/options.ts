@@ -1,7 +1,7 @@
 // `with` options: known to the app or action, of the right type, required ones given.
 import type * as A from '../../language/ast.js';
 import { CHECK } from '../codes.js';
-import type { ResolvedRef } from '../model.js';
+import type { ResolvedRef } from '../plan-types.js';
 import { diag, didYouMean, listHint, type Rule } from '../rule.js';
 import { valueProblem } from '../value-check.js';
 

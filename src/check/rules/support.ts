@@ -1,7 +1,7 @@
 // Endpoints the API no longer supports: a warning, not an error, since Pipedrive says they "may
 // remain functional" for a while; the flow should move before they stop.
 import { CHECK } from '../codes.js';
-import type { ResolvedRef } from '../model.js';
+import type { ResolvedRef } from '../plan-types.js';
 import { diag, type Rule } from '../rule.js';
 
 export const supportRule: Rule = {

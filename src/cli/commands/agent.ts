@@ -7,6 +7,10 @@ import { EXIT } from '../exit-codes.js';
 import { errColors, outColors, type CliIO } from '../io.js';
 import { duration, shortTime } from './state.js';
 import { guardedJson } from '../json-errors.js';
+import { EVENT_ATTEMPTS, EVENT_BACKOFF_MS } from '../../scale/worker-timing.js';
+
+/** The waits between the attempts of a failed run of webhook events in queue mode: `1 s, 2 s, 4 s, 8 s`. */
+const eventRetryWaits = Array.from({ length: EVENT_ATTEMPTS - 1 }, (_, i) => `${(EVENT_BACKOFF_MS * 2 ** i) / 1000} s`).join(', ');
 
 function seconds(args: ParsedArgs, name: string, fallback: number, max: number): number {
   const raw = str(args, name);
@@ -42,8 +46,9 @@ const start: Command = {
   },
   details: `The first line on stdout is \`agent listening on http://HOST:PORT (pid N)\`; the log goes to
 stderr. The agent writes $SLUICE_HOME/agent.json (mode 0600) with its address and a token that is new
-at each start; \`sluice deploy\`, \`deployments\`, \`trigger\`, \`agent status|stop\` use it, and
-\`sluice agent panel\` prints the panel's address. One agent per SLUICE_HOME.
+at each start (in queue mode, the token is kept in Redis and shared by the queue agents: it stays the
+same across restarts); \`sluice deploy\`, \`deployments\`, \`trigger\`, \`agent status|stop\` use it,
+and \`sluice agent panel\` prints the panel's address. One agent per SLUICE_HOME.
 
 Deployments and run history live in the state database: they survive a restart, and a run that was
 in progress when an agent died is recorded as interrupted (its flow continues from its last
@@ -68,7 +73,7 @@ of the API). Deploying a flow that reads \`pipedrive.events\` registers its webh
 state database before it is answered, then run through the flow once, in order; a failed run is
 retried. Every --reconcile-every seconds (and at start) the agent reads what changed since the last
 read to find events Pipedrive did not deliver. In queue mode the events are kept in PostgreSQL and run
-by the workers, in order; a failed run is retried by the queue (5 attempts, 1 s, 2 s, 4 s, ... apart).`,
+by the workers, in order; a failed run is retried by the queue (${EVENT_ATTEMPTS} attempts, ${eventRetryWaits} apart).`,
   async run(args, io) {
     const raw = str(args, 'port') ?? '0';
     if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, got \`${raw.slice(0, 20)}\``);

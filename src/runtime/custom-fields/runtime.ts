@@ -1,7 +1,8 @@
 // What the interpreter's HTTP side (src/runtime/http-io.ts) calls, so that its hook-ins stay one
 // line each: the mappers of an action the checker bound to a schema, and the staleness check.
 import type { AppRegistry } from '../../apps/index.js';
-import type { FlowModel, ResolvedRef } from '../../check/model.js';
+import type { FlowModel } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import type { Rec } from '../eval.js';
 import type { ApiClient } from '../http/index.js';
 import { fetchEntity } from './discover.js';

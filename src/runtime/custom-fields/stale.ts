@@ -4,7 +4,8 @@
 // changed its type or options fails the run with a clear error: mapping with an old schema would
 // put values under the wrong names or send the wrong option ids. Changes to fields the flow does
 // not use are warnings; new fields are a hint that `sluice discover` would name them.
-import type { FlowModel, ResolvedRef } from '../../check/model.js';
+import type { FlowModel } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import type * as A from '../../language/ast.js';
 import { SluiceError } from '../../errors.js';
 import { CUSTOM, writtenAs, type CustomBinding, type NamedField } from '../../check/custom-fields/names.js';

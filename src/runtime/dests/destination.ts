@@ -1,7 +1,7 @@
 // What every destination does for the interpreter. Durability is explicit: the watermark may only
 // move once what it covers is durable, and that moment differs per destination.
 import type { AppDef, ResolvedAction, UpsertDef } from '../../apps/index.js';
-import type { ResolvedRef } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import type { Rec } from '../eval.js';
 import type { RunContext } from '../io.js';
 import type { OptionValues } from '../options.js';

@@ -3,7 +3,7 @@
 // empties it too). A read of one record by id whose app says how (`batch`) is sent many ids a
 // request (../cache/batched-lookup.ts).
 import type { AppRegistry, BatchDef, ResolvedAction } from '../../apps/index.js';
-import type { ResolvedRef } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import { SluiceError } from '../../errors.js';
 import { BatchedLookup } from '../cache/batched-lookup.js';
 import { RUNTIME } from '../codes.js';

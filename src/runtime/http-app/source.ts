@@ -2,7 +2,7 @@
 // offset pages read through a window that grows while pages come back full (../http/page-window.ts),
 // a cursor-paged read bounded by update time read in parallel time slices (../sources/time-slices.ts).
 import type { ResolvedAction } from '../../apps/index.js';
-import type { ResolvedRef } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import { customReader } from '../custom-fields/runtime.js';
 import type { Rec } from '../eval.js';
 import { extractRecords, pages, type ApiClient, type Query } from '../http/index.js';

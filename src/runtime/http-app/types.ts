@@ -1,12 +1,11 @@
 // What the interpreter needs of apps reached over HTTP (built by createHttpIo in ../http-io.ts).
 import type { ResolvedAction } from '../../apps/index.js';
-import type { FlowModel, ResolvedRef } from '../../check/model.js';
+import type { FlowModel } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import type { Destination, UpsertOptions } from '../dests/destination.js';
 import type { Rec, Value } from '../eval.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
 import type { Source } from '../sources/source.js';
-
-export type { UpsertOptions } from '../dests/destination.js';
 
 /** What the interpreter needs of apps reached over HTTP (implemented in http-io.ts). */
 export interface HttpIo {

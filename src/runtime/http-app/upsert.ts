@@ -3,12 +3,11 @@
 // or created in this run are remembered, and one key is written by one record at a time, so a key
 // seen twice never creates twice, even before the search index has the record created a moment ago.
 import type { ResolvedAction } from '../../apps/index.js';
-import type { Rejection } from '../dests/destination.js';
+import type { Rejection, UpsertOptions } from '../dests/destination.js';
 import type { Rec } from '../eval.js';
 import { expandPath, extractRecords, type ApiClient } from '../http/index.js';
 import { getPointer } from '../http/pointer.js';
 import { ajvMessage, compileInput, tokensOf } from './requests.js';
-import type { UpsertOptions } from './types.js';
 
 /** One record's outcome: accepted, rejected, or undefined when it was not attempted (interrupted). */
 export type Outcome = { ok: true; rec: Rec; id?: number } | { ok: false; rej: Rejection } | undefined;

@@ -3,16 +3,15 @@
 // never sends it twice), and `upsert by` as search, then update or create (upsert.ts).
 import type { ValidateFunction } from 'ajv';
 import type { HttpMethod, ResolvedAction } from '../../apps/index.js';
-import type { ResolvedRef } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import { CustomValueError, customWriter } from '../custom-fields/runtime.js';
-import type { Destination, Rejection, WriteHooks, WriteResult } from '../dests/destination.js';
+import type { Destination, Rejection, UpsertOptions, WriteHooks, WriteResult } from '../dests/destination.js';
 import type { Rec } from '../eval.js';
 import { ApiError, expandPath, extractRecords, UncertainWriteError, type ApiClient } from '../http/index.js';
 import { rejectsRecord } from '../http/placement.js';
 import { runAdaptive } from '../http/adaptive-concurrency.js';
 import type { HttpClients } from './clients.js';
 import { ajvMessage, compileInput, nullableFields, tokensOf, upsertTerm, withoutMissing } from './requests.js';
-import type { UpsertOptions } from './types.js';
 
 import { Upserter, type Outcome } from './upsert.js';
 

@@ -38,7 +38,6 @@ export {
   type AcquireOptions,
   type Grant,
   type LimiterOptions,
-  type LimiterPlan,
   type LimiterStats,
 } from './limiter.js';
 export { extractRecords, pages, records, type PageableAction, type PagesOptions } from './paginate.js';

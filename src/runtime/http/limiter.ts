@@ -47,8 +47,6 @@ const UNCONFIRMED_CONCURRENCY = 8;
 /** Requests in flight at most once the server has said its limit (a slow server needs rate x latency). */
 const MAX_CONCURRENCY = 64;
 
-export type { LimiterPlan } from './limiter-plan.js';
-
 export interface LimiterOptions extends LimiterPlan {
   /** Shown in messages (the company host); never the token. */
   host: string;

@@ -1,13 +1,13 @@
 // From a flow's plan to what the runtime runs: the resolved actions of the registry, `upsert by` as
 // the destination runs it, and `with` options evaluated for this run.
 import type { AppRegistry, ResolvedAction } from '../../apps/index.js';
-import type { FlowPlan, UpsertPlan } from '../../check/flow-plan.js';
-import type { FlowModel, ResolvedRef } from '../../check/model.js';
+import type { FlowModel } from '../../check/model.js';
+import type { FlowPlan, ResolvedRef, UpsertPlan } from '../../check/plan-types.js';
 import type * as A from '../../language/ast.js';
 import { SluiceError } from '../../errors.js';
 import { RUNTIME } from '../codes.js';
 import { evaluate, type EvalContext } from '../eval.js';
-import type { UpsertOptions } from '../http-app/types.js';
+import type { UpsertOptions } from '../dests/destination.js';
 import type { OptionValues } from '../options.js';
 
 /** The plan the checker made for the flow: a flow that was not checked cannot run. */

@@ -1,7 +1,7 @@
 // What this run asks of the source, from the plan's source clause: the pushed-down parameters with
 // their values, `limit`, and the lower bound of an incremental read with the action's since-params.
 import type { ResolvedAction, SinceDef } from '../../apps/index.js';
-import type { SourcePlan } from '../../check/flow-plan.js';
+import type { SourcePlan } from '../../check/plan-types.js';
 import { SluiceError } from '../../errors.js';
 import { printExpr } from '../../language/printer.js';
 import { RUNTIME } from '../codes.js';

@@ -2,7 +2,7 @@
 // however many records there are. Breaking out of the loop stops the reading (and the requests).
 // A source component opens a Source for one flow's source clause (see README.md).
 import type { AppDef, ResolvedAction } from '../../apps/index.js';
-import type { ResolvedRef } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import type { RecordType } from '../../check/types.js';
 import type { Rec } from '../eval.js';
 import type { Rejection } from '../dests/destination.js';

@@ -34,7 +34,7 @@
       return;
     }
     if (res.status === 401) {
-      showLogin('The token was not accepted (the agent may have restarted): open the address `sluice agent panel` prints.');
+      showLogin('The token was not accepted (queue agents keep theirs in Redis: it changes only if Redis lost it): open the address `sluice agent panel` prints.');
       return;
     }
     if (!res.ok) {

@@ -4,8 +4,6 @@ import pg from 'pg';
 import { STATE_ERRORS as E, StateError } from '../errors.js';
 import type { PgTarget } from './target.js';
 
-export { DEFAULT_PG_SCHEMA, isPostgresUrl, parsePgTarget, type PgTarget } from './target.js';
-
 /** A pool whose connections resolve unqualified table names in the state schema. */
 export function statePool(target: PgTarget, max = 4): pg.Pool {
   const pool = new pg.Pool({ connectionString: target.url, max, options: `-c search_path=${target.schema}`, connectionTimeoutMillis: 10_000 });

@@ -34,7 +34,8 @@ import {
 import { PgDeployments } from './deployments.js';
 import { PgWebhookStore } from './webhooks.js';
 import { pidAlive } from '../../util/process.js';
-import { parsePgTarget, statePool, unreachable, type PgTarget } from './connect.js';
+import { statePool, unreachable } from './connect.js';
+import { parsePgTarget, type PgTarget } from './target.js';
 import { migratePg } from './migrations.js';
 
 export type Queryable = pg.ClientBase | pg.Pool;

@@ -1,11 +1,11 @@
 // A connection test goes through the same rate limiter as a run on that company and token: tests
 // and run requests together stay within the plan (no 429), and a 429 a test gets pauses the run too.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Secret } from '../../src/connections/index.js';
-import { probeConnection } from '../../src/runtime/probe/connection.js';
-import { clearLimiters, connectionLimiter } from '../../src/runtime/http/limiter.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { client, pipedrive } from '../runtime/http/helpers.js';
+import { Secret } from '../../../src/connections/index.js';
+import { probeConnection } from '../../../src/runtime/probe/connection.js';
+import { clearLimiters, connectionLimiter } from '../../../src/runtime/http/limiter.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { client, pipedrive } from '../http/helpers.js';
 
 let sb: Sandbox;
 

@@ -8,11 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { probeConnection, type ProbeTarget } from '../../src/runtime/probe/connection.js';
-import { ConnectionError } from '../../src/connections/errors.js';
-import { Secret } from '../../src/connections/secret.js';
-import { clearLimiters } from '../../src/runtime/http/limiter.js';
-import { tempDir } from '../helpers/cli.js';
+import { probeConnection, type ProbeTarget } from '../../../src/runtime/probe/connection.js';
+import { ConnectionError } from '../../../src/connections/errors.js';
+import { Secret } from '../../../src/connections/secret.js';
+import { clearLimiters } from '../../../src/runtime/http/limiter.js';
+import { tempDir } from '../../helpers/cli.js';
 
 const TOKEN = 'c0ffee0123456789abcdef0123456789abcd1234';
 const UNAUTHORIZED = { success: false, error: 'unauthorized access', errorCode: 401, error_info: 'Please check developers.pipedrive.com' };
