@@ -4,7 +4,6 @@
 import type * as A from '../language/ast.js';
 import type { FlowPlan, ResolvedRef } from './plan-types.js';
 
-export type { ResolvedRef } from './plan-types.js';
 import { flowStateId } from '../language/ast.js';
 import { BUILTIN_TEMPLATES, type ActionInfo, type CheckEnv, type Role } from './env.js';
 import {

@@ -2,7 +2,7 @@
 // see ../http), the daily budget of each company shared by every connection to it, and the counts a
 // run reports (requests, retries, time waited on rate limits).
 import type { AppDef, AppRegistry, ResolvedAction } from '../../apps/index.js';
-import type { ResolvedRef } from '../../check/model.js';
+import type { ResolvedRef } from '../../check/plan-types.js';
 import { resolveAppConnection, usesDefinedFields } from '../../connections/app-connection.js';
 import { resolveConnection, type ResolvedConnection } from '../../connections/index.js';
 import { concurrencyFor, LatencyEstimate } from '../http/adaptive-concurrency.js';
