@@ -3,7 +3,6 @@
 // Building it reports nothing; the rules in rules/ turn what it found into diagnostics.
 import type * as A from '../language/ast.js';
 import type { FlowPlan, ResolvedRef } from './plan-types.js';
-
 import { flowStateId } from '../language/ast.js';
 import { BUILTIN_TEMPLATES, type ActionInfo, type CheckEnv, type Role } from './env.js';
 import {
