@@ -7,7 +7,10 @@
 //
 // The scanner only finds where values begin and end (strings, escapes, brackets); the values
 // themselves are parsed by JSON.parse, so what is accepted and what each record becomes is exactly
-// what JSON.parse of the whole body would give. Where the records' place is not an array of the
+// what JSON.parse of the whole body would give. Inside the records' array the scanner follows only
+// strings and the depth of brackets (nothing in a record matters to the pointer), and the records
+// that end in one chunk are parsed by one JSON.parse of their text as an array: a page is most of the
+// work of a read, and per-byte bookkeeping or a call per record would cost more than the parsing. Where the records' place is not an array of the
 // answer (missing, null, an object, reached through an array index), nothing is taken out:
 // `records` is undefined and the caller reads the body as before.
 
@@ -68,9 +71,11 @@ export class RecordsParser {
   private escaped = false;
   /** Bytes of the body outside the records' array. */
   private skeleton: Buffer[] = [];
-  /** Bytes of the record being read. */
+  /** Bytes of the record being read, from the chunks before the current one. */
   private element: Buffer[] = [];
   private elementHasValue = false;
+  /** Brackets open inside the record being read. */
+  private depth = 0;
   /** Depth of the records' array in `stack` (its frame's index + 1), 0 when not inside it. */
   private target = 0;
   private sawComma = false;
@@ -92,6 +97,17 @@ export class RecordsParser {
     // string is one indexOf rather than a loop over its bytes.
     let backslash = -1;
     for (let i = 0; i < n; i++) {
+      if (this.target > 0) {
+        // In the records' array: read records up to its end, or to the end of the chunk.
+        const close = this.scanRecords(chunk, i);
+        if (close === n) break;
+        this.stack.pop();
+        this.target = 0;
+        skeletonFrom = close;
+        backslash = -1;
+        i = close;
+        continue;
+      }
       if (this.inString) {
         if (this.escaped) {
           this.escaped = false;
@@ -123,21 +139,6 @@ export class RecordsParser {
       const b = chunk[i];
       if (isSpace(b)) continue;
       const top = this.stack.length > 0 ? this.stack[this.stack.length - 1] : undefined;
-      const inTarget = this.target > 0 && this.stack.length === this.target;
-      if (inTarget && (b === COMMA || b === CLOSE_ARRAY)) {
-        // The end of one record: parse what was gathered since the last separator.
-        if (i > from) this.element.push(chunk.subarray(from, i));
-        this.takeElement(b === CLOSE_ARRAY, this.offset + i);
-        if (b === CLOSE_ARRAY) {
-          this.stack.pop();
-          this.target = 0;
-          skeletonFrom = i;
-        } else {
-          from = i + 1;
-        }
-        continue;
-      }
-      if (inTarget) this.elementHasValue = true;
       // A value begins where an object awaits one, or anywhere in an array.
       const startsValue = b !== COMMA && b !== COLON && b !== CLOSE_ARRAY && b !== CLOSE_OBJECT && (top === undefined || top.array || top.slot === Slot.Value);
       const onPath = this.valueOnPath(top);
@@ -166,7 +167,7 @@ export class RecordsParser {
             this.sawComma = false;
             this.element = [];
             this.elementHasValue = false;
-            from = i + 1;
+            this.depth = 0;
           }
           break;
         }
@@ -187,13 +188,110 @@ export class RecordsParser {
           break;
       }
     }
-    if (this.target > 0) {
-      if (n > from) this.element.push(chunk.subarray(from));
-    } else {
+    if (this.target === 0) {
       if (this.key && this.inString) this.key.push(chunk.subarray(from));
       this.skeleton.push(chunk.subarray(skeletonFrom));
     }
     this.offset += n;
+  }
+
+  /**
+   * Reads records from `start` (inside the records' array) to the `]` that closes the array, whose
+   * index it returns, or to the end of the chunk (returns its length), keeping the bytes of the
+   * record left unfinished. Only strings and bracket depth are followed: whether the brackets
+   * match, and everything else about a record, JSON.parse checks on the record's text.
+   */
+  private scanRecords(chunk: Buffer, start: number): number {
+    const n = chunk.length;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    let depth = this.depth;
+    let hasValue = this.elementHasValue;
+    /** The first byte of this chunk's records not yet parsed, and the separator after the last complete one (-1: none yet). */
+    const from = start;
+    let complete = -1;
+    let backslash = -1;
+    let i = start;
+    for (; i < n; i++) {
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        if (backslash < i) {
+          backslash = chunk.indexOf(BACKSLASH, i);
+          if (backslash < 0) backslash = n;
+        }
+        let quote = chunk.indexOf(QUOTE, i);
+        if (quote < 0 || quote > backslash) quote = backslash;
+        if (quote >= n) {
+          i = n;
+          break;
+        }
+        i = quote;
+        if (chunk[i] === BACKSLASH) escaped = true;
+        else inString = false;
+        continue;
+      }
+      const b = chunk[i];
+      if (b === QUOTE) {
+        inString = true;
+        hasValue = true;
+      } else if (depth > 0) {
+        if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
+        else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
+      } else if (b === COMMA) {
+        // `[,` and `[1,,2]` are not JSON.
+        if (!hasValue) throw new JsonRecordsError(this.offset + i, 'a list element is missing');
+        hasValue = false;
+        this.sawComma = true;
+        complete = i;
+      } else if (b === CLOSE_ARRAY) {
+        // `[]` is an empty list; `[1,]` is not JSON.
+        if (!hasValue && this.sawComma) throw new JsonRecordsError(this.offset + i, 'a list element is missing');
+        this.take(chunk, from, hasValue ? i : complete, i);
+        this.element = [];
+        this.inString = false;
+        this.escaped = false;
+        this.depth = 0;
+        this.elementHasValue = false;
+        return i;
+      } else if (b === CLOSE_OBJECT) {
+        throw new JsonRecordsError(this.offset + i, 'unexpected }');
+      } else if (!isSpace(b)) {
+        hasValue = true;
+        if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
+      }
+    }
+    this.take(chunk, from, complete, complete);
+    if (complete + 1 < n) this.element.push(chunk.subarray(complete < 0 ? from : complete + 1));
+    this.inString = inString;
+    this.escaped = escaped;
+    this.depth = depth;
+    this.elementHasValue = hasValue;
+    return n;
+  }
+
+  /**
+   * Parses the records that end at `end` (exclusive; -1: none ended in this chunk): the bytes held
+   * from earlier chunks, then this chunk's from `from`. Several records are parsed as one array:
+   * the separators between them are the array's own, and JSON.parse refuses the whole exactly when
+   * it would refuse one of them.
+   */
+  private take(chunk: Buffer, from: number, end: number, at: number): void {
+    if (end < 0) return;
+    if (end > from) this.element.push(chunk.subarray(from, end));
+    if (this.element.length === 0) return;
+    const text = decode(this.element);
+    this.element = [];
+    let parsed: unknown[];
+    try {
+      parsed = JSON.parse(`[${text}]`) as unknown[];
+    } catch (err) {
+      throw new JsonRecordsError(this.offset + at, (err as Error).message);
+    }
+    const records = this.records!;
+    for (let k = 0; k < parsed.length; k++) records.push(parsed[k]);
   }
 
   end(): ParsedRecords {
@@ -225,27 +323,6 @@ export class RecordsParser {
       return JSON.parse(raw) as string;
     } catch (err) {
       throw new JsonRecordsError(this.offset, (err as Error).message);
-    }
-  }
-
-  private takeElement(last: boolean, at: number): void {
-    const had = this.elementHasValue;
-    if (!had) {
-      // `[]` is an empty list; `[,`, `[1,,2]` and `[1,]` are not JSON.
-      if (last && !this.sawComma) {
-        this.element = [];
-        return;
-      }
-      throw new JsonRecordsError(at, 'a list element is missing');
-    }
-    const text = decode(this.element);
-    this.element = [];
-    this.elementHasValue = false;
-    this.sawComma = !last;
-    try {
-      this.records!.push(JSON.parse(text));
-    } catch (err) {
-      throw new JsonRecordsError(at, (err as Error).message);
     }
   }
 }
