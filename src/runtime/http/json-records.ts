@@ -210,27 +210,20 @@ export class RecordsParser {
     /** The first byte of this chunk's records not yet parsed, and the separator after the last complete one (-1: none yet). */
     const from = start;
     let complete = -1;
-    let backslash = -1;
     let i = start;
     for (; i < n; i++) {
       if (inString) {
-        if (escaped) {
-          escaped = false;
-          continue;
+        // Byte by byte: most strings of a record (keys, short values) are shorter than what a call
+        // to indexOf costs.
+        for (; i < n; i++) {
+          const c = chunk[i];
+          if (escaped) escaped = false;
+          else if (c === BACKSLASH) escaped = true;
+          else if (c === QUOTE) {
+            inString = false;
+            break;
+          }
         }
-        if (backslash < i) {
-          backslash = chunk.indexOf(BACKSLASH, i);
-          if (backslash < 0) backslash = n;
-        }
-        let quote = chunk.indexOf(QUOTE, i);
-        if (quote < 0 || quote > backslash) quote = backslash;
-        if (quote >= n) {
-          i = n;
-          break;
-        }
-        i = quote;
-        if (chunk[i] === BACKSLASH) escaped = true;
-        else inString = false;
         continue;
       }
       const b = chunk[i];
