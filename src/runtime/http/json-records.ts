@@ -73,12 +73,10 @@ export class RecordsParser {
   private skeleton: Buffer[] = [];
   /** Bytes of the record being read, from the chunks before the current one. */
   private element: Buffer[] = [];
-  private elementHasValue = false;
-  /** Brackets open inside the record being read. */
-  private depth = 0;
+  /** Where the scan of the records' array is. */
+  private readonly scan = new RecordScan();
   /** Depth of the records' array in `stack` (its frame's index + 1), 0 when not inside it. */
   private target = 0;
-  private sawComma = false;
   private records: unknown[] | undefined;
   /** Bytes of the key being read, when its object is on the path. */
   private key: Buffer[] | undefined;
@@ -164,10 +162,8 @@ export class RecordsParser {
             this.skeleton.push(chunk.subarray(skeletonFrom, i + 1));
             this.target = this.stack.length;
             this.records = [];
-            this.sawComma = false;
             this.element = [];
-            this.elementHasValue = false;
-            this.depth = 0;
+            this.scan.reset();
           }
           break;
         }
@@ -198,71 +194,40 @@ export class RecordsParser {
   /**
    * Reads records from `start` (inside the records' array) to the `]` that closes the array, whose
    * index it returns, or to the end of the chunk (returns its length), keeping the bytes of the
-   * record left unfinished. Only strings and bracket depth are followed: whether the brackets
-   * match, and everything else about a record, JSON.parse checks on the record's text.
+   * record left unfinished. Whether a record's brackets match, and everything else about it, is
+   * JSON.parse's to check on the record's text.
    */
   private scanRecords(chunk: Buffer, start: number): number {
     const n = chunk.length;
-    let inString = this.inString;
-    let escaped = this.escaped;
-    let depth = this.depth;
-    let hasValue = this.elementHasValue;
-    /** The first byte of this chunk's records not yet parsed, and the separator after the last complete one (-1: none yet). */
-    const from = start;
-    let complete = -1;
-    let i = start;
-    for (; i < n; i++) {
-      if (inString) {
-        // Byte by byte: most strings of a record (keys, short values) are shorter than what a call
-        // to indexOf costs.
-        for (; i < n; i++) {
-          const c = chunk[i];
-          if (escaped) escaped = false;
-          else if (c === BACKSLASH) escaped = true;
-          else if (c === QUOTE) {
-            inString = false;
-            break;
-          }
-        }
-        continue;
-      }
-      const b = chunk[i];
-      if (b === QUOTE) {
-        inString = true;
-        hasValue = true;
-      } else if (depth > 0) {
-        if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
-        else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
-      } else if (b === COMMA) {
-        // `[,` and `[1,,2]` are not JSON.
-        if (!hasValue) throw new JsonRecordsError(this.offset + i, 'a list element is missing');
-        hasValue = false;
-        this.sawComma = true;
-        complete = i;
-      } else if (b === CLOSE_ARRAY) {
+    const s = this.scan;
+    s.inString = this.inString;
+    s.escaped = this.escaped;
+    s.complete = -1;
+    const i = scanRecordBytes(chunk, start, s);
+    const at = this.offset + i;
+    switch (s.stop) {
+      case Stop.Missing:
+        throw new JsonRecordsError(at, 'a list element is missing');
+      case Stop.Unexpected:
+        throw new JsonRecordsError(at, 'unexpected }');
+      case Stop.Close:
         // `[]` is an empty list; `[1,]` is not JSON.
-        if (!hasValue && this.sawComma) throw new JsonRecordsError(this.offset + i, 'a list element is missing');
-        this.take(chunk, from, hasValue ? i : complete, i);
+        if (!s.hasValue && s.sawComma) throw new JsonRecordsError(at, 'a list element is missing');
+        this.take(chunk, start, s.hasValue ? i : s.complete, i);
         this.element = [];
         this.inString = false;
         this.escaped = false;
-        this.depth = 0;
-        this.elementHasValue = false;
+        s.depth = 0;
+        s.hasValue = false;
+        s.sawComma = false;
         return i;
-      } else if (b === CLOSE_OBJECT) {
-        throw new JsonRecordsError(this.offset + i, 'unexpected }');
-      } else if (!isSpace(b)) {
-        hasValue = true;
-        if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
-      }
+      default:
+        this.take(chunk, start, s.complete, s.complete);
+        if (s.complete + 1 < n) this.element.push(chunk.subarray(s.complete < 0 ? start : s.complete + 1));
+        this.inString = s.inString;
+        this.escaped = s.escaped;
+        return n;
     }
-    this.take(chunk, from, complete, complete);
-    if (complete + 1 < n) this.element.push(chunk.subarray(complete < 0 ? from : complete + 1));
-    this.inString = inString;
-    this.escaped = escaped;
-    this.depth = depth;
-    this.elementHasValue = hasValue;
-    return n;
   }
 
   /**
@@ -319,6 +284,110 @@ export class RecordsParser {
     }
   }
 }
+
+const enum Stop {
+  /** The end of the chunk. */
+  End,
+  /** The `]` that closes the records' array. */
+  Close,
+  /** A separator with no record before it. */
+  Missing,
+  /** A `}` between records. */
+  Unexpected,
+}
+
+/** The scanner's place in the records' array, across chunks. */
+class RecordScan {
+  inString = false;
+  escaped = false;
+  /** Brackets open inside the record being read. */
+  depth = 0;
+  /** The record being read has begun (more than white space since the last separator). */
+  hasValue = false;
+  sawComma = false;
+  /** The separator after the last record complete in this chunk (-1: none). */
+  complete = -1;
+  stop = Stop.End;
+
+  reset(): void {
+    this.depth = 0;
+    this.hasValue = false;
+    this.sawComma = false;
+    this.complete = -1;
+  }
+}
+
+/**
+ * The scan of the records' bytes, from `start` until the end of the chunk, the array's `]` or a
+ * misplaced separator (`s.stop` says which; returns its index). Only strings and bracket depth are
+ * followed, byte by byte: most strings of a record (keys, short values) are shorter than what a
+ * call to indexOf costs. A function of its own, and with the rare cases left to the caller, so that
+ * the compiler optimises the loop whole rather than stopping at a branch it has never seen taken.
+ */
+function scanRecordBytes(chunk: Buffer, start: number, s: RecordScan): number {
+  const n = chunk.length;
+  let inString = s.inString;
+  let escaped = s.escaped;
+  let depth = s.depth;
+  let hasValue = s.hasValue;
+  let sawComma = s.sawComma;
+  let complete = s.complete;
+  let stop = Stop.End;
+  let i = start;
+  for (; i < n; i++) {
+    if (inString) {
+      for (; i < n; i++) {
+        const c = chunk[i];
+        if (escaped) escaped = false;
+        else if (c === BACKSLASH) escaped = true;
+        else if (c === QUOTE) {
+          inString = false;
+          break;
+        }
+      }
+      continue;
+    }
+    const b = chunk[i];
+    if (b === QUOTE) {
+      inString = true;
+      hasValue = true;
+    } else if (depth > 0) {
+      if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
+      else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
+    } else if (b === COMMA) {
+      // `[,` and `[1,,2]` are not JSON.
+      if (!hasValue) {
+        stop = Stop.Missing;
+        break;
+      }
+      hasValue = false;
+      sawComma = true;
+      complete = i;
+    } else if (b === CLOSE_ARRAY) {
+      stop = Stop.Close;
+      break;
+    } else if (b === CLOSE_OBJECT) {
+      stop = Stop.Unexpected;
+      break;
+    } else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) {
+      hasValue = true;
+      if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
+    }
+  }
+  s.inString = inString;
+  s.escaped = escaped;
+  s.depth = depth;
+  s.hasValue = hasValue;
+  s.sawComma = sawComma;
+  s.complete = complete;
+  s.stop = stop;
+  return stop === Stop.End ? n : i;
+}
+
+// Run once on nothing when the module loads: the first page's first chunk is long enough for the
+// loop to be compiled while it runs, before the stores after it have ever run, and that code would
+// then be thrown away at the loop's end on each chunk until the whole function is compiled again.
+scanRecordBytes(Buffer.alloc(0), 0, new RecordScan());
 
 /** The text of a value's pieces; one piece (most records: a record within one chunk) is not copied first. */
 function decode(pieces: Buffer[]): string {
