@@ -197,9 +197,24 @@ export class RecordsParser {
    * record left unfinished. Whether a record's brackets match, and everything else about it, is
    * JSON.parse's to check on the record's text.
    */
-  private scanRecords(chunk: Buffer, start: number): number {
+  private scanRecords(chunk: Buffer, begin: number): number {
     const n = chunk.length;
     const s = this.scan;
+    let start = begin;
+    // Most of a chunk is whole records: the text up to its last `},{` (where an object record ends
+    // and the next begins, in a compact body), with the record held from earlier chunks, is tried
+    // as one array first. If JSON.parse takes it, that `,` separates records (the text begins where
+    // a record begins, and a cut anywhere else leaves a value open or closes the records' array
+    // early, which it refuses), so only the rest of the chunk needs the scan.
+    const gap = chunk.lastIndexOf(RECORD_GAP);
+    if (gap >= start && this.tryTake(chunk, start, gap + 1)) {
+      start = gap + 2;
+      this.inString = false;
+      this.escaped = false;
+      s.depth = 0;
+      s.hasValue = false;
+      s.sawComma = true;
+    }
     s.inString = this.inString;
     s.escaped = this.escaped;
     s.complete = -1;
@@ -228,6 +243,21 @@ export class RecordsParser {
         this.escaped = s.escaped;
         return n;
     }
+  }
+
+  /** Parses the held bytes and this chunk's from `from` to `end` as whole records, if JSON.parse takes them so. */
+  private tryTake(chunk: Buffer, from: number, end: number): boolean {
+    const pieces = this.element.length === 0 ? [chunk.subarray(from, end)] : [...this.element, chunk.subarray(from, end)];
+    let parsed: unknown[];
+    try {
+      parsed = JSON.parse(`[${decode(pieces)}]`) as unknown[];
+    } catch {
+      return false;
+    }
+    this.element = [];
+    const records = this.records!;
+    for (let k = 0; k < parsed.length; k++) records.push(parsed[k]);
+    return true;
   }
 
   /**
@@ -284,6 +314,9 @@ export class RecordsParser {
     }
   }
 }
+
+/** Where one object record ends and the next begins, in a body without white space between them. */
+const RECORD_GAP = Buffer.from('},{');
 
 const enum Stop {
   /** The end of the chunk. */
