@@ -8,9 +8,10 @@
 // The scanner only finds where values begin and end (strings, escapes, brackets); the values
 // themselves are parsed by JSON.parse, so what is accepted and what each record becomes is exactly
 // what JSON.parse of the whole body would give. Inside the records' array the scanner follows only
-// strings and the depth of brackets (nothing in a record matters to the pointer), and the records
-// that end in one chunk are parsed by one JSON.parse of their text as an array: a page is most of the
-// work of a read, and per-byte bookkeeping or a call per record would cost more than the parsing. Where the records' place is not an array of the
+// strings and the depth of brackets (nothing in a record matters to the pointer), the records that
+// end in one chunk are parsed by one JSON.parse of their text as an array, and in a compact body
+// most of a chunk is taken that way before any scan (scanRecords): a page is most of the work of a
+// read, and per-byte bookkeeping or a call per record would cost more than the parsing. Where the records' place is not an array of the
 // answer (missing, null, an object, reached through an array index), nothing is taken out:
 // `records` is undefined and the caller reads the body as before.
 
