@@ -11,7 +11,7 @@ export interface Agents {
 }
 
 /** Above any sane concurrency of one limiter; the limiter is what keeps the request rate down. */
-const MAX_SOCKETS = 16;
+const MAX_SOCKETS = 64;
 
 const agents = new Map<string, Agents>();
 

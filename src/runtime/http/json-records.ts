@@ -7,7 +7,11 @@
 //
 // The scanner only finds where values begin and end (strings, escapes, brackets); the values
 // themselves are parsed by JSON.parse, so what is accepted and what each record becomes is exactly
-// what JSON.parse of the whole body would give. Where the records' place is not an array of the
+// what JSON.parse of the whole body would give. Inside the records' array the scanner follows only
+// strings and the depth of brackets (nothing in a record matters to the pointer), the records that
+// end in one chunk are parsed by one JSON.parse of their text as an array, and in a compact body
+// most of a chunk is taken that way before any scan (scanRecords): a page is most of the work of a
+// read, and per-byte bookkeeping or a call per record would cost more than the parsing. Where the records' place is not an array of the
 // answer (missing, null, an object, reached through an array index), nothing is taken out:
 // `records` is undefined and the caller reads the body as before.
 
@@ -68,12 +72,12 @@ export class RecordsParser {
   private escaped = false;
   /** Bytes of the body outside the records' array. */
   private skeleton: Buffer[] = [];
-  /** Bytes of the record being read. */
+  /** Bytes of the record being read, from the chunks before the current one. */
   private element: Buffer[] = [];
-  private elementHasValue = false;
+  /** Where the scan of the records' array is. */
+  private readonly scan = new RecordScan();
   /** Depth of the records' array in `stack` (its frame's index + 1), 0 when not inside it. */
   private target = 0;
-  private sawComma = false;
   private records: unknown[] | undefined;
   /** Bytes of the key being read, when its object is on the path. */
   private key: Buffer[] | undefined;
@@ -92,6 +96,17 @@ export class RecordsParser {
     // string is one indexOf rather than a loop over its bytes.
     let backslash = -1;
     for (let i = 0; i < n; i++) {
+      if (this.target > 0) {
+        // In the records' array: read records up to its end, or to the end of the chunk.
+        const close = this.scanRecords(chunk, i);
+        if (close === n) break;
+        this.stack.pop();
+        this.target = 0;
+        skeletonFrom = close;
+        backslash = -1;
+        i = close;
+        continue;
+      }
       if (this.inString) {
         if (this.escaped) {
           this.escaped = false;
@@ -123,21 +138,6 @@ export class RecordsParser {
       const b = chunk[i];
       if (isSpace(b)) continue;
       const top = this.stack.length > 0 ? this.stack[this.stack.length - 1] : undefined;
-      const inTarget = this.target > 0 && this.stack.length === this.target;
-      if (inTarget && (b === COMMA || b === CLOSE_ARRAY)) {
-        // The end of one record: parse what was gathered since the last separator.
-        if (i > from) this.element.push(chunk.subarray(from, i));
-        this.takeElement(b === CLOSE_ARRAY, this.offset + i);
-        if (b === CLOSE_ARRAY) {
-          this.stack.pop();
-          this.target = 0;
-          skeletonFrom = i;
-        } else {
-          from = i + 1;
-        }
-        continue;
-      }
-      if (inTarget) this.elementHasValue = true;
       // A value begins where an object awaits one, or anywhere in an array.
       const startsValue = b !== COMMA && b !== COLON && b !== CLOSE_ARRAY && b !== CLOSE_OBJECT && (top === undefined || top.array || top.slot === Slot.Value);
       const onPath = this.valueOnPath(top);
@@ -163,10 +163,8 @@ export class RecordsParser {
             this.skeleton.push(chunk.subarray(skeletonFrom, i + 1));
             this.target = this.stack.length;
             this.records = [];
-            this.sawComma = false;
             this.element = [];
-            this.elementHasValue = false;
-            from = i + 1;
+            this.scan.reset();
           }
           break;
         }
@@ -187,13 +185,102 @@ export class RecordsParser {
           break;
       }
     }
-    if (this.target > 0) {
-      if (n > from) this.element.push(chunk.subarray(from));
-    } else {
+    if (this.target === 0) {
       if (this.key && this.inString) this.key.push(chunk.subarray(from));
       this.skeleton.push(chunk.subarray(skeletonFrom));
     }
     this.offset += n;
+  }
+
+  /**
+   * Reads records from `start` (inside the records' array) to the `]` that closes the array, whose
+   * index it returns, or to the end of the chunk (returns its length), keeping the bytes of the
+   * record left unfinished. Whether a record's brackets match, and everything else about it, is
+   * JSON.parse's to check on the record's text.
+   */
+  private scanRecords(chunk: Buffer, begin: number): number {
+    const n = chunk.length;
+    const s = this.scan;
+    let start = begin;
+    // Most of a chunk is whole records: the text up to its last `},{` (where an object record ends
+    // and the next begins, in a compact body), with the record held from earlier chunks, is tried
+    // as one array first. If JSON.parse takes it, that `,` separates records (the text begins where
+    // a record begins, and a cut anywhere else leaves a value open or closes the records' array
+    // early, which it refuses), so only the rest of the chunk needs the scan.
+    const gap = chunk.lastIndexOf(RECORD_GAP);
+    if (gap >= start && this.tryTake(chunk, start, gap + 1)) {
+      start = gap + 2;
+      this.inString = false;
+      this.escaped = false;
+      s.depth = 0;
+      s.hasValue = false;
+      s.sawComma = true;
+    }
+    s.inString = this.inString;
+    s.escaped = this.escaped;
+    s.complete = -1;
+    const i = scanRecordBytes(chunk, start, s);
+    const at = this.offset + i;
+    switch (s.stop) {
+      case Stop.Missing:
+        throw new JsonRecordsError(at, 'a list element is missing');
+      case Stop.Unexpected:
+        throw new JsonRecordsError(at, 'unexpected }');
+      case Stop.Close:
+        // `[]` is an empty list; `[1,]` is not JSON.
+        if (!s.hasValue && s.sawComma) throw new JsonRecordsError(at, 'a list element is missing');
+        this.take(chunk, start, s.hasValue ? i : s.complete, i);
+        this.element = [];
+        this.inString = false;
+        this.escaped = false;
+        s.depth = 0;
+        s.hasValue = false;
+        s.sawComma = false;
+        return i;
+      default:
+        this.take(chunk, start, s.complete, s.complete);
+        if (s.complete + 1 < n) this.element.push(chunk.subarray(s.complete < 0 ? start : s.complete + 1));
+        this.inString = s.inString;
+        this.escaped = s.escaped;
+        return n;
+    }
+  }
+
+  /** Parses the held bytes and this chunk's from `from` to `end` as whole records, if JSON.parse takes them so. */
+  private tryTake(chunk: Buffer, from: number, end: number): boolean {
+    const pieces = this.element.length === 0 ? [chunk.subarray(from, end)] : [...this.element, chunk.subarray(from, end)];
+    let parsed: unknown[];
+    try {
+      parsed = JSON.parse(`[${decode(pieces)}]`) as unknown[];
+    } catch {
+      return false;
+    }
+    this.element = [];
+    const records = this.records!;
+    for (let k = 0; k < parsed.length; k++) records.push(parsed[k]);
+    return true;
+  }
+
+  /**
+   * Parses the records that end at `end` (exclusive; -1: none ended in this chunk): the bytes held
+   * from earlier chunks, then this chunk's from `from`. Several records are parsed as one array:
+   * the separators between them are the array's own, and JSON.parse refuses the whole exactly when
+   * it would refuse one of them.
+   */
+  private take(chunk: Buffer, from: number, end: number, at: number): void {
+    if (end < 0) return;
+    if (end > from) this.element.push(chunk.subarray(from, end));
+    if (this.element.length === 0) return;
+    const text = decode(this.element);
+    this.element = [];
+    let parsed: unknown[];
+    try {
+      parsed = JSON.parse(`[${text}]`) as unknown[];
+    } catch (err) {
+      throw new JsonRecordsError(this.offset + at, (err as Error).message);
+    }
+    const records = this.records!;
+    for (let k = 0; k < parsed.length; k++) records.push(parsed[k]);
   }
 
   end(): ParsedRecords {
@@ -227,28 +314,124 @@ export class RecordsParser {
       throw new JsonRecordsError(this.offset, (err as Error).message);
     }
   }
+}
 
-  private takeElement(last: boolean, at: number): void {
-    const had = this.elementHasValue;
-    if (!had) {
-      // `[]` is an empty list; `[,`, `[1,,2]` and `[1,]` are not JSON.
-      if (last && !this.sawComma) {
-        this.element = [];
-        return;
-      }
-      throw new JsonRecordsError(at, 'a list element is missing');
-    }
-    const text = decode(this.element);
-    this.element = [];
-    this.elementHasValue = false;
-    this.sawComma = !last;
-    try {
-      this.records!.push(JSON.parse(text));
-    } catch (err) {
-      throw new JsonRecordsError(at, (err as Error).message);
-    }
+/** Where one object record ends and the next begins, in a body without white space between them. */
+const RECORD_GAP = Buffer.from('},{');
+
+const enum Stop {
+  /** The end of the chunk. */
+  End,
+  /** The `]` that closes the records' array. */
+  Close,
+  /** A separator with no record before it. */
+  Missing,
+  /** A `}` between records. */
+  Unexpected,
+}
+
+/** The scanner's place in the records' array, across chunks. */
+class RecordScan {
+  inString = false;
+  escaped = false;
+  /** Brackets open inside the record being read. */
+  depth = 0;
+  /** The record being read has begun (more than white space since the last separator). */
+  hasValue = false;
+  sawComma = false;
+  /** The separator after the last record complete in this chunk (-1: none). */
+  complete = -1;
+  stop = Stop.End;
+
+  reset(): void {
+    this.depth = 0;
+    this.hasValue = false;
+    this.sawComma = false;
+    this.complete = -1;
   }
 }
+
+/**
+ * The scan of the records' bytes, from `start` until the end of the chunk, the array's `]` or a
+ * misplaced separator (`s.stop` says which; returns its index). Only strings (each skipped by
+ * indexOf, which in whole runs costs less than a loop over their bytes) and bracket depth are
+ * followed. A function of its own, and with the rare cases left to the caller, so that the compiler
+ * optimises the loop whole rather than stopping at a branch it has never seen taken.
+ */
+function scanRecordBytes(chunk: Buffer, start: number, s: RecordScan): number {
+  const n = chunk.length;
+  let inString = s.inString;
+  let escaped = s.escaped;
+  let depth = s.depth;
+  let hasValue = s.hasValue;
+  let sawComma = s.sawComma;
+  let complete = s.complete;
+  let stop = Stop.End;
+  // The next backslash at or after i (n: none), found once per stretch: backslashes are rare.
+  let backslash = -1;
+  let i = start;
+  for (; i < n; i++) {
+    if (inString) {
+      if (escaped) {
+        escaped = false;
+        continue;
+      }
+      if (backslash < i) {
+        backslash = chunk.indexOf(BACKSLASH, i);
+        if (backslash < 0) backslash = n;
+      }
+      let quote = chunk.indexOf(QUOTE, i);
+      if (quote < 0 || quote > backslash) quote = backslash;
+      if (quote >= n) {
+        i = n;
+        break;
+      }
+      i = quote;
+      if (chunk[i] === BACKSLASH) escaped = true;
+      else inString = false;
+      continue;
+    }
+    const b = chunk[i];
+    if (b === QUOTE) {
+      inString = true;
+      hasValue = true;
+    } else if (depth > 0) {
+      if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
+      else if (b === CLOSE_OBJECT || b === CLOSE_ARRAY) depth--;
+    } else if (b === COMMA) {
+      // `[,` and `[1,,2]` are not JSON.
+      if (!hasValue) {
+        stop = Stop.Missing;
+        break;
+      }
+      hasValue = false;
+      sawComma = true;
+      complete = i;
+    } else if (b === CLOSE_ARRAY) {
+      stop = Stop.Close;
+      break;
+    } else if (b === CLOSE_OBJECT) {
+      stop = Stop.Unexpected;
+      break;
+    } else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) {
+      hasValue = true;
+      if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
+    }
+  }
+  s.inString = inString;
+  s.escaped = escaped;
+  s.depth = depth;
+  s.hasValue = hasValue;
+  s.sawComma = sawComma;
+  s.complete = complete;
+  s.stop = stop;
+  return stop === Stop.End ? n : i;
+}
+
+// Run once on nothing when the module loads: the first page's first chunk is long enough for the
+// loop to be compiled while it runs, before the stores after it have ever run, and that code would
+// then be thrown away at the loop's end on each chunk until the whole function is compiled again.
+scanRecordBytes(Buffer.alloc(0), 0, new RecordScan());
 
 /** The text of a value's pieces; one piece (most records: a record within one chunk) is not copied first. */
 function decode(pieces: Buffer[]): string {

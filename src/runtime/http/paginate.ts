@@ -133,10 +133,39 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     // one dropped) from being reported as an unhandled rejection.
     const f: Fetch = { pos, size, res, ctl, arrived: false };
     res.then(
-      () => (f.arrived = true),
+      (r) => {
+        f.arrived = true;
+        if (f.pos.type === 'offset' && endsCollection(r, f.pos, f.size)) endAt(f.pos.start);
+      },
       () => (f.arrived = true),
     );
     return f;
+  };
+
+  // Pages are handed on in order, but the answer that shows the end of an offset collection (empty,
+  // short, or saying there is no more) may come in long before the consumer reaches it. From then on
+  // no page beyond it is worth its request and tokens: none is asked for, and those in flight are
+  // aborted at once rather than when the consumer gets there. Whatever pages before it turn out to
+  // hold, the collection has nothing past that start.
+  let lastStart = Infinity;
+  const endsCollection = (res: ApiResponse, pos: Position, size: number): boolean => {
+    const all = res.records ?? extractRecords(res.body, action.extract);
+    if (!all) return false;
+    try {
+      return nextPosition(res, p, pos, all.length, size, site, () => '') === undefined;
+    } catch {
+      // A malformed marker is reported when the consumer reaches the page.
+      return false;
+    }
+  };
+  const endAt = (start: number): void => {
+    if (start >= lastStart) return;
+    lastStart = start;
+    queue = queue.filter((f) => {
+      const beyond = f.pos.type === 'offset' && f.pos.start > start;
+      if (beyond) f.ctl.abort();
+      return !beyond;
+    });
   };
 
   let received = 0;
@@ -161,7 +190,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     // at the window whoever is the slower side. Answered pages are not bounded on their own: those
     // that wait behind a late page wait for it, not for the consumer, and stopping requests then
     // would leave the rate unused until the late page came.
-    while (nextPos && queue.length < depth) {
+    while (nextPos && queue.length < depth && !(nextPos.type === 'offset' && nextPos.start > lastStart)) {
       const want = wanted - received - queue.reduce((n, f) => n + f.size, 0);
       if (want <= 0) break;
       const size = Math.min(maxSize, want);
@@ -198,6 +227,9 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
           dropQueue();
           win.reset();
           nextPos = next;
+          // The server pages otherwise than predicted: what a page asked for on a prediction said
+          // about the end no longer bounds where the answers lead.
+          lastStart = Infinity;
         }
       }
       fill();

@@ -110,6 +110,32 @@ describe('RecordsParser', () => {
     );
   });
 
+  it('reads compact object records, nested ones too, split anywhere and with or without a fault, as JSON.parse would', () => {
+    // Object records written without white space meet at `},{`, as do objects nested in them.
+    const objectRecord = fc.dictionary(fc.string({ maxLength: 4 }), fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.array(fc.dictionary(fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 1 })), { maxLength: 3 })), { maxKeys: 4 });
+    const body = fc.record({ data: fc.array(objectRecord, { maxLength: 30 }), more: fc.array(fc.dictionary(fc.string({ maxLength: 2 }), fc.integer()), { maxLength: 3 }) });
+    const fault = fc.option(fc.tuple(fc.nat(), fc.constantFrom('', ',', ']', '}', '[', '{', '"', ':', '},{', '\\')), { nil: undefined });
+    fc.assert(
+      fc.property(body, fault, cuts, (value, f, at) => {
+        let s = JSON.stringify(value);
+        if (f) {
+          const i = f[0] % (s.length + 1);
+          s = s.slice(0, i) + f[1] + s.slice(i + (f[1] === '' ? 1 : 0));
+        }
+        let valid = true;
+        try {
+          JSON.parse(s);
+        } catch {
+          valid = false;
+        }
+        const read = (): unknown => parseRecords(split(Buffer.from(s, 'utf8'), at), '/data');
+        if (valid) expect(read()).toEqual(expected(s, '/data'));
+        else expect(read).toThrow(JsonRecordsError);
+      }),
+      { numRuns: runs(3000), seed: 1910 },
+    );
+  });
+
   it('reads a record whose bytes come in two chunks', () => {
     const p = new RecordsParser('/data');
     p.push(Buffer.from('{"data":[{"id":1},{"id":'));
