@@ -7,6 +7,7 @@ import { resolveAppConnection, usesDefinedFields } from '../../connections/app-c
 import { resolveConnection, type ResolvedConnection } from '../../connections/index.js';
 import { concurrencyFor, LatencyEstimate } from '../http/adaptive-concurrency.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from '../http/budget.js';
+import { isUnlimited } from '../http/limiter-plan.js';
 import { readWindowFor } from '../http/page-window.js';
 import { ApiClient, type HttpEvent } from '../http/index.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
@@ -124,7 +125,7 @@ export class HttpClients {
   streamTooSlow(client: ApiClient): boolean {
     const l = client.limiter.stats();
     const ms = this.latencies.get(client)?.ms;
-    if (ms === undefined || !Number.isFinite(l.burst) || l.burst >= Number.MAX_SAFE_INTEGER) return false;
+    if (ms === undefined || isUnlimited(l.burst)) return false;
     return (ms * l.burst) / Math.max(1, l.windowMs) >= SLOW_STREAM;
   }
 

@@ -4,6 +4,7 @@
 // rate x latency requests in flight (Little's law), so the number follows the answers' observed
 // latency; it never passes the burst, and the rate limiter still decides when each request goes,
 // so the limit itself is never exceeded whatever this says.
+import { isUnlimited } from './limiter-plan.js';
 
 /**
  * Writes in flight before any answer has been timed, and at least: a request costs more than its
@@ -32,7 +33,7 @@ export class LatencyEstimate {
 /** Requests in flight that keep `burst` per `windowMs` busy at `latencyMs` an answer: at least a few, within the burst. */
 export function concurrencyFor(latencyMs: number | undefined, burst: number, windowMs: number): number {
   // Without a rate limit there is no rate to keep busy: a few at once, as against a near server.
-  if (!Number.isFinite(burst) || burst >= Number.MAX_SAFE_INTEGER) return START_CONCURRENCY;
+  if (isUnlimited(burst)) return START_CONCURRENCY;
   const cap = Math.max(1, Math.min(MAX_CONCURRENCY, burst));
   if (latencyMs === undefined) return Math.min(START_CONCURRENCY, cap);
   const perMs = burst / Math.max(1, windowMs);

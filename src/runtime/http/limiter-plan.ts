@@ -10,3 +10,6 @@ export interface LimiterPlan {
   /** Cost classes with a burst of their own, counted on top of the main window (Pipedrive search: 10). */
   classBursts?: Readonly<Partial<Record<CostClass, number>>>;
 }
+
+/** A plan without a rate limit (an infinite or absurdly large burst): there is no rate to keep busy. */
+export const isUnlimited = (burst: number): boolean => !Number.isFinite(burst) || burst >= Number.MAX_SAFE_INTEGER;

@@ -8,11 +8,13 @@
 // slow server is most of a read that fits in the burst.
 // The speculation is bounded: at most `max - 1` pages are ever asked for past the end.
 
+import { isUnlimited } from './limiter-plan.js';
+
 /** The most pages in flight for a plan's burst: a quarter of it, so writes and lookups still get through. */
 export function readWindowFor(burst: number, windowMs: number): number {
   // Without a rate limit the answers come as fast as the server makes them, and the consumer is the
   // slower side: more pages at once would only hold more of them in memory.
-  if (!Number.isFinite(burst) || burst >= Number.MAX_SAFE_INTEGER) return UNLIMITED_READ_WINDOW;
+  if (isUnlimited(burst)) return UNLIMITED_READ_WINDOW;
   // A burst per window longer than 2 s spreads over more time: fewer pages at once are needed.
   const perTwoSeconds = burst * Math.min(1, 2000 / Math.max(1, windowMs));
   return Math.max(1, Math.min(MAX_READ_WINDOW, Math.floor(perTwoSeconds / 4)));
