@@ -304,8 +304,8 @@ export class ApiClient {
       this.limiter.observe(grant, info);
 
       if (status >= 200 && status < 300) {
-        const parsed = res.parsed === undefined ? parseJson(res.body) : res.parsed instanceof JsonRecordsError ? ({ ok: false } as const) : ({ ok: true, value: res.parsed.body, records: res.parsed.records } as const);
-        if (parsed.ok) return { status, headers: res.headers, body: parsed.value, ...('records' in parsed && parsed.records !== undefined ? { records: parsed.records } : {}), attempts: attempt };
+        const json = answerJson(res);
+        if (json) return { status, headers: res.headers, body: json.body, ...(json.records !== undefined ? { records: json.records } : {}), attempts: attempt };
         this.s.malformed++;
         // The server acted and answered; we cannot read what it did.
         if (!idempotent) throw new UncertainWriteError(site, attempt, 'unreadable answer', status);
@@ -481,6 +481,14 @@ async function streamed(url: string, options: StreamOptions, pointer: string, on
   } finally {
     stream.destroy();
   }
+}
+
+/** A 2xx answer's body, with its records when they were parsed as they arrived; undefined when it is not JSON. */
+function answerJson(res: Answer): ParsedRecords | undefined {
+  if (res.parsed instanceof JsonRecordsError) return undefined;
+  if (res.parsed !== undefined) return res.parsed;
+  const p = parseJson(res.body);
+  return p.ok ? { body: p.value, records: undefined } : undefined;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
