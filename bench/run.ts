@@ -8,6 +8,11 @@
 //    using the official client doing the same (a process too).
 // 3. Memory: 1,000,000 persons from a sandbox process through `map` to `file.jsonl`: the peak RSS
 //    of the `sluice run` process, against the peak at 100,000 (target: both under 120 MB).
+//    The peak of a long run varies from run to run by 20 MB and more with V8's sizing of its old
+//    generation, not with what the run holds: the first full collection (during start-up, with no
+//    measure of the program's allocation yet) lets the old generation grow to 4x what was live
+//    then before the next one, so a run long enough to get there peaks at 36 to 60 MB of old space
+//    where 13 to 16 MB are live. BENCH_MEM_TRACE=1 shows each peak's parts.
 // 4. Daily-budget tokens (bench/tokens.ts): a full read of 100,000 persons and an incremental run
 //    with 100 changes, on API v1 and v2.
 //
