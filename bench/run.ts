@@ -8,11 +8,17 @@
 //    using the official client doing the same (a process too).
 // 3. Memory: 1,000,000 persons from a sandbox process through `map` to `file.jsonl`: the peak RSS
 //    of the `sluice run` process, against the peak at 100,000 (target: both under 120 MB).
+//    The peak of a long run varies from run to run by 20 MB and more with V8's sizing of its old
+//    generation, not with what the run holds: the first full collection (during start-up, with no
+//    measure of the program's allocation yet) lets the old generation grow to 4x what was live
+//    then before the next one, so a run long enough to get there peaks at 36 to 60 MB of old space
+//    where 13 to 16 MB are live. BENCH_MEM_TRACE=1 shows each peak's parts.
 // 4. Daily-budget tokens (bench/tokens.ts): a full read of 100,000 persons and an incremental run
 //    with 100 changes, on API v1 and v2.
 //
 // Env: BENCH_SKIP=1,3 skips benchmarks by number; BENCH_PERSONS (default 100000), BENCH_RECORDS
 // (default 1000000) change the sizes of 2 and 3; BENCH_TOKEN_PERSONS (default 100000) that of 4.
+// BENCH_MEM_TRACE=1 takes each peak of 3 apart (bench/memory-trace.mjs; sampling costs a little).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -23,6 +29,8 @@ import { join } from 'node:path';
 import { main as rateLimitedRead } from './rate-limited-read.js';
 import { main as tokens } from './tokens.js';
 import { BIN, fmt, log, median, ROOT, TOKEN } from './common.js';
+// @ts-expect-error: a plain JS module (node preloads it without the TypeScript loader), untyped.
+import { peakOf } from './memory-trace.mjs';
 
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 
@@ -239,15 +247,27 @@ async function memory(): Promise<{ peakMb: number; smallPeakMb: number; ratio: n
     SLUICE_CONFIG_DIR: join(dir, 'config'),
     SLUICE_HOME: join(dir, 'home'),
   };
+  const trace = process.env.BENCH_MEM_TRACE === '1';
   const peak = async (name: string, n: number): Promise<Measured> => {
-    const runs: Measured[] = [];
+    const runs: (Measured & { trace?: string })[] = [];
     for (let i = 0; i < 2; i++) {
       // A fresh state each time: every run reads everything.
       rmSync(join(dir, 'home'), { recursive: true, force: true });
-      runs.push(check(await measure([BIN, 'run', `${name}.flow`], { cwd: dir, env }), `sluice run ${name}`));
+      const out = join(dir, `${name}.${i}.mem.tsv`);
+      const args = trace ? ['--import', join(ROOT, 'bench', 'memory-trace.mjs'), BIN, 'run', `${name}.flow`] : [BIN, 'run', `${name}.flow`];
+      const m = check(await measure(args, { cwd: dir, env: trace ? { ...env, MEM_TRACE_OUT: out } : env }), `sluice run ${name}`);
+      runs.push(trace ? { ...m, trace: readFileSync(out, 'utf8') } : m);
     }
     const m = runs.sort((a, b) => a.peakKb - b.peakKb)[1];
     log(`   ${`${fmt(n)} persons`.padEnd(20)} peak RSS ${fmt(m.peakKb / 1024, 1).padStart(6)} MB   ${fmt(m.ms / 1000, 2).padStart(6)} s   ${fmt((n / m.ms) * 1000).padStart(9)} records/s`);
+    const p = m.trace ? (peakOf(m.trace) as Record<string, number> | undefined) : undefined;
+    if (p) {
+      const mb = (k: number): string => fmt(k / 1024, 1);
+      const heap = p.young + p.old + p.other_heap;
+      log(
+        `   ${''.padEnd(20)} at the sampled peak ${mb(p.rss)} MB: files ${mb(p.file)} (node binary, libraries), V8 young ${mb(p.young)}, old ${mb(p.old)} (${mb(p.old_used)} used), other heap ${mb(p.other_heap)}, the rest of anonymous (about) ${mb(Math.max(0, p.anon - heap))} (malloc, threads; external ${mb(p.external)})`,
+      );
+    }
     return m;
   };
   try {
