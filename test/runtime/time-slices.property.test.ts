@@ -151,6 +151,27 @@ describe('time slices', () => {
       { numRuns: 5 },
     );
   });
+  it('read in many slices at once without warning of a leak of abort listeners', async () => {
+    const records = Array.from({ length: 400 }, (_, id) => ({ id, update_time: iso(T0 + id * 60_000) }));
+    const now = { schedule: <T>(p: Promise<T>) => p } as unknown as fc.Scheduler;
+    const { client, log } = fakeV2(records, now, false);
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const got: number[] = [];
+      for await (const page of slicedPages(client, persons, QUERY, { sinceParam: 'updated_since', untilParam: 'updated_until', field: 'update_time', slices: () => 24, newest: async () => newestOf(records) })) {
+        for (const r of page) got.push((r as Rec).id);
+      }
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+      expect(got).toEqual(records.map((r) => r.id));
+      expect(log.bounded).toBeGreaterThan(10);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
   it('cut a slice that was read on alone for want of free slots as soon as slots are free again', async () => {
     // Two slices at once: the first stream and one part. The part's first page comes while the
     // first stream still reads, so it cannot be cut then; once the first stream is done it is.

@@ -157,13 +157,35 @@ interface Range {
   parts: Range[];
 }
 
+/**
+ * One abort controller a stream of the read, all aborted together: one signal shared by every slice
+ * would gather a listener a slice (Node warns of a leak past ten).
+ */
+class Streams {
+  private readonly all = new Set<AbortController>();
+  private reason: { r: unknown } | undefined;
+
+  signal(): AbortSignal {
+    const c = new AbortController();
+    if (this.reason) c.abort(this.reason.r);
+    else this.all.add(c);
+    return c.signal;
+  }
+
+  abort(reason?: unknown): void {
+    this.reason ??= { r: reason };
+    for (const c of this.all) c.abort(reason);
+    this.all.clear();
+  }
+}
+
 const iso = (t: number): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export async function* slicedPages(client: ApiClient, action: PageableAction, query: Query, o: SliceOptions): AsyncGenerator<unknown[], void, undefined> {
-  const ctl = new AbortController();
+  const ctl = new Streams();
   const onAbort = (): void => ctl.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const first = pages(client, action, query, { signal: ctl.signal });
+  const first = pages(client, action, query, { signal: ctl.signal() });
   const readers: Promise<void>[] = [];
   const ahead = new ReadAhead(SLICED_READ_AHEAD);
   const ranges: Range[] = [];
@@ -253,7 +275,7 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     const sorted = o.whole ? { ...query, ...o.whole.order } : query;
     const start = (r: Range): void => {
       const q = { ...sorted, ...(r.since !== undefined ? { [o.sinceParam]: iso(r.since) } : {}), ...(r.until !== undefined ? { [o.untilParam]: iso(r.until) } : {}) };
-      readers.push(read(r, pages(client, action, q, { signal: ctl.signal })));
+      readers.push(read(r, pages(client, action, q, { signal: ctl.signal() })));
     };
     // A since read goes on with its first stream, cut after its first page; a whole read starts
     // over sorted by update time, cut at its sample's quantiles at once.
