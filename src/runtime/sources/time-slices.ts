@@ -253,7 +253,7 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     const unsliced = new Map<Range, { last: number; pagesRead: number; begin: number }>();
     // Cuts what is left of `r`'s own stream after `pagesRead` pages (its first record at `begin`,
     // the last at `last`) into slices, each read at once, before the parts it may already have; false
-    // when no slot was free.
+    // when too few slots were free for all it would take.
     const cut = (r: Range, last: number, pagesRead: number, begin: number): boolean => {
       const end = r.stop ?? r.until ?? newest;
       if (!worth || end - last < 2000) return true;
@@ -274,7 +274,8 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
       r.stop = cuts[0];
       r.parts = [...parts, ...r.parts];
       for (const part of parts) start(part);
-      return true;
+      // Fewer slots than its rest wants: what is left of its own stream is cut again as more free up.
+      return k >= want;
     };
     // Reads range `r` with its own stream (`stream` and its first page, for the first range).
     const read = async (r: Range, stream: AsyncGenerator<unknown[], void, undefined>, page?: unknown[]): Promise<void> => {
