@@ -38,12 +38,12 @@ function readingPlan(action: ActionInfo, since: boolean): FlowPlan['reading'] | 
   if (action.pagination === 'cursor') {
     const param = action.since?.param;
     const until = param && /since$/.test(param) ? param.replace(/since$/, 'until') : undefined;
-    const slices = `as many slices at once as rate x observed latency keeps busy (at most a quarter of the plan's burst per 2 s, ${MAX_READ_WINDOW}), a dense slice cut again, at most ${SLICED_READ_AHEAD} pages read ahead; a slice that fails leaves the rest to one stream`;
+    const slices = `as many slices at once as a quarter of the plan's burst per 2 s (at most ${MAX_READ_WINDOW}), a dense slice cut again as slots free up, at most ${SLICED_READ_AHEAD} pages read ahead; a slice that fails leaves the rest to one stream`;
     if (since && until && action.params.has(until)) {
       return { mode: 'slices', text: `cursor pages, in parallel time slices once the first page is full (\`${param}\` / \`${until}\`, ${slices}), handed on oldest first; the watermark moves only over finished slices` };
     }
     if (!since && until && action.params.has(until) && action.since?.kind === 'param') {
-      return { mode: 'slices', text: `cursor pages in the API's order; when the first page is full and one stream is slower than the plan's rate allows, read again oldest first in parallel time slices (\`${param}\` / \`${until}\`, ${slices})` };
+      return { mode: 'slices', text: `cursor pages oldest first, the first and the newest page asked at once (one request more than a read of one page); when they do not meet and one stream is slower than the plan's rate allows, the range between them in parallel time slices cut by the density at both ends (\`${param}\` / \`${until}\`, ${slices})` };
     }
     return { mode: 'sequential', text: 'cursor pages, one after another (the next cursor comes with each answer), the next requested while the current one is processed' };
   }

@@ -31,7 +31,7 @@ describe('check --explain', () => {
     expect(sliced.text).toContain('a slice that fails leaves the rest to one stream');
     const whole = explainFlows(check('source pipedrive.persons -> dest stdout').model!)[0];
     expect(whole.reading?.mode).toBe('slices');
-    expect(whole.text).toContain("cursor pages in the API's order; when the first page is full and one stream is slower than the plan's rate allows, read again oldest first in parallel time slices");
+    expect(whole.text).toContain("cursor pages oldest first, the first and the newest page asked at once (one request more than a read of one page); when they do not meet and one stream is slower than the plan's rate allows, the range between them in parallel time slices");
     // An action without update-time bounds: one cursor after another.
     const plain = explainFlows(check('source pipedrive.stages -> dest stdout').model!)[0];
     expect(plain.reading?.mode).toBe('sequential');

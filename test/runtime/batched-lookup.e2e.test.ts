@@ -64,7 +64,9 @@ describe('batched lookups by id', () => {
     const r = await p.run('f.flow');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const orgs = new Map(s.data.organizations.all().map((o) => [o.id, o.name]));
-    const deals = s.data.deals.all().filter((d) => !d.deleted && d.org_id);
+    // A whole v2 read comes oldest first (its oldest and newest pages are asked at once).
+    const at = (d: { update_time: unknown }) => new Date(d.update_time as string | number).getTime();
+    const deals = s.data.deals.all().filter((d) => !d.deleted && d.org_id).sort((a, b) => at(a) - at(b) || a.id - b.id);
     const out = readFileSync(join(p.dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: number; org: string | null; title: string });
     expect(out.map((x) => x.title)).toEqual(deals.map((d) => d.title));
     expect(out.map((x) => x.org)).toEqual(deals.map((d) => orgs.get(d.org_id!) ?? null));

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ApiClient, ApiResponse, PageableAction, RequestOptions } from '../../src/runtime/http/index.js';
 import { SLICED_READ_AHEAD } from '../../src/runtime/http/page-window.js';
-import { slicedPages, wholeCuts } from '../../src/runtime/sources/time-slices.js';
+import { betweenCuts, slicedPages } from '../../src/runtime/sources/time-slices.js';
 import { action, pageable } from './http/helpers.js';
 
 const PAGE = 5;
@@ -79,13 +79,25 @@ const inOrder = (records: Rec[]) => [...records].sort((a, b) => Date.parse(a.upd
 const newestOf = (records: Rec[]) => (records.length ? Math.max(...records.map((r) => Date.parse(r.update_time))) : null);
 
 describe('time slices', () => {
-  it('cut a whole read where its sample of update times holds as many records in each slice', () => {
+  it('cut the range between the oldest and the newest page where about as many records are expected in each slice', () => {
     const at = (sec: number) => ({ update_time: iso(T0 + sec * 1000) });
-    // Dense near the end: even cuts in time would leave most records in the last slice.
-    const sample = [1, 2, 3, 1000, 1001, 1002, 1003, 1004, 1005].map(at);
-    expect(wholeCuts(sample, 'update_time', 3).map((t) => (t - T0) / 1000)).toEqual([1000, 1003, 1005]);
-    expect(wholeCuts(sample, 'update_time', 1)).toEqual([]);
-    expect(wholeCuts([at(5), at(5), at(5)], 'update_time', 4)).toEqual([]);
+    // Ten records over 1000 s at the start, ten over 10 s at the end: denser towards the end.
+    const oldest = Array.from({ length: 10 }, (_, i) => at(i * 100));
+    const newest = Array.from({ length: 10 }, (_, i) => at(100_000 - i));
+    const cuts = betweenCuts(oldest, newest, 'update_time', T0 + 1000_000, T0 + 99_990_000, 8, 10);
+    expect(cuts.length).toBe(7);
+    for (let i = 0; i < cuts.length; i++) {
+      expect(cuts[i] % 1000).toBe(0);
+      expect(cuts[i]).toBeGreaterThan(i ? cuts[i - 1] : T0 + 1000_000);
+      expect(cuts[i]).toBeLessThan(T0 + 99_990_000);
+    }
+    // Each slice after the first is shorter than the one before it.
+    const widths = cuts.slice(1).map((c, i) => c - cuts[i]);
+    for (let i = 1; i < widths.length; i++) expect(widths[i]).toBeLessThan(widths[i - 1]);
+    // Few records expected between: fewer slices; none when there is no room for one.
+    expect(betweenCuts(oldest, newest, 'update_time', T0 + 1000_000, T0 + 1002_000, 8, 10).length).toBeLessThan(2);
+    expect(betweenCuts(oldest, newest, 'update_time', T0, T0 + 1000, 8, 10)).toEqual([]);
+    expect(betweenCuts(oldest, newest, 'update_time', T0 + 1000_000, T0 + 99_990_000, 1, 10)).toEqual([]);
   });
 
   it('hand on every record once, oldest first, whatever the times, the slices and the order of answers', async () => {
@@ -98,17 +110,40 @@ describe('time slices', () => {
     );
   });
 
-  it('read a whole read once in its own order, or once oldest first when it is sliced', async () => {
+  it('read a whole read once, oldest first, from its oldest and its newest page at once', async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), recordsArb, fc.integer({ min: 1, max: 8 }), fc.boolean(), async (s, records, slices, failBounded) => {
-        const { client, log } = fakeV2(records, s, failBounded);
-        const got = await readAll(client, s, slices, null, true);
-        // Sliced (asked again by update time) only once a first page came back full.
-        if (records.length < PAGE || slices < 2) expect(log.byTime).toBe(0);
-        expect(got).toEqual(log.byTime > 0 ? inOrder(records) : records.map((r) => r.id));
+        const { client } = fakeV2(records, s, failBounded);
+        expect(await readAll(client, s, slices, null, true)).toEqual(inOrder(records));
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
+  });
+
+  it('read a whole read whose oldest and newest pages overlap without another round', async () => {
+    const records = Array.from({ length: 2 * PAGE - 1 }, (_, id) => ({ id, update_time: iso(T0 + ((id * 7) % (2 * PAGE - 1)) * 1000) }));
+    const now = { schedule: <T>(p: Promise<T>) => p, waitFor: <T>(p: Promise<T>) => p } as unknown as fc.Scheduler;
+    const { client, log } = fakeV2(records, now, false);
+    expect(await readAll(client, now, 8, null, true)).toEqual(inOrder(records));
+    // The two pages, and the first stream's next page, asked as its first came in.
+    expect(log.requests).toBeLessThanOrEqual(3);
+  });
+
+  it('start the slices of a whole read as soon as its oldest and newest pages are in', async () => {
+    const records = Array.from({ length: 100 }, (_, id) => ({ id, update_time: iso(T0 + id * 60_000) }));
+    const now = { schedule: <T>(p: Promise<T>) => p } as unknown as fc.Scheduler;
+    const { client, log } = fakeV2(records, now, false);
+    const asked: string[] = [];
+    const watching = { ...client, request: (o: RequestOptions) => (asked.push(`${String(o.query?.sort_direction)} ${String(o.query?.updated_since ?? '')}`), client.request(o)) } as unknown as ApiClient;
+    const got: number[] = [];
+    for await (const page of slicedPages(watching, persons, {}, { sinceParam: 'updated_since', untilParam: 'updated_until', field: 'update_time', slices: () => 30, newest: async () => { throw new Error('not asked'); }, whole: { order: QUERY } })) {
+      for (const r of page) got.push((r as Rec).id);
+    }
+    expect(got).toEqual(records.map((r) => r.id));
+    expect(asked.slice(0, 2).sort()).toEqual(['asc ', 'desc ']);
+    // 90 records between the two pages in slices of about half a page, most done in one page.
+    expect(log.bounded).toBeGreaterThan(10);
+    expect(log.requests).toBeLessThan(100 / PAGE + 30);
   });
 
   it('go on as one stream when slice requests fail, losing and repeating nothing', async () => {
@@ -150,6 +185,27 @@ describe('time slices', () => {
       }),
       { numRuns: 5 },
     );
+  });
+  it('read in many slices at once without warning of a leak of abort listeners', async () => {
+    const records = Array.from({ length: 400 }, (_, id) => ({ id, update_time: iso(T0 + id * 60_000) }));
+    const now = { schedule: <T>(p: Promise<T>) => p } as unknown as fc.Scheduler;
+    const { client, log } = fakeV2(records, now, false);
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const got: number[] = [];
+      for await (const page of slicedPages(client, persons, QUERY, { sinceParam: 'updated_since', untilParam: 'updated_until', field: 'update_time', slices: () => 24, newest: async () => newestOf(records) })) {
+        for (const r of page) got.push((r as Rec).id);
+      }
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+      expect(got).toEqual(records.map((r) => r.id));
+      expect(log.bounded).toBeGreaterThan(10);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
   it('cut a slice that was read on alone for want of free slots as soon as slots are free again', async () => {
     // Two slices at once: the first stream and one part. The part's first page comes while the

@@ -7,17 +7,24 @@
 //                      left to the slices after it
 //   slice i            updated_since = c_i, updated_until = c_(i+1)  (since inclusive, until exclusive)
 //   the last slice     updated_since = c_(k-1), no end: what changes during the run lands there
+//                      (a whole read: the newest page, below)
 //
-// Every record falls in exactly one slice. The slices are even in time, not in records (how records
-// spread over time cannot be known beforehand: recent changes are usually denser), so a slice whose
-// page comes back full while slots are free is cut again the same way: its own stream goes on
-// up to a new cut, and new slices read the rest of its range. Pages are handed on in slice order, so
-// the consumer sees records oldest first as from one stream, and what it commits (the watermark,
-// boundary ids) only ever covers a contiguous prefix of finished slices.
+// Every record falls in exactly one slice. How records spread over time cannot be known beforehand
+// (recent changes are usually denser), so a range whose page comes back full while slots are free
+// is cut again, evenly in time: its own stream goes on up to a new cut, and new slices read the rest
+// of it. A range whose page came back full while every slot was taken is cut as soon as one frees
+// up. Pages are handed on in slice order, so the consumer sees records oldest first as from one
+// stream, and what it commits (the watermark, boundary ids) only ever covers a contiguous prefix of
+// finished slices.
 //
-// Slicing starts only once the first page came back full (a small read costs nothing more) and takes
-// one extra request: the newest update time, where the slices end (a whole read needs none: see
-// `whole`). Pages answered ahead of the one being handed on are bounded across all slices
+// A since read slices only once its first page came back full (a small read costs nothing more),
+// and takes one extra request: the newest update time, where the slices end. A whole read (no
+// since) asks for its oldest page and its newest page (sorted the other way) at once: when they
+// overlap the read is done; otherwise they give where the times begin and end and how dense the
+// records are at both ends, the range between them is cut where about as many records are expected
+// in each slice (`betweenCuts`), and the newest page's records are the last slice, already read.
+//
+// Pages answered ahead of the one being handed on are bounded across all slices
 // (SLICED_READ_AHEAD). When a slice fails, the read goes on as one stream from the last record
 // handed on: a failure of the slicing itself (a bound the server refuses, a request cut short) never
 // fails a read that one stream can do.
@@ -34,23 +41,21 @@ export interface SliceOptions {
   field: string;
   /** Slices read at once (the first stream included); asked again whenever a slice may be cut. */
   slices: () => number;
-  /** Finds the newest update time (ms since epoch), or null when unknown: no slicing then. */
+  /** A since read: finds the newest update time (ms since epoch), or null when unknown: no slicing then. */
   newest: () => Promise<number | null>;
   /** Asked once the first page is in: whether one stream is too slow for the rate allowed (default: always). */
   worthSlicing?: () => boolean;
   /**
-   * A whole read, in the API's own order: the parameters that sort it by update time, oldest first.
-   * Sliced, it is read again in that order, every slice at once. Its first page, in the API's order,
-   * is a sample of the update times: the slices are cut at its quantiles, the first open below, the
-   * last open above, so no request is needed to find where the times begin or end (that page itself
-   * is left unused). Where ids follow creation the sample leans to old records; a slice that turns
-   * out dense is cut again.
+   * A whole read (no since): the parameters that sort it by update time, oldest first. Its oldest
+   * and newest pages are asked at once (the newest with `sort_direction=desc`); when one stream keeps
+   * up with the rate (`worthSlicing`), the first stream reads on alone up to the newest page.
    */
   whole?: { order: Query };
   signal?: AbortSignal;
-  /** Pages one slice may read ahead of the one being handed on (within SLICED_READ_AHEAD for all). */
-  buffer?: number;
 }
+
+/** Pages one slice may read ahead of the one being handed on (within SLICED_READ_AHEAD for all). */
+const SLICE_BUFFER = 2;
 
 /** Whether an action and query can be read in time slices: cursor pages, both bounds, sorted by the field ascending. */
 export function canSlice(action: PageableAction & { params?: Readonly<Record<string, unknown>> }, query: Query, o: Pick<SliceOptions, 'sinceParam' | 'untilParam'>): boolean {
@@ -108,6 +113,15 @@ class SliceBuffer {
     while (!this.closed && this.ahead.head !== this && (this.pages.length >= this.buffer || this.ahead.held > this.ahead.max)) await this.ahead.wait();
   }
 
+  /** A page already read, and the slice's end: nothing to wait for. */
+  fill(page: unknown[]): void {
+    if (page.length) {
+      this.pages.push(page);
+      this.ahead.held++;
+    }
+    this.finish();
+  }
+
   /** The consumer is gone: a reader waiting for room goes on (and finds its signal aborted). */
   close(): void {
     this.closed = true;
@@ -157,13 +171,44 @@ interface Range {
   parts: Range[];
 }
 
+/**
+ * One abort controller a stream of the read, all aborted together: one signal shared by every slice
+ * would gather a listener a slice (Node warns of a leak past ten).
+ */
+class Streams {
+  private readonly all = new Set<AbortController>();
+  private reason: { r: unknown } | undefined;
+
+  signal(): AbortSignal {
+    const c = new AbortController();
+    if (this.reason) c.abort(this.reason.r);
+    else this.all.add(c);
+    return c.signal;
+  }
+
+  abort(reason?: unknown): void {
+    this.reason ??= { r: reason };
+    for (const c of this.all) c.abort(reason);
+    this.all.clear();
+  }
+}
+
 const iso = (t: number): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export async function* slicedPages(client: ApiClient, action: PageableAction, query: Query, o: SliceOptions): AsyncGenerator<unknown[], void, undefined> {
-  const ctl = new AbortController();
+  const ctl = new Streams();
   const onAbort = (): void => ctl.abort(o.signal?.reason);
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  const first = pages(client, action, query, { signal: ctl.signal });
+  const size = action.pagination.type === 'cursor' ? action.pagination.pageSizeMax : 0;
+  const sorted = o.whole ? { ...query, ...o.whole.order } : query;
+  const first = pages(client, action, sorted, { signal: ctl.signal() });
+  // A whole read asks for its newest page at once: where the times end and how dense they are
+  // there, and records to keep. A read that fits in one page pays one request more for it.
+  const top = o.whole ? pages(client, action, { ...sorted, sort_direction: 'desc' }, { limit: size, signal: ctl.signal() }) : undefined;
+  const topPage = top?.next().then(
+    (r) => (r.done ? [] : r.value),
+    () => null,
+  );
   const readers: Promise<void>[] = [];
   const ahead = new ReadAhead(SLICED_READ_AHEAD);
   const ranges: Range[] = [];
@@ -172,16 +217,23 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     const head = await first.next();
     if (head.done) return;
     const firstPage = head.value;
-    const size = action.pagination.type === 'cursor' ? action.pagination.pageSizeMax : 0;
     const from = timeOf(firstPage[firstPage.length - 1], o.field);
     // A short first page is the whole read; one slice is the plain stream.
+    const full = firstPage.length >= size && from !== null;
+    const newestPage = full && topPage ? await topPage : null;
+    const newestAt = newestPage?.length ? timeOf(newestPage[newestPage.length - 1], o.field) : null;
+    if (newestPage && newestAt !== null && from !== null && newestAt < from) {
+      // The two pages overlap: every record is older than the first page's last or newer than the
+      // newest page's oldest. Those updated at the first page's last time are all in the newest page.
+      yield* whole(firstPage, newestPage, from, o.field);
+      return;
+    }
+    const worth = full && Math.floor(o.slices()) > 1 && (o.worthSlicing?.() ?? true);
     // Asking for the newest time is a speculation: when it fails (the daily budget cannot pay for
     // it, the network), the read goes on as the plain stream, so the first page is never lost and
     // a failure of the stream itself comes after the pages read before it.
-    const worth = firstPage.length >= size && from !== null && Math.floor(o.slices()) > 1 && (o.worthSlicing?.() ?? true);
-    const sample = o.whole && worth ? wholeCuts(firstPage, o.field, Math.floor(o.slices())) : undefined;
-    const newest = !worth ? null : sample ? (sample.length ? sample[sample.length - 1] : null) : await o.newest().catch(() => null);
-    if (newest === null || from === null || (!sample && newest <= from)) {
+    const newest = newestAt !== null ? newestAt : !worth || o.whole ? null : await o.newest().catch(() => null);
+    if (newest === null || from === null || newest <= from) {
       yield firstPage;
       for (;;) {
         const r = await first.next();
@@ -192,29 +244,38 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
 
     let active = 0;
     const range = (since: number | undefined, until: number | undefined): Range => {
-      const r: Range = { since, until, buf: new SliceBuffer(o.buffer ?? 2, ahead), stop: undefined, parts: [] };
+      const r: Range = { since, until, buf: new SliceBuffer(SLICE_BUFFER, ahead), stop: undefined, parts: [] };
       ranges.push(r);
       return r;
     };
-    // Cuts the rest of `r` after `pagesRead` pages of it (the last record at `last`) into slices,
-    // each read at once.
-    const cut = (r: Range, last: number, pagesRead: number): void => {
-      // A whole read's newest time is its sample's: the open last slice reads whatever is newer.
-      const end = r.until ?? newest;
-      if (end - last < 2000) return;
-      // As many slices as free slots. Over the whole read, how records spread cannot be told from
-      // its first page (recent changes are usually denser); within a slice it can, roughly: a slice
-      // whose rest would fit in a page or two is not cut (each slice costs at least a request).
-      let k = Math.max(0, Math.floor(o.slices()) - active) + 1;
-      if (r.since !== undefined) k = Math.min(k, Math.ceil((pagesRead * (end - last)) / Math.max(1000, last - r.since)));
-      if (k < 2) return;
+    // Ranges whose page came back full while every slot was taken, with where their stream is: cut
+    // as soon as a slot frees up, while their stream goes on.
+    const unsliced = new Map<Range, { last: number; pagesRead: number; begin: number }>();
+    // Cuts what is left of `r`'s own stream after `pagesRead` pages (its first record at `begin`,
+    // the last at `last`) into slices, each read at once, before the parts it may already have; false
+    // when too few slots were free for all it would take.
+    const cut = (r: Range, last: number, pagesRead: number, begin: number): boolean => {
+      const end = r.stop ?? r.until ?? newest;
+      if (!worth || end - last < 2000) return true;
+      // As many slices as free slots, and, in a bounded range, no more than the pages its rest would
+      // take at the density its stream has read so far (each slice costs at least a request). The
+      // first stream of a since read is not bounded: how records spread over the whole read cannot
+      // be told from its first page (recent changes are usually denser).
+      const free = Math.max(0, Math.floor(o.slices()) - active);
+      const bounded = r.since !== undefined || r.stop !== undefined;
+      const want = bounded ? Math.ceil((pagesRead * (end - last)) / Math.max(1000, last - (r.since ?? begin))) : Infinity;
+      const k = Math.min(free + 1, want);
+      if (k < 2) return want < 2;
       const step = Math.max(1000, Math.ceil((end - last) / k / 1000) * 1000);
       const cuts: number[] = [];
       for (let t = Math.floor(last / 1000) * 1000 + step; t < end && cuts.length < k - 1; t += step) cuts.push(t);
-      if (cuts.length === 0) return;
+      if (cuts.length === 0) return true;
+      const parts = cuts.map((t, i) => range(t, i + 1 < cuts.length ? cuts[i + 1] : (r.stop ?? r.until)));
       r.stop = cuts[0];
-      r.parts = cuts.map((t, i) => range(t, i + 1 < cuts.length ? cuts[i + 1] : r.until));
-      for (const part of r.parts) start(part);
+      r.parts = [...parts, ...r.parts];
+      for (const part of parts) start(part);
+      // Fewer slots than its rest wants: what is left of its own stream is cut again as more free up.
+      return k >= want;
     };
     // Reads range `r` with its own stream (`stream` and its first page, for the first range).
     const read = async (r: Range, stream: AsyncGenerator<unknown[], void, undefined>, page?: unknown[]): Promise<void> => {
@@ -222,6 +283,7 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
       try {
         let p = page;
         let pagesRead = 0;
+        let begin: number | null = null;
         for (;;) {
           if (!p) {
             const n = await stream.next();
@@ -229,46 +291,53 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
             p = n.value;
           }
           pagesRead++;
-          // Not cut yet (at its first page every slot may have been taken): a full page shows the
-          // range goes on, and slots freed since let its rest be read at once.
-          if (r.stop === undefined) {
-            const last = timeOf(p[p.length - 1], o.field);
-            if (p.length >= size && last !== null) cut(r, last, pagesRead);
-          }
-          const stop = r.stop;
-          const i = stop === undefined ? -1 : p.findIndex((x) => (timeOf(x, o.field) ?? -Infinity) >= stop);
-          const keep = i < 0 ? p : p.slice(0, i);
+          begin ??= timeOf(p[0], o.field);
+          const last = timeOf(p[p.length - 1], o.field);
+          // A full page shows the range goes on: what is left of it is cut now if slots are free,
+          // or as soon as some are (at its first page every slot may have been taken).
+          if (p.length >= size && last !== null && begin !== null && (r.stop === undefined || last < r.stop)) {
+            if (cut(r, last, pagesRead, begin)) unsliced.delete(r);
+            else unsliced.set(r, { last, pagesRead, begin });
+          } else unsliced.delete(r);
+          const i = before(p, last, r.stop, o.field);
+          const keep = i < p.length ? p.slice(0, i) : p;
           if (keep.length) await r.buf.push(keep);
-          if (i >= 0) break;
+          if (i < p.length) break;
           p = undefined;
         }
         r.buf.finish();
       } catch (err) {
         r.buf.finish(err);
       } finally {
+        unsliced.delete(r);
         active--;
         await stream.return(undefined).catch(() => undefined);
+        for (const [u, at] of unsliced) if (cut(u, at.last, at.pagesRead, at.begin)) unsliced.delete(u);
       }
     };
-    const sorted = o.whole ? { ...query, ...o.whole.order } : query;
     const start = (r: Range): void => {
       const q = { ...sorted, ...(r.since !== undefined ? { [o.sinceParam]: iso(r.since) } : {}), ...(r.until !== undefined ? { [o.untilParam]: iso(r.until) } : {}) };
-      readers.push(read(r, pages(client, action, q, { signal: ctl.signal })));
+      readers.push(read(r, pages(client, action, q, { signal: ctl.signal() })));
     };
-    // A since read goes on with its first stream, cut after its first page; a whole read starts
-    // over sorted by update time, cut at its sample's quantiles at once.
-    let root: Range | undefined;
-    const order: Range[] = [];
-    if (sample) {
-      await first.return(undefined);
-      const cuts = sample.slice(0, -1);
-      for (let i = 0; i <= cuts.length; i++) order.push(range(i ? cuts[i - 1] : undefined, i < cuts.length ? cuts[i] : undefined));
-      for (const r of order) start(r);
-    } else {
-      root = range(undefined, undefined);
-      order.push(root);
-      readers.push(read(root, first, firstPage));
+    const root = range(undefined, undefined);
+    const order: Range[] = [root];
+    if (newestPage && newestAt !== null) {
+      // The first stream reads on from its first page and the newest page is kept from the next
+      // whole second after its oldest time; the range between them is cut where about as many
+      // records are expected in each slice (the first stream takes the first), or read on by the
+      // first stream alone when one stream keeps up with the rate.
+      const low = Math.floor(from / 1000) * 1000;
+      const until = Math.floor(newestAt / 1000) * 1000 + 1000;
+      const cuts = worth ? betweenCuts(firstPage, newestPage, o.field, low, until, Math.floor(o.slices()), size) : [];
+      root.stop = cuts[0] ?? until;
+      root.parts = cuts.map((t, i) => range(t, i + 1 < cuts.length ? cuts[i + 1] : until));
+      for (const part of root.parts) start(part);
+      // The newest page's records from `until` on: the last range, already read.
+      const tail = range(until, undefined);
+      tail.buf.fill(since(newestPage, until, o.field));
+      root.parts.push(tail);
     }
+    readers.push(read(root, first, firstPage));
 
     // Hands on every range's own pages, then its parts, depth first: oldest first.
     let lastAt: number | null = null;
@@ -287,13 +356,13 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
           break;
         }
         if (!page) break;
-        for (const x of page) {
-          const t = timeOf(x, o.field);
-          if (t !== null && t === lastAt) atLast++;
-          else if (t !== null) {
-            lastAt = t;
-            atLast = 1;
-          }
+        // Pages are sorted by time: the last time handed on and how many records had it are in the tail.
+        const t = timeOf(page[page.length - 1], o.field);
+        if (t !== null) {
+          let n = 1;
+          while (n < page.length && timeOf(page[page.length - 1 - n], o.field) === t) n++;
+          atLast = n === page.length && t === lastAt ? atLast + n : n;
+          lastAt = t;
         }
         yield page;
       }
@@ -310,27 +379,77 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     ctl.abort();
     for (const r of ranges) r.buf.close();
     await first.return(undefined).catch(() => undefined);
+    await top?.return(undefined).catch(() => undefined);
     await fallback?.return(undefined).catch(() => undefined);
     await Promise.allSettled(readers);
   }
 }
 
+/** How many records of `page` (sorted by time, its last at `last`) are updated before `stop`. */
+function before(page: readonly unknown[], last: number | null, stop: number | undefined, field: string): number {
+  if (stop === undefined || (last !== null && last < stop)) return page.length;
+  const i = page.findIndex((x) => (timeOf(x, field) ?? -Infinity) >= stop);
+  return i < 0 ? page.length : i;
+}
+
 /**
- * Where to cut a whole read into `k` slices of about as many records each, from a sample of its
- * update times (a page in another order than by time): the sample's quantiles in whole seconds,
- * increasing, then the sample's newest time last. Empty when the sample cannot be cut.
+ * A whole read whose first page (oldest first, its last record at `from`) and newest page (newest
+ * first) overlap: the first page's records older than `from`, then the newest page's from `from` on.
  */
-export function wholeCuts(sample: readonly unknown[], field: string, k: number): number[] {
-  const times = sample.map((r) => timeOf(r, field)).filter((t): t is number => t !== null).sort((a, b) => a - b);
-  if (times.length < 2 || k < 2) return [];
+function* whole(firstPage: unknown[], newestPage: readonly unknown[], from: number, field: string): Generator<unknown[]> {
+  const i = before(firstPage, from, from, field);
+  if (i) yield i < firstPage.length ? firstPage.slice(0, i) : firstPage;
+  const newer = since(newestPage, from, field);
+  if (newer.length) yield newer;
+}
+
+/** The records of `newestPage` (newest first) updated at `t` or later, oldest first. */
+function since(newestPage: readonly unknown[], t: number, field: string): unknown[] {
+  let n = 0;
+  while (n < newestPage.length && (timeOf(newestPage[n], field) ?? -Infinity) >= t) n++;
+  return newestPage.slice(0, n).reverse();
+}
+
+/**
+ * Where to cut the range [since, until) of a whole read into at most `k` slices (the first stream
+ * reads the first), from its oldest page and its newest page: the density of records is taken to
+ * change exponentially in time from the one's to the other's (recent changes are usually denser),
+ * and each slice is to hold about half a page by it, so that most finish in their first page
+ * whatever the guess. Whole seconds, increasing, strictly between `since` and `until`.
+ */
+export function betweenCuts(oldest: readonly unknown[], newest: readonly unknown[], field: string, since: number, until: number, k: number, size: number): number[] {
+  const span = (page: readonly unknown[]): { at: number; density: number } | null => {
+    const ts = page.map((r) => timeOf(r, field)).filter((t): t is number => t !== null);
+    if (ts.length < 2) return null;
+    const lo = Math.min(...ts);
+    const hi = Math.max(...ts);
+    return { at: (lo + hi) / 2, density: ts.length / Math.max(1000, hi - lo) };
+  };
+  const a = span(oldest);
+  const b = span(newest);
+  if (!a || !b || k < 2 || until - since < 2000) return [];
+  const density = (t: number): number => {
+    const f = b.at > a.at ? Math.min(1, Math.max(0, (t - a.at) / (b.at - a.at))) : 0.5;
+    return Math.exp(Math.log(a.density) + (Math.log(b.density) - Math.log(a.density)) * f);
+  };
+  const steps = 256;
+  const w = (until - since) / steps;
+  const mass = [0];
+  for (let i = 0; i < steps; i++) mass.push(mass[i] + density(since + (i + 0.5) * w) * w);
+  const total = mass[steps];
+  const n = Math.max(1, Math.min(k, Math.ceil(total / (size / 2))));
+  // The first slice is the first stream's, read on one page after another: half a page by the
+  // guess, the rest shared evenly.
+  const head = Math.min(total / n, size / 2);
   const cuts: number[] = [];
-  for (let i = 1; i < k; i++) {
-    const t = Math.floor(times[Math.floor((i * times.length) / k)] / 1000) * 1000;
-    if (t > (cuts[cuts.length - 1] ?? -Infinity)) cuts.push(t);
+  let j = 0;
+  for (let i = 1; i < n; i++) {
+    const m = head + ((total - head) * (i - 1)) / (n - 1);
+    while (mass[j + 1] < m) j++;
+    const t = Math.floor((since + (j + (m - mass[j]) / (mass[j + 1] - mass[j])) * w) / 1000) * 1000;
+    if (t > since && t < until && t > (cuts[cuts.length - 1] ?? -Infinity)) cuts.push(t);
   }
-  // One cut below every sampled time leaves the first slice empty in the sample: drop it.
-  if (cuts.length && cuts[0] <= times[0]) cuts.shift();
-  return cuts.length ? [...cuts, times[times.length - 1]] : [];
+  return cuts;
 }
 
 /**
