@@ -345,8 +345,6 @@ export class ApiClient {
       this.s.waitMs += grant.waitedMs;
       this.emit({ type: 'rate-limit-wait', method: o.method, path: site.path, ms: Math.round(grant.waitedMs) });
     }
-    this.s.requests++;
-    this.emit({ type: 'request', method: o.method, path: site.path, attempt });
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.options.userAgent ?? 'sluice', ...o.headers, ...authHeaders };
     let body: string | undefined;
     if (o.body !== undefined && o.form) {
@@ -371,7 +369,17 @@ export class ApiClient {
       ...(this.options.dnsLookup ? { dnsLookup: this.options.dnsLookup as never } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     } satisfies OptionsInit;
+    // A request is counted once it is on its way, not when the limiter lets it go: one aborted in
+    // between (a page no longer needed) never reaches the server and costs nothing there.
+    let counted = false;
+    const count = (): void => {
+      if (counted) return;
+      counted = true;
+      this.s.requests++;
+      this.emit({ type: 'request', method: o.method, path: site.path, attempt });
+    };
     const onRequest = (r: import('node:http').ClientRequest): void => {
+      r.once('socket', count);
       if (r.writableFinished) grant.sent();
       else r.once('finish', () => grant.sent());
     };
