@@ -379,7 +379,8 @@ export class ApiClient {
       this.emit({ type: 'request', method: o.method, path: site.path, attempt });
     };
     const onRequest = (r: import('node:http').ClientRequest): void => {
-      r.once('socket', count);
+      if (r.socket) count();
+      else r.once('socket', count);
       if (r.writableFinished) grant.sent();
       else r.once('finish', () => grant.sent());
     };

@@ -413,7 +413,7 @@ function scanRecordBytes(chunk: Buffer, start: number, s: RecordScan): number {
     } else if (b === CLOSE_OBJECT) {
       stop = Stop.Unexpected;
       break;
-    } else if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) {
+    } else if (!isSpace(b)) {
       hasValue = true;
       if (b === OPEN_OBJECT || b === OPEN_ARRAY) depth++;
     }
