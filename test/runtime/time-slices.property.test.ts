@@ -186,6 +186,35 @@ describe('time slices', () => {
       { numRuns: 5 },
     );
   });
+  it('keep the slice being handed on within its buffer when the consumer is slower than the server', async () => {
+    // A whole read that one stream keeps up with reads on in its first stream alone: that stream is
+    // the one handed on, and a destination slower than the server must not let it run ahead.
+    const records = Array.from({ length: 400 }, (_, id) => ({ id, update_time: iso(T0 + id * 60_000) }));
+    for (const whole of [true, false]) {
+      const now = { schedule: <T>(p: Promise<T>) => p } as unknown as fc.Scheduler;
+      const { client, log } = fakeV2(records, now, false);
+      const got: number[] = [];
+      let most = 0;
+      const read = slicedPages(client, persons, whole ? {} : QUERY, {
+        sinceParam: 'updated_since',
+        untilParam: 'updated_until',
+        field: 'update_time',
+        slices: () => (whole ? 8 : 1),
+        worthSlicing: () => false,
+        newest: async () => newestOf(records),
+        ...(whole ? { whole: { order: QUERY } } : {}),
+      });
+      for await (const page of read) {
+        for (const r of page) got.push((r as Rec).id);
+        await new Promise((r) => setTimeout(r, 1));
+        most = Math.max(most, log.requests - got.length / PAGE);
+      }
+      expect(got).toEqual(records.map((r) => r.id));
+      // Pages asked for and not yet taken: the slice's buffer, one in flight, and a whole read's newest page.
+      expect(most).toBeLessThanOrEqual(4);
+    }
+  });
+
   it('read in many slices at once without warning of a leak of abort listeners', async () => {
     const records = Array.from({ length: 400 }, (_, id) => ({ id, update_time: iso(T0 + id * 60_000) }));
     const now = { schedule: <T>(p: Promise<T>) => p } as unknown as fc.Scheduler;

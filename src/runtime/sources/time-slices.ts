@@ -75,7 +75,7 @@ const timeOf = (rec: unknown, field: string): number | null => {
 /** Pages answered and not yet handed on, counted across every slice of one read. */
 class ReadAhead {
   held = 0;
-  /** The slice being handed on: it never waits, so the consumer always gets on. */
+  /** The slice being handed on: the read's bound never holds it back, so the consumer always gets on. */
   head: SliceBuffer | undefined;
   private readonly waiting = new Set<() => void>();
 
@@ -110,7 +110,10 @@ class SliceBuffer {
     this.pages.push(page);
     this.ahead.held++;
     this.notify();
-    while (!this.closed && this.ahead.head !== this && (this.pages.length >= this.buffer || this.ahead.held > this.ahead.max)) await this.ahead.wait();
+    // The slice being handed on is not held back by the read's bound (the other slices' pages fill
+    // it, and the consumer must get on), but it is by its own buffer: the consumer drains that, and a
+    // consumer slower than the server would otherwise gather the whole slice in memory.
+    while (!this.closed && (this.pages.length >= this.buffer || (this.ahead.head !== this && this.ahead.held > this.ahead.max))) await this.ahead.wait();
   }
 
   /** A page already read, and the slice's end: nothing to wait for. */
