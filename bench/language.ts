@@ -1,11 +1,14 @@
 // `npm run bench:language`: how fast the front end is on a 10,000-line flow file, measured against
 // js-yaml parsing the same flows written as a YAML config (what other engines make users write),
-// and how fast `sluice check` starts compared with `node -e 0`.
+// how fast `sluice check` starts compared with `node -e 0`, and how long loading the standard
+// library takes once the code is warm, against reading and JSON.parse-ing its files alone.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load as loadYaml } from 'js-yaml';
+import { loadStdlib } from '../src/apps/index.js';
+import { defaultStdlibDir } from '../src/apps/locate.js';
 import { checkSource } from '../src/check/check-source.js';
 import { stdlibEnv } from '../src/check/stdlib-env.js';
 import { parse } from '../src/language/parse.js';
@@ -65,6 +68,14 @@ if (checked.diagnostics.length > 0) throw new Error(`benchmark input does not ch
 const tCheck = best(() => checkSource(text, { fileName: 'bench.flow', env }));
 const tYaml = best(() => loadYaml(yaml));
 
+// The standard library, warm: the least any loader does is read its JSON files and parse them.
+const stdlib = defaultStdlibDir();
+const jsonFiles = readdirSync(stdlib, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json')).map((f) => join(stdlib, f));
+const tStdlib = best(() => loadStdlib(stdlib), 21);
+const tJson = best(() => {
+  for (const f of jsonFiles) JSON.parse(readFileSync(f, 'utf8'));
+}, 21);
+
 // Cold start: a fresh process checking a small file, against a fresh `node -e 0`.
 // npm runs scripts from the package root.
 const root = process.cwd();
@@ -87,4 +98,5 @@ console.log(`check (parse + types) ${ms(tCheck)}   (checker's share: ${ms(Math.m
 console.log(`js-yaml, same flows   ${ms(tYaml)}   (${(yaml.length / 1024).toFixed(0)} KiB of YAML)`);
 console.log(`ratio check / js-yaml ${(tCheck / tYaml).toFixed(2)}x   (target <= 1.0: no slower than YAML)`);
 console.log(`ratio parse / js-yaml ${(tParse / tYaml).toFixed(2)}x`);
+console.log(`stdlib load, warm     ${ms(tStdlib)}   (read + JSON.parse of its ${jsonFiles.length} files alone: ${ms(tJson)}, ${(tStdlib / tJson).toFixed(2)}x)`);
 console.log(`cold start: sluice check small.flow ${ms(tCold)}, node -e 0 ${ms(tNode)}: ${(tCold / tNode).toFixed(2)}x   (target < 3x)`);
