@@ -91,6 +91,11 @@ export class BudgetLedger {
     return r.changes === 0 ? undefined : this.spent(company, day);
   }
 
+  /** Takes back `tokens` of a request that never left (never below zero). */
+  give(company: string, day: string, tokens: number): void {
+    this.db.prepare('UPDATE spend SET tokens = MAX(0, tokens - ?) WHERE company = ? AND day = ?').run(tokens, company, day);
+  }
+
   spent(company: string, day: string): number {
     return (this.db.prepare('SELECT tokens FROM spend WHERE company = ? AND day = ?').get(company, day) as { tokens: number } | undefined)?.tokens ?? 0;
   }
@@ -119,6 +124,12 @@ export function todaysBudgets(home: string, now: number = Date.now()): BudgetSta
 
 const status = (company: string, day: string, spent: number, limit: number): BudgetStatus => ({ company, day, spent, limit, percent: limit > 0 ? Math.floor((spent * 100) / limit) : 100 });
 
+/** What one request was charged, and on which UTC day. */
+export interface Charge {
+  day: string;
+  tokens: number;
+}
+
 /** One company's budget as one process spends it: the ledger (or memory), the 75 % warning, the stop. */
 export class DailyBudget {
   private memory = { day: '', spent: 0 };
@@ -132,8 +143,11 @@ export class DailyBudget {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts a request of `tokens` before it is sent, or throws BudgetStop when it would pass the budget. */
-  take(tokens: number, site: RequestSite, attempt: number): void {
+  /**
+   * Counts a request of `tokens` before it is sent, or throws BudgetStop when it would pass the
+   * budget. The answer is for `refund`, should the request never leave.
+   */
+  take(tokens: number, site: RequestSite, attempt: number): Charge {
     const day = utcDay(this.now());
     let spent: number | undefined;
     if (this.ledger) spent = this.ledger.take(this.company, day, tokens, this.limit);
@@ -143,6 +157,17 @@ export class DailyBudget {
     }
     if (spent === undefined) throw new BudgetStop(site, attempt, tokens, this.status().spent, this.limit);
     this.spentHere += tokens;
+    return { day, tokens };
+  }
+
+  /**
+   * Gives back what `take` counted for a request that was aborted before it had a connection: it
+   * never reached the server, which charged nothing. Counted on the day it was taken.
+   */
+  refund(charge: Charge): void {
+    if (this.ledger) this.ledger.give(this.company, charge.day, charge.tokens);
+    else if (this.memory.day === charge.day) this.memory.spent = Math.max(0, this.memory.spent - charge.tokens);
+    this.spentHere -= charge.tokens;
   }
 
   /** The warning for a run that spent from this budget, once it is WARN_AT used or more. */

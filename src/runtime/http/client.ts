@@ -266,8 +266,9 @@ export class ApiClient {
       const auth = await this.credentials.parts(o.signal);
       const url = urlFor(auth);
       const outcome = await this.limiter.run((grant) => {
-        this.options.budget?.take(tokens, site, attempt);
-        return this.send(url, o, grant, site, attempt, auth.headers);
+        const budget = this.options.budget;
+        const charge = budget?.take(tokens, site, attempt);
+        return this.send(url, o, grant, site, attempt, auth.headers, charge ? () => budget!.refund(charge) : undefined);
       }, { cost: o.cost, tokens, site, attempt, ...(o.signal ? { signal: o.signal } : {}), ...(this.options.budget ? { daily: { company: this.options.budget.company, limit: this.options.budget.limit } } : {}) });
 
       if (outcome.kind === 'network') {
@@ -340,7 +341,8 @@ export class ApiClient {
     }
   }
 
-  private async send(url: string, o: RequestOptions, grant: Grant, site: RequestSite, attempt: number, authHeaders: Readonly<Record<string, string>>): Promise<Outcome> {
+  /** `unsent`: called when the request is aborted before it had a connection (its tokens go back). */
+  private async send(url: string, o: RequestOptions, grant: Grant, site: RequestSite, attempt: number, authHeaders: Readonly<Record<string, string>>, unsent?: () => void): Promise<Outcome> {
     if (grant.waitedMs >= 1) {
       this.s.waitMs += grant.waitedMs;
       this.emit({ type: 'rate-limit-wait', method: o.method, path: site.path, ms: Math.round(grant.waitedMs) });
@@ -372,8 +374,18 @@ export class ApiClient {
     // A request is counted once it is on its way, not when the limiter lets it go: one aborted in
     // between (a page no longer needed) never reaches the server and costs nothing there.
     let counted = false;
+    // Aborted before it had a connection, the request never left: its tokens go back at once (the
+    // caller hears of the abort before this request settles), and it is never counted after that.
+    let refunded = false;
+    const onAbort = (): void => {
+      if (counted || refunded || !unsent) return;
+      refunded = true;
+      unsent();
+    };
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener('abort', onAbort, { once: true });
     const count = (): void => {
-      if (counted) return;
+      if (counted || refunded) return;
       counted = true;
       this.s.requests++;
       this.emit({ type: 'request', method: o.method, path: site.path, attempt });
@@ -401,6 +413,8 @@ export class ApiClient {
     } catch (err) {
       if (o.signal?.aborted) throw o.signal.reason;
       return { kind: 'network', grant, failure: classifyNetworkError(err) };
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -1,8 +1,11 @@
 // Pages asked for past the end of a collection are real requests: the daily budget counts them like
 // any other, so a read with several pages in flight never spends more than Sluice says it did.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DailyBudget } from '../../../src/runtime/http/budget.js';
+import { BudgetLedger, DailyBudget } from '../../../src/runtime/http/budget.js';
 import { clearLimiters, pages } from '../../../src/runtime/http/index.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
 import { action, client, collect, ids, pageable, requestLog } from './helpers.js';
@@ -37,5 +40,40 @@ describe('speculative pages and the daily budget', () => {
     // v1 persons: 20 tokens a page.
     expect(budget.spentHere).toBe(20 * sent);
     expect(budget.spentHere).toBeGreaterThanOrEqual(20 * listed.length);
+  });
+});
+
+describe('a request aborted before it leaves', () => {
+  it('gives its tokens back: nothing reached the server, so nothing is spent', async () => {
+    const ctl = new AbortController();
+    // The abort comes between the charge and the request being made, as when the end of a
+    // collection is answered while a page past it has just been let through by the limiter.
+    class AbortingBudget extends DailyBudget {
+      override take(...args: Parameters<DailyBudget['take']>): ReturnType<DailyBudget['take']> {
+        const charge = super.take(...args);
+        ctl.abort();
+        return charge;
+      }
+    }
+    const home = mkdtempSync(join(tmpdir(), 'sluice-budget-'));
+    const ledger = BudgetLedger.open(home);
+    try {
+      const budget = new AbortingBudget('sandbox', 1_000, ledger);
+      const c = client(sb, { plan: 'ultimate', budget });
+      const before = log.entries.length;
+      const a = action('persons', 'v1');
+      await expect(c.client.request({ method: 'GET', path: a.path!, query: { limit: 1 }, cost: a.cost, tokens: 20, signal: ctl.signal })).rejects.toThrow();
+      expect(c.events.filter((e) => e.type === 'request')).toHaveLength(0);
+      expect(log.entries.length).toBe(before);
+      expect(budget.spentHere).toBe(0);
+      expect(budget.status().spent).toBe(0);
+      // The next request is charged as usual.
+      const plain = new DailyBudget('sandbox', 1_000, ledger);
+      await client(sb, { plan: 'ultimate', budget: plain }).client.request({ method: 'GET', path: a.path!, query: { limit: 1 }, cost: a.cost, tokens: 20 });
+      expect(plain.status().spent).toBe(20);
+    } finally {
+      ledger.close();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
