@@ -8,12 +8,19 @@
 // The scanner only finds where values begin and end (strings, escapes, brackets); the values
 // themselves are parsed by JSON.parse, so what is accepted and what each record becomes is exactly
 // what JSON.parse of the whole body would give. Inside the records' array the scanner follows only
-// strings and the depth of brackets (nothing in a record matters to the pointer), the records that
-// end in one chunk are parsed by one JSON.parse of their text as an array, and in a compact body
-// most of a chunk is taken that way before any scan (scanRecords): a page is most of the work of a
-// read, and per-byte bookkeeping or a call per record would cost more than the parsing. Where the records' place is not an array of the
-// answer (missing, null, an object, reached through an array index), nothing is taken out:
-// `records` is undefined and the caller reads the body as before.
+// strings and the depth of brackets (nothing in a record matters to the pointer), and the records
+// that end in one chunk are parsed by one JSON.parse of their text as an array: a page is most of
+// the work of a read, and a call per record would cost more than the parsing.
+//
+// Where records end is always found by the scan, never guessed (say at the chunk's last `},{`) and
+// left to JSON.parse to confirm: a JSON.parse that throws keeps its whole text alive until the next
+// full GC (V8 makes a script of the source, for the error's location), so each wrong guess would
+// carry a chunk of text through every minor GC into the old generation, where it stays until a
+// full GC.
+//
+// Where the records' place is not an array of the answer (missing, null, an object, reached through
+// an array index), nothing is taken out: `records` is undefined and the caller reads the body as
+// before.
 
 import { pointerTokens } from './pointer.js';
 
@@ -198,24 +205,9 @@ export class RecordsParser {
    * record left unfinished. Whether a record's brackets match, and everything else about it, is
    * JSON.parse's to check on the record's text.
    */
-  private scanRecords(chunk: Buffer, begin: number): number {
+  private scanRecords(chunk: Buffer, start: number): number {
     const n = chunk.length;
     const s = this.scan;
-    let start = begin;
-    // Most of a chunk is whole records: the text up to its last `},{` (where an object record ends
-    // and the next begins, in a compact body), with the record held from earlier chunks, is tried
-    // as one array first. If JSON.parse takes it, that `,` separates records (the text begins where
-    // a record begins, and a cut anywhere else leaves a value open or closes the records' array
-    // early, which it refuses), so only the rest of the chunk needs the scan.
-    const gap = chunk.lastIndexOf(RECORD_GAP);
-    if (gap >= start && this.tryTake(chunk, start, gap + 1)) {
-      start = gap + 2;
-      this.inString = false;
-      this.escaped = false;
-      s.depth = 0;
-      s.hasValue = false;
-      s.sawComma = true;
-    }
     s.inString = this.inString;
     s.escaped = this.escaped;
     s.complete = -1;
@@ -244,21 +236,6 @@ export class RecordsParser {
         this.escaped = s.escaped;
         return n;
     }
-  }
-
-  /** Parses the held bytes and this chunk's from `from` to `end` as whole records, if JSON.parse takes them so. */
-  private tryTake(chunk: Buffer, from: number, end: number): boolean {
-    const pieces = this.element.length === 0 ? [chunk.subarray(from, end)] : [...this.element, chunk.subarray(from, end)];
-    let parsed: unknown[];
-    try {
-      parsed = JSON.parse(`[${decode(pieces)}]`) as unknown[];
-    } catch {
-      return false;
-    }
-    this.element = [];
-    const records = this.records!;
-    for (let k = 0; k < parsed.length; k++) records.push(parsed[k]);
-    return true;
   }
 
   /**
@@ -315,9 +292,6 @@ export class RecordsParser {
     }
   }
 }
-
-/** Where one object record ends and the next begins, in a body without white space between them. */
-const RECORD_GAP = Buffer.from('},{');
 
 const enum Stop {
   /** The end of the chunk. */

@@ -396,7 +396,9 @@ export class RateLimiter {
     return new Promise<GrantImpl>((resolve, reject) => {
       const { signal } = options;
       if (signal?.aborted) return reject(signal.reason);
-      const waiter: Waiter = { ...options, enqueuedAt, resolve, reject, cleanup: () => undefined };
+      // Its own properties first: a literal that begins with a spread and then defines more gets new
+      // hidden classes at every call on Node 20 (see gotClient in client.ts).
+      const waiter: Waiter = { enqueuedAt, resolve, reject, cleanup: () => undefined, ...options };
       if (signal) {
         const onAbort = (): void => {
           this.waiters = this.waiters.filter((x) => x !== waiter);

@@ -112,7 +112,9 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
   outer?.addEventListener('abort', onAbort, { once: true });
 
   const fetchPage = (pos: Position, size: number): Fetch => {
-    const q: Record<string, QueryValue> = { ...query };
+    // Copied by Object.assign, not a spread: a spread copy that then gets more properties gets new
+    // hidden classes at every call on Node 20 (see gotClient in client.ts).
+    const q: Record<string, QueryValue> = Object.assign({}, query);
     if (p.type === 'offset' && pos.type === 'offset') {
       q[p.startParam] = pos.start;
       q[p.limitParam] = size;
