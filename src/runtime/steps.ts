@@ -138,7 +138,8 @@ function compileStep(step: A.Step, ctx: StepContext): ItemStep {
               const params: Record<string, Value> = {};
               for (const c of step.where) params[c.key.map((k) => k.value).join('.')] = evaluate(c.value, r, ctx.eval);
               const found = await ctx.lookup(step, params);
-              out[i] = { rec: { ...r, [step.name.value]: found }, origin };
+              // Object.assign, once a record (a copy by spread that more properties follow gets new hidden classes at every call: ARCHITECTURE.md, Invariants).
+              out[i] = { rec: Object.assign({}, r, { [step.name.value]: found }), origin };
             } catch (err) {
               if (!(err instanceof RecordError)) throw err;
               reject({ record: r, reason: err.message, code: 'invalid' }, origin);

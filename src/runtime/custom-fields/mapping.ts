@@ -108,7 +108,8 @@ export function readMapper(b: CustomBinding): (rec: Rec) => Rec {
       const fields = typeof rec.item === 'string' ? b.entities[entity] : undefined;
       if (!fields || !isObj(rec.data)) return rec;
       // Recents' `data` is in the v1 shape whatever the connection's version.
-      return { ...rec, data: readEntity(rec.data as Rec, fields, 'v1', b.connection) };
+      // Object.assign, once a record (a copy by spread that more properties follow gets new hidden classes at every call: ARCHITECTURE.md, Invariants).
+      return Object.assign({}, rec, { data: readEntity(rec.data as Rec, fields, 'v1', b.connection) });
     };
   }
   const fields = Object.values(b.entities)[0] ?? [];

@@ -262,7 +262,7 @@ export class ApiClient {
         for (const [k, v] of Object.entries(auth.query)) u.searchParams.set(k, v);
         return u.toString();
       }
-      const qs = encodeQuery({ ...o.query, ...auth.query }, this.http.queryEncoding);
+      const qs = encodeQuery(Object.assign({}, o.query, auth.query), this.http.queryEncoding);
       return `${base}${o.path}${qs ? `?${qs}` : ''}`;
     };
     let reauthorized = false;
@@ -412,7 +412,7 @@ export class ApiClient {
       if (o.records !== undefined) {
         res = await streamed(url, options, o.records, onRequest);
       } else {
-        const req = gotClient(url, { ...options, responseType: 'text' });
+        const req = gotClient(url, Object.assign({}, options, { responseType: 'text' as const }));
         req.on('request', onRequest);
         const r = await req;
         res = { statusCode: r.statusCode, headers: r.headers, body: r.body };

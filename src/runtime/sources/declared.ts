@@ -5,7 +5,8 @@ import { nonNull, isNullable } from '../../check/types.js';
 import type { Rec, Value } from '../eval.js';
 
 export function conform(rec: Rec, fields: Map<string, { type: Type }>, fromText: boolean): { ok: true; record: Rec } | { ok: false; reason: string } {
-  const out: Rec = { ...rec };
+  // Object.assign, once a record (a copy by spread that more properties follow gets new hidden classes at every call: ARCHITECTURE.md, Invariants).
+  const out: Rec = Object.assign({}, rec);
   for (const [name, f] of fields) {
     const raw = rec[name];
     const r = convert(raw === undefined || (fromText && raw === '') ? null : raw, f.type, fromText);
