@@ -8,11 +8,10 @@
 //    using the official client doing the same (a process too).
 // 3. Memory: 1,000,000 persons from a sandbox process through `map` to `file.jsonl`: the peak RSS
 //    of the `sluice run` process, against the peak at 100,000 (target: both under 120 MB).
-//    The peak of a long run varies from run to run by 20 MB and more with V8's sizing of its old
-//    generation, not with what the run holds: the first full collection (during start-up, with no
-//    measure of the program's allocation yet) lets the old generation grow to 4x what was live
-//    then before the next one, so a run long enough to get there peaks at 36 to 60 MB of old space
-//    where 13 to 16 MB are live. BENCH_MEM_TRACE=1 shows each peak's parts.
+//    What a long run adds to the process at rest is V8's young generation grown to its maximum
+//    (32 MB) and old space filled between full collections by what minor collections promote
+//    (about 28 MB of old space at the peak, 12 MB of it live). BENCH_MEM_TRACE=1 shows each peak's
+//    parts; `--trace-gc-nvp` the promoted bytes.
 // 4. Daily-budget tokens (bench/tokens.ts): a full read of 100,000 persons and an incremental run
 //    with 100 changes, on API v1 and v2.
 //
@@ -169,6 +168,16 @@ async function digest(file: string): Promise<{ lines: number; sha1: string }> {
   return { lines, sha1: h.digest('hex').slice(0, 12) };
 }
 
+/**
+ * Lines and a digest of them in sorted order: both contenders write the same records, in the order
+ * each read them (Sluice reads a whole read oldest first by update time, the official client by id).
+ */
+function sortedDigest(file: string): { lines: number; sha1: string } {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  lines.sort();
+  return { lines: lines.length, sha1: createHash('sha1').update(lines.join('\n')).digest('hex').slice(0, 12) };
+}
+
 async function pipeline(): Promise<{ ratio: number; informedRatio: number }> {
   const persons = Number(process.env.BENCH_PERSONS ?? 100_000);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
@@ -193,7 +202,7 @@ async function pipeline(): Promise<{ ratio: number; informedRatio: number }> {
       s.push(check(await measure([BIN, 'run', 'f.flow'], { cwd: dir, env }), 'sluice run'));
       o.push(check(await measure([script], { cwd: dir, env: { PIPEDRIVE_MODULE: pipedriveModule, PIPEDRIVE_TOKEN: TOKEN, PIPEDRIVE_URL: sb.url, OUT_FILE: join(dir, 'official.jsonl') } }), 'official client script'));
     }
-    const [a, b] = await Promise.all([digest(join(dir, 'sluice.jsonl')), digest(join(dir, 'official.jsonl'))]);
+    const [a, b] = [sortedDigest(join(dir, 'sluice.jsonl')), sortedDigest(join(dir, 'official.jsonl'))];
     if (a.lines !== persons || a.sha1 !== b.sha1) throw new Error(`outputs differ: sluice ${a.lines} lines ${a.sha1}, official ${b.lines} lines ${b.sha1}`);
     const sluice = median(s.map((x) => x.ms));
     const official = median(o.map((x) => x.ms));
