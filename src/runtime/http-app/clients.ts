@@ -167,7 +167,9 @@ export class HttpClients {
     let tokens = 0;
     const warnings: string[] = [];
     for (const b of list) {
-      const since = b.spentHere - (this.reported.get(b) ?? 0);
+      // Never below zero: a request of an earlier run aborted after its summary gives its tokens
+      // back (budget.ts `refund`), which is not this run's saving.
+      const since = Math.max(0, b.spentHere - (this.reported.get(b) ?? 0));
       this.reported.set(b, b.spentHere);
       tokens += since;
       const w = since > 0 ? b.warning() : undefined;
