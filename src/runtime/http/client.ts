@@ -490,9 +490,9 @@ function locationOf(res: Answer, asked: string): string | undefined {
 async function streamed(url: string, options: StreamOptions, pointer: string, onRequest: (r: import('node:http').ClientRequest) => void, signal?: AbortSignal): Promise<Answer> {
   const stream = gotClient.stream(url, options);
   stream.on('request', onRequest);
-  // The signal is not given to got: a request got holds a listener of stays alive through the
-  // minor GCs until a full one (most of its objects were carried into the old generation, a few KB
-  // a page). The caller reports an abort from the signal itself, whatever error ends the stream.
+  // got is not given the signal: a request whose got options carried an AbortSignal outlived the
+  // minor GCs until a full one, its objects carried into the old generation (a few KB a page). The
+  // caller reports an abort from the signal itself, whatever error ends the stream.
   const onAbort = (): void => {
     stream.destroy(new Error('aborted'));
   };
