@@ -380,7 +380,6 @@ export class ApiClient {
       // A redirect would carry the token header to wherever it points.
       followRedirect: false,
       ...(this.options.dnsLookup ? { dnsLookup: this.options.dnsLookup as never } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
     } satisfies OptionsInit;
     // A request is counted once it is on its way, not when the limiter lets it go: one aborted in
     // between (a page no longer needed) never reaches the server and costs nothing there.
@@ -410,9 +409,9 @@ export class ApiClient {
     try {
       let res: Answer;
       if (o.records !== undefined) {
-        res = await streamed(url, options, o.records, onRequest);
+        res = await streamed(url, options, o.records, onRequest, o.signal);
       } else {
-        const req = gotClient(url, Object.assign({}, options, { responseType: 'text' as const }));
+        const req = gotClient(url, Object.assign({}, options, { responseType: 'text' as const }, o.signal ? { signal: o.signal } : {}));
         req.on('request', onRequest);
         const r = await req;
         res = { statusCode: r.statusCode, headers: r.headers, body: r.body };
@@ -488,9 +487,17 @@ function locationOf(res: Answer, asked: string): string | undefined {
  * malformed one is read no further), any other is kept as text for its error message. got's
  * timeouts, abort signal and network errors apply as to a buffered request.
  */
-async function streamed(url: string, options: StreamOptions, pointer: string, onRequest: (r: import('node:http').ClientRequest) => void): Promise<Answer> {
+async function streamed(url: string, options: StreamOptions, pointer: string, onRequest: (r: import('node:http').ClientRequest) => void, signal?: AbortSignal): Promise<Answer> {
   const stream = gotClient.stream(url, options);
   stream.on('request', onRequest);
+  // got is not given the signal: a request whose got options carried an AbortSignal outlived the
+  // minor GCs until a full one, its objects carried into the old generation (a few KB a page). The
+  // caller reports an abort from the signal itself, whatever error ends the stream.
+  const onAbort = (): void => {
+    stream.destroy(new Error('aborted'));
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const response = await new Promise<{ statusCode: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
       stream.once('response', resolve);
@@ -513,6 +520,7 @@ async function streamed(url: string, options: StreamOptions, pointer: string, on
     }
     return answer;
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     stream.destroy();
   }
 }
