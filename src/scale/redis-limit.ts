@@ -184,13 +184,16 @@ export class RedisSharedLimit implements SharedLimit {
   /** One try: a place in every bucket, or none. */
   private async tryGrant(buckets: BucketName[]): Promise<{ places: Place[]; held: number; grants: Promise<number> } | undefined> {
     const epoch = Math.floor(this.now() / EPOCH_MS);
-    const own = await Promise.all(buckets.map((b) => this.places.penalty(this.epochKey(b, epoch), 1)));
-    const others: string[] = [];
-    for (const b of buckets) for (let e = epoch - BEHIND; e <= epoch + AHEAD; e++) if (e !== epoch) others.push(this.places.getKey(this.epochKey(b, e)));
-    // The other epochs' counts, read with one MGET (rate-limiter-flexible keeps each as a plain integer).
-    const values = await this.redis.mget(...others);
-    const per = BEHIND + AHEAD;
-    const sums = buckets.map((_, i) => own[i].consumedPoints + values.slice(i * per, (i + 1) * per).reduce((n, v) => n + (v === null ? 0 : Number(v)), 0));
+    await Promise.all(buckets.map((b) => this.places.penalty(this.epochKey(b, epoch), 1)));
+    const keys: string[] = [];
+    for (const b of buckets) for (let e = epoch - BEHIND; e <= epoch + AHEAD; e++) keys.push(this.places.getKey(this.epochKey(b, e)));
+    // Every epoch's count, our own included, read with one MGET (rate-limiter-flexible keeps each as
+    // a plain integer): one instant of all of them. A place being moved is counted in its new epoch
+    // before it leaves the old, so at any instant it is counted; our own epoch read from the
+    // increment and the others later could see it in neither, and grant a place over the burst.
+    const values = await this.redis.mget(...keys);
+    const per = BEHIND + AHEAD + 1;
+    const sums = buckets.map((_, i) => values.slice(i * per, (i + 1) * per).reduce((n, v) => n + (v === null ? 0 : Number(v)), 0));
     if (sums.every((n, i) => n <= this.bursts.get(buckets[i])!)) {
       const places = buckets.map((bucket) => ({ bucket, epoch }));
       for (const p of places) this.held.add(p);
