@@ -114,6 +114,54 @@ describe.skipIf(!redisAvailable)('RedisSharedLimit', () => {
     }
   }, 25_000);
 
+  it('a place moved between epochs while another process counts is never missed', async () => {
+    const prefix = redisPrefix('rl');
+    const conns = [new Redis(REDIS_URL), new Redis(REDIS_URL)];
+    const small = { ...plan, burst: 2 };
+    const EPOCH = 1_000_000;
+    const at = (epoch: number) => () => epoch * 2000 + 500;
+    const key = (epoch: number) => `${prefix}:places:token1:main:${epoch}`;
+    try {
+      // Process a holds the whole burst, taken two epochs ago.
+      const a = new RedisSharedLimit(conns[0], prefix, 'token1', small, at(EPOCH - 2));
+      const held = [await take(a), await take(a)];
+      // Process b asks now. Between its own increment and its read of the counts, one of a's places
+      // moves to the current epoch as a's mover moves it: counted in the new epoch, then given back
+      // in the old.
+      let moved = false;
+      const redis = conns[1];
+      const watched = new Proxy(redis, {
+        get(target, name) {
+          if (name === 'mget')
+            return async (...keys: string[]) => {
+              if (!moved) {
+                moved = true;
+                await target.incr(key(EPOCH));
+                await target.decr(key(EPOCH - 2));
+              }
+              return target.mget(...keys);
+            };
+          const v = Reflect.get(target, name, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const b = new RedisSharedLimit(watched, prefix, 'token1', small, at(EPOCH));
+      const ctl = new AbortController();
+      let granted = false;
+      const asked = b.take({ cost: null, tokens: 1, site, attempt: 1, signal: ctl.signal }).then((g) => ((granted = true), g.done()));
+      await sleep(300);
+      expect(moved).toBe(true);
+      // a's two places and b's one would be three in a burst of two.
+      expect(granted).toBe(false);
+      ctl.abort();
+      await asked.catch(() => undefined);
+      for (const g of held) g.done();
+    } finally {
+      conns.forEach((c) => c.disconnect());
+      await dropPrefix(prefix);
+    }
+  });
+
   it('requests the server counted beyond our places (another user) slow every process down', async () => {
     const { limits: [a, b], close } = await processes(2);
     try {

@@ -397,7 +397,7 @@ export class RateLimiter {
       const { signal } = options;
       if (signal?.aborted) return reject(signal.reason);
       // Its own properties first: a literal that begins with a spread and then defines more gets new
-      // hidden classes at every call on Node 20 (see gotClient in client.ts).
+      // hidden classes at every call on Node 20 (ARCHITECTURE.md, Invariants).
       const waiter: Waiter = { enqueuedAt, resolve, reject, cleanup: () => undefined, ...options };
       if (signal) {
         const onAbort = (): void => {

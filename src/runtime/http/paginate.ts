@@ -118,7 +118,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
 
   const fetchPage = (pos: Position, size: number): Fetch => {
     // Copied by Object.assign, not a spread: a spread copy that then gets more properties gets new
-    // hidden classes at every call on Node 20 (see gotClient in client.ts).
+    // hidden classes at every call on Node 20 (ARCHITECTURE.md, Invariants).
     const q: Record<string, QueryValue> = Object.assign({}, query);
     if (p.type === 'offset' && pos.type === 'offset') {
       q[p.startParam] = pos.start;
