@@ -63,11 +63,22 @@ export interface RequestOptions {
   version?: string | null;
   signal?: AbortSignal;
   /**
-   * Where a 2xx answer's records are (a JSON pointer): they are then parsed as the bytes arrive
-   * and returned in `records`, with that array left empty in `body`, so that a page is never held
-   * whole as text. Where the answer has no array there, `records` is undefined and `body` complete.
+   * Where a 2xx answer's records are (a JSON pointer): they are then parsed from the answer's
+   * bytes by the records parser and returned in `records`, with that array left empty in `body`,
+   * so that a page is never held whole as text. Where the answer has no array there, `records` is
+   * undefined and `body` complete.
    */
   records?: string;
+  /**
+   * With `records`: the answer's bytes are kept as they arrive, and parsed only once this settles
+   * (the caller has reached the page). A reader with pages in flight holds the pages ahead as
+   * bytes, a fraction of their parsed size, and parses each just before it uses it, while its
+   * records are still in the cache: parsed as they arrived, the pages answered at about the same
+   * time were parsed interleaved and all finished late, and so freed their places late. An answer of
+   * at most EAGER_PARSE_BYTES (an empty page past the end) is parsed at once. A malformed answer
+   * found then is retried like any other; aborting the signal meanwhile ends the request.
+   */
+  parseWhen?: Promise<unknown>;
 }
 
 export interface ApiResponse {
@@ -143,12 +154,14 @@ export interface ClientStats {
 
 type StreamOptions = Omit<OptionsInit, 'isStream'>;
 
-/** An answer as read: a 2xx answer whose records were asked for is parsed as it arrives (`parsed`), any other kept as text. */
+/** An answer as read: a 2xx answer whose records were asked for is kept as bytes (`raw`) until parsed (`parsed`), any other kept as text. */
 interface Answer {
   statusCode: number;
   headers: IncomingHttpHeaders;
   body: string;
   parsed?: ParsedRecords | JsonRecordsError;
+  /** A 2xx body's bytes not yet parsed (RequestOptions.records). */
+  raw?: { chunks: Buffer[]; bytes: number; pointer: string };
 }
 
 type Outcome = { kind: 'answer'; grant: Grant; res: Answer; ms: number } | { kind: 'network'; grant: Grant; failure: NetworkFailureInfo };
@@ -316,6 +329,11 @@ export class ApiClient {
       this.limiter.observe(grant, info);
 
       if (status >= 200 && status < 300) {
+        if (res.raw) {
+          if (o.parseWhen && res.raw.bytes > EAGER_PARSE_BYTES) await untilOrAborted(o.parseWhen, o.signal);
+          res.parsed = parseChunks(res.raw.chunks, res.raw.pointer);
+          res.raw = undefined;
+        }
         const json = answerJson(res);
         if (json) return { status, headers: res.headers, body: json.body, ...(json.records !== undefined ? { records: json.records } : {}), attempts: attempt };
         this.s.malformed++;
@@ -505,14 +523,13 @@ async function streamed(url: string, options: StreamOptions, pointer: string, on
     });
     const answer: Answer = { statusCode: response.statusCode, headers: response.headers, body: '' };
     if (response.statusCode >= 200 && response.statusCode < 300) {
-      const parser = new RecordsParser(pointer);
-      try {
-        for await (const chunk of stream) parser.push(chunk as Buffer);
-        answer.parsed = parser.end();
-      } catch (err) {
-        if (!(err instanceof JsonRecordsError)) throw err;
-        answer.parsed = err;
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      for await (const chunk of stream) {
+        chunks.push(chunk as Buffer);
+        bytes += (chunk as Buffer).length;
       }
+      answer.raw = { chunks, bytes, pointer };
     } else {
       const chunks: Buffer[] = [];
       for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -525,7 +542,39 @@ async function streamed(url: string, options: StreamOptions, pointer: string, on
   }
 }
 
-/** A 2xx answer's body, with its records when they were parsed as they arrived; undefined when it is not JSON. */
+/** Answers this small are parsed as soon as they are read: an empty or short page shows where a collection ends. */
+const EAGER_PARSE_BYTES = 16 * 1024;
+
+function parseChunks(chunks: Buffer[], pointer: string): ParsedRecords | JsonRecordsError {
+  const parser = new RecordsParser(pointer);
+  try {
+    for (let i = 0; i < chunks.length; i++) parser.push(chunks[i]);
+    return parser.end();
+  } catch (err) {
+    if (!(err instanceof JsonRecordsError)) throw err;
+    return err;
+  }
+}
+
+async function untilOrAborted(p: Promise<unknown>, signal?: AbortSignal): Promise<void> {
+  if (!signal) {
+    await p;
+    return;
+  }
+  signal.throwIfAborted();
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([p, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A 2xx answer's body, with its records when they were parsed by the records parser; undefined when it is not JSON. */
 function answerJson(res: Answer): ParsedRecords | undefined {
   if (res.parsed instanceof JsonRecordsError) return undefined;
   if (res.parsed !== undefined) return res.parsed;

@@ -1,9 +1,10 @@
-// Reading the records of a list answer as its bytes arrive, instead of buffering the whole body and
-// parsing it at once. A page of 500 persons is a few hundred KB of text: held as a buffer, then as
-// a string, then as the parsed tree, it costs several times its size at the moment it is parsed.
-// Here each record is parsed as soon as its last byte has arrived, and only the bytes of the record
+// Reading the records of a list answer chunk by chunk, instead of joining the whole body and parsing
+// it at once. A page of 500 persons is a few hundred KB of text: held as a buffer, then as a
+// string, then as the parsed tree, it costs several times its size at the moment it is parsed.
+// Here each record is parsed once its last byte has been pushed, and only the bytes of the record
 // being read are held; the rest of the answer (the envelope with the pagination markers) is kept,
-// with the records' array emptied, and parsed at the end.
+// with the records' array emptied, and parsed at the end. The client pushes a page's chunks when
+// its reader reaches the page (client.ts, `parseWhen`), or as they arrive.
 //
 // The scanner only finds where values begin and end (strings, escapes, brackets); the values
 // themselves are parsed by JSON.parse, so what is accepted and what each record becomes is exactly

@@ -9,6 +9,8 @@
 // reached) costs at most one request more, which is aborted. `ahead` allows more pages in flight
 // for offset pagination, where the next start can be predicted: a window that grows while pages
 // come back full (page-window.ts). Pages are always yielded in order, whatever order they arrive in.
+// A page read ahead waits as its bytes and is parsed when the consumer reaches it (client.ts,
+// `parseWhen`): pages answered together are not all parsed interleaved, each finishing late.
 import type { CostClass, ExtractDef, HttpMethod, PaginationDef } from '../../apps/types.js';
 import type { ApiClient, ApiResponse, Query, QueryValue } from './client.js';
 import { MalformedResponseError, type RequestSite } from './errors.js';
@@ -95,6 +97,8 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     ctl: AbortController;
     /** Answered, and waiting for the consumer. */
     arrived: boolean;
+    /** The consumer has reached this page: its bytes may be parsed. */
+    want: () => void;
   }
   let queue: Fetch[] = [];
   /** The page being awaited: off the queue, but still to be aborted with it. */
@@ -133,13 +137,15 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
       Object.assign(q, p.firstParams);
       if (p.limitParam && Number.isFinite(size)) q[p.limitParam] = size;
     }
+    let want!: () => void;
+    const reached = new Promise<void>((resolve) => (want = resolve));
     const ctl = spare ?? new AbortController();
     spare = undefined;
     if (outer?.aborted) ctl.abort(outer.reason);
-    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal, ...(action.extract.shape !== 'object' ? { records: action.extract.pointer } : {}) });
+    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal, ...(action.extract.shape !== 'object' ? { records: action.extract.pointer, parseWhen: reached } : {}) });
     // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
     // one dropped) from being reported as an unhandled rejection.
-    const f: Fetch = { pos, size, res, ctl, arrived: false };
+    const f: Fetch = { pos, size, res, ctl, arrived: false, want };
     res.then(
       (r) => {
         f.arrived = true;
@@ -212,10 +218,12 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     while (queue.length > 0) {
       const f = queue.shift()!;
       current = f;
+      f.want();
       const res = await f.res;
       current = undefined;
       if (reuse && !f.ctl.signal.aborted) spare = f.ctl;
-      // Records parsed as the page arrived, or (none asked for, or not a list there) read from the body.
+      // Records parsed from the page's bytes now that it is wanted, or (none asked for, or not a list
+      // there) read from the body.
       const all = res.records ?? extractRecords(res.body, action.extract);
       if (!all) throw new MalformedResponseError(site, res.status, res.attempts, `no records at ${action.extract.pointer} (expected ${action.extract.shape === 'object' ? 'an object' : 'a list'})`);
       const next = nextPosition(res, p, f.pos, all.length, f.size, site, () => `${client.baseUrl(action.version)}${action.path}`);

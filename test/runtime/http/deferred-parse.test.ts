@@ -1,0 +1,102 @@
+// A page's bytes are kept as they arrive and parsed only when its reader reaches it
+// (RequestOptions.parseWhen): pages read ahead cost their bytes, not their parsed records, and
+// parsing them all as they arrive, interleaved, would finish every one of them late.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MalformedResponseError, clearLimiters, pages } from '../../../src/runtime/http/index.js';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { action, client, collect, ids, pageable } from './helpers.js';
+
+let sb: Sandbox;
+const persons = pageable(action('persons', 'v1'));
+
+beforeAll(async () => {
+  sb = await startSandbox({ seed: 5, persons: 600, plan: 'ultimate' });
+});
+afterAll(() => sb.close());
+beforeEach(() => {
+  clearLimiters();
+  sb.resetFaults();
+  sb.resetStats();
+});
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Settles `p` into a state that can be read synchronously. */
+function watch<T>(p: Promise<T>): { settled: () => boolean; result: Promise<T | unknown> } {
+  let done = false;
+  const result = p.then(
+    (v) => ((done = true), v),
+    (e: unknown) => ((done = true), e),
+  );
+  return { settled: () => done, result };
+}
+
+describe('a list answer is parsed when its reader wants it', () => {
+  it('waits, whole and answered, until parseWhen settles; then its records come', async () => {
+    const { client: c, events } = client(sb, { plan: 'ultimate' });
+    const wanted = deferred();
+    const req = watch(c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: wanted.promise }));
+    await expect.poll(() => events.some((e) => e.type === 'response')).toBe(true);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(req.settled()).toBe(false);
+    wanted.resolve();
+    const res = (await req.result) as { records: unknown[]; attempts: number };
+    expect(res.records).toHaveLength(200);
+    expect(res.attempts).toBe(1);
+    expect(sb.stats().requests).toBe(1);
+  });
+
+  it('parses a small answer at once: an empty page past the end is known at once', async () => {
+    const { client: c } = client(sb, { plan: 'ultimate' });
+    const never = new Promise<void>(() => undefined);
+    const res = await c.request({ method: 'GET', path: '/persons', cost: 'list', query: { start: 600, limit: 500 }, records: '/data', parseWhen: never });
+    expect(res.records ?? []).toHaveLength(0);
+    expect(res.body).toMatchObject({ additional_data: { pagination: { more_items_in_collection: false } } });
+  });
+
+  it('ends with the abort reason when aborted while its bytes wait, without a retry', async () => {
+    const { client: c, events } = client(sb, { plan: 'ultimate' });
+    const ctl = new AbortController();
+    const req = watch(c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: new Promise(() => undefined), signal: ctl.signal }));
+    await expect.poll(() => events.some((e) => e.type === 'response')).toBe(true);
+    const reason = new Error('no longer wanted');
+    ctl.abort(reason);
+    expect(await req.result).toBe(reason);
+    expect(c.stats()).toMatchObject({ requests: 1, retries: 0 });
+  });
+
+  it('retries an answer found malformed when it is wanted, and fails as malformed when every attempt is', async () => {
+    const { client: c } = client(sb, { plan: 'ultimate', retry: { maxAttempts: 2 } });
+    sb.failNext('malformed', 1);
+    const wanted = deferred();
+    const req = c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: wanted.promise });
+    setTimeout(wanted.resolve, 20);
+    const res = await req;
+    expect(res).toMatchObject({ status: 200, attempts: 2 });
+    expect(res.records).toHaveLength(200);
+
+    sb.failNext('malformed', 2);
+    const bad = await c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: Promise.resolve() }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(MalformedResponseError);
+    expect(bad).toMatchObject({ code: 'SL6506', attempts: 2 });
+  });
+});
+
+describe('paging with pages read ahead', () => {
+  it('hands every record on in order while later pages wait unparsed, and a reader that stops early ends the read', async () => {
+    const { client: c } = client(sb, { plan: 'ultimate' });
+    const { records } = await collect(pages(c, persons, {}, { pageSize: 100, ahead: 4 }));
+    expect(ids(records)).toEqual(sb.data.persons.all().map((p) => p.id));
+
+    const seen: number[] = [];
+    for await (const page of pages(c, persons, {}, { pageSize: 100, ahead: 4 })) {
+      seen.push(...ids(page));
+      if (seen.length >= 200) break;
+    }
+    expect(seen).toHaveLength(200);
+  });
+});
