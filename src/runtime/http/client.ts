@@ -70,15 +70,16 @@ export interface RequestOptions {
    */
   records?: string;
   /**
-   * With `records`: the answer's bytes are kept as they arrive, and parsed only once this settles
-   * (the caller has reached the page). A reader with pages in flight holds the pages ahead as
-   * bytes, a fraction of their parsed size, and parses each just before it uses it, while its
-   * records are still in the cache: parsed as they arrived, the pages answered at about the same
-   * time were parsed interleaved and all finished late, and so freed their places late. An answer of
-   * at most EAGER_PARSE_BYTES (an empty page past the end) is parsed at once. A malformed answer
-   * found then is retried like any other; aborting the signal meanwhile ends the request.
+   * With `records`: asked, with the size of a 2xx answer, once its last byte has arrived: undefined
+   * to parse it now, or a promise to wait for first (the caller has not reached the page yet). A
+   * reader with pages in flight so holds the pages ahead as bytes, a fraction of their parsed size,
+   * and parses each just before it uses it: parsed as they arrived, pages answered at about the same
+   * time were parsed interleaved and all finished late. The wait does not count against the retry
+   * policy's time; a malformed answer found after it is retried like any other, and aborting
+   * `signal` meanwhile ends the request with its reason (so a promise that may never settle needs a
+   * signal).
    */
-  parseWhen?: Promise<unknown>;
+  parseWhen?: (bytes: number) => Promise<unknown> | undefined;
 }
 
 export interface ApiResponse {
@@ -281,7 +282,8 @@ export class ApiClient {
     let reauthorized = false;
     const idempotent = o.idempotent ?? o.method !== 'POST';
     const tokens = o.tokens ?? this.tokensFor(version, o.cost);
-    const started = performance.now();
+    // When the request began, for the retry policy's time; moved on by time spent waiting for the caller.
+    let started = performance.now();
     let failures = 0;
     let n429 = 0;
 
@@ -330,9 +332,15 @@ export class ApiClient {
 
       if (status >= 200 && status < 300) {
         if (res.raw) {
-          if (o.parseWhen && res.raw.bytes > EAGER_PARSE_BYTES) await untilOrAborted(o.parseWhen, o.signal);
-          res.parsed = parseChunks(res.raw.chunks, res.raw.pointer);
+          const raw = res.raw;
           res.raw = undefined;
+          const wait = o.parseWhen?.(raw.bytes);
+          if (wait) {
+            const w0 = performance.now();
+            await untilOrAborted(wait, o.signal);
+            started += performance.now() - w0;
+          }
+          res.parsed = parseChunks(raw.chunks, raw.pointer);
         }
         const json = answerJson(res);
         if (json) return { status, headers: res.headers, body: json.body, ...(json.records !== undefined ? { records: json.records } : {}), attempts: attempt };
@@ -501,9 +509,9 @@ function locationOf(res: Answer, asked: string): string | undefined {
 }
 
 /**
- * One request through got's stream: a 2xx body goes through the records parser chunk by chunk (a
- * malformed one is read no further), any other is kept as text for its error message. got's
- * timeouts, abort signal and network errors apply as to a buffered request.
+ * One request through got's stream: a 2xx body is kept as its chunks, for the records parser
+ * (`request`, when the caller wants the page), any other as text for its error message. got's
+ * timeouts and network errors apply as to a buffered request.
  */
 async function streamed(url: string, options: StreamOptions, pointer: string, onRequest: (r: import('node:http').ClientRequest) => void, signal?: AbortSignal): Promise<Answer> {
   const stream = gotClient.stream(url, options);
@@ -542,13 +550,16 @@ async function streamed(url: string, options: StreamOptions, pointer: string, on
   }
 }
 
-/** Answers this small are parsed as soon as they are read: an empty or short page shows where a collection ends. */
-const EAGER_PARSE_BYTES = 16 * 1024;
+const NO_BYTES = Buffer.alloc(0);
 
+/** The records parser over an answer's chunks; each chunk is let go once parsed. */
 function parseChunks(chunks: Buffer[], pointer: string): ParsedRecords | JsonRecordsError {
   const parser = new RecordsParser(pointer);
   try {
-    for (let i = 0; i < chunks.length; i++) parser.push(chunks[i]);
+    for (let i = 0; i < chunks.length; i++) {
+      parser.push(chunks[i]);
+      chunks[i] = NO_BYTES;
+    }
     return parser.end();
   } catch (err) {
     if (!(err instanceof JsonRecordsError)) throw err;

@@ -3,8 +3,8 @@
 // string, then as the parsed tree, it costs several times its size at the moment it is parsed.
 // Here each record is parsed once its last byte has been pushed, and only the bytes of the record
 // being read are held; the rest of the answer (the envelope with the pagination markers) is kept,
-// with the records' array emptied, and parsed at the end. The client pushes a page's chunks when
-// its reader reaches the page (client.ts, `parseWhen`), or as they arrive.
+// with the records' array emptied, and parsed at the end. The client keeps an answer's chunks until
+// its reader wants the page (client.ts, `parseWhen`) and pushes them then.
 //
 // The scanner only finds where values begin and end (strings, escapes, brackets); the values
 // themselves are parsed by JSON.parse, so what is accepted and what each record becomes is exactly

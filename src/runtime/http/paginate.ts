@@ -10,7 +10,8 @@
 // for offset pagination, where the next start can be predicted: a window that grows while pages
 // come back full (page-window.ts). Pages are always yielded in order, whatever order they arrive in.
 // A page read ahead waits as its bytes and is parsed when the consumer reaches it (client.ts,
-// `parseWhen`): pages answered together are not all parsed interleaved, each finishing late.
+// `parseWhen`): pages answered together are not all parsed interleaved, each finishing late. A
+// small answer, or one well under a full page (likely the last), is parsed as soon as it is in.
 import type { CostClass, ExtractDef, HttpMethod, PaginationDef } from '../../apps/types.js';
 import type { ApiClient, ApiResponse, Query, QueryValue } from './client.js';
 import { MalformedResponseError, type RequestSite } from './errors.js';
@@ -95,11 +96,15 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     size: number;
     res: Promise<ApiResponse>;
     ctl: AbortController;
-    /** Answered, and waiting for the consumer. */
-    arrived: boolean;
     /** The consumer has reached this page: its bytes may be parsed. */
     want: () => void;
+    /** The size of its answer once all of it is in (0 before, or when not known). */
+    bytes: () => number;
   }
+  // The size of the smallest page that came back full: an answer well below it is likely short,
+  // the last of the collection, and is parsed as soon as it is in (like any small answer), so that
+  // the pages asked for beyond it are dropped before they go out.
+  let fullBytes = Infinity;
   let queue: Fetch[] = [];
   /** The page being awaited: off the queue, but still to be aborted with it. */
   let current: Fetch | undefined;
@@ -139,28 +144,33 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     }
     let want!: () => void;
     const reached = new Promise<void>((resolve) => (want = resolve));
+    let answered = 0;
+    const parseWhen = (bytes: number): Promise<void> | undefined => {
+      answered = bytes;
+      return bytes <= EAGER_PARSE_BYTES || bytes < fullBytes * SHORT_PAGE_SHARE ? undefined : reached;
+    };
     const ctl = spare ?? new AbortController();
     spare = undefined;
     if (outer?.aborted) ctl.abort(outer.reason);
-    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal, ...(action.extract.shape !== 'object' ? { records: action.extract.pointer, parseWhen: reached } : {}) });
+    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal, ...(action.extract.shape !== 'object' ? { records: action.extract.pointer, parseWhen } : {}) });
     // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
     // one dropped) from being reported as an unhandled rejection.
-    const f: Fetch = { pos, size, res, ctl, arrived: false, want };
+    const f: Fetch = { pos, size, res, ctl, want, bytes: () => answered };
     res.then(
       (r) => {
-        f.arrived = true;
         if (f.pos.type === 'offset' && endsCollection(r, f.pos, f.size)) endAt(f.pos.start);
       },
-      () => (f.arrived = true),
+      () => undefined,
     );
     return f;
   };
 
   // Pages are handed on in order, but the answer that shows the end of an offset collection (empty,
-  // short, or saying there is no more) may come in long before the consumer reaches it. From then on
-  // no page beyond it is worth its request and tokens: none is asked for, and those in flight are
-  // aborted at once rather than when the consumer gets there. Whatever pages before it turn out to
-  // hold, the collection has nothing past that start.
+  // short, or saying there is no more) may come in long before the consumer reaches it (an answer
+  // small beside a full page is parsed as soon as it is in, for this). From then on no page beyond
+  // it is worth its request and tokens: none is asked for, and those in flight are aborted at once
+  // rather than when the consumer gets there. Whatever pages before it turn out to hold, the
+  // collection has nothing past that start.
   let lastStart = Infinity;
   const endsCollection = (res: ApiResponse, pos: Position, size: number): boolean => {
     const all = res.records ?? extractRecords(res.body, action.extract);
@@ -238,6 +248,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
         if (asPredicted) {
           confirmed = true;
           win.full();
+          fullBytes = Math.min(fullBytes, f.bytes() || Infinity);
         }
         const predicted = queue.length > 0 ? queue[0].pos : nextPos;
         if (!predicted || !samePosition(predicted, next)) {
@@ -257,6 +268,11 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     dropQueue();
   }
 }
+
+/** Answers this small are parsed as soon as they are in: an empty page shows where a collection ends. */
+const EAGER_PARSE_BYTES = 16 * 1024;
+/** An answer under this share of a full page's size is parsed as soon as it is in (`fullBytes`). */
+const SHORT_PAGE_SHARE = 0.75;
 
 function samePosition(a: Position, b: Position): boolean {
   if (a.type === 'offset' && b.type === 'offset') return a.start === b.start;

@@ -39,7 +39,9 @@ describe('a list answer is parsed when its reader wants it', () => {
   it('waits, whole and answered, until parseWhen settles; then its records come', async () => {
     const { client: c, events } = client(sb, { plan: 'ultimate' });
     const wanted = deferred();
-    const req = watch(c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: wanted.promise }));
+    const sizes: number[] = [];
+    const parseWhen = (bytes: number): Promise<void> => (sizes.push(bytes), wanted.promise);
+    const req = watch(c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen }));
     await expect.poll(() => events.some((e) => e.type === 'response')).toBe(true);
     await new Promise((r) => setTimeout(r, 30));
     expect(req.settled()).toBe(false);
@@ -48,12 +50,14 @@ describe('a list answer is parsed when its reader wants it', () => {
     expect(res.records).toHaveLength(200);
     expect(res.attempts).toBe(1);
     expect(sb.stats().requests).toBe(1);
+    // Asked once, with the size of the whole answer.
+    expect(sizes).toHaveLength(1);
+    expect(sizes[0]).toBeGreaterThan(JSON.stringify(res.records).length);
   });
 
-  it('parses a small answer at once: an empty page past the end is known at once', async () => {
+  it('parses at once when parseWhen gives nothing to wait for', async () => {
     const { client: c } = client(sb, { plan: 'ultimate' });
-    const never = new Promise<void>(() => undefined);
-    const res = await c.request({ method: 'GET', path: '/persons', cost: 'list', query: { start: 600, limit: 500 }, records: '/data', parseWhen: never });
+    const res = await c.request({ method: 'GET', path: '/persons', cost: 'list', query: { start: 600, limit: 500 }, records: '/data', parseWhen: () => undefined });
     expect(res.records ?? []).toHaveLength(0);
     expect(res.body).toMatchObject({ additional_data: { pagination: { more_items_in_collection: false } } });
   });
@@ -61,7 +65,7 @@ describe('a list answer is parsed when its reader wants it', () => {
   it('ends with the abort reason when aborted while its bytes wait, without a retry', async () => {
     const { client: c, events } = client(sb, { plan: 'ultimate' });
     const ctl = new AbortController();
-    const req = watch(c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: new Promise(() => undefined), signal: ctl.signal }));
+    const req = watch(c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: () => new Promise(() => undefined), signal: ctl.signal }));
     await expect.poll(() => events.some((e) => e.type === 'response')).toBe(true);
     const reason = new Error('no longer wanted');
     ctl.abort(reason);
@@ -73,16 +77,29 @@ describe('a list answer is parsed when its reader wants it', () => {
     const { client: c } = client(sb, { plan: 'ultimate', retry: { maxAttempts: 2 } });
     sb.failNext('malformed', 1);
     const wanted = deferred();
-    const req = c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: wanted.promise });
+    const req = c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: () => wanted.promise });
     setTimeout(wanted.resolve, 20);
     const res = await req;
     expect(res).toMatchObject({ status: 200, attempts: 2 });
     expect(res.records).toHaveLength(200);
 
     sb.failNext('malformed', 2);
-    const bad = await c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: Promise.resolve() }).catch((e: unknown) => e);
+    const bad = await c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: () => Promise.resolve() }).catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(MalformedResponseError);
     expect(bad).toMatchObject({ code: 'SL6506', attempts: 2 });
+  });
+
+  it('does not count the wait for the reader against the time retries may take', async () => {
+    // A reader slower than the retry policy's whole time (a destination held back by its own rate
+    // limit, say) still gets a malformed answer retried.
+    const { client: c } = client(sb, { plan: 'ultimate', retry: { maxElapsedMs: 150 } });
+    sb.failNext('malformed', 1);
+    const wanted = deferred();
+    const req = c.request({ method: 'GET', path: '/persons', cost: 'list', query: { limit: 200 }, records: '/data', parseWhen: () => wanted.promise });
+    setTimeout(wanted.resolve, 300);
+    const res = await req;
+    expect(res).toMatchObject({ status: 200, attempts: 2 });
+    expect(res.records).toHaveLength(200);
   });
 });
 

@@ -18,7 +18,9 @@ interface Asked {
 
 /**
  * A v1 list of `total` records; `delay(start)` is how long the answer to the page at `start` takes.
- * Records every page asked for and whether its request was aborted before its answer.
+ * Records every page asked for and whether its request was aborted before its answer. Like the
+ * client, it asks `parseWhen` with the answer's size and waits for what it gives before handing
+ * the page over.
  */
 function server(total: number, delay: (start: number) => number, ends: 'empty' | 'short' = 'empty') {
   const asked: Asked[] = [];
@@ -37,7 +39,11 @@ function server(total: number, delay: (start: number) => number, ends: 'empty' |
           const more = ends === 'short' ? start + data.length < total : data.length > 0;
           entry.answeredAt = performance.now();
           const body = { success: true, data, additional_data: { pagination: { start, limit, more_items_in_collection: more, ...(more ? { next_start: start + data.length } : {}) } } };
-          resolve({ status: 200, headers: {}, body, attempts: 1 } as ApiResponse);
+          // Records of a real size (a v1 person is about 1.7 KB): small answers are parsed at once anyway.
+          const wait = o.parseWhen?.(200 + 1700 * data.length);
+          const hand = (): void => resolve({ status: 200, headers: {}, body, attempts: 1 } as ApiResponse);
+          if (wait) wait.then(hand, reject);
+          else hand();
         }, delay(start));
         o.signal?.addEventListener(
           'abort',
