@@ -105,15 +105,33 @@ describe('a list answer is parsed when its reader wants it', () => {
 
 describe('paging with pages read ahead', () => {
   it('hands every record on in order while later pages wait unparsed, and a reader that stops early ends the read', async () => {
-    const { client: c } = client(sb, { plan: 'ultimate' });
+    const { client: c, events } = client(sb, { plan: 'ultimate' });
     const { records } = await collect(pages(c, persons, {}, { pageSize: 100, ahead: 4 }));
     expect(ids(records)).toEqual(sb.data.persons.all().map((p) => p.id));
 
+    // Every request of a read that stops early settles: those whose bytes wait are aborted.
+    const before = events.filter((e) => e.type === 'response').length;
+    let pending = 0;
+    const request = c.request.bind(c);
+    c.request = (o) => {
+      pending++;
+      const r = request(o);
+      r.then(
+        () => pending--,
+        () => pending--,
+      );
+      return r;
+    };
     const seen: number[] = [];
     for await (const page of pages(c, persons, {}, { pageSize: 100, ahead: 4 })) {
       seen.push(...ids(page));
-      if (seen.length >= 200) break;
+      // The pages read ahead are all in, waiting as bytes, when the reader stops.
+      if (seen.length >= 200) {
+        await expect.poll(() => events.filter((e) => e.type === 'response').length - before).toBeGreaterThanOrEqual(5);
+        break;
+      }
     }
-    expect(seen).toHaveLength(200);
+    expect(seen).toEqual(sb.data.persons.all().slice(0, 200).map((p) => p.id));
+    await expect.poll(() => pending).toBe(0);
   });
 });
