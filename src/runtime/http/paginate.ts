@@ -147,7 +147,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     let answered = 0;
     const parseWhen = (bytes: number): Promise<void> | undefined => {
       answered = bytes;
-      return bytes <= EAGER_PARSE_BYTES || bytes < fullBytes * SHORT_PAGE_SHARE ? undefined : reached;
+      return bytes <= EAGER_PARSE_BYTES || (fullBytes < Infinity && bytes < fullBytes * SHORT_PAGE_SHARE) ? undefined : reached;
     };
     const ctl = spare ?? new AbortController();
     spare = undefined;

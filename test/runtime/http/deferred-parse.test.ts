@@ -104,6 +104,30 @@ describe('a list answer is parsed when its reader wants it', () => {
 });
 
 describe('paging with pages read ahead', () => {
+  it('keeps a cursor read\'s next page as bytes while the reader works on the one before', async () => {
+    const { client: c } = client(sb, { plan: 'ultimate', version: 'v2' });
+    const decisions: ('now' | 'wait')[] = [];
+    const request = c.request.bind(c);
+    c.request = (o) => {
+      const ask = o.parseWhen;
+      if (!ask) return request(o);
+      const parseWhen = (bytes: number): Promise<unknown> | undefined => {
+        const w = ask(bytes);
+        decisions.push(w === undefined ? 'now' : 'wait');
+        return w;
+      };
+      return request(Object.assign({}, o, { parseWhen }));
+    };
+    const seen: number[] = [];
+    for await (const page of pages(c, pageable(action('persons', 'v2')), {}, { pageSize: 100 })) {
+      seen.push(...ids(page));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(seen).toHaveLength(600);
+    // Six pages of 100 persons, each well over the size parsed at once; the first is wanted at once.
+    expect(decisions).toEqual(['wait', 'wait', 'wait', 'wait', 'wait', 'wait']);
+  });
+
   it('hands every record on in order while later pages wait unparsed, and a reader that stops early ends the read', async () => {
     const { client: c, events } = client(sb, { plan: 'ultimate' });
     const { records } = await collect(pages(c, persons, {}, { pageSize: 100, ahead: 4 }));
