@@ -72,12 +72,12 @@ export interface RequestOptions {
   /**
    * With `records`: asked, with the size of a 2xx answer, once its last byte has arrived: undefined
    * to parse it now, or a promise to wait for first (the caller has not reached the page yet). A
-   * reader with pages in flight so holds the pages ahead as bytes, a fraction of their parsed size,
-   * and parses each just before it uses it: parsed as they arrived, pages answered at about the same
-   * time were parsed interleaved and all finished late. The wait does not count against the retry
-   * policy's time; a malformed answer found after it is retried like any other, and aborting
-   * `signal` meanwhile ends the request with its reason (so a promise that may never settle needs a
-   * signal).
+   * reader with pages in flight so holds the pages ahead as bytes, outside the heap the minor GCs
+   * copy, and parses each just before it uses it: parsed as they arrived, pages answered at about
+   * the same time were parsed interleaved and all finished late. The wait does not count against
+   * the retry policy's time; a malformed answer found after it is retried like any other, and
+   * aborting `signal` meanwhile ends the request with its reason (so a promise that may never
+   * settle needs a signal).
    */
   parseWhen?: (bytes: number) => Promise<unknown> | undefined;
 }
@@ -567,6 +567,7 @@ function parseChunks(chunks: Buffer[], pointer: string): ParsedRecords | JsonRec
   }
 }
 
+/** Waits for `p`, or rejects with the signal's reason as soon as it is aborted. */
 async function untilOrAborted(p: Promise<unknown>, signal?: AbortSignal): Promise<void> {
   if (!signal) {
     await p;
