@@ -44,7 +44,7 @@ const PERSONS = Number(process.env.BENCH_PERSONS ?? 20_000);
 const LEADS = Number(process.env.BENCH_LEADS ?? 300);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 2_000);
 const JOBS = process.env.BENCH_JOBS?.split(',').map((s) => s.trim()).filter(Boolean);
-const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
+const REPEAT = Math.max(1, Math.floor(Number(process.env.BENCH_REPEAT ?? 3)) || 3);
 
 interface Proc {
   code: number | null;

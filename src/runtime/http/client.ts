@@ -155,13 +155,12 @@ export interface ClientStats {
 
 type StreamOptions = Omit<OptionsInit, 'isStream'>;
 
-/** An answer as read: a 2xx answer whose records were asked for is kept as bytes (`raw`) until parsed (`parsed`), any other kept as text. */
+/** An answer as read: a 2xx answer whose records were asked for is kept as bytes (`raw`), for the records parser; any other as text. */
 interface Answer {
   statusCode: number;
   headers: IncomingHttpHeaders;
   body: string;
-  parsed?: ParsedRecords | JsonRecordsError;
-  /** A 2xx body's bytes not yet parsed (RequestOptions.records). */
+  /** A 2xx body's bytes, for the records parser (RequestOptions.records). */
   raw?: { chunks: Buffer[]; bytes: number; pointer: string };
 }
 
@@ -331,18 +330,17 @@ export class ApiClient {
       this.limiter.observe(grant, info);
 
       if (status >= 200 && status < 300) {
+        let parsed: ParsedRecords | JsonRecordsError | undefined;
         if (res.raw) {
-          const raw = res.raw;
-          res.raw = undefined;
-          const wait = o.parseWhen?.(raw.bytes);
+          const wait = o.parseWhen?.(res.raw.bytes);
           if (wait) {
             const w0 = performance.now();
             await untilOrAborted(wait, o.signal);
             started += performance.now() - w0;
           }
-          res.parsed = parseChunks(raw.chunks, raw.pointer);
+          parsed = parseChunks(res.raw.chunks, res.raw.pointer);
         }
-        const json = answerJson(res);
+        const json = parsed instanceof JsonRecordsError ? undefined : (parsed ?? answerJson(res.body));
         if (json) return { status, headers: res.headers, body: json.body, ...(json.records !== undefined ? { records: json.records } : {}), attempts: attempt };
         this.s.malformed++;
         // The server acted and answered; we cannot read what it did.
@@ -529,20 +527,15 @@ async function streamed(url: string, options: StreamOptions, pointer: string, on
       stream.once('response', resolve);
       stream.once('error', reject);
     });
-    const answer: Answer = { statusCode: response.statusCode, headers: response.headers, body: '' };
-    if (response.statusCode >= 200 && response.statusCode < 300) {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      for await (const chunk of stream) {
-        chunks.push(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-      }
-      answer.raw = { chunks, bytes, pointer };
-    } else {
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-      answer.body = Buffer.concat(chunks).toString('utf8');
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
     }
+    const answer: Answer = { statusCode: response.statusCode, headers: response.headers, body: '' };
+    if (response.statusCode >= 200 && response.statusCode < 300) answer.raw = { chunks, bytes, pointer };
+    else answer.body = Buffer.concat(chunks, bytes).toString('utf8');
     return answer;
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -586,11 +579,9 @@ async function untilOrAborted(p: Promise<unknown>, signal?: AbortSignal): Promis
   }
 }
 
-/** A 2xx answer's body, with its records when they were parsed by the records parser; undefined when it is not JSON. */
-function answerJson(res: Answer): ParsedRecords | undefined {
-  if (res.parsed instanceof JsonRecordsError) return undefined;
-  if (res.parsed !== undefined) return res.parsed;
-  const p = parseJson(res.body);
+/** A 2xx answer's text body parsed (its records not taken out); undefined when it is not JSON. */
+function answerJson(body: string): ParsedRecords | undefined {
+  const p = parseJson(body);
   return p.ok ? { body: p.value, records: undefined } : undefined;
 }
 
