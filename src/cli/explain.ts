@@ -5,7 +5,7 @@ import type { ProgramModel } from '../check/model.js';
 import { planFlow } from '../check/flow-plan.js';
 import { describePlacement } from '../check/plan.js';
 import { printExpr } from '../language/printer.js';
-import { MAX_READ_WINDOW, SLICED_READ_AHEAD } from '../runtime/http/page-window.js';
+import { MAX_READ_WINDOW, MAX_SLICES, SLICED_READ_AHEAD } from '../runtime/http/page-window.js';
 
 export interface FlowPlan {
   flow: string;
@@ -38,7 +38,7 @@ function readingPlan(action: ActionInfo, since: boolean): FlowPlan['reading'] | 
   if (action.pagination === 'cursor') {
     const param = action.since?.param;
     const until = param && /since$/.test(param) ? param.replace(/since$/, 'until') : undefined;
-    const slices = `as many slices at once as a quarter of the plan's burst per 2 s (at most ${MAX_READ_WINDOW}), a dense slice cut again as slots free up, at most ${SLICED_READ_AHEAD} pages read ahead; a slice that fails leaves the rest to one stream`;
+    const slices = `as many slices at once as half the plan's burst per 2 s (at most ${MAX_SLICES}), a dense slice cut again as slots free up, at most ${SLICED_READ_AHEAD} pages read ahead; a slice that fails leaves the rest to one stream`;
     if (since && until && action.params.has(until)) {
       return { mode: 'slices', text: `cursor pages, in parallel time slices once the first page is full (\`${param}\` / \`${until}\`, ${slices}), handed on oldest first; the watermark moves only over finished slices` };
     }

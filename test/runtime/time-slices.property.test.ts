@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ApiClient, ApiResponse, PageableAction, RequestOptions } from '../../src/runtime/http/index.js';
 import { SLICED_READ_AHEAD } from '../../src/runtime/http/page-window.js';
-import { betweenCuts, slicedPages } from '../../src/runtime/sources/time-slices.js';
+import { betweenCuts, restSlices, slicedPages } from '../../src/runtime/sources/time-slices.js';
 import { action, pageable } from './http/helpers.js';
 
 const PAGE = 5;
@@ -236,6 +236,16 @@ describe('time slices', () => {
       process.off('warning', onWarning);
     }
   });
+  it('cut the rest of a range that came back full into one slice more than its density predicts', () => {
+    const min = 60_000;
+    // One page over 10 minutes, 10 minutes left: one more page by that density, cut in two.
+    expect(restSlices(1, T0, T0 + 10 * min, T0 + 20 * min)).toBe(2);
+    // Two pages over 10 minutes, 20 left: four more, cut in five.
+    expect(restSlices(2, T0, T0 + 10 * min, T0 + 30 * min)).toBe(5);
+    // A sliver left is still cut in two: it may hold more than the density says.
+    expect(restSlices(3, T0, T0 + 60 * min, T0 + 60 * min + 2000)).toBe(2);
+  });
+
   it('cut a slice that was read on alone for want of free slots as soon as slots are free again', async () => {
     // Two slices at once: the first stream and one part. The part's first page comes while the
     // first stream still reads, so it cannot be cut then; once the first stream is done it is.

@@ -8,7 +8,7 @@ import { resolveConnection, type ResolvedConnection } from '../../connections/in
 import { concurrencyFor, LatencyEstimate } from '../http/adaptive-concurrency.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from '../http/budget.js';
 import { isUnlimited } from '../http/limiter-plan.js';
-import { readWindowFor } from '../http/page-window.js';
+import { readWindowFor, sliceCountFor } from '../http/page-window.js';
 import { ApiClient, type HttpEvent } from '../http/index.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
 import { traceHttp } from '../tracing.js';
@@ -130,14 +130,15 @@ export class HttpClients {
   }
 
   /**
-   * Time slices a cursor read starts at once: the plan's read window (a quarter of its burst), not
-   * rate x latency. A slice costs a request only when it is read, the rate limiter still decides when
-   * each goes, and a read that fits in the burst ends sooner the more of it is in flight at once;
-   * pages read ahead are bounded across slices on their own (SLICED_READ_AHEAD).
+   * Time slices a cursor read starts at once: half the plan's burst (page-window.ts,
+   * `sliceCountFor`), not rate x latency. A slice costs a request only when it is read, the rate
+   * limiter still decides when each goes, and a read that fits in the burst ends sooner the more of
+   * it is in flight at once; pages read ahead are bounded across slices on their own
+   * (SLICED_READ_AHEAD).
    */
   sliceCount(client: ApiClient): number {
     const l = client.limiter.stats();
-    return readWindowFor(l.burst, l.windowMs);
+    return sliceCountFor(l.burst, l.windowMs);
   }
 
   limiters(): { baseUrl: string; waiting: number; dailyLeft?: number }[] {

@@ -22,12 +22,28 @@ export function readWindowFor(burst: number, windowMs: number): number {
 
 /** Above this many pages at once a read only fills memory: the rate limit is the bound long before. */
 export const MAX_READ_WINDOW = 32;
+
+/**
+ * Time slices a cursor read has at once: half the plan's burst per 2 s. More than the offset window:
+ * a slice costs a request only when it is read (never one past the end of anything), and the slices
+ * are cut where about half a page each is expected, so that with as many slices as the read has
+ * pages most finish in their first page and the read takes one round trip fewer. The other half of
+ * the burst is left to writes and lookups on the same token.
+ */
+export function sliceCountFor(burst: number, windowMs: number): number {
+  if (isUnlimited(burst)) return UNLIMITED_READ_WINDOW;
+  const perTwoSeconds = burst * Math.min(1, 2000 / Math.max(1, windowMs));
+  return Math.max(1, Math.min(MAX_SLICES, Math.floor(perTwoSeconds / 2)));
+}
+
+/** The most time slices at once, whatever the plan. */
+export const MAX_SLICES = 64;
 /**
  * Pages answered ahead of the one being handed on, across all the time slices of one read (each
  * slice holds at most a few of them): a bound on memory whoever is the slower side, large enough
  * that every slice a plan's burst allows can keep one page ready.
  */
-export const SLICED_READ_AHEAD = MAX_READ_WINDOW;
+export const SLICED_READ_AHEAD = MAX_SLICES;
 /** Pages at once against a server without a rate limit. */
 export const UNLIMITED_READ_WINDOW = 2;
 

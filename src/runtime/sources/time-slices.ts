@@ -266,7 +266,7 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
       // be told from its first page (recent changes are usually denser).
       const free = Math.max(0, Math.floor(o.slices()) - active);
       const bounded = r.since !== undefined || r.stop !== undefined;
-      const want = bounded ? Math.ceil((pagesRead * (end - last)) / Math.max(1000, last - (r.since ?? begin))) : Infinity;
+      const want = bounded ? restSlices(pagesRead, r.since ?? begin, last, end) : Infinity;
       const k = Math.min(free + 1, want);
       if (k < 2) return want < 2;
       const step = Math.max(1000, Math.ceil((end - last) / k / 1000) * 1000);
@@ -453,6 +453,17 @@ export function betweenCuts(oldest: readonly unknown[], newest: readonly unknown
     if (t > since && t < until && t > (cuts[cuts.length - 1] ?? -Infinity)) cuts.push(t);
   }
   return cuts;
+}
+
+/**
+ * The slices to cut the rest of a bounded range into, [last, end), after its stream read `pagesRead`
+ * full pages from `since` to `last`: the pages the rest would take at that density, and one more.
+ * Records are usually denser toward the end of a range (recent changes), so the rest is more often
+ * underestimated than not; a slice too few costs the whole read a round trip (that slice's stream
+ * reading on page after page) where a slice too many costs one request.
+ */
+export function restSlices(pagesRead: number, since: number, last: number, end: number): number {
+  return Math.ceil((pagesRead * (end - last)) / Math.max(1000, last - since)) + 1;
 }
 
 /**

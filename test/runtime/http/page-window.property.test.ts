@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pages, type ApiClient, type ApiResponse, type PageableAction, type RequestOptions } from '../../../src/runtime/http/index.js';
-import { PageWindow, readWindowFor } from '../../../src/runtime/http/page-window.js';
+import { MAX_SLICES, PageWindow, readWindowFor, SLICED_READ_AHEAD, sliceCountFor } from '../../../src/runtime/http/page-window.js';
 import { action, pageable } from './helpers.js';
 
 const persons: PageableAction = pageable(action('persons', 'v1'));
@@ -118,5 +118,17 @@ describe('concurrent offset pages', () => {
     expect(readWindowFor(1000, 2000)).toBe(32);
     expect(readWindowFor(Number.MAX_SAFE_INTEGER, 1000)).toBe(2);
     expect(readWindowFor(2, 2000)).toBe(1);
+  });
+
+  it('a cursor read has half the burst per 2 s of time slices at once, more than the offset window', () => {
+    expect(sliceCountFor(100, 2000)).toBe(50);
+    expect(sliceCountFor(20, 2000)).toBe(10);
+    expect(sliceCountFor(1000, 2000)).toBe(MAX_SLICES);
+    expect(sliceCountFor(200, 4000)).toBe(50);
+    expect(sliceCountFor(Number.MAX_SAFE_INTEGER, 1000)).toBe(2);
+    expect(sliceCountFor(1, 2000)).toBe(1);
+    for (const burst of [2, 10, 40, 100, 400]) expect(sliceCountFor(burst, 2000)).toBeGreaterThanOrEqual(readWindowFor(burst, 2000));
+    // Every slice can keep a page ready within the read's bound.
+    expect(SLICED_READ_AHEAD).toBeGreaterThanOrEqual(MAX_SLICES);
   });
 });
