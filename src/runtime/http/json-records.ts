@@ -23,7 +23,11 @@
 // an array index), nothing is taken out: `records` is undefined and the caller reads the body as
 // before.
 
+import { JsonRecordsError } from './json-records-error.js';
+import { RecordProjection } from './json-project.js';
 import { pointerTokens } from './pointer.js';
+
+export { JsonRecordsError };
 
 /** What a body fed to RecordsParser turned out to be. */
 export interface ParsedRecords {
@@ -31,18 +35,6 @@ export interface ParsedRecords {
   body: unknown;
   /** The elements of the array at the pointer, in order; undefined when there was no array there. */
   records: unknown[] | undefined;
-}
-
-/** The body is not valid JSON: at `offset` (bytes), `reason`. */
-export class JsonRecordsError extends Error {
-  readonly code = 'malformed-json';
-  constructor(
-    readonly offset: number,
-    readonly reason: string,
-  ) {
-    super(`malformed JSON at byte ${offset}: ${reason}`);
-    this.name = 'JsonRecordsError';
-  }
 }
 
 const QUOTE = 0x22;
@@ -92,8 +84,12 @@ export class RecordsParser {
   /** Bytes pushed before the current chunk, for the offsets in errors. */
   private offset = 0;
 
-  constructor(pointer: string) {
+  /** With fields: each record keeps only those (json-project.ts). */
+  private readonly projection: RecordProjection | undefined;
+
+  constructor(pointer: string, fields?: readonly string[]) {
     this.tokens = pointerTokens(pointer);
+    this.projection = fields ? new RecordProjection(fields) : undefined;
   }
 
   push(chunk: Buffer): void {
@@ -173,6 +169,7 @@ export class RecordsParser {
             this.records = [];
             this.element = [];
             this.scan.reset();
+            this.projection?.reset();
           }
           break;
         }
@@ -207,6 +204,7 @@ export class RecordsParser {
    * JSON.parse's to check on the record's text.
    */
   private scanRecords(chunk: Buffer, start: number): number {
+    if (this.projection) return this.projection.scan(chunk, start, this.offset, this.records!);
     const n = chunk.length;
     const s = this.scan;
     s.inString = this.inString;
@@ -435,8 +433,8 @@ function decodeList(pieces: Buffer[]): string {
 }
 
 /** Parses a whole body at once the same way (the property tests compare it with JSON.parse). */
-export function parseRecords(chunks: Iterable<Buffer>, pointer: string): ParsedRecords {
-  const p = new RecordsParser(pointer);
+export function parseRecords(chunks: Iterable<Buffer>, pointer: string, fields?: readonly string[]): ParsedRecords {
+  const p = new RecordsParser(pointer, fields);
   for (const c of chunks) p.push(c);
   return p.end();
 }
