@@ -16,14 +16,33 @@ export function planFlow(f: FlowModel): FlowPlan {
   const dest = p?.dest && f.dest ? destPlan(f.dest, p.dest, p.steps) : undefined;
   const tee = p?.tee && f.tee ? p.tee.dests.map((d, i) => destPlan(f.tee![i], d, p.steps)) : undefined;
   const rejectSetting = f.flow.settings.find((x): x is A.OnReject => x.kind === 'OnReject');
+  const digest = digestFields(p?.steps ?? [], source?.engine ?? []);
   return {
     flow: f.name,
     ...(source ? { source } : {}),
     ...(dest ? { dest } : {}),
     ...(tee ? { tee } : {}),
     ...(rejectSetting && f.onReject ? { onReject: { ref: f.onReject, options: rejectSetting.options } } : {}),
-    digest: digestFields(p?.steps ?? [], source?.engine ?? []),
+    digest,
+    reads: source ? sourceReads(source, digest) : null,
   };
+}
+
+/**
+ * The fields of the source's records the flow reads, or null for whole records (FlowPlan.reads).
+ * `digest` already errs on the side of reading: it holds every name the steps and conditions
+ * mention, those of the records the steps make included.
+ */
+function sourceReads(source: SourcePlan, digest: string[] | null): string[] | null {
+  if (digest === null || source.declared) return null;
+  const custom = source.ref.action?.custom;
+  if (custom) {
+    // A custom field read by name is another key on the wire (a hash, or under `custom_fields`).
+    const names = new Set<string>(['custom']);
+    for (const fields of Object.values(custom.entities)) for (const f of fields ?? []) for (const n of [f.name, f.label, f.topLevel]) if (n) names.add(n);
+    if (digest.some((d) => names.has(d))) return null;
+  }
+  return digest;
 }
 
 function sourcePlan(ref: ResolvedRef, src: A.Source): SourcePlan {

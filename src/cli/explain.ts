@@ -20,6 +20,8 @@ export interface FlowPlan {
   cost?: { sourcePage?: number; pageSize?: number; lookups?: { name: string; tokens: number; batch?: number }[]; destRecord?: number };
   /** How pages are read: several offsets at once (a growing window), parallel time slices, or one after another. */
   reading?: { mode: 'window' | 'slices' | 'sequential'; text: string };
+  /** The only fields of each record the source parses (those the flow reads); absent: whole records. */
+  fields?: string[];
   /** Lookups answered many ids a request: the step's name and the most ids a request. */
   batched?: { name: string; through: string; max: number }[];
   text: string;
@@ -82,6 +84,11 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
       if (reading) {
         plan.reading = reading;
         lines.push(`    pages: ${reading.text}`);
+      }
+      // Only an API's list answers are read in part (a file or database source gives whole rows).
+      if (run.reads && reading) {
+        plan.fields = run.reads;
+        lines.push(`    fields: only ${run.reads.map((r) => `\`${r}\``).join(', ')} of each record (and those the read is keyed and ordered by) are parsed, the rest skipped as it arrives`);
       }
       if (run.source?.since && action.since) {
         const s = action.since;

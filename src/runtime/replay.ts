@@ -120,6 +120,10 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
     // Through the flow as it is now, when the source record is known.
     let record: Rec;
     if (row.source !== null && typeof row.source === 'object') {
+      // Read in part, the kept record has only the fields the flow read then: a field the flow now
+      // reads as well would be null, not the record's. Kept as it is, reason and all.
+      const short = partialSource(row.sourceFields, plan.reads);
+      if (short) return { id: row.id, outcome: 'kept', reason: short };
       stepRejects.length = 0;
       const out = await steps([row.source as Rec]);
       if (stepRejects.length) return keep(row, 'refused', stepRejects[0].reason, stepRejects[0].code);
@@ -193,4 +197,16 @@ export async function replayRejected(o: ReplayOptions): Promise<ReplaySummary> {
     }
     return false;
   }
+}
+
+/**
+ * Why a source record kept with only `kept` of its fields cannot go through a flow that reads
+ * `reads` (null: whole records), or undefined when it can.
+ */
+export function partialSource(kept: readonly string[] | null, reads: readonly string[] | null): string | undefined {
+  if (kept === null) return undefined;
+  const missing = reads === null ? undefined : reads.filter((f) => !kept.includes(f));
+  if (missing && missing.length === 0) return undefined;
+  const what = missing ? `also reads ${missing.join(', ')}, which a replay would send as null` : 'reads whole records, of which a replay has only those';
+  return `kept: its source record was read with only the fields the flow read then (${kept.join(', ')}), and the flow now ${what}; replay it through a flow that reads only those fields, or send it from the source again yourself`;
 }

@@ -99,6 +99,13 @@ export function runFlow(o: RunFlowOptions): Promise<RunSummary> {
   }));
 }
 
+/** The top-level fields a run reads: the flow's, and the first segment of each path it keys records by. */
+function readFields(reads: readonly string[], keys: readonly (string | null | undefined)[]): string[] {
+  const out = new Set(reads);
+  for (const k of keys) if (k) out.add(k.split('.')[0]);
+  return [...out].sort();
+}
+
 async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
   const started = o.now ?? new Date();
   const t0 = performance.now();
@@ -140,6 +147,9 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
   // With `since`, records already written are skipped, so `limit` counts the new ones (below) and
   // the reader is not capped; without it the reader stops at `limit` by itself.
   const readerLimit = since ? undefined : limit;
+  // What of each record the run reads: the flow's fields (the plan's), and those the interpreter
+  // keys, orders and bounds records by.
+  const fields = plan.reads ? readFields(plan.reads, [since?.field, srcAction.cursorField, ...(srcAction.key ?? [])]) : undefined;
   const source = openSource(
     {
       app: srcApp,
@@ -148,6 +158,7 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
       options: evalOptions(srcPlan.options, ectx),
       query: read.query,
       ...(readerLimit !== undefined ? { limit: readerLimit } : {}),
+      ...(fields ? { fields } : {}),
       ...(srcPlan.declared ? { declared: srcPlan.declared } : {}),
       since: since ? { from: lower?.value ?? null } : null,
     },
@@ -216,7 +227,9 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
     const batch = rejects.splice(0);
     for (const r of batch) {
       summary.rejected++;
-      if (o.store && runId !== null) await o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source } : {}), reason: r.reason, code: r.code });
+      // A source record read in part says which fields it has: a replay through a flow that now
+      // reads more cannot make it whole.
+      if (o.store && runId !== null) await o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source, ...(fields ? { sourceFields: fields } : {}) } : {}), reason: r.reason, code: r.code });
     }
     if (rejectDest && batch.length) {
       await rejectDest.write(batch.map((r) => ({ ...r.record, _rejected: { reason: r.reason, code: r.code, destination: dest.describe } })));

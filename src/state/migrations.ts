@@ -228,4 +228,14 @@ export const MIGRATIONS: readonly SharedMigration[] = [
       CREATE INDEX webhook_events_open ON webhook_events (deployment, status, occurred_at@COLLATE_C@, id);
     `,
   },
+  {
+    // The fields a rejected record's source record was read with, as a JSON list, when the run read
+    // only some of each record (NULL: the whole record): \`sluice replay\` through a flow that now
+    // reads a field the kept record was read without keeps it rather than send a null for it.
+    version: 6,
+    name: 'rejected-source-fields',
+    up: `
+      ALTER TABLE rejected ADD COLUMN source_fields TEXT;
+    `,
+  },
 ];

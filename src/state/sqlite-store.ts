@@ -493,7 +493,7 @@ export class SqliteStateStore implements StateStore {
       const flowId = this.ensureFlow(key);
       if (runId !== null && !this.runRow(runId)) throw new StateError(E.runNotFound, `there is no run ${runId} in ${this.path}`);
       const info = this.db
-        .prepare('INSERT INTO rejected (flow_id, run_id, destination, record_id, record, source_record, reason, code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .prepare('INSERT INTO rejected (flow_id, run_id, destination, record_id, record, source_record, reason, code, created_at, source_fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(
           flowId,
           runId,
@@ -504,6 +504,7 @@ export class SqliteStateStore implements StateStore {
           scrubSecrets(input.reason),
           input.code ?? null,
           this.iso(),
+          input.sourceFields === undefined ? null : JSON.stringify(input.sourceFields),
         );
       return Number(info.lastInsertRowid);
     });
@@ -523,7 +524,7 @@ export class SqliteStateStore implements StateStore {
     const limit = Math.max(1, Math.min(options.limit ?? 100, 1_000_000));
     const rows = this.db
       .prepare(
-        `SELECT x.id, f.key, x.run_id, x.destination, x.record_id, x.record, x.source_record, x.reason, x.code, x.created_at
+        `SELECT x.id, f.key, x.run_id, x.destination, x.record_id, x.record, x.source_record, x.source_fields, x.reason, x.code, x.created_at
          FROM rejected x JOIN flows f ON f.id = x.flow_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY x.id DESC LIMIT ?`,
       )
       .all(...params, limit) as {
@@ -534,6 +535,7 @@ export class SqliteStateStore implements StateStore {
       record_id: string | null;
       record: string;
       source_record: string | null;
+      source_fields: string | null;
       reason: string;
       code: string | null;
       created_at: string;
@@ -546,6 +548,7 @@ export class SqliteStateStore implements StateStore {
       recordId: r.record_id,
       record: JSON.parse(r.record) as unknown,
       source: r.source_record === null ? null : (JSON.parse(r.source_record) as unknown),
+      sourceFields: r.source_fields === null ? null : (JSON.parse(r.source_fields) as string[]),
       reason: r.reason,
       code: r.code,
       createdAt: r.created_at,

@@ -96,6 +96,8 @@ export interface RejectedRecord {
   record: unknown;
   /** The source record it came from, when known (replay sends it through the flow again). */
   source: unknown;
+  /** The only fields `source` was read with; null: the whole record. */
+  sourceFields: string[] | null;
   reason: string;
   code: string | null;
   createdAt: string;
@@ -124,6 +126,8 @@ export interface RejectInput {
   record: unknown;
   /** The source record it came from, when known (replay sends it through the flow again). */
   source?: unknown;
+  /** The only fields `source` was read with (the run read part of each record); absent: all of them. */
+  sourceFields?: readonly string[];
   reason: string;
   code?: string | null;
   recordId?: string | number | null;

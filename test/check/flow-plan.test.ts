@@ -42,11 +42,23 @@ describe('flow plan', () => {
     expect(plan('source pipedrive.persons since ~{CreatedDate}~ -> map { ..., n: name } -> dest stdout').digest).toBeNull();
   });
 
+  it('the source is read for the fields the flow reads, when a closed map decides what goes on', () => {
+    expect(plan('source pipedrive.persons where name = "A" -> filter add_time != null -> map { n: name, o: org_id } -> dest stdout').reads).toEqual(['add_time', 'name', 'org_id']);
+    // A lookup's key is read from the source record; what the lookup gives is not (a superset is harmless).
+    expect(plan('source pipedrive.persons -> lookup o = pipedrive.organizations.get where id = org_id -> map { n: name, org: o.name } -> dest stdout').reads).toEqual(['name', 'o', 'org_id']);
+    // Whole records: a map with `...`, no map at all, or a declared record type.
+    expect(plan('source pipedrive.persons -> map { ..., n: name } -> dest stdout').reads).toBeNull();
+    expect(plan('source pipedrive.persons -> dest stdout').reads).toBeNull();
+    expect(plan('source file.jsonl with path = "in.jsonl" as { id: integer } -> map { id: id } -> dest stdout').reads).toBeNull();
+  });
+
   it('--explain prints the plan: implied since and upsert included', () => {
     const model = check('source pipedrive.persons -> map { name: name, emails: emails } -> dest pipedrive.persons upsert by email').model!;
     const e = explainFlows(model)[0];
     expect(e.dest?.upsert).toMatchObject({ field: 'email', update: 'pipedrive.persons.update' });
     expect(e.text).toMatch(/upsert by email: searches \/persons\/search/);
+    expect(e.fields).toEqual(['emails', 'name']);
+    expect(e.text).toMatch(/fields: only `emails`, `name` of each record .* are parsed/);
     const recents = explainFlows(check('source pipedrive.recents where items = "person" and since_timestamp = ~{CreatedDate}~ -> dest stdout').model!)[0];
     expect(recents.since).toMatch(/since_timestamp/);
   });

@@ -46,6 +46,33 @@ describe('sluice replay', () => {
     expect((await p.run('f.flow')).summary).toMatchObject({ written: 0 });
   });
 
+  it('keeps a refused record read in part while the fixed flow reads a field it was read without', async () => {
+    const s = await sb({ persons: 8, leads: 0 });
+    // The flow reads `id` and `name` of each person: the run keeps only those, and says so with
+    // each refused record.
+    const p = project(s, { 'f.flow': flow('if id % 4 == 0 then null else "Lead: " + name') });
+    expect((await p.run('f.flow')).summary).toMatchObject({ written: 6, rejected: 2 });
+    const before = await rejected(p);
+    expect(before).toHaveLength(2);
+
+    // A fix that reads `add_time` as well: the kept records have no `add_time`, so they stay.
+    p.write('f.flow', flow('"Lead: " + name + " since " + add_time'));
+    const wider = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(wider.code, wider.stderr).not.toBe(0);
+    const out = JSON.parse(wider.stdout) as { considered: number; sent: number; kept: number; items: { reason: string }[] };
+    expect(out).toMatchObject({ considered: 2, sent: 0, kept: 2 });
+    for (const item of out.items) expect(item.reason).toMatch(/read with only the fields the flow read then \(.*name.*\), and the flow now also reads add_time/);
+    expect(await rejected(p)).toEqual(before);
+    expect(s.data.leads.all()).toHaveLength(6);
+
+    // A fix within what was read goes through.
+    p.write('f.flow', flow('if id % 4 == 0 then "Lead (no name)" else "Lead: " + name'));
+    const fixed = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ considered: 2, sent: 2, kept: 0 });
+    expect(s.data.leads.all()).toHaveLength(8);
+  });
+
   // A file source: the sandbox's next requests are then the POSTs themselves.
   const fromFile = (n: number) => ({
     'in.jsonl': Array.from({ length: n }, (_, i) => JSON.stringify({ id: i + 1, name: `P${i + 1}` })).join('\n') + '\n',

@@ -135,9 +135,14 @@ export function describeStateBackend(name: string, factory: BackendFactory, opti
         const run = await store.startRun(key, { trigger: 'cli' });
         const a = await store.reject(run, key, { destination: 'pipedrive.leads', record: { title: 'x', n: 1 }, source: { id: 1 }, reason: 'bad Authorization: Bearer abc', code: 'SL5001', recordId: 1 });
         const b = await store.reject(null, key, { destination: 'file', record: null, reason: 'why' });
+        const c = await store.reject(run, key, { destination: 'file', record: { n: 2 }, source: { id: 2, name: 'B' }, sourceFields: ['id', 'name'], reason: 'read in part' });
         const list = await store.rejected(key);
-        expect(list.map((r: { id: number }) => r.id)).toEqual([b, a]);
-        expect(list[1]).toMatchObject({ flowKey: key, runId: run, destination: 'pipedrive.leads', recordId: '1', record: { title: 'x', n: 1 }, source: { id: 1 }, code: 'SL5001' });
+        expect(list.map((r: { id: number }) => r.id)).toEqual([c, b, a]);
+        expect(list[0]).toMatchObject({ source: { id: 2, name: 'B' }, sourceFields: ['id', 'name'] });
+        expect(list[1]).toMatchObject({ source: null, sourceFields: null });
+        await store.removeRejected([c]);
+        list.shift();
+        expect(list[1]).toMatchObject({ flowKey: key, runId: run, destination: 'pipedrive.leads', recordId: '1', record: { title: 'x', n: 1 }, source: { id: 1 }, sourceFields: null, code: 'SL5001' });
         expect(list[1].reason).not.toContain('abc');
         await store.updateRejected(a, { reason: 'again', code: null });
         expect((await store.rejected(key, { runId: run }))[0]).toMatchObject({ reason: 'again', code: null });

@@ -12,7 +12,7 @@ import type { HttpClients } from './clients.js';
 import { placeParams } from '../http/placement.js';
 import { fillPath, tokensOf } from './requests.js';
 
-export function httpSource(clients: HttpClients, ref: ResolvedRef, action: ResolvedAction, query: Record<string, string | number | boolean>, opts: { limit?: number; signal: AbortSignal }): Source {
+export function httpSource(clients: HttpClients, ref: ResolvedRef, action: ResolvedAction, query: Record<string, string | number | boolean>, opts: { limit?: number; fields?: readonly string[]; signal: AbortSignal }): Source {
   // The connection is resolved now: a missing or broken one fails before the run starts.
   const client = clients.for(ref, action);
   const { path, rest } = fillPath(action, query);
@@ -24,8 +24,9 @@ export function httpSource(clients: HttpClients, ref: ResolvedRef, action: Resol
     async *pages() {
       // Time slices ask with query parameters only: an action that places parameters in headers or
       // a body is read as one stream.
-      const slicing = opts.limit === undefined && Object.keys(extra).length === 0 ? timeSlicing(clients, client, action, path, placed.query, opts.signal) : undefined;
-      const read = slicing ?? pages(client, { ...action, path }, placed.query as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: () => clients.readWindow(client), ...extra });
+      const fields = opts.fields ? { fields: opts.fields } : {};
+      const slicing = opts.limit === undefined && Object.keys(extra).length === 0 ? timeSlicing(clients, client, action, path, placed.query, opts.signal, fields) : undefined;
+      const read = slicing ?? pages(client, { ...action, path }, placed.query as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: () => clients.readWindow(client), ...fields, ...extra });
       for await (const page of read) {
         yield named ? (page as Rec[]).map(named) : (page as Rec[]);
       }
@@ -39,7 +40,7 @@ export function httpSource(clients: HttpClients, ref: ResolvedRef, action: Resol
  * when it is large and one stream is slower than the plan's rate allows, it is read again sorted by
  * update time, oldest first, in slices: the order of a whole read is the API's to choose.
  */
-function timeSlicing(clients: HttpClients, client: ApiClient, action: ResolvedAction, path: string, asked: Record<string, string | number | boolean>, signal: AbortSignal) {
+function timeSlicing(clients: HttpClients, client: ApiClient, action: ResolvedAction, path: string, asked: Record<string, string | number | boolean>, signal: AbortSignal, fields: { fields?: readonly string[] }) {
   const bounds = sliceBounds(action);
   if (!bounds) return undefined;
   const order = action.since?.kind === 'param' ? (action.since.params ?? {}) : {};
@@ -57,6 +58,7 @@ function timeSlicing(clients: HttpClients, client: ApiClient, action: ResolvedAc
     ...bounds,
     slices: () => clients.sliceCount(client),
     ...(whole ? { worthSlicing: () => clients.streamTooSlow(client), whole: { order } } : {}),
+    ...fields,
     signal,
     newest,
   });

@@ -9,7 +9,8 @@ import type { Source } from '../sources/source.js';
 
 /** What the interpreter needs of apps reached over HTTP (implemented in http-io.ts). */
 export interface HttpIo {
-  source(ref: ResolvedRef, action: ResolvedAction, query: Record<string, string | number | boolean>, opts: { limit?: number; signal: AbortSignal }): Source;
+  /** `fields`: keep only these top-level fields of each record (SourceRequest.fields). */
+  source(ref: ResolvedRef, action: ResolvedAction, query: Record<string, string | number | boolean>, opts: { limit?: number; fields?: readonly string[]; signal: AbortSignal }): Source;
   /**
    * `explicit`: the fields the flow sets to a literal `null` or `""` (sent as such); any other
    * missing value leaves the field unchanged.

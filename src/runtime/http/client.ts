@@ -80,6 +80,8 @@ export interface RequestOptions {
    * settle needs a signal).
    */
   parseWhen?: (bytes: number) => Promise<unknown> | undefined;
+  /** With `records`: keep only these top-level fields of each record (json-project.ts). */
+  fields?: readonly string[];
 }
 
 export interface ApiResponse {
@@ -338,7 +340,7 @@ export class ApiClient {
             await untilOrAborted(wait, o.signal);
             started += performance.now() - w0;
           }
-          parsed = parseChunks(res.raw.chunks, res.raw.pointer);
+          parsed = parseChunks(res.raw.chunks, res.raw.pointer, o.fields);
         }
         const json = parsed instanceof JsonRecordsError ? undefined : (parsed ?? answerJson(res.body));
         if (json) return { status, headers: res.headers, body: json.body, ...(json.records !== undefined ? { records: json.records } : {}), attempts: attempt };
@@ -546,8 +548,8 @@ async function streamed(url: string, options: StreamOptions, pointer: string, on
 const NO_BYTES = Buffer.alloc(0);
 
 /** The records parser over an answer's chunks; each chunk is let go once parsed. */
-function parseChunks(chunks: Buffer[], pointer: string): ParsedRecords | JsonRecordsError {
-  const parser = new RecordsParser(pointer);
+function parseChunks(chunks: Buffer[], pointer: string, fields: readonly string[] | undefined): ParsedRecords | JsonRecordsError {
+  const parser = new RecordsParser(pointer, fields);
   try {
     for (let i = 0; i < chunks.length; i++) {
       parser.push(chunks[i]);

@@ -50,6 +50,12 @@ export interface PagesOptions {
    * each page (the most worth having may follow the observed latency). Cursors: always 1.
    */
   ahead?: number | (() => number);
+  /**
+   * Keep only these top-level fields of each record: the rest of a record is skipped as its bytes
+   * are read, never parsed (json-project.ts). The pagination's markers are outside the records and
+   * unaffected.
+   */
+  fields?: readonly string[];
 }
 
 type Position =
@@ -152,7 +158,7 @@ export async function* pages(client: ApiClient, action: PageableAction, query: Q
     const ctl = spare ?? new AbortController();
     spare = undefined;
     if (outer?.aborted) ctl.abort(outer.reason);
-    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal, ...(action.extract.shape !== 'object' ? { records: action.extract.pointer, parseWhen } : {}) });
+    const res = client.request({ method, path: action.path, query: q, ...(pos.type === 'url' && pos.url !== undefined ? { url: pos.url } : {}), ...(options.headers ? { headers: options.headers } : {}), ...(options.body ? { body: options.body, form: options.form === true } : {}), cost: action.cost, ...(action.tokens != null ? { tokens: action.tokens } : {}), version: action.version ?? null, signal: ctl.signal, ...(action.extract.shape !== 'object' ? { records: action.extract.pointer, parseWhen, ...(options.fields ? { fields: options.fields } : {}) } : {}) });
     // Handled later by whoever awaits it; this keeps a failure of a page nobody waits for yet (or
     // one dropped) from being reported as an unhandled rejection.
     const f: Fetch = { pos, size, res, ctl, want, bytes: () => answered };

@@ -3,5 +3,5 @@
 import type { SourceComponent } from '../component.js';
 
 export const httpSource: SourceComponent = {
-  open: (req, ctx) => ctx.http.source(req.ref, req.action, req.query, { ...(req.limit !== undefined ? { limit: req.limit } : {}), signal: ctx.signal }),
+  open: (req, ctx) => ctx.http.source(req.ref, req.action, req.query, { ...(req.limit !== undefined ? { limit: req.limit } : {}), ...(req.fields ? { fields: req.fields } : {}), signal: ctx.signal }),
 };

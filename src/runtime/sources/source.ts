@@ -41,6 +41,12 @@ export interface SourceRequest {
   query: Record<string, string | number | boolean>;
   /** Stop after this many records (none: read to the end). */
   limit?: number;
+  /**
+   * The only top-level fields of each record the run reads (the plan's `reads` with the fields the
+   * interpreter keys and orders records by); undefined: whole records. A source may keep just
+   * these as it reads, and skip parsing the rest; one that cannot gives whole records.
+   */
+  fields?: readonly string[];
   /** `as { ... }`: the record type the flow declares for an untyped source. */
   declared?: RecordType;
   /**

@@ -51,6 +51,8 @@ export interface SliceOptions {
    * up with the rate (`worthSlicing`), the first stream reads on alone up to the newest page.
    */
   whole?: { order: Query };
+  /** Keep only these top-level fields of each record (PagesOptions.fields); `field` must be one. */
+  fields?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -204,10 +206,11 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const size = action.pagination.type === 'cursor' ? action.pagination.pageSizeMax : 0;
   const sorted = o.whole ? { ...query, ...o.whole.order } : query;
-  const first = pages(client, action, sorted, { signal: ctl.signal() });
+  const kept = o.fields ? { fields: o.fields } : {};
+  const first = pages(client, action, sorted, { signal: ctl.signal(), ...kept });
   // A whole read asks for its newest page at once: where the times end and how dense they are
   // there, and records to keep. A read that fits in one page pays one request more for it.
-  const top = o.whole ? pages(client, action, { ...sorted, sort_direction: 'desc' }, { limit: size, signal: ctl.signal() }) : undefined;
+  const top = o.whole ? pages(client, action, { ...sorted, sort_direction: 'desc' }, { limit: size, signal: ctl.signal(), ...kept }) : undefined;
   const topPage = top?.next().then(
     (r) => (r.done ? [] : r.value),
     () => null,
@@ -320,7 +323,7 @@ export async function* slicedPages(client: ApiClient, action: PageableAction, qu
     };
     const start = (r: Range): void => {
       const q = { ...sorted, ...(r.since !== undefined ? { [o.sinceParam]: iso(r.since) } : {}), ...(r.until !== undefined ? { [o.untilParam]: iso(r.until) } : {}) };
-      readers.push(read(r, pages(client, action, q, { signal: ctl.signal() })));
+      readers.push(read(r, pages(client, action, q, { signal: ctl.signal(), ...kept })));
     };
     const root = range(undefined, undefined);
     const order: Range[] = [root];
@@ -472,7 +475,7 @@ export function restSlices(pagesRead: number, since: number, last: number, end: 
  */
 async function* rest(client: ApiClient, action: PageableAction, query: Query, o: SliceOptions, from: number | undefined, skip: number): AsyncGenerator<unknown[], void, undefined> {
   let left = skip;
-  for await (const page of pages(client, action, { ...query, ...(from !== undefined ? { [o.sinceParam]: iso(from) } : {}) }, { ...(o.signal ? { signal: o.signal } : {}) })) {
+  for await (const page of pages(client, action, { ...query, ...(from !== undefined ? { [o.sinceParam]: iso(from) } : {}) }, { ...(o.signal ? { signal: o.signal } : {}), ...(o.fields ? { fields: o.fields } : {}) })) {
     let i = 0;
     while (left > 0 && i < page.length && timeOf(page[i], o.field) === from) {
       i++;

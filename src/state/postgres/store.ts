@@ -467,7 +467,7 @@ export class PostgresStateStore implements StateStore {
       if (runId !== null && !(await this.runRow(c, runId))) throw new StateError(E.runNotFound, `there is no run ${runId} in ${this.path}`);
       const row = await this.one<{ id: number }>(
         c,
-        'INSERT INTO rejected (flow_id, run_id, destination, record_id, record, source_record, reason, code, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id',
+        'INSERT INTO rejected (flow_id, run_id, destination, record_id, record, source_record, reason, code, created_at, source_fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id',
         [
           flowId,
           runId,
@@ -478,6 +478,7 @@ export class PostgresStateStore implements StateStore {
           scrubSecrets(input.reason),
           input.code ?? null,
           this.iso(),
+          input.sourceFields === undefined ? null : JSON.stringify(input.sourceFields),
         ],
       );
       return row!.id;
@@ -504,12 +505,13 @@ export class PostgresStateStore implements StateStore {
       record_id: string | null;
       record: string;
       source_record: string | null;
+      source_fields: string | null;
       reason: string;
       code: string | null;
       created_at: string;
     }>(
       this.pool,
-      `SELECT x.id, f.key, x.run_id, x.destination, x.record_id, x.record, x.source_record, x.reason, x.code, x.created_at
+      `SELECT x.id, f.key, x.run_id, x.destination, x.record_id, x.record, x.source_record, x.source_fields, x.reason, x.code, x.created_at
        FROM rejected x JOIN flows f ON f.id = x.flow_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY x.id DESC LIMIT $${params.length}`,
       params,
     );
@@ -521,6 +523,7 @@ export class PostgresStateStore implements StateStore {
       recordId: r.record_id,
       record: JSON.parse(r.record) as unknown,
       source: r.source_record === null ? null : (JSON.parse(r.source_record) as unknown),
+      sourceFields: r.source_fields === null ? null : (JSON.parse(r.source_fields) as string[]),
       reason: r.reason,
       code: r.code,
       createdAt: r.created_at,

@@ -31,6 +31,22 @@ const persons = pageable(action('persons', 'v1'));
 const personsV2 = pageable(action('persons', 'v2'));
 const listPaths = (log: ReturnType<typeof requestLog>) => log.entries.filter((e) => e.path.startsWith('/api/v1/persons') || e.path.startsWith('/api/v2/persons')).map((e) => e.path);
 
+describe('records read in part', () => {
+  it('keeps only the fields asked for, each as the whole record has it, v1 and v2, several pages at once', async () => {
+    const { sb } = await sandbox(1234);
+    const { client: c } = client(sb, { plan: 'ultimate' });
+    const fields = ['id', 'name', 'update_time', 'org_id', 'no_such_field'];
+    const pick = (r: unknown) => Object.fromEntries(fields.filter((f) => Object.hasOwn(r as object, f)).map((f) => [f, (r as Record<string, unknown>)[f]]));
+    for (const a of [persons, personsV2]) {
+      const whole = await collect(pages(c, a, {}, { ahead: 3 }));
+      const part = await collect(pages(c, a, {}, { ahead: 3, fields }));
+      expect(part.pages.map((p) => p.length)).toEqual(whole.pages.map((p) => p.length));
+      expect(part.records).toEqual(whole.records.map(pick));
+      expect(Object.keys(part.records[0] as object).sort()).toEqual(['id', 'name', 'org_id', 'update_time']);
+    }
+  });
+});
+
 describe('v1 offset pagination', () => {
   it('reads every record across pages of 500, in order, once each', async () => {
     const { sb, log } = await sandbox(1234);

@@ -143,3 +143,6 @@
         UNIQUE (deployment, change_key)
       );
       CREATE INDEX webhook_events_open ON webhook_events (deployment, status, occurred_at COLLATE "C", id);
+
+-- 6 rejected-source-fields
+      ALTER TABLE rejected ADD COLUMN source_fields TEXT;
