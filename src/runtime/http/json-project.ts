@@ -134,11 +134,6 @@ export class RecordProjection {
     this.records = 0;
   }
 
-  /** Bytes held for the record being read (what a projection keeps of a page between chunks). */
-  get held(): number {
-    return this.out.n;
-  }
-
   scan(chunk: Buffer, start: number, offset: number, into: unknown[]): number {
     const n = chunk.length;
     // The state every byte touches is kept in locals (written back before anything that reads it
