@@ -12,18 +12,8 @@
 // reader that never looked at it; the brackets around the records, the separators between them
 // and every value kept are checked.
 
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, nextBackslash, OPEN_ARRAY, OPEN_OBJECT, QUOTE, stringStop } from './json-bytes.js';
 import { JsonRecordsError } from './json-records-error.js';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-
-const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 /** Where in a record's top level the scan is. */
 const enum Slot {
@@ -153,12 +143,8 @@ export class RecordProjection {
           escaped = false;
           continue;
         }
-        if (backslash < i) {
-          backslash = chunk.indexOf(BACKSLASH, i);
-          if (backslash < 0) backslash = n;
-        }
-        let quote = chunk.indexOf(QUOTE, i);
-        if (quote < 0 || quote > backslash) quote = backslash;
+        backslash = nextBackslash(chunk, i, n, backslash);
+        const quote = stringStop(chunk, i, backslash);
         if (quote >= n) {
           i = n;
           break;

@@ -23,6 +23,7 @@
 // an array index), nothing is taken out: `records` is undefined and the caller reads the body as
 // before.
 
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, isSpace, nextBackslash, OPEN_ARRAY, OPEN_OBJECT, QUOTE, stringStop } from './json-bytes.js';
 import { JsonRecordsError } from './json-records-error.js';
 import { RecordProjection } from './json-project.js';
 import { pointerTokens } from './pointer.js';
@@ -36,17 +37,6 @@ export interface ParsedRecords {
   /** The elements of the array at the pointer, in order; undefined when there was no array there. */
   records: unknown[] | undefined;
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-
-const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
 /** Where in an object the scanner is: before a key, in or after a key, or in its value. */
 const enum Slot {
@@ -116,12 +106,8 @@ export class RecordsParser {
           this.escaped = false;
           continue;
         }
-        if (backslash < i) {
-          backslash = chunk.indexOf(BACKSLASH, i);
-          if (backslash < 0) backslash = n;
-        }
-        let quote = chunk.indexOf(QUOTE, i);
-        if (quote < 0 || quote > backslash) quote = backslash;
+        backslash = nextBackslash(chunk, i, n, backslash);
+        const quote = stringStop(chunk, i, backslash);
         if (quote >= n) break;
         i = quote;
         if (chunk[i] === BACKSLASH) {
@@ -349,12 +335,8 @@ function scanRecordBytes(chunk: Buffer, start: number, s: RecordScan): number {
         escaped = false;
         continue;
       }
-      if (backslash < i) {
-        backslash = chunk.indexOf(BACKSLASH, i);
-        if (backslash < 0) backslash = n;
-      }
-      let quote = chunk.indexOf(QUOTE, i);
-      if (quote < 0 || quote > backslash) quote = backslash;
+      backslash = nextBackslash(chunk, i, n, backslash);
+      const quote = stringStop(chunk, i, backslash);
       if (quote >= n) {
         i = n;
         break;

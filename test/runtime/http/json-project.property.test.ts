@@ -6,18 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonRecordsError, parseRecords } from '../../../src/runtime/http/json-records.js';
 import { runs } from '../../helpers/runs.js';
-
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const c of at) {
-    out.push(bytes.subarray(from, c));
-    from = c;
-  }
-  out.push(bytes.subarray(from));
-  return out;
-}
+import { split } from '../../helpers/split.js';
 
 /** A record with only `fields`, as JSON.parse made it (own properties, `__proto__` included). */
 function pick(rec: unknown, fields: readonly string[]): unknown {

@@ -6,19 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { JsonRecordsError, parseRecords, RecordsParser } from '../../../src/runtime/http/json-records.js';
 import { getPointer } from '../../../src/runtime/http/pointer.js';
 import { runs } from '../../helpers/runs.js';
-
-/** `bytes` cut at the given positions (sorted, deduplicated, within range). */
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const c of at) {
-    out.push(bytes.subarray(from, c));
-    from = c;
-  }
-  out.push(bytes.subarray(from));
-  return out;
-}
+import { split } from '../../helpers/split.js';
 
 /** What the caller should see: JSON.parse of the whole body, with the records taken out of it. */
 function expected(text: string, pointer: string): { body: unknown; records: unknown[] | undefined } {
