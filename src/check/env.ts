@@ -49,6 +49,8 @@ export interface ActionInfo {
   since?: SinceInfo;
   /** Whether the source needs `as { ... }` to be typed (file.csv, file.jsonl). */
   declaresRecordType?: boolean;
+  /** The fields that identify a record read (null: none, a record is known by all of it). */
+  key?: readonly string[] | null;
   /** Daily-budget tokens one request costs (Pipedrive's x-token-cost). */
   tokens?: number;
   /** Records per page at most, for paginated reads. */

@@ -24,7 +24,8 @@ export function planFlow(f: FlowModel): FlowPlan {
     ...(tee ? { tee } : {}),
     ...(rejectSetting && f.onReject ? { onReject: { ref: f.onReject, options: rejectSetting.options } } : {}),
     digest,
-    reads: source ? sourceReads(source, digest) : null,
+    // Refused records go whole to the flow's own `on reject` destination.
+    reads: source && !(rejectSetting && f.onReject) ? sourceReads(source, digest) : null,
   };
 }
 
@@ -35,6 +36,8 @@ export function planFlow(f: FlowModel): FlowPlan {
  */
 function sourceReads(source: SourcePlan, digest: string[] | null): string[] | null {
   if (digest === null || source.declared) return null;
+  // A record without key fields is known by a digest of all of it (runtime/boundary.ts).
+  if (source.ref.action && source.ref.action.key === null) return null;
   const custom = source.ref.action?.custom;
   if (custom) {
     // A custom field read by name is another key on the wire (a hash, or under `custom_fields`).

@@ -90,7 +90,8 @@ export interface FlowPlan {
    * The fields of the source's records the flow reads (null: whole records): the source may keep
    * only these of each record as it reads it, and skip parsing the rest. Known when a `map` without
    * `...` decides what reaches the destination (the fields of `digest`), the source has no `as`
-   * type, and no custom field is read by name (its key on the wire is another).
+   * type and has key fields, no custom field is read by name (its key on the wire is another), and
+   * the flow has no `on reject` destination (refused records go there whole).
    */
   reads: string[] | null;
 }

@@ -86,6 +86,7 @@ function actionInfo(a: ResolvedAction, def: ActionDef): ActionInfo {
     ...(input ? { input } : {}),
     ...(a.since ? { since: { kind: a.since.kind, field: a.since.field, ...(a.since.kind === 'param' ? { param: a.since.param, ...(a.since.params ? { params: a.since.params } : {}) } : {}) } } : {}),
     ...(def.as ? { declaresRecordType: true } : {}),
+    key: a.key,
     ...(a.tokens !== null ? { tokens: a.tokens } : {}),
     ...(a.pagination.type !== 'none' ? { pageSize: a.pagination.pageSizeMax, pagination: a.pagination.type } : {}),
     ...(a.batch ? { batch: { list: `${a.app}.${a.batch.list}`, param: a.batch.param, max: a.batch.max } } : {}),

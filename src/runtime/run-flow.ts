@@ -229,7 +229,7 @@ async function runFlowUntraced(o: RunFlowOptions): Promise<RunSummary> {
       summary.rejected++;
       // A source record read in part says which fields it has: a replay through a flow that now
       // reads more cannot make it whole.
-      if (o.store && runId !== null) await o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source, ...(fields ? { sourceFields: fields } : {}) } : {}), reason: r.reason, code: r.code });
+      if (o.store && runId !== null) await o.store.reject(runId, key, { destination: dest.describe, record: r.record, ...(r.source ? { source: r.source, ...(source.fields ? { sourceFields: source.fields } : {}) } : {}), reason: r.reason, code: r.code });
     }
     if (rejectDest && batch.length) {
       await rejectDest.write(batch.map((r) => ({ ...r.record, _rejected: { reason: r.reason, code: r.code, destination: dest.describe } })));

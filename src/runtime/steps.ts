@@ -67,7 +67,8 @@ export function compileSteps(steps: A.Step[], ctx: StepContext): BatchStep {
       if (r.cut !== undefined) consumed = Math.min(consumed, r.cut);
       done ||= r.done;
     }
-    for (const x of rejected) if (x.origin < consumed) ctx.reject(x.r);
+    // Each keeps the source record it came from: a replay sends that through the fixed steps.
+    for (const x of rejected) if (x.origin < consumed) ctx.reject(x.r.source ? x.r : { ...x.r, source: batch[x.origin] });
     return { records: items.map((i) => i.rec), origins: items.map((i) => i.origin), consumed, done };
   };
 }

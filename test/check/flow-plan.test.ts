@@ -50,6 +50,8 @@ describe('flow plan', () => {
     expect(plan('source pipedrive.persons -> map { ..., n: name } -> dest stdout').reads).toBeNull();
     expect(plan('source pipedrive.persons -> dest stdout').reads).toBeNull();
     expect(plan('source file.jsonl with path = "in.jsonl" as { id: integer } -> map { id: id } -> dest stdout').reads).toBeNull();
+    // Refused records go whole to the flow's own reject destination.
+    expect(plan('flow f {\n  on reject file.jsonl with path = "rej.jsonl"\n  source pipedrive.persons -> map { n: name } -> dest stdout\n}').reads).toBeNull();
   });
 
   it('--explain prints the plan: implied since and upsert included', () => {

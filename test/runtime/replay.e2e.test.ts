@@ -73,6 +73,22 @@ describe('sluice replay', () => {
     expect(s.data.leads.all()).toHaveLength(8);
   });
 
+  it('a record a step refused is replayed from its source record, which a file source read whole', async () => {
+    const s = await sb({ persons: 2, leads: 0 });
+    const p = project(s, {
+      'in.jsonl': '{"id":1,"n":"1","name":"A"}\n{"id":2,"n":"two","name":"B"}\n',
+      'f.flow': 'source file.jsonl with path = "in.jsonl"\n  -> map { title: "Lead " + to_string(to_number(n)), person_id: id }\n  -> dest pipedrive.leads\n',
+    });
+    expect((await p.run('f.flow')).summary).toMatchObject({ written: 1, rejected: 1 });
+    // The fix reads `name`, which the map did not read before: the file gave whole records, so the
+    // kept one has it.
+    p.write('f.flow', 'source file.jsonl with path = "in.jsonl"\n  -> map { title: "Lead " + name, person_id: id }\n  -> dest pipedrive.leads\n');
+    const fixed = await p.sluice(['replay', 'f', '--format', 'json']);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ considered: 1, sent: 1, kept: 0 });
+    expect(s.data.leads.all().map((l) => l.title).sort()).toEqual(['Lead 1', 'Lead B']);
+  });
+
   // A file source: the sandbox's next requests are then the POSTs themselves.
   const fromFile = (n: number) => ({
     'in.jsonl': Array.from({ length: n }, (_, i) => JSON.stringify({ id: i + 1, name: `P${i + 1}` })).join('\n') + '\n',

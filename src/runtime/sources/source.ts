@@ -17,6 +17,8 @@ export interface Source {
   readonly cursorField?: string;
   /** The field(s) identifying a record, when the flow chose them; else the action's. */
   readonly keyFields?: string[];
+  /** The only fields its records have, when it kept just those asked for (SourceRequest.fields); absent: whole records. */
+  readonly fields?: readonly string[];
   /**
    * Sources that keep their own progress per record (webhook events) instead of a watermark: told
    * before a write that cannot be repeated, and once records are handled for good (written and
