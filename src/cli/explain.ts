@@ -85,8 +85,9 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
         plan.reading = reading;
         lines.push(`    pages: ${reading.text}`);
       }
-      // Only an API's list answers are read in part (a file or database source gives whole rows).
-      if (run.reads && reading) {
+      // Only an API's pages are read in part (a file or database source gives whole rows, and so
+      // does an action answering one object).
+      if (run.reads && action.path !== undefined && action.pagination !== undefined) {
         plan.fields = run.reads;
         lines.push(`    fields: only ${run.reads.map((r) => `\`${r}\``).join(', ')} of each record (and those the read is keyed and ordered by) are parsed, the rest skipped as it arrives`);
       }

@@ -61,6 +61,10 @@ describe('flow plan', () => {
     expect(e.text).toMatch(/upsert by email: searches \/persons\/search/);
     expect(e.fields).toEqual(['emails', 'name']);
     expect(e.text).toMatch(/fields: only `emails`, `name` of each record .* are parsed/);
+    // A file gives whole records, whatever the flow reads of them.
+    const file = explainFlows(check('source file.jsonl with path = "in.jsonl" -> map { a: x } -> dest stdout').model!)[0];
+    expect(file.fields).toBeUndefined();
+    expect(file.text).not.toMatch(/fields:/);
     const recents = explainFlows(check('source pipedrive.recents where items = "person" and since_timestamp = ~{CreatedDate}~ -> dest stdout').model!)[0];
     expect(recents.since).toMatch(/since_timestamp/);
   });

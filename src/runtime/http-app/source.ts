@@ -20,16 +20,15 @@ export function httpSource(clients: HttpClients, ref: ResolvedRef, action: Resol
   const named = customReader(ref);
   const extra = { ...(Object.keys(placed.headers).length ? { headers: placed.headers } : {}), ...(placed.body ? { body: placed.body, form: action.body === 'form' } : {}) };
   // Only a list answer's records are read in part (the records parser); one object is read whole.
-  const partial = opts.fields && action.extract.shape !== 'object' ? opts.fields : undefined;
+  const kept = opts.fields && action.extract.shape !== 'object' ? { fields: opts.fields } : {};
   return {
     describe: `${action.method ?? 'GET'} ${path}`,
-    ...(partial ? { fields: partial } : {}),
+    ...kept,
     async *pages() {
       // Time slices ask with query parameters only: an action that places parameters in headers or
       // a body is read as one stream.
-      const fields = partial ? { fields: partial } : {};
-      const slicing = opts.limit === undefined && Object.keys(extra).length === 0 ? timeSlicing(clients, client, action, path, placed.query, opts.signal, fields) : undefined;
-      const read = slicing ?? pages(client, { ...action, path }, placed.query as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: () => clients.readWindow(client), ...fields, ...extra });
+      const slicing = opts.limit === undefined && Object.keys(extra).length === 0 ? timeSlicing(clients, client, action, path, placed.query, opts.signal, kept) : undefined;
+      const read = slicing ?? pages(client, { ...action, path }, placed.query as Query, { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), signal: opts.signal, ahead: () => clients.readWindow(client), ...kept, ...extra });
       for await (const page of read) {
         yield named ? (page as Rec[]).map(named) : (page as Rec[]);
       }
