@@ -7,14 +7,10 @@ import { resolveAppConnection, usesDefinedFields } from '../../connections/app-c
 import { resolveConnection, type ResolvedConnection } from '../../connections/index.js';
 import { concurrencyFor, LatencyEstimate } from '../http/adaptive-concurrency.js';
 import { BudgetLedger, DailyBudget, dailyLimit } from '../http/budget.js';
-import { isUnlimited } from '../http/limiter-plan.js';
-import { readWindowFor, sliceCountFor } from '../http/page-window.js';
+import { readWindowFor, sliceCountFor, streamTooSlow as streamTooSlowAt } from '../http/page-window.js';
 import { ApiClient, type HttpEvent } from '../http/index.js';
 import type { RateLimitWait, RunSummary } from '../run-summary.js';
 import { traceHttp } from '../tracing.js';
-
-/** Requests in flight the rate allows at the observed latency above which one stream is too slow. */
-const SLOW_STREAM = 4;
 
 export interface HttpClientsOptions {
   env: Record<string, string | undefined>;
@@ -116,17 +112,10 @@ export class HttpClients {
     return this.streamTooSlow(client) ? window : Math.min(window, concurrencyFor(this.latencies.get(client)?.ms, l.burst, l.windowMs));
   }
 
-  /**
-   * Whether one request after another leaves most of `client`'s rate unused at the observed latency:
-   * the rate would keep SLOW_STREAM requests in flight. A process's first answer is slower than the
-   * rest (a new connection, cold code on both sides), hence a margin well above two. Without a rate
-   * limit the consumer is the slower side.
-   */
+  /** Whether one request after another leaves most of `client`'s rate unused at the observed latency (page-window.ts). */
   streamTooSlow(client: ApiClient): boolean {
     const l = client.limiter.stats();
-    const ms = this.latencies.get(client)?.ms;
-    if (ms === undefined || isUnlimited(l.burst)) return false;
-    return (ms * l.burst) / Math.max(1, l.windowMs) >= SLOW_STREAM;
+    return streamTooSlowAt(this.latencies.get(client)?.ms, l.burst, l.windowMs);
   }
 
   /**

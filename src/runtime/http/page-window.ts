@@ -47,6 +47,22 @@ export const SLICED_READ_AHEAD = MAX_SLICES;
 /** Pages at once against a server without a rate limit. */
 export const UNLIMITED_READ_WINDOW = 2;
 
+/** Requests in flight the rate allows at the observed latency from which one stream is too slow. */
+export const SLOW_STREAM = 2;
+
+/**
+ * Whether one request after another leaves most of the rate unused at `latencyMs` an answer: one
+ * stream reads a page per latency, the plan allows `burst` per `windowMs`, and at SLOW_STREAM times
+ * that spacing or more a stream uses half the rate or less. A read that fits in the burst gains even
+ * more than that ratio from pages at once (a 50 ms server at 50 a second: one stream takes 4-5
+ * times as long), so the line is drawn low; reading in parallel where one stream would have kept
+ * up costs requests, never time. Unknown latency, or no rate limit: no (the consumer is the bound).
+ */
+export function streamTooSlow(latencyMs: number | undefined, burst: number, windowMs: number): boolean {
+  if (latencyMs === undefined || !(latencyMs >= 0) || isUnlimited(burst)) return false;
+  return (latencyMs * burst) / Math.max(1, windowMs) >= SLOW_STREAM;
+}
+
 export class PageWindow {
   private current = 1;
   private readonly limit: () => number;

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pages, type ApiClient, type ApiResponse, type PageableAction, type RequestOptions } from '../../../src/runtime/http/index.js';
-import { MAX_SLICES, PageWindow, readWindowFor, SLICED_READ_AHEAD, sliceCountFor } from '../../../src/runtime/http/page-window.js';
+import { MAX_SLICES, PageWindow, readWindowFor, SLICED_READ_AHEAD, sliceCountFor, streamTooSlow } from '../../../src/runtime/http/page-window.js';
 import { action, pageable } from './helpers.js';
 
 const persons: PageableAction = pageable(action('persons', 'v1'));
@@ -132,3 +132,26 @@ describe('concurrent offset pages', () => {
     expect(SLICED_READ_AHEAD).toBeGreaterThanOrEqual(MAX_SLICES);
   });
 });
+describe('whether one stream is too slow for the rate', () => {
+  it('is so from about twice the spacing the plan allows between requests', () => {
+    // premium: 100 per 2 s, one request per 20 ms. A 60 ms server gives one stream 16 pages a second
+    // of the 50 allowed: a 40-page read takes 2.4 s in one stream and under half a second at once.
+    expect(streamTooSlow(60, 100, 2000)).toBe(true);
+    expect(streamTooSlow(200, 100, 2000)).toBe(true);
+    // A near server: one stream keeps up with the rate.
+    expect(streamTooSlow(15, 100, 2000)).toBe(false);
+    // lite: 20 per 2 s, one request per 100 ms.
+    expect(streamTooSlow(100, 20, 2000)).toBe(false);
+    expect(streamTooSlow(250, 20, 2000)).toBe(true);
+    // Nothing timed yet, or no rate to keep busy.
+    expect(streamTooSlow(undefined, 100, 2000)).toBe(false);
+    expect(streamTooSlow(10_000, Number.MAX_SAFE_INTEGER, 2000)).toBe(false);
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 60_000, noNaN: true }), fc.integer({ min: 1, max: 500 }), (ms, burst) => {
+        // A slower server is never fast enough where a quicker one was too slow.
+        if (streamTooSlow(ms, burst, 2000)) expect(streamTooSlow(ms * 2, burst, 2000)).toBe(true);
+      }),
+    );
+  });
+});
+
