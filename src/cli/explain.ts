@@ -5,6 +5,7 @@ import type { ProgramModel } from '../check/model.js';
 import { planFlow } from '../check/flow-plan.js';
 import { describePlacement } from '../check/plan.js';
 import { printExpr } from '../language/printer.js';
+import { START_CONCURRENCY } from '../runtime/http/adaptive-concurrency.js';
 import { MAX_READ_WINDOW, MAX_SLICES, SLICED_READ_AHEAD } from '../runtime/http/page-window.js';
 
 export interface FlowPlan {
@@ -20,6 +21,8 @@ export interface FlowPlan {
   cost?: { sourcePage?: number; pageSize?: number; lookups?: { name: string; tokens: number; batch?: number }[]; destRecord?: number };
   /** How pages are read: several offsets at once (a growing window), parallel time slices, or one after another. */
   reading?: { mode: 'window' | 'slices' | 'sequential'; text: string };
+  /** How records are written to an API: as many at once as keep the plan's rate busy at the latency seen. */
+  writing?: { mode: 'adaptive'; text: string };
   /** The only fields of each record the source parses (those the flow reads); absent: whole records. */
   fields?: string[];
   /** Lookups answered many ids a request: the step's name and the most ids a request. */
@@ -31,6 +34,9 @@ const query = (params: Record<string, string | number | boolean>): string =>
   `\`${Object.entries(params)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join('&')}\``;
+
+/** How records go to an API (see src/runtime/http/adaptive-concurrency.ts and src/runtime/http-app/writer.ts). */
+const WRITING = `as many at once as the plan's rate x the observed latency (at least ${START_CONCURRENCY}, within the burst), the rate limiter deciding when each goes; a record's own requests one after another`;
 
 /** How the pages of a read go out (see src/runtime/http/page-window.ts and src/runtime/sources/time-slices.ts). */
 function readingPlan(action: ActionInfo, since: boolean): FlowPlan['reading'] | undefined {
@@ -45,7 +51,7 @@ function readingPlan(action: ActionInfo, since: boolean): FlowPlan['reading'] | 
       return { mode: 'slices', text: `cursor pages, in parallel time slices once the first page is full (\`${param}\` / \`${until}\`, ${slices}), handed on oldest first; the watermark moves only over finished slices` };
     }
     if (!since && until && action.params.has(until) && action.since?.kind === 'param') {
-      return { mode: 'slices', text: `cursor pages oldest first, the first and the newest page asked at once (one request more than a read of one page); when they do not meet and one stream is slower than the plan's rate allows, the range between them in parallel time slices cut by the density at both ends (\`${param}\` / \`${until}\`, ${slices})` };
+      return { mode: 'slices', text: `cursor pages oldest first, the first and the newest page asked at once (one request more than a read of one page); when they do not meet and one stream would use half the plan's rate or less, the range between them in parallel time slices cut by the density at both ends (\`${param}\` / \`${until}\`, ${slices})` };
     }
     return { mode: 'sequential', text: 'cursor pages, one after another (the next cursor comes with each answer), the next requested while the current one is processed' };
   }
@@ -141,6 +147,11 @@ export function explainFlows(model: ProgramModel): FlowPlan[] {
       const teeLines = ['  -> tee: every record to each destination; written once all have accepted it', ...parts.map((a) => `     dest ${a.qualified}${a.method ? `: ${a.method} ${a.path}` : ''}${a.version ? ` (API ${a.version}${a.tokens !== undefined ? `; ${a.tokens} tokens a record` : ''})` : ''}`)];
       if (at >= 0) lines.splice(at, 1, ...teeLines);
       else lines.push(...teeLines);
+    }
+    const writers = f.tee && f.tee.length > 1 ? f.tee.map((r) => r.action) : [dest];
+    if (writers.some((a) => a?.method)) {
+      plan.writing = { mode: 'adaptive', text: WRITING };
+      lines.push(`    writes: ${WRITING}`);
     }
     plan.text = lines.join('\n');
     return plan;

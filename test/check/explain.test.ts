@@ -31,10 +31,23 @@ describe('check --explain', () => {
     expect(sliced.text).toContain('a slice that fails leaves the rest to one stream');
     const whole = explainFlows(check('source pipedrive.persons -> dest stdout').model!)[0];
     expect(whole.reading?.mode).toBe('slices');
-    expect(whole.text).toContain("cursor pages oldest first, the first and the newest page asked at once (one request more than a read of one page); when they do not meet and one stream is slower than the plan's rate allows, the range between them in parallel time slices");
+    expect(whole.text).toContain("cursor pages oldest first, the first and the newest page asked at once (one request more than a read of one page); when they do not meet and one stream would use half the plan's rate or less, the range between them in parallel time slices");
     // An action without update-time bounds: one cursor after another.
     const plain = explainFlows(check('source pipedrive.stages -> dest stdout').model!)[0];
     expect(plain.reading?.mode).toBe('sequential');
+  });
+
+  it('says how records are written to an API, and says nothing of writes to a file', () => {
+    const api = explainFlows(check(FLOW).model!)[0];
+    expect(api.writing?.mode).toBe('adaptive');
+    expect(api.text).toContain("writes: as many at once as the plan's rate x the observed latency (at least 4, within the burst)");
+    expect(api.text.indexOf('writes:')).toBeGreaterThan(api.text.indexOf('-> dest pipedrive.leads'));
+    const file = explainFlows(check('source pipedrive.persons -> dest file.jsonl with path = "p.jsonl"').model!)[0];
+    expect(file.writing).toBeUndefined();
+    expect(file.text).not.toContain('writes:');
+    // A tee with an API among its destinations writes to it the same way.
+    const tee = explainFlows(check('source pipedrive.persons -> map { title: name, person_id: id } -> tee { dest file.jsonl with path = "p.jsonl", dest pipedrive.leads }').model!)[0];
+    expect(tee.writing?.mode).toBe('adaptive');
   });
 
   it('says which lookups batch, and through what', () => {

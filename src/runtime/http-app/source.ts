@@ -39,7 +39,7 @@ export function httpSource(clients: HttpClients, ref: ResolvedRef, action: Resol
 /**
  * A cursor-paged read sorted by update time, read in parallel time slices (sources/time-slices.ts),
  * or undefined. A whole read (no `since`, no order of the flow's own) starts in the API's own order;
- * when it is large and one stream is slower than the plan's rate allows, it is read again sorted by
+ * when it is large and one stream would use half the plan's rate or less, it is read again sorted by
  * update time, oldest first, in slices: the order of a whole read is the API's to choose.
  */
 function timeSlicing(clients: HttpClients, client: ApiClient, action: ResolvedAction, path: string, asked: Record<string, string | number | boolean>, signal: AbortSignal, fields: { fields?: readonly string[] }) {
