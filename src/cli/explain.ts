@@ -36,7 +36,7 @@ const query = (params: Record<string, string | number | boolean>): string =>
     .join('&')}\``;
 
 /** How records go to an API (see src/runtime/http/adaptive-concurrency.ts and src/runtime/http-app/writer.ts). */
-const WRITING = `as many at once as the plan's rate x the observed latency (at least ${START_CONCURRENCY}, within the burst), the rate limiter deciding when each goes; a record's own requests one after another`;
+const WRITING = `as many at once as the plan's rate x the observed latency (at least ${START_CONCURRENCY}, within the burst; ${START_CONCURRENCY} against an API without a rate limit), the rate limiter deciding when each goes; a record's own requests one after another`;
 
 /** How the pages of a read go out (see src/runtime/http/page-window.ts and src/runtime/sources/time-slices.ts). */
 function readingPlan(action: ActionInfo, since: boolean): FlowPlan['reading'] | undefined {

@@ -40,7 +40,7 @@ describe('check --explain', () => {
   it('says how records are written to an API, and says nothing of writes to a file', () => {
     const api = explainFlows(check(FLOW).model!)[0];
     expect(api.writing?.mode).toBe('adaptive');
-    expect(api.text).toContain("writes: as many at once as the plan's rate x the observed latency (at least 4, within the burst)");
+    expect(api.text).toContain("writes: as many at once as the plan's rate x the observed latency (at least 4, within the burst; 4 against an API without a rate limit)");
     expect(api.text.indexOf('writes:')).toBeGreaterThan(api.text.indexOf('-> dest pipedrive.leads'));
     const file = explainFlows(check('source pipedrive.persons -> dest file.jsonl with path = "p.jsonl"').model!)[0];
     expect(file.writing).toBeUndefined();
