@@ -230,7 +230,7 @@ export const MIGRATIONS: readonly SharedMigration[] = [
   },
   {
     // The fields a rejected record's source record was read with, as a JSON list, when the run read
-    // only some of each record (NULL: the whole record): \`sluice replay\` through a flow that now
+    // only some of each record (NULL: the whole record): `sluice replay` through a flow that now
     // reads a field the kept record was read without keeps it rather than send a null for it.
     version: 6,
     name: 'rejected-source-fields',

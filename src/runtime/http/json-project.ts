@@ -60,9 +60,8 @@ class Out {
  * far are pushed to `into`, each an object of the fields asked for that it has.
  */
 export class RecordProjection {
-  /** Each field's key as JSON text (`"name"`), the form most keys are written in. */
-  private readonly raw: Buffer[];
-  private readonly names: ReadonlySet<string>;
+  /** Each field by name, with its key as JSON text (`"name"`): the form most keys are written in, and the one copied out. */
+  private readonly raw: ReadonlyMap<string, Buffer>;
   /** The fields' JSON texts by their length in bytes (most keys are of a length no field has). */
   private readonly byLength: Buffer[][];
 
@@ -96,10 +95,10 @@ export class RecordProjection {
   private records = 0;
 
   constructor(fields: readonly string[]) {
-    this.names = new Set(fields);
-    this.raw = [...this.names].map((f) => Buffer.from(JSON.stringify(f), 'utf8'));
-    this.byLength = Array.from({ length: Math.max(0, ...this.raw.map((r) => r.length)) + 1 }, () => [] as Buffer[]);
-    for (const r of this.raw) this.byLength[r.length].push(r);
+    this.raw = new Map(fields.map((f) => [f, Buffer.from(JSON.stringify(f), 'utf8')]));
+    const texts = [...this.raw.values()];
+    this.byLength = Array.from({ length: Math.max(0, ...texts.map((r) => r.length)) + 1 }, () => [] as Buffer[]);
+    for (const r of texts) this.byLength[r.length].push(r);
     this.reset();
   }
 
@@ -283,21 +282,18 @@ export class RecordProjection {
     const from = this.keyFrom;
     this.keyFrom = -1;
     this.slot = Slot.Colon;
-    let keep = false;
+    /** The field's JSON text when the key is one asked for. */
     let text: Buffer | undefined;
     if (this.key.length === 0 && !this.keyEscaped) {
       const len = i + 1 - from;
       // Compared byte by byte: keys are short, and a native compare costs more to call than this.
       if (len < this.byLength.length) {
         const candidates = this.byLength[len];
-        for (let c = 0; c < candidates.length && !keep; c++) {
+        for (let c = 0; c < candidates.length && text === undefined; c++) {
           const r = candidates[c];
           let k = 1;
           while (k < len - 1 && r[k] === chunk[from + k]) k++;
-          if (k === len - 1) {
-            keep = true;
-            text = r;
-          }
+          if (k === len - 1) text = r;
         }
       }
     } else {
@@ -310,15 +306,12 @@ export class RecordProjection {
         throw new JsonRecordsError(offset + i, (err as Error).message);
       }
       this.key = [];
-      if (this.names.has(name)) {
-        keep = true;
-        text = Buffer.from(JSON.stringify(name), 'utf8');
-      }
+      text = this.raw.get(name);
     }
-    this.keep = keep;
-    if (keep) {
+    this.keep = text !== undefined;
+    if (text !== undefined) {
       if (this.pairs++ > 0) this.out.byte(COMMA);
-      this.out.bytes(text!, 0, text!.length);
+      this.out.bytes(text, 0, text.length);
     }
   }
 

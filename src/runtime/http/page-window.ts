@@ -48,7 +48,7 @@ export const SLICED_READ_AHEAD = MAX_SLICES;
 export const UNLIMITED_READ_WINDOW = 2;
 
 /** Requests in flight the rate allows at the observed latency from which one stream is too slow. */
-export const SLOW_STREAM = 2;
+const SLOW_STREAM = 2;
 
 /**
  * Whether one request after another leaves most of the rate unused at `latencyMs` an answer: one
