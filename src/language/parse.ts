@@ -94,16 +94,17 @@ function chunks(tokens: IToken[]): IToken[][] {
   let current: IToken[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    // Not a name in a dotted action, nor the action of `dest flow upsert by ...` or the field of
-    // `upsert by flow` on the same line. On a line of its own after `dest` or `by`, it starts a
-    // block, as the editor's cut into blocks says (lsp/document-cache.ts): the pipeline before it
-    // is unfinished.
+    // Not a name in a dotted action, nor the action of `dest flow upsert by ...` or of
+    // `on reject flow` (a setting, before `id "..."` on the next line), nor the field of
+    // `upsert by flow`, on the same line. On a line of its own after `dest`, `reject` or `by`, it
+    // starts a block, as the editor's cut into blocks says (lsp/document-cache.ts): what comes
+    // before it is unfinished.
     const prev = tokens[i - 1];
     const sameLine = prev !== undefined && prev.endLine === t.startLine;
     const startsBlock =
       t.tokenType === T.Flow &&
       prev?.tokenType !== T.Dot &&
-      !((prev?.tokenType === T.Dest || prev?.tokenType === T.By) && sameLine) &&
+      !((prev?.tokenType === T.Dest || prev?.tokenType === T.By || prev?.tokenType === T.Reject) && sameLine) &&
       (tokens[i + 1]?.tokenType === T.Identifier || tokens[i + 1]?.tokenType === T.LCurly);
     if (startsBlock && current.length > 0) {
       out.push(current);

@@ -98,6 +98,16 @@ describe('ranges', () => {
     expect(a).toMatchObject({ kind: 'Template', name: 'CreatedDate' });
   });
 
+  it('an action named `flow` in a setting does not start a block, whatever comes on the next line', () => {
+    const r = parse('flow a {\n  on reject flow\n  id "a"\n  source flow -> dest b.c\n}\n\nflow d {\n  source e.f -> dest b.c\n}\n');
+    expect(r.diagnostics).toEqual([]);
+    expect(r.program.flows.map((f) => [f.name?.value, f.settings.map((x) => x.kind)])).toEqual([
+      ['a', ['OnReject', 'FlowId']],
+      ['d', []],
+    ]);
+    expect(r.program.flows[0].settings[0]).toMatchObject({ kind: 'OnReject', action: { name: 'flow' } });
+  });
+
   it('a broken file still yields a partial tree', () => {
     const r = parse('flow a {\n  source pipedrive.persons where limit = -> map { x: } -> dest stdout\n}\nflow b { source q.r -> dest stdout }');
     expect(r.diagnostics.length).toBeGreaterThan(0);
